@@ -1,0 +1,1 @@
+//! Typed errors (placeholder).

@@ -1,0 +1,459 @@
+//! Plain data shared by every stage: message keys, origins, addresses,
+//! attachments, defects and the parsed [`Message`] record.
+//!
+//! Nothing here does I/O or parsing; these types are what the source
+//! splitters, the parser, the store and (later) the index pass between them.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A SHA-256 digest.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sha256(pub [u8; 32]);
+
+impl Sha256 {
+    /// Digest of `bytes`.
+    pub fn of(bytes: &[u8]) -> Sha256 {
+        use sha2::Digest;
+        Sha256(sha2::Sha256::digest(bytes).into())
+    }
+
+    /// Lower-case hex, 64 characters.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl fmt::Display for Sha256 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Sha256 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Sha256({})", self.to_hex())
+    }
+}
+
+impl FromStr for Sha256 {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(s, &mut out)
+            .map_err(|_| format!("not a 64-digit hex SHA-256: {s:?}"))?;
+        Ok(Sha256(out))
+    }
+}
+
+impl Serialize for Sha256 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Sha256 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The stable identity of a message: the SHA-256 of its canonical bytes
+/// (see [`crate::source::canonical`]): the message as stored in the source,
+/// without an mbox `From_` line, with mbox `>From` quoting removed, line ends
+/// normalised to LF and trailing newlines dropped. The same message
+/// re-imported, or found in an mbox and as an `.eml` file, gets the same key.
+pub type MessageKey = Sha256;
+
+/// The container formats mailsift recognises, detected by content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceFormat {
+    /// A Unix mbox (any of mboxo, mboxrd, mboxcl, mboxcl2; LF or CRLF).
+    Mbox,
+    /// A gzip-compressed mbox (the Podesta release's `.mbox.gz`).
+    MboxGz,
+    /// A single RFC 5322 message file.
+    Eml,
+    /// A gzip-compressed single message.
+    EmlGz,
+    /// A folder searched recursively for mail files.
+    Folder,
+    /// A maildir (a folder with `cur/`, `new/`, `tmp/`), searched recursively.
+    Maildir,
+}
+
+impl SourceFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceFormat::Mbox => "mbox",
+            SourceFormat::MboxGz => "mbox-gz",
+            SourceFormat::Eml => "eml",
+            SourceFormat::EmlGz => "eml-gz",
+            SourceFormat::Folder => "folder",
+            SourceFormat::Maildir => "maildir",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SourceFormat> {
+        Some(match s {
+            "mbox" => SourceFormat::Mbox,
+            "mbox-gz" => SourceFormat::MboxGz,
+            "eml" => SourceFormat::Eml,
+            "eml-gz" => SourceFormat::EmlGz,
+            "folder" => SourceFormat::Folder,
+            "maildir" => SourceFormat::Maildir,
+            _ => return None,
+        })
+    }
+
+    /// Whether offsets in an origin of this format count bytes of the
+    /// decompressed stream rather than of the file.
+    pub fn is_compressed(self) -> bool {
+        matches!(self, SourceFormat::MboxGz | SourceFormat::EmlGz)
+    }
+}
+
+impl fmt::Display for SourceFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a message's raw bytes are: a byte range of one file (of its
+/// decompressed stream when the file is gzip'd).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// The file holding the message (absolute path).
+    pub path: PathBuf,
+    /// Format of that file.
+    pub format: SourceFormat,
+    /// Offset of the first byte of the message (after any `From_` line).
+    pub offset: u64,
+    /// Length of the message in the source, mbox quoting included.
+    pub length: u64,
+    /// SHA-256 of exactly those `length` bytes.
+    pub raw_sha256: Sha256,
+    /// The mbox `From_` separator line, without its line end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_line: Option<String>,
+    /// Maildir flags from a `:2,FLAGS` file-name suffix (e.g. `"RS"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maildir_flags: Option<String>,
+}
+
+/// A mailbox: display name (decoded) and address.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub addr: String,
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(n) if !n.is_empty() => write!(f, "{n} <{}>", self.addr),
+            _ => f.write_str(&self.addr),
+        }
+    }
+}
+
+/// An attachment (any non-body leaf part), described but never written to
+/// disk during import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// File name exactly as given in the mail (decoded), never used as a path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// MIME type as declared (lower case).
+    pub mime: String,
+    /// Decoded size in bytes.
+    pub size: u64,
+    /// SHA-256 of the decoded content.
+    pub sha256: Sha256,
+    /// Whether the part was marked inline rather than attachment.
+    #[serde(default)]
+    pub inline: bool,
+    /// Text content for text-bearing attachments (plain text, CSV, HTML as
+    /// text, forwarded messages), capped; used for indexing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// What kind of problem a message has. Stable snake_case names are used in
+/// reports and JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefectKind {
+    /// The MIME parser returned an error; the message is kept raw-only.
+    ParseFailed,
+    /// The MIME parser panicked; contained, the message is kept raw-only.
+    ParserPanic,
+    /// The message is larger than the in-memory limit; kept raw-only with
+    /// the headers that fit.
+    TooLarge,
+    /// MIME nesting deeper than the limit; kept raw-only.
+    TooDeep,
+    /// More MIME parts than the limit; the rest were not examined.
+    TooManyParts,
+    /// A header longer than the limit; its value was cut.
+    HeaderTooLong,
+    /// Decoded content exceeded the per-message budget; the rest was not decoded.
+    DecodeBudget,
+    /// No header block could be recognised.
+    NoHeaders,
+    /// The message is empty.
+    Empty,
+    /// The message ends early (end of file inside it, missing closing MIME boundary).
+    Truncated,
+    /// A `Content-Length` header did not land on the next message and was ignored.
+    BadContentLength,
+    /// An mbox `From_` line that did not follow a blank line.
+    SeparatorWithoutBlankLine,
+    /// No `Date` header.
+    MissingDate,
+    /// A `Date` header that could not be parsed.
+    BadDate,
+    /// A date before 1975 or in the future; kept as given, not corrected.
+    ImplausibleDate,
+    /// No `Message-ID` header.
+    MissingMessageId,
+    /// Another message in the case has the same Message-ID but different bytes.
+    DuplicateMessageId,
+    /// A charset label nobody knows; decoded lossily.
+    UnknownCharset,
+    /// Bytes not valid in the declared charset; replaced.
+    CharsetErrors,
+    /// Raw 8-bit bytes in a header; decoded by best guess.
+    Raw8bitHeader,
+    /// 8-bit body text without a declared charset; decoded by best guess.
+    Undeclared8bit,
+    /// An address header that could not be parsed.
+    BadAddress,
+    /// A base64 or quoted-printable body that could not be decoded.
+    BadTransferEncoding,
+    /// Body or attachment text cut at the storage limit.
+    TextTruncated,
+}
+
+impl DefectKind {
+    pub const ALL: &'static [DefectKind] = &[
+        DefectKind::ParseFailed,
+        DefectKind::ParserPanic,
+        DefectKind::TooLarge,
+        DefectKind::TooDeep,
+        DefectKind::TooManyParts,
+        DefectKind::HeaderTooLong,
+        DefectKind::DecodeBudget,
+        DefectKind::NoHeaders,
+        DefectKind::Empty,
+        DefectKind::Truncated,
+        DefectKind::BadContentLength,
+        DefectKind::SeparatorWithoutBlankLine,
+        DefectKind::MissingDate,
+        DefectKind::BadDate,
+        DefectKind::ImplausibleDate,
+        DefectKind::MissingMessageId,
+        DefectKind::DuplicateMessageId,
+        DefectKind::UnknownCharset,
+        DefectKind::CharsetErrors,
+        DefectKind::Raw8bitHeader,
+        DefectKind::Undeclared8bit,
+        DefectKind::BadAddress,
+        DefectKind::BadTransferEncoding,
+        DefectKind::TextTruncated,
+    ];
+
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefectKind::ParseFailed => "parse_failed",
+            DefectKind::ParserPanic => "parser_panic",
+            DefectKind::TooLarge => "too_large",
+            DefectKind::TooDeep => "too_deep",
+            DefectKind::TooManyParts => "too_many_parts",
+            DefectKind::HeaderTooLong => "header_too_long",
+            DefectKind::DecodeBudget => "decode_budget",
+            DefectKind::NoHeaders => "no_headers",
+            DefectKind::Empty => "empty",
+            DefectKind::Truncated => "truncated",
+            DefectKind::BadContentLength => "bad_content_length",
+            DefectKind::SeparatorWithoutBlankLine => "separator_without_blank_line",
+            DefectKind::MissingDate => "missing_date",
+            DefectKind::BadDate => "bad_date",
+            DefectKind::ImplausibleDate => "implausible_date",
+            DefectKind::MissingMessageId => "missing_message_id",
+            DefectKind::DuplicateMessageId => "duplicate_message_id",
+            DefectKind::UnknownCharset => "unknown_charset",
+            DefectKind::CharsetErrors => "charset_errors",
+            DefectKind::Raw8bitHeader => "raw_8bit_header",
+            DefectKind::Undeclared8bit => "undeclared_8bit",
+            DefectKind::BadAddress => "bad_address",
+            DefectKind::BadTransferEncoding => "bad_transfer_encoding",
+            DefectKind::TextTruncated => "text_truncated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DefectKind> {
+        DefectKind::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+
+    /// Whether a message with this defect is kept raw-only.
+    pub fn is_fatal(self) -> bool {
+        matches!(
+            self,
+            DefectKind::ParseFailed
+                | DefectKind::ParserPanic
+                | DefectKind::TooLarge
+                | DefectKind::TooDeep
+                | DefectKind::NoHeaders
+                | DefectKind::Empty
+        )
+    }
+}
+
+impl fmt::Display for DefectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found in one message, with a human-readable detail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Defect {
+    pub kind: DefectKind,
+    pub detail: String,
+}
+
+impl Defect {
+    pub fn new(kind: DefectKind, detail: impl Into<String>) -> Defect {
+        Defect {
+            kind,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Whether the MIME structure could be parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParseStatus {
+    Parsed,
+    /// Only the raw bytes (and any headers recovered) are kept.
+    RawOnly,
+}
+
+impl ParseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParseStatus::Parsed => "parsed",
+            ParseStatus::RawOnly => "raw_only",
+        }
+    }
+}
+
+/// Everything the parser extracts from one message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub key: MessageKey,
+    pub status: ParseStatus,
+    /// Size of the canonical message in bytes.
+    pub size: u64,
+    /// Seconds since the Unix epoch, UTC, when the `Date` header parsed.
+    pub date: Option<i64>,
+    /// The `Date` header as written.
+    pub date_raw: Option<String>,
+    pub from: Vec<Address>,
+    pub sender: Vec<Address>,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub bcc: Vec<Address>,
+    pub reply_to: Vec<Address>,
+    pub subject: Option<String>,
+    /// Message-ID without angle brackets.
+    pub message_id: Option<String>,
+    /// In-Reply-To ids without angle brackets.
+    pub in_reply_to: Vec<String>,
+    /// References ids, oldest first, without angle brackets.
+    pub references: Vec<String>,
+    /// Gmail's `X-GM-THRID`, when present.
+    pub gm_thread_id: Option<String>,
+    /// Outlook's `Thread-Index` (base64), when present.
+    pub thread_index: Option<String>,
+    /// The readable body: text/plain parts, or HTML rendered as text.
+    pub body_text: String,
+    /// True when the body came from HTML (rendered as text, never loaded).
+    pub body_from_html: bool,
+    pub attachments: Vec<Attachment>,
+    pub defects: Vec<Defect>,
+}
+
+impl Message {
+    /// An empty record for `key`; the parser fills it in.
+    pub fn empty(key: MessageKey, size: u64) -> Message {
+        Message {
+            key,
+            status: ParseStatus::Parsed,
+            size,
+            date: None,
+            date_raw: None,
+            from: Vec::new(),
+            sender: Vec::new(),
+            to: Vec::new(),
+            cc: Vec::new(),
+            bcc: Vec::new(),
+            reply_to: Vec::new(),
+            subject: None,
+            message_id: None,
+            in_reply_to: Vec::new(),
+            references: Vec::new(),
+            gm_thread_id: None,
+            thread_index: None,
+            body_text: String::new(),
+            body_from_html: false,
+            attachments: Vec::new(),
+            defects: Vec::new(),
+        }
+    }
+
+    pub fn has_defect(&self, kind: DefectKind) -> bool {
+        self.defects.iter().any(|d| d.kind == kind)
+    }
+}
+
+/// A file (inside a folder source) that was not imported, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha_hex_round_trip() {
+        let s = Sha256::of(b"abc");
+        assert_eq!(
+            s.to_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(s.to_hex().parse::<Sha256>().unwrap(), s);
+        assert!("xyz".parse::<Sha256>().is_err());
+    }
+
+    #[test]
+    fn defect_names_round_trip() {
+        for k in DefectKind::ALL {
+            assert_eq!(DefectKind::parse(k.as_str()), Some(*k));
+            let json = serde_json::to_string(k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+        }
+    }
+}

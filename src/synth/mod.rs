@@ -1,0 +1,1 @@
+//! Deterministic synthetic mail corpus generator (work in progress).
