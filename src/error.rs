@@ -1,1 +1,110 @@
-//! Typed errors (placeholder).
+//! Typed errors of the library. Every variant that concerns a file carries
+//! its path (and an offset where one makes sense), so that a message shown to
+//! the user always names what went wrong and where.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Errors of the mailsift library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A named source does not exist.
+    #[error("{path}: no such file or folder")]
+    SourceMissing { path: PathBuf },
+
+    /// A named source exists but cannot be read.
+    #[error("{path}: cannot read: {source}")]
+    SourceUnreadable {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+
+    /// A named source is readable but holds no mail.
+    #[error("{path}: not a mailbox or mail file ({reason})")]
+    NotMail { path: PathBuf, reason: String },
+
+    /// An I/O error at a known place in a file.
+    #[error("{path}: {op} failed at byte {offset}: {source}")]
+    IoAt {
+        path: PathBuf,
+        op: &'static str,
+        offset: u64,
+        #[source]
+        source: io::Error,
+    },
+
+    /// An I/O error on a file or folder.
+    #[error("{path}: {op} failed: {source}")]
+    Io {
+        path: PathBuf,
+        op: &'static str,
+        #[source]
+        source: io::Error,
+    },
+
+    /// The case database refused an operation.
+    #[error("case database {path}: {source}")]
+    Store {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    /// The case folder is not a mailsift case, or of an unknown version.
+    #[error("{path}: {reason}")]
+    BadCase { path: PathBuf, reason: String },
+
+    /// Another process holds the case for writing.
+    #[error(
+        "{path}: this case is being written by another mailsift process; wait for it to finish (the lock is released automatically when that process ends)"
+    )]
+    CaseInUse { path: PathBuf },
+
+    /// A message key that is not in the case.
+    #[error("no message {key} in case {case}")]
+    NoSuchMessage { case: PathBuf, key: String },
+
+    /// The stored raw bytes no longer match their recorded SHA-256.
+    #[error(
+        "{path}: bytes at offset {offset} (length {length}) no longer match the recorded SHA-256 {expected}; the source has changed since import"
+    )]
+    RawMismatch {
+        path: PathBuf,
+        offset: u64,
+        length: u64,
+        expected: String,
+    },
+
+    /// Serialising or reading a JSON file of the case failed.
+    #[error("{path}: {source}")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// The import was cancelled by the caller.
+    #[error("cancelled")]
+    Cancelled,
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, op: &'static str, source: io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            op,
+            source,
+        }
+    }
+
+    pub(crate) fn store(path: impl Into<PathBuf>, source: rusqlite::Error) -> Error {
+        Error::Store {
+            path: path.into(),
+            source,
+        }
+    }
+}

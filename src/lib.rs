@@ -2,6 +2,8 @@
 //! collections.
 
 pub mod error;
+#[cfg(not(mailsift_no_synth))]
 pub mod synth;
 pub mod html;
 pub mod model;
+pub mod source;

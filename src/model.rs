@@ -426,6 +426,46 @@ impl Message {
     }
 }
 
+/// Per-message resource limits. Beyond them a message is kept raw-only (or
+/// partly examined) with a defect, never dropped and never allowed to take
+/// unbounded time or memory.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// Largest message held in memory and parsed; larger ones are hashed while
+    /// streaming and kept raw-only (`too_large`) with the headers that fit in
+    /// `max_header_block`.
+    pub max_message_bytes: usize,
+    /// Largest header block examined.
+    pub max_header_block: usize,
+    /// Longest decoded header value kept (`header_too_long` beyond).
+    pub max_header_value: usize,
+    /// Most MIME parts examined (`too_many_parts` beyond).
+    pub max_parts: usize,
+    /// Deepest MIME nesting parsed (`too_deep` beyond).
+    pub max_depth: usize,
+    /// Total bytes decoded from transfer encodings per message (`decode_budget` beyond).
+    pub max_decoded_bytes: usize,
+    /// Longest body text stored (`text_truncated` beyond).
+    pub max_body_text: usize,
+    /// Longest text kept per text-bearing attachment (`text_truncated` beyond).
+    pub max_attachment_text: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_message_bytes: 128 << 20,
+            max_header_block: 1 << 20,
+            max_header_value: 64 << 10,
+            max_parts: 1000,
+            max_depth: 64,
+            max_decoded_bytes: 256 << 20,
+            max_body_text: 4 << 20,
+            max_attachment_text: 1 << 20,
+        }
+    }
+}
+
 /// A file (inside a folder source) that was not imported, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
