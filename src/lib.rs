@@ -6,4 +6,5 @@ pub mod error;
 pub mod synth;
 pub mod html;
 pub mod model;
+pub mod parse;
 pub mod source;
