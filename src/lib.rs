@@ -8,3 +8,4 @@ pub mod html;
 pub mod model;
 pub mod parse;
 pub mod source;
+pub mod store;

@@ -1,0 +1,950 @@
+//! The case folder on disk: everything mailsift knows about a collection,
+//! kept apart from the sources (which are never written to).
+//!
+//! ```text
+//! CASE/
+//!   mailsift-case.json   marker: format name and version
+//!   case.sqlite          messages, origins, files, sources, defects,
+//!                        skipped files, source notes, imports (SQLite, WAL)
+//!   audit.log            append-only NDJSON: one line per import or export
+//!   write.lock           held (flock) by the one process writing the case
+//! ```
+//!
+//! Messages are keyed by [`MessageKey`]; a message found again (same key)
+//! gains an origin instead of a second record. Each message's fields are
+//! stored as LZ4-compressed JSON beside a few columns used for lookups;
+//! defects live in their own table so that later findings (a Message-ID
+//! collision with a message imported later) can be added to old records.
+//! Raw bytes stay in the sources; each origin records where they are and
+//! their SHA-256.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{
+    Defect, DefectKind, Message, MessageKey, Origin, ParseStatus, Sha256, SourceFormat,
+};
+
+/// Name of the marker file that makes a folder a case.
+pub const MARKER: &str = "mailsift-case.json";
+const DB: &str = "case.sqlite";
+const AUDIT: &str = "audit.log";
+const LOCK: &str = "write.lock";
+const FORMAT_NAME: &str = "mailsift-case";
+const FORMAT_VERSION: u32 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sources(
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    format TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT,
+    last_import INTEGER
+);
+CREATE TABLE IF NOT EXISTS files(
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources(id),
+    path TEXT NOT NULL,
+    format TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    sha256 TEXT,
+    complete INTEGER NOT NULL DEFAULT 0,
+    import_id INTEGER NOT NULL,
+    UNIQUE(path, size, mtime_ns)
+);
+CREATE TABLE IF NOT EXISTS messages(
+    id INTEGER PRIMARY KEY,
+    key BLOB NOT NULL UNIQUE,
+    status TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    date INTEGER,
+    subject TEXT,
+    message_id TEXT,
+    from_addr TEXT,
+    attachments INTEGER NOT NULL,
+    import_id INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);
+CREATE TABLE IF NOT EXISTS origins(
+    message INTEGER NOT NULL REFERENCES messages(id),
+    file INTEGER NOT NULL REFERENCES files(id),
+    offset INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    raw_sha256 BLOB NOT NULL,
+    from_line TEXT,
+    maildir_flags TEXT,
+    import_id INTEGER NOT NULL,
+    PRIMARY KEY(file, offset)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS origins_message ON origins(message);
+CREATE TABLE IF NOT EXISTS defects(
+    message INTEGER NOT NULL REFERENCES messages(id),
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS defects_message ON defects(message);
+CREATE INDEX IF NOT EXISTS defects_kind ON defects(kind);
+CREATE TABLE IF NOT EXISTS skipped(
+    import_id INTEGER NOT NULL,
+    source_id INTEGER,
+    path TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS notes(
+    import_id INTEGER NOT NULL,
+    source_id INTEGER,
+    path TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS imports(
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    finished TEXT,
+    status TEXT NOT NULL,
+    command TEXT NOT NULL,
+    report TEXT
+);
+";
+
+#[derive(Serialize, Deserialize)]
+struct Marker {
+    format: String,
+    version: u32,
+    created: String,
+}
+
+/// An open case. Opened for writing it holds the case's write lock, so
+/// that only one process imports into a case at a time; readers need no lock.
+pub struct Case {
+    root: PathBuf,
+    db_path: PathBuf,
+    conn: Connection,
+    _lock: Option<File>,
+}
+
+/// What became of a message handed to [`Case::add_message`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Added {
+    /// A message the case did not have.
+    New,
+    /// The case had the message from another origin: this origin was added.
+    Duplicate,
+    /// The case had this message from this very origin (an import resumed
+    /// or repeated).
+    AlreadyPresent,
+}
+
+/// A message ready to be stored: the columns and the compressed record,
+/// prepared off the writer thread by [`prepare`].
+pub struct Prepared {
+    pub key: MessageKey,
+    pub status: ParseStatus,
+    pub size: u64,
+    pub date: Option<i64>,
+    pub subject: Option<String>,
+    pub message_id: Option<String>,
+    pub from_addr: Option<String>,
+    pub attachments: usize,
+    pub data: Vec<u8>,
+    pub defects: Vec<Defect>,
+}
+
+/// Serialises and compresses a message for storage.
+pub fn prepare(mut msg: Message) -> Prepared {
+    let defects = std::mem::take(&mut msg.defects);
+    let json = serde_json::to_vec(&msg).unwrap_or_default();
+    Prepared {
+        key: msg.key,
+        status: msg.status,
+        size: msg.size,
+        date: msg.date,
+        from_addr: msg.from.first().map(|a| a.addr.to_ascii_lowercase()),
+        subject: msg.subject,
+        message_id: msg.message_id,
+        attachments: msg.attachments.len(),
+        data: lz4_flex::compress_prepend_size(&json),
+        defects,
+    }
+}
+
+/// Where a message was found: the file row and place in it.
+pub struct OriginRow<'a> {
+    pub file_id: i64,
+    pub offset: u64,
+    pub length: u64,
+    pub raw_sha256: Sha256,
+    pub from_line: Option<&'a str>,
+    pub maildir_flags: Option<&'a str>,
+}
+
+/// A file known to the case, as last recorded.
+#[derive(Clone, Debug)]
+pub struct FileState {
+    pub id: i64,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub complete: bool,
+}
+
+/// Totals over the whole case. `found = parsed + raw_only + skipped` and
+/// `messages = parsed + raw_only - duplicates` always hold: `parsed` and
+/// `raw_only` count every sighting of a message, `duplicates` the sightings
+/// beyond the first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseStats {
+    pub found: u64,
+    pub parsed: u64,
+    pub raw_only: u64,
+    pub skipped: u64,
+    pub duplicates: u64,
+    pub messages: u64,
+    pub messages_parsed: u64,
+    pub messages_raw_only: u64,
+    pub attachments: u64,
+    pub defects: BTreeMap<String, u64>,
+    pub sources: Vec<SourceRow>,
+    pub imports: u64,
+}
+
+/// A named source as recorded in the case manifest.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRow {
+    pub path: PathBuf,
+    pub format: String,
+    pub size: u64,
+    pub sha256: Option<String>,
+    pub found: u64,
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    rfc3339(secs)
+}
+
+/// Formats seconds since the epoch as an RFC 3339 UTC timestamp.
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+impl Case {
+    /// Opens the case at `root` for writing, creating it if missing. Fails
+    /// with [`Error::CaseInUse`] while another process writes it.
+    pub fn open_for_writing(root: &Path) -> Result<Case> {
+        let marker = root.join(MARKER);
+        if root.exists() && !marker.exists() {
+            let empty = fs::read_dir(root)
+                .map_err(|e| Error::io(root, "reading the case folder", e))?
+                .next()
+                .is_none();
+            if !empty {
+                return Err(Error::BadCase {
+                    path: root.to_path_buf(),
+                    reason: "exists and is not a mailsift case (no mailsift-case.json); choose a new or empty folder".into(),
+                });
+            }
+        }
+        fs::create_dir_all(root).map_err(|e| Error::io(root, "creating the case folder", e))?;
+        let lock_path = root.join(LOCK);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| Error::io(&lock_path, "opening the lock file", e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(Error::CaseInUse {
+                    path: root.to_path_buf(),
+                });
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(Error::io(&lock_path, "locking the case", e));
+            }
+        }
+        if !marker.exists() {
+            let m = Marker {
+                format: FORMAT_NAME.into(),
+                version: FORMAT_VERSION,
+                created: now_rfc3339(),
+            };
+            let json = serde_json::to_vec_pretty(&m).map_err(|e| Error::Json {
+                path: marker.clone(),
+                source: e,
+            })?;
+            write_atomic(&marker, &json)?;
+        }
+        let mut case = Case::connect(root, false)?;
+        case._lock = Some(lock);
+        Ok(case)
+    }
+
+    /// Opens an existing case for reading.
+    pub fn open(root: &Path) -> Result<Case> {
+        Case::connect(root, true)
+    }
+
+    fn connect(root: &Path, read_only: bool) -> Result<Case> {
+        let marker_path = root.join(MARKER);
+        let marker: Marker = match fs::read(&marker_path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Json {
+                path: marker_path.clone(),
+                source: e,
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::BadCase {
+                    path: root.to_path_buf(),
+                    reason: "not a mailsift case (no mailsift-case.json)".into(),
+                });
+            }
+            Err(e) => return Err(Error::io(&marker_path, "reading", e)),
+        };
+        if marker.format != FORMAT_NAME || marker.version > FORMAT_VERSION {
+            return Err(Error::BadCase {
+                path: root.to_path_buf(),
+                reason: format!(
+                    "case format {} version {} is not one this mailsift ({}) reads",
+                    marker.format,
+                    marker.version,
+                    env!("CARGO_PKG_VERSION")
+                ),
+            });
+        }
+        let db_path = root.join(DB);
+        let flags = if read_only && db_path.exists() {
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+        } else {
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
+        } | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&db_path, flags)
+            .map_err(|e| Error::store(&db_path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(|e| Error::store(&db_path, e))?;
+        if !read_only || !db_path.exists() {
+            conn.execute_batch(
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;",
+            )
+            .map_err(|e| Error::store(&db_path, e))?;
+            conn.execute_batch(SCHEMA)
+                .map_err(|e| Error::store(&db_path, e))?;
+        }
+        Ok(Case {
+            root: root.to_path_buf(),
+            db_path,
+            conn,
+            _lock: None,
+        })
+    }
+
+    /// The case folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        Error::store(&self.db_path, e)
+    }
+
+    /// Runs `f` in one transaction, committed when it returns Ok.
+    pub fn transaction<T>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T>) -> Result<T> {
+        let db_path = self.db_path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Error::store(&db_path, e))?;
+        let out = f(&Tx {
+            tx: &tx,
+            db_path: &db_path,
+        })?;
+        tx.commit().map_err(|e| Error::store(&db_path, e))?;
+        Ok(out)
+    }
+
+    /// Records the start of an import; returns its id.
+    pub fn begin_import(&mut self, command: &str) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO imports(started, status, command) VALUES (?1, 'running', ?2)",
+                params![now_rfc3339(), command],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Records the end of an import and appends it to the audit log.
+    pub fn finish_import(&mut self, id: i64, status: &str, report: &impl Serialize) -> Result<()> {
+        let json = serde_json::to_string(report).unwrap_or_default();
+        let finished = now_rfc3339();
+        self.conn
+            .execute(
+                "UPDATE imports SET finished=?1, status=?2, report=?3 WHERE id=?4",
+                params![finished, status, json, id],
+            )
+            .map_err(|e| self.err(e))?;
+        let command: String = self
+            .conn
+            .query_row("SELECT command FROM imports WHERE id=?1", [id], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let entry = serde_json::json!({
+            "event": "import",
+            "import_id": id,
+            "finished": finished,
+            "status": status,
+            "command": command,
+            "report": serde_json::from_str::<serde_json::Value>(&json).unwrap_or_default(),
+        });
+        self.audit(&entry)
+    }
+
+    /// Appends one entry to the audit log.
+    pub fn audit(&self, entry: &serde_json::Value) -> Result<()> {
+        let path = self.root.join(AUDIT);
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, "opening the audit log", e))?;
+        let mut line = serde_json::to_vec(entry).unwrap_or_default();
+        line.push(b'\n');
+        f.write_all(&line)
+            .and_then(|_| f.sync_data())
+            .map_err(|e| Error::io(&path, "appending to the audit log", e))
+    }
+
+    /// Files whose import completed, by path: (size, mtime) of the version
+    /// read. Used to skip unchanged files without reading them.
+    pub fn complete_files(&self) -> Result<std::collections::HashMap<PathBuf, (u64, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT path, size, mtime_ns FROM files WHERE complete=1")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    PathBuf::from(r.get::<_, String>(0)?),
+                    (r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)?),
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Number of origins recorded for a completed file version.
+    pub fn origins_in_file(&self, path: &Path, size: u64, mtime_ns: i64) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM origins o JOIN files f ON f.id=o.file
+                 WHERE f.path=?1 AND f.size=?2 AND f.mtime_ns=?3",
+                params![path_str(path), size as i64, mtime_ns],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Totals over the whole case.
+    pub fn stats(&self) -> Result<CaseStats> {
+        let q = |sql: &str| -> Result<u64> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(|e| self.err(e))
+        };
+        let mut s = CaseStats {
+            parsed: q("SELECT count(*) FROM origins o JOIN messages m ON m.id=o.message WHERE m.status='parsed'")?,
+            raw_only: q("SELECT count(*) FROM origins o JOIN messages m ON m.id=o.message WHERE m.status='raw_only'")?,
+            skipped: q("SELECT count(DISTINCT path) FROM skipped")?,
+            messages: q("SELECT count(*) FROM messages")?,
+            messages_parsed: q("SELECT count(*) FROM messages WHERE status='parsed'")?,
+            messages_raw_only: q("SELECT count(*) FROM messages WHERE status='raw_only'")?,
+            attachments: q("SELECT coalesce(sum(attachments),0) FROM messages")?,
+            imports: q("SELECT count(*) FROM imports")?,
+            ..CaseStats::default()
+        };
+        s.found = s.parsed + s.raw_only + s.skipped;
+        s.duplicates = s.parsed + s.raw_only - s.messages;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, count(*) FROM defects GROUP BY kind ORDER BY kind")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (k, n) = row.map_err(|e| self.err(e))?;
+            s.defects.insert(k, n);
+        }
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.path, s.format, s.size, s.sha256,
+                        (SELECT count(*) FROM origins o JOIN files f ON f.id=o.file WHERE f.source_id=s.id)
+                 FROM sources s ORDER BY s.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(SourceRow {
+                    path: PathBuf::from(r.get::<_, String>(0)?),
+                    format: r.get(1)?,
+                    size: r.get::<_, i64>(2)? as u64,
+                    sha256: r.get(3)?,
+                    found: r.get::<_, i64>(4)? as u64,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        s.sources = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        Ok(s)
+    }
+
+    /// The stored record of a message, with its defects.
+    pub fn message(&self, key: &MessageKey) -> Result<Option<Message>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, data FROM messages WHERE key=?1",
+                [&key.0[..]],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((id, data)) = row else {
+            return Ok(None);
+        };
+        let mut msg = decode_record(&data).ok_or_else(|| Error::BadCase {
+            path: self.db_path.clone(),
+            reason: format!("stored record of message {key} is damaged"),
+        })?;
+        msg.defects = self.defects_of(id)?;
+        Ok(Some(msg))
+    }
+
+    fn defects_of(&self, id: i64) -> Result<Vec<Defect>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT kind, detail FROM defects WHERE message=?1 ORDER BY rowid")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (kind, detail) = row.map_err(|e| self.err(e))?;
+            if let Some(kind) = DefectKind::parse(&kind) {
+                out.push(Defect { kind, detail });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every origin of a message, in the order found.
+    pub fn origins(&self, key: &MessageKey) -> Result<Vec<Origin>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT f.path, f.format, o.offset, o.length, o.raw_sha256, o.from_line, o.maildir_flags
+                 FROM origins o JOIN files f ON f.id=o.file JOIN messages m ON m.id=o.message
+                 WHERE m.key=?1 ORDER BY o.import_id, f.id, o.offset",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&key.0[..]], |r| {
+                let sha: Vec<u8> = r.get(4)?;
+                let mut raw = [0u8; 32];
+                if sha.len() == 32 {
+                    raw.copy_from_slice(&sha);
+                }
+                Ok(Origin {
+                    path: PathBuf::from(r.get::<_, String>(0)?),
+                    format: SourceFormat::parse(&r.get::<_, String>(1)?)
+                        .unwrap_or(SourceFormat::Eml),
+                    offset: r.get::<_, i64>(2)? as u64,
+                    length: r.get::<_, i64>(3)? as u64,
+                    raw_sha256: Sha256(raw),
+                    from_line: r.get(5)?,
+                    maildir_flags: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// All message keys, in import order.
+    pub fn keys(&self) -> Result<Vec<MessageKey>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key FROM messages ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, Vec<u8>>(0))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let k = row.map_err(|e| self.err(e))?;
+            if k.len() == 32 {
+                let mut a = [0u8; 32];
+                a.copy_from_slice(&k);
+                out.push(Sha256(a));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Skipped files and source notes of all imports: (path, reason).
+    pub fn skipped(&self) -> Result<Vec<(PathBuf, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT path, reason FROM skipped GROUP BY path ORDER BY rowid")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((PathBuf::from(r.get::<_, String>(0)?), r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+/// Decodes a stored record.
+fn decode_record(data: &[u8]) -> Option<Message> {
+    let json = lz4_flex::decompress_size_prepended(data).ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
+/// A path as stored (lossy for non-UTF-8 names, which are rare in mail dumps).
+pub fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// Writes a file via a temporary name and rename, so it is never half-written.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    fs::write(&tmp, bytes)
+        .and_then(|_| fs::rename(&tmp, path))
+        .map_err(|e| Error::io(path, "writing", e))
+}
+
+/// Writes inside one transaction of [`Case::transaction`].
+pub struct Tx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    db_path: &'a Path,
+}
+
+impl Tx<'_> {
+    fn err(&self, e: rusqlite::Error) -> Error {
+        Error::store(self.db_path, e)
+    }
+
+    /// Records a named source (or updates it); returns its id.
+    pub fn source(&self, path: &Path, format: SourceFormat, size: u64, import_id: i64) -> Result<i64> {
+        self.tx
+            .execute(
+                "INSERT INTO sources(path, format, size, last_import) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(path) DO UPDATE SET format=?2, size=?3, last_import=?4",
+                params![path_str(path), format.as_str(), size as i64, import_id],
+            )
+            .map_err(|e| self.err(e))?;
+        self.tx
+            .query_row("SELECT id FROM sources WHERE path=?1", [path_str(path)], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets a source's SHA-256 (of the file, or of the folder's file list).
+    pub fn source_hash(&self, id: i64, sha: &Sha256) -> Result<()> {
+        self.tx
+            .execute("UPDATE sources SET sha256=?1 WHERE id=?2", params![sha.to_hex(), id])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a file version about to be read; returns its id.
+    pub fn file(
+        &self,
+        source_id: i64,
+        path: &Path,
+        format: SourceFormat,
+        size: u64,
+        mtime_ns: i64,
+        import_id: i64,
+    ) -> Result<i64> {
+        self.tx
+            .execute(
+                "INSERT INTO files(source_id, path, format, size, mtime_ns, import_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(path, size, mtime_ns) DO UPDATE SET format=?3",
+                params![source_id, path_str(path), format.as_str(), size as i64, mtime_ns, import_id],
+            )
+            .map_err(|e| self.err(e))?;
+        self.tx
+            .query_row(
+                "SELECT id FROM files WHERE path=?1 AND size=?2 AND mtime_ns=?3",
+                params![path_str(path), size as i64, mtime_ns],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Marks a file version as completely imported, with its SHA-256.
+    pub fn file_complete(&self, id: i64, sha: Option<&Sha256>) -> Result<()> {
+        self.tx
+            .execute(
+                "UPDATE files SET complete=1, sha256=?1 WHERE id=?2",
+                params![sha.map(|s| s.to_hex()), id],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a file that was not imported.
+    pub fn skipped(&self, import_id: i64, source_id: Option<i64>, path: &Path, reason: &str) -> Result<()> {
+        self.tx
+            .execute(
+                "INSERT INTO skipped(import_id, source_id, path, reason) VALUES (?1, ?2, ?3, ?4)",
+                params![import_id, source_id, path_str(path), reason],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records a note about a source.
+    pub fn note(&self, import_id: i64, source_id: Option<i64>, path: &Path, offset: u64, text: &str) -> Result<()> {
+        self.tx
+            .execute(
+                "INSERT INTO notes(import_id, source_id, path, offset, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![import_id, source_id, path_str(path), offset as i64, text],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Adds a message sighting: a new message, or a new origin of a known
+    /// one. A Message-ID shared with a different message flags both.
+    pub fn add_message(&self, rec: &Prepared, origin: &OriginRow<'_>, import_id: i64) -> Result<Added> {
+        let existing: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT id FROM messages WHERE key=?1")
+            .and_then(|mut s| s.query_row([&rec.key.0[..]], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))?;
+        let (id, added) = match existing {
+            Some(id) => {
+                let known: Option<i64> = self
+                    .tx
+                    .prepare_cached("SELECT message FROM origins WHERE file=?1 AND offset=?2")
+                    .and_then(|mut s| {
+                        s.query_row(params![origin.file_id, origin.offset as i64], |r| r.get(0))
+                            .optional()
+                    })
+                    .map_err(|e| self.err(e))?;
+                if known == Some(id) {
+                    return Ok(Added::AlreadyPresent);
+                }
+                (id, Added::Duplicate)
+            }
+            None => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO messages(key, status, size, date, subject, message_id, from_addr, attachments, import_id, data)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    )
+                    .and_then(|mut s| {
+                        s.execute(params![
+                            &rec.key.0[..],
+                            rec.status.as_str(),
+                            rec.size as i64,
+                            rec.date,
+                            rec.subject,
+                            rec.message_id,
+                            rec.from_addr,
+                            rec.attachments as i64,
+                            import_id,
+                            rec.data,
+                        ])
+                    })
+                    .map_err(|e| self.err(e))?;
+                let id = self.tx.last_insert_rowid();
+                for d in &rec.defects {
+                    self.defect(id, d)?;
+                }
+                if let Some(mid) = &rec.message_id {
+                    self.flag_message_id_collisions(id, &rec.key, mid)?;
+                }
+                (id, Added::New)
+            }
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO origins(message, file, offset, length, raw_sha256, from_line, maildir_flags, import_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    id,
+                    origin.file_id,
+                    origin.offset as i64,
+                    origin.length as i64,
+                    &origin.raw_sha256.0[..],
+                    origin.from_line,
+                    origin.maildir_flags,
+                    import_id,
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(added)
+    }
+
+    fn defect(&self, id: i64, d: &Defect) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT INTO defects(message, kind, detail) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![id, d.kind.as_str(), d.detail]))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    fn flag_message_id_collisions(&self, id: i64, key: &MessageKey, mid: &str) -> Result<()> {
+        let others: Vec<(i64, Vec<u8>)> = {
+            let mut s = self
+                .tx
+                .prepare_cached("SELECT id, key FROM messages WHERE message_id=?1 AND id<>?2 LIMIT 100")
+                .map_err(|e| self.err(e))?;
+            let rows = s
+                .query_map(params![mid, id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(|e| self.err(e))?;
+            rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        if others.is_empty() {
+            return Ok(());
+        }
+        for (other, other_key) in &others {
+            self.defect(
+                id,
+                &Defect::new(
+                    DefectKind::DuplicateMessageId,
+                    format!("Message-ID <{mid}> is also on message {} with different bytes", hex::encode(other_key)),
+                ),
+            )?;
+            self.defect(
+                *other,
+                &Defect::new(
+                    DefectKind::DuplicateMessageId,
+                    format!("Message-ID <{mid}> is also on message {key} with different bytes"),
+                ),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_format() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1444672931), "2015-10-12T18:02:11Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(-1), "1969-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_and_readers_are_not() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("case");
+        let _w = Case::open_for_writing(&root).unwrap();
+        match Case::open_for_writing(&root) {
+            Err(Error::CaseInUse { .. }) => {}
+            other => panic!("expected CaseInUse, got {:?}", other.map(|_| ())),
+        }
+        assert_eq!(Case::open(&root).unwrap().stats().unwrap().messages, 0);
+    }
+
+    #[test]
+    fn refuses_a_folder_that_is_not_a_case() {
+        let t = tempfile::tempdir().unwrap();
+        fs::write(t.path().join("x.eml"), "Subject: x\n\nx").unwrap();
+        assert!(matches!(
+            Case::open_for_writing(t.path()),
+            Err(Error::BadCase { .. })
+        ));
+        assert!(matches!(Case::open(t.path()), Err(Error::BadCase { .. })));
+    }
+
+    #[test]
+    fn messages_dedup_and_message_id_collisions() {
+        let t = tempfile::tempdir().unwrap();
+        let mut case = Case::open_for_writing(&t.path().join("c")).unwrap();
+        let import = case.begin_import("test").unwrap();
+        let msg = |body: &str| {
+            let raw = format!("Message-ID: <same@x>\nSubject: s\n\n{body}");
+            crate::parse::parse_message(Sha256::of(raw.as_bytes()), raw.as_bytes(), true, raw.len() as u64, &Default::default(), 2_000_000_000)
+        };
+        let a = msg("one");
+        let b = msg("two");
+        let (ka, kb) = (a.key, b.key);
+        let outcomes = case
+            .transaction(|tx| {
+                let src = tx.source(Path::new("/s"), SourceFormat::Folder, 0, import)?;
+                let f1 = tx.file(src, Path::new("/s/1.eml"), SourceFormat::Eml, 10, 1, import)?;
+                let f2 = tx.file(src, Path::new("/s/2.eml"), SourceFormat::Eml, 10, 1, import)?;
+                let o = |file_id| OriginRow {
+                    file_id,
+                    offset: 0,
+                    length: 10,
+                    raw_sha256: Sha256::of(b"r"),
+                    from_line: None,
+                    maildir_flags: None,
+                };
+                Ok(vec![
+                    tx.add_message(&prepare(a.clone()), &o(f1), import)?,
+                    tx.add_message(&prepare(a.clone()), &o(f2), import)?,
+                    tx.add_message(&prepare(a.clone()), &o(f2), import)?,
+                    tx.add_message(&prepare(b.clone()), &o(f2 + 100), import)?,
+                ])
+            })
+            .unwrap();
+        assert_eq!(
+            outcomes,
+            [Added::New, Added::Duplicate, Added::AlreadyPresent, Added::New]
+        );
+        let stored = case.message(&ka).unwrap().unwrap();
+        assert_eq!(stored.subject.as_deref(), Some("s"));
+        assert!(stored.has_defect(DefectKind::DuplicateMessageId));
+        assert!(case.message(&kb).unwrap().unwrap().has_defect(DefectKind::DuplicateMessageId));
+        assert_eq!(case.origins(&ka).unwrap().len(), 2);
+        let s = case.stats().unwrap();
+        assert_eq!((s.messages, s.parsed, s.duplicates), (2, 3, 1));
+    }
+}
