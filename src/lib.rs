@@ -7,5 +7,6 @@ pub mod synth;
 pub mod html;
 pub mod model;
 pub mod parse;
+pub mod pipeline;
 pub mod source;
 pub mod store;

@@ -1,1 +1,305 @@
-fn main() {}
+//! The `mailsift` binary: parses arguments, calls the library, maps the
+//! outcome to an exit status once (0 ok, 1 no results, 2 error).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use mailsift::pipeline::{self, ImportOptions, ImportReport, Progress};
+use mailsift::store::{Case, CaseStats};
+
+/// Import, thread, search and export leaked and donated email collections.
+#[derive(Parser)]
+#[command(name = "mailsift", version, about, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// A mailbox, mail file, folder or case to open (imports sources into a
+    /// case in the user's data folder, then shows its totals).
+    path: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import mailboxes, mail files and folders into a case folder.
+    Import {
+        /// The case folder (created if missing).
+        case: PathBuf,
+        /// mbox / mbox.gz / .eml files and folders (EML folders, maildirs).
+        #[arg(required = true)]
+        sources: Vec<PathBuf>,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Read every file again, even those imported before and unchanged.
+        #[arg(long)]
+        rescan: bool,
+        /// Parse workers (default: one per core).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Totals for a whole case.
+    Stats {
+        case: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the bundled synthetic sample (what `sample_mbox/` holds).
+    GenSample {
+        out: PathBuf,
+        /// Write into a folder that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mailsift: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Some(Command::Import {
+            case,
+            sources,
+            json,
+            rescan,
+            threads,
+            quiet,
+        }) => {
+            let opts = ImportOptions {
+                threads,
+                rescan,
+                command: std::env::args().collect::<Vec<_>>().join(" "),
+                ..ImportOptions::default()
+            };
+            let report = import(&case, &sources, &opts, quiet)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_report(&report);
+            }
+            Ok(errors_to_status(&report))
+        }
+        Some(Command::Stats { case, json }) => {
+            let stats = Case::open(&case)?.stats()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats)?);
+            } else {
+                print_stats(&case, &stats);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::GenSample { out, force }) => {
+            gen_sample(&out, force)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => match cli.path {
+            Some(path) => open_path(&path),
+            None => {
+                eprintln!(
+                    "mailsift: the desktop window is not built yet; use `mailsift import CASE SOURCE...` (see --help)"
+                );
+                Ok(ExitCode::from(2))
+            }
+        },
+    }
+}
+
+/// Exit status of an import: 2 when a named source could not be used.
+fn errors_to_status(report: &ImportReport) -> ExitCode {
+    let mut failed = false;
+    for (_, error) in report.errors() {
+        eprintln!("mailsift: error: {error}");
+        failed = true;
+    }
+    if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Opens a source or case given on the command line: a case is shown, a
+/// source is imported into a case of its own in the user's data folder.
+fn open_path(path: &Path) -> Result<ExitCode> {
+    if path.join(mailsift::store::MARKER).exists() {
+        let stats = Case::open(path)?.stats()?;
+        print_stats(path, &stats);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let abs = std::fs::canonicalize(path)
+        .with_context(|| format!("{}: no such file or folder", path.display()))?;
+    let case = default_case_dir(&abs);
+    eprintln!("mailsift: importing {} into case {}", abs.display(), case.display());
+    let opts = ImportOptions {
+        command: format!("open {}", abs.display()),
+        ..ImportOptions::default()
+    };
+    let report = import(&case, &[abs], &opts, false)?;
+    print_report(&report);
+    Ok(errors_to_status(&report))
+}
+
+/// `$XDG_DATA_HOME/mailsift/cases/<name>-<hash>` for a source path.
+fn default_case_dir(source: &Path) -> PathBuf {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir);
+    let name: String = source
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "case".into())
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    let hash = mailsift::model::Sha256::of(source.to_string_lossy().as_bytes()).to_hex();
+    data.join("mailsift/cases").join(format!("{name}-{}", &hash[..8]))
+}
+
+fn import(case: &Path, sources: &[PathBuf], opts: &ImportOptions, quiet: bool) -> Result<ImportReport> {
+    let mut case = Case::open_for_writing(case)?;
+    let bar = if quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:30}] {bytes}/{total_bytes}  {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    };
+    let cancel = AtomicBool::new(false);
+    let report = pipeline::import(
+        &mut case,
+        sources,
+        opts,
+        &mut |p: &Progress| {
+            bar.set_length(p.bytes_total);
+            bar.set_position(p.bytes_read);
+            let eta = p
+                .eta()
+                .map(|d| format!(", ETA {}s", d.as_secs()))
+                .unwrap_or_default();
+            bar.set_message(format!(
+                "{} messages, {:.0} msg/s{eta}",
+                p.messages,
+                p.messages_per_sec()
+            ));
+        },
+        &cancel,
+    )?;
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+fn print_report(r: &ImportReport) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "found {}: {} parsed, {} raw-only, {} skipped",
+        r.found, r.parsed, r.raw_only, r.skipped
+    );
+    let _ = writeln!(
+        out,
+        "new {}, duplicates {}, already in case {}, unchanged files not read {}",
+        r.new, r.duplicates, r.already_present, r.unchanged_files
+    );
+    let _ = writeln!(
+        out,
+        "case now holds {} messages; {:.1} MB read in {:.1} s ({:.0} messages/s)",
+        r.messages,
+        r.bytes as f64 / 1e6,
+        r.elapsed_secs,
+        r.messages_per_sec
+    );
+    if !r.defects.is_empty() {
+        let list: Vec<String> = r.defects.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = writeln!(out, "defects: {}", list.join(", "));
+    }
+    for s in &r.sources {
+        let _ = writeln!(
+            out,
+            "  {} [{}] {} found, {} new, {} duplicates, {} skipped{}",
+            s.path.display(),
+            s.format.map(|f| f.as_str()).unwrap_or("?"),
+            s.found,
+            s.new,
+            s.duplicates,
+            s.skipped,
+            s.error.as_ref().map(|e| format!(" — ERROR: {e}")).unwrap_or_default()
+        );
+    }
+    for sk in &r.skipped_files {
+        let _ = writeln!(out, "  skipped {}: {}", sk.path.display(), sk.reason);
+    }
+    for n in &r.notes {
+        let _ = writeln!(out, "  note {} @{}: {}", n.path.display(), n.offset, n.text);
+    }
+    if r.cancelled {
+        let _ = writeln!(out, "import cancelled; run the same command again to resume");
+    }
+}
+
+fn print_stats(case: &Path, s: &CaseStats) {
+    println!("case {}", case.display());
+    println!(
+        "found {}: {} parsed, {} raw-only, {} skipped; {} duplicates",
+        s.found, s.parsed, s.raw_only, s.skipped, s.duplicates
+    );
+    println!(
+        "messages {} ({} parsed, {} raw-only), attachments {}, imports {}",
+        s.messages, s.messages_parsed, s.messages_raw_only, s.attachments, s.imports
+    );
+    if !s.defects.is_empty() {
+        let list: Vec<String> = s.defects.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("defects: {}", list.join(", "));
+    }
+    for src in &s.sources {
+        println!(
+            "  {} [{}] {} bytes, {} found, sha256 {}",
+            src.path.display(),
+            src.format,
+            src.size,
+            src.found,
+            src.sha256.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+#[cfg(not(mailsift_no_synth))]
+fn gen_sample(out: &Path, force: bool) -> Result<()> {
+    if out.exists() && !force && std::fs::read_dir(out)?.next().is_some() {
+        anyhow::bail!("{}: folder is not empty (use --force)", out.display());
+    }
+    let summary = mailsift::synth::write_sample(out)
+        .with_context(|| format!("{}: writing the sample", out.display()))?;
+    println!("wrote {} messages to {}", summary.total_messages(), out.display());
+    Ok(())
+}
+
+#[cfg(mailsift_no_synth)]
+fn gen_sample(_out: &Path, _force: bool) -> Result<()> {
+    anyhow::bail!("built without the generator")
+}

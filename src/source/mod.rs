@@ -533,23 +533,28 @@ pub(crate) fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
 pub fn detect_file(path: &Path) -> io::Result<Detected> {
     let mut f = File::open(path)?;
     let head = read_head(&mut f, SNIFF_BYTES)?;
-    if is_gzip(&head) {
-        let mut gz = flate2::read::MultiGzDecoder::new(&head[..]);
+    Ok(detect_head(&head))
+}
+
+/// Detects the format from the first bytes of a file ([`SNIFF_BYTES`]).
+pub fn detect_head(head: &[u8]) -> Detected {
+    if is_gzip(head) {
+        let mut gz = flate2::read::MultiGzDecoder::new(head);
         let inner = match read_head(&mut gz, SNIFF_BYTES) {
             Ok(inner) => inner,
-            Err(e) => return Ok(Detected::NotMail(format!("damaged gzip file: {e}"))),
+            Err(e) => return Detected::NotMail(format!("damaged gzip file: {e}")),
         };
-        return Ok(match sniff(&inner) {
+        return match sniff(&inner) {
             Ok(MailKind::Mbox) => Detected::Mail(SourceFormat::MboxGz),
             Ok(MailKind::Eml) => Detected::Mail(SourceFormat::EmlGz),
             Err(why) => Detected::NotMail(format!("gzip file holding {why}")),
-        });
+        };
     }
-    Ok(match sniff(&head) {
+    match sniff(head) {
         Ok(MailKind::Mbox) => Detected::Mail(SourceFormat::Mbox),
         Ok(MailKind::Eml) => Detected::Mail(SourceFormat::Eml),
         Err(why) => Detected::NotMail(why),
-    })
+    }
 }
 
 /// A reader that hashes and counts every byte read through it: the SHA-256

@@ -1,0 +1,910 @@
+//! Import orchestration, used by the CLI and the GUI alike.
+//!
+//! One reader thread walks the sources in order and splits them into raw
+//! messages; parse workers (one per core) hash, canonicalise and parse
+//! them; the calling thread puts the results back in source order and
+//! writes them to the case in batched transactions, reporting progress as
+//! it goes. Memory stays bounded: the queue between reader and workers is
+//! limited by count and by bytes, and a message too large to hold is hashed
+//! while streaming.
+//!
+//! Counts always reconcile: `found = parsed + raw_only + skipped`, and
+//! `parsed + raw_only = new + duplicates + already_present`. Files whose
+//! import completed before and that have not changed (same size and
+//! modification time) are not read again; they are counted as
+//! `unchanged_files`. A cancelled or killed import can be run again with the
+//! same command: what was committed is recognised (`already_present`) and
+//! the rest is imported.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+use serde::Serialize;
+use sha2::Digest;
+
+use crate::error::{Error, Result};
+use crate::model::{Limits, ParseStatus, Sha256, Skipped, SourceFormat};
+use crate::source::{
+    self, Detected, HashingReader, RawMessage, SNIFF_BYTES, SourceNote, mbox::MboxSplitter,
+};
+use crate::store::{self, Added, Case, OriginRow, Prepared};
+
+/// Settings of an import.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    pub limits: Limits,
+    /// Parse workers; 0 means one per core.
+    pub threads: usize,
+    /// Read every file again, even those imported before and unchanged.
+    pub rescan: bool,
+    /// The command line (or GUI action) recorded in the case's import log.
+    pub command: String,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            limits: Limits::default(),
+            threads: 0,
+            rescan: false,
+            command: "import".into(),
+        }
+    }
+}
+
+/// Where an import is.
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    /// Messages written to the case so far.
+    pub messages: u64,
+    /// Source bytes read so far (compressed bytes for gzip files).
+    pub bytes_read: u64,
+    /// Source bytes to read in all (grows while folders are listed).
+    pub bytes_total: u64,
+    pub elapsed: Duration,
+    /// The file being written.
+    pub current: Option<PathBuf>,
+}
+
+impl Progress {
+    pub fn messages_per_sec(&self) -> f64 {
+        self.messages as f64 / self.elapsed.as_secs_f64().max(1e-3)
+    }
+
+    /// Estimated time left, from the byte rate so far.
+    pub fn eta(&self) -> Option<Duration> {
+        let secs = self.elapsed.as_secs_f64();
+        if self.bytes_read == 0 || secs < 0.5 {
+            return None;
+        }
+        let rate = self.bytes_read as f64 / secs;
+        let left = self.bytes_total.saturating_sub(self.bytes_read) as f64;
+        Some(Duration::from_secs_f64(left / rate))
+    }
+}
+
+/// What an import did, per source and in total.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImportReport {
+    pub import_id: i64,
+    pub found: u64,
+    pub parsed: u64,
+    pub raw_only: u64,
+    pub skipped: u64,
+    pub duplicates: u64,
+    /// Messages the case did not have before.
+    pub new: u64,
+    /// Messages found at an origin the case already had (a repeated or
+    /// resumed import).
+    pub already_present: u64,
+    /// Files imported before, unchanged, and not read again.
+    pub unchanged_files: u64,
+    /// Unique messages in the case after this import.
+    pub messages: u64,
+    /// Defects of the new messages, by kind.
+    pub defects: BTreeMap<String, u64>,
+    pub sources: Vec<SourceReport>,
+    pub skipped_files: Vec<Skipped>,
+    pub notes: Vec<SourceNote>,
+    pub bytes: u64,
+    pub elapsed_secs: f64,
+    pub messages_per_sec: f64,
+    pub cancelled: bool,
+}
+
+impl ImportReport {
+    /// Sources that could not be used at all, with why.
+    pub fn errors(&self) -> impl Iterator<Item = (&Path, &str)> {
+        self.sources
+            .iter()
+            .filter_map(|s| s.error.as_deref().map(|e| (s.path.as_path(), e)))
+    }
+}
+
+/// One named source in a report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SourceReport {
+    pub path: PathBuf,
+    pub format: Option<SourceFormat>,
+    pub size: u64,
+    /// SHA-256 of the file; for a folder, of its list of mail files and their hashes.
+    pub sha256: Option<String>,
+    pub found: u64,
+    pub parsed: u64,
+    pub raw_only: u64,
+    pub skipped: u64,
+    pub duplicates: u64,
+    pub new: u64,
+    pub already_present: u64,
+    pub unchanged_files: u64,
+    /// Why the source could not be used at all.
+    pub error: Option<String>,
+}
+
+/// What the reader sends, in source order (`seq`).
+struct Work {
+    seq: u64,
+    kind: WorkKind,
+}
+
+enum WorkKind {
+    SourceStart {
+        idx: usize,
+        path: PathBuf,
+        format: SourceFormat,
+        size: u64,
+    },
+    SourceError {
+        idx: usize,
+        error: String,
+    },
+    SourceEnd {
+        idx: usize,
+        sha256: Option<Sha256>,
+        mail_files: u64,
+    },
+    FileStart {
+        idx: usize,
+        path: PathBuf,
+        format: SourceFormat,
+        size: u64,
+        mtime_ns: i64,
+    },
+    FileEnd {
+        sha256: Option<Sha256>,
+        notes: Vec<SourceNote>,
+        complete: bool,
+    },
+    FileUnchanged {
+        idx: usize,
+    },
+    Skipped {
+        idx: usize,
+        skipped: Skipped,
+    },
+    Message(Box<RawMessage>),
+    /// A parsed message, from a worker.
+    Parsed(Box<Parsed>),
+}
+
+/// A message after a worker is done with it.
+struct Parsed {
+    prepared: Prepared,
+    offset: u64,
+    length: u64,
+    raw_sha256: Sha256,
+    from_line: Option<String>,
+    maildir_flags: Option<String>,
+}
+
+/// Limits the bytes of raw messages in flight between reader and workers.
+struct Budget {
+    max: usize,
+    used: Mutex<usize>,
+    cv: Condvar,
+}
+
+impl Budget {
+    fn acquire(&self, n: usize, cancel: &AtomicBool) {
+        let n = n.min(self.max);
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        while *used > 0 && *used + n > self.max && !cancel.load(Ordering::Relaxed) {
+            used = self
+                .cv
+                .wait_timeout(used, Duration::from_millis(100))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        *used += n;
+    }
+
+    fn release(&self, n: usize) {
+        let n = n.min(self.max);
+        let mut used = self.used.lock().unwrap_or_else(|e| e.into_inner());
+        *used = used.saturating_sub(n);
+        self.cv.notify_all();
+    }
+}
+
+/// Bytes of raw messages allowed in flight.
+const IN_FLIGHT_BYTES: usize = 64 << 20;
+/// Messages written per transaction at most.
+const BATCH: usize = 2000;
+/// Longest time between commits while messages flow.
+const COMMIT_EVERY: Duration = Duration::from_millis(1000);
+
+/// Imports `sources` into `case`. Problems with single messages or files
+/// never stop it; a source that cannot be used at all is reported in its
+/// [`SourceReport::error`]. Only a failure of the case itself (disk full,
+/// database error) returns `Err`, after keeping what was committed.
+pub fn import(
+    case: &mut Case,
+    sources: &[PathBuf],
+    opts: &ImportOptions,
+    on_progress: &mut dyn FnMut(&Progress),
+    cancel: &AtomicBool,
+) -> Result<ImportReport> {
+    let started = Instant::now();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let import_id = case.begin_import(&opts.command)?;
+    let known = if opts.rescan {
+        HashMap::new()
+    } else {
+        case.complete_files()?
+    };
+    let threads = if opts.threads == 0 {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    } else {
+        opts.threads
+    };
+    let case_root = std::fs::canonicalize(case.root()).unwrap_or_else(|_| case.root().to_path_buf());
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let bytes_total = Arc::new(AtomicU64::new(0));
+    let budget = Budget {
+        max: IN_FLIGHT_BYTES,
+        used: Mutex::new(0),
+        cv: Condvar::new(),
+    };
+    let halt = AtomicBool::new(false);
+    let (work_tx, work_rx) = bounded::<Work>(1024);
+    let (done_tx, done_rx) = bounded::<Work>(1024);
+
+    let mut writer = Writer {
+        import_id,
+        report: ImportReport {
+            import_id,
+            sources: sources
+                .iter()
+                .map(|p| SourceReport {
+                    path: p.clone(),
+                    ..SourceReport::default()
+                })
+                .collect(),
+            ..ImportReport::default()
+        },
+        source_ids: vec![None; sources.len()],
+        file_id: None,
+        file_path: None,
+        file_source: 0,
+    };
+
+    let result = std::thread::scope(|scope| {
+        let reader = Reader {
+            tx: work_tx,
+            seq: 0,
+            limits: &opts.limits,
+            known: &known,
+            cancel,
+            halt: &halt,
+            bytes_read: &bytes_read,
+            bytes_total: &bytes_total,
+            budget: &budget,
+            case_root: &case_root,
+        };
+        std::thread::Builder::new()
+            .name("mailsift-reader".into())
+            .spawn_scoped(scope, move || reader.run(sources))
+            .map_err(|e| Error::io(case.root(), "starting the reader thread", e))?;
+        for n in 0..threads {
+            let rx = work_rx.clone();
+            let tx = done_tx.clone();
+            let limits = &opts.limits;
+            let budget = &budget;
+            std::thread::Builder::new()
+                .name(format!("mailsift-worker-{n}"))
+                .stack_size(32 << 20)
+                .spawn_scoped(scope, move || worker(rx, tx, limits, budget, now))
+                .map_err(|e| Error::io(case.root(), "starting a worker thread", e))?;
+        }
+        drop(work_rx);
+        drop(done_tx);
+        let r = writer.run(case, &done_rx, &mut |messages, current| {
+            on_progress(&Progress {
+                messages,
+                bytes_read: bytes_read.load(Ordering::Relaxed),
+                bytes_total: bytes_total.load(Ordering::Relaxed),
+                elapsed: started.elapsed(),
+                current,
+            })
+        });
+        if r.is_err() {
+            // Stop the reader and let the workers run dry.
+            halt.store(true, Ordering::Relaxed);
+            drain(&done_rx);
+        }
+        r
+    });
+
+    let mut report = writer.report;
+    report.bytes = bytes_read.load(Ordering::Relaxed);
+    report.elapsed_secs = started.elapsed().as_secs_f64();
+    report.messages_per_sec = report.found as f64 / report.elapsed_secs.max(1e-3);
+    report.cancelled = cancel.load(Ordering::Relaxed);
+    report.messages = case.stats().map(|s| s.messages).unwrap_or_default();
+    match result {
+        Ok(()) => {
+            let status = if report.cancelled { "cancelled" } else { "finished" };
+            case.finish_import(import_id, status, &report)?;
+            Ok(report)
+        }
+        Err(e) => {
+            let _ = case.finish_import(import_id, "failed", &report);
+            Err(e)
+        }
+    }
+}
+
+fn drain(rx: &Receiver<Work>) {
+    while rx.recv_timeout(Duration::from_secs(5)).is_ok() {}
+}
+
+fn worker(rx: Receiver<Work>, tx: Sender<Work>, limits: &Limits, budget: &Budget, now: i64) {
+    for work in rx {
+        let kind = match work.kind {
+            WorkKind::Message(raw) => {
+                let held = raw.bytes.len();
+                let parsed = process(*raw, limits, now);
+                budget.release(held);
+                WorkKind::Parsed(Box::new(parsed))
+            }
+            other => other,
+        };
+        if tx.send(Work { seq: work.seq, kind }).is_err() {
+            return;
+        }
+    }
+}
+
+/// Hash, canonicalise, parse and prepare one message.
+fn process(raw: RawMessage, limits: &Limits, now: i64) -> Parsed {
+    let (raw_sha256, key) = raw.hashes();
+    let complete = raw.is_complete();
+    let canonical = source::canonical(&raw.bytes, raw.mbox_quoted);
+    let size = if complete {
+        canonical.len() as u64
+    } else {
+        raw.length
+    };
+    let mut msg = crate::parse::parse_message(key, &canonical, complete, size, limits, now);
+    let mut defects = raw.defects;
+    defects.append(&mut msg.defects);
+    msg.defects = defects;
+    if msg.status == ParseStatus::Parsed && msg.defects.iter().any(|d| d.kind.is_fatal()) {
+        msg.status = ParseStatus::RawOnly;
+    }
+    Parsed {
+        prepared: store::prepare(msg),
+        offset: raw.offset,
+        length: raw.length,
+        raw_sha256,
+        from_line: raw.from_line,
+        maildir_flags: raw.maildir_flags,
+    }
+}
+
+struct Reader<'a> {
+    tx: Sender<Work>,
+    seq: u64,
+    limits: &'a Limits,
+    known: &'a HashMap<PathBuf, (u64, i64)>,
+    cancel: &'a AtomicBool,
+    /// Set when the writer failed.
+    halt: &'a AtomicBool,
+    bytes_read: &'a Arc<AtomicU64>,
+    bytes_total: &'a Arc<AtomicU64>,
+    budget: &'a Budget,
+    case_root: &'a Path,
+}
+
+/// The reader stops when the writer is gone.
+struct Stopped;
+
+impl Reader<'_> {
+    fn send(&mut self, kind: WorkKind) -> std::result::Result<(), Stopped> {
+        let seq = self.seq;
+        self.seq += 1;
+        self.tx.send(Work { seq, kind }).map_err(|_| Stopped)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed) || self.halt.load(Ordering::Relaxed)
+    }
+
+    fn run(mut self, sources: &[PathBuf]) {
+        for (idx, path) in sources.iter().enumerate() {
+            if self.cancelled() || self.source(idx, path).is_err() {
+                return;
+            }
+        }
+    }
+
+    fn source(&mut self, idx: usize, path: &Path) -> std::result::Result<(), Stopped> {
+        let abs = match std::fs::canonicalize(path) {
+            Ok(p) => p,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return self.send(WorkKind::SourceError {
+                    idx,
+                    error: Error::SourceMissing { path: path.into() }.to_string(),
+                });
+            }
+            Err(e) => {
+                return self.send(WorkKind::SourceError {
+                    idx,
+                    error: Error::SourceUnreadable {
+                        path: path.into(),
+                        source: e,
+                    }
+                    .to_string(),
+                });
+            }
+        };
+        if abs.is_dir() {
+            if self.case_root.starts_with(&abs) {
+                return self.send(WorkKind::SourceError {
+                    idx,
+                    error: format!(
+                        "{}: the case folder {} is inside this source folder; choose a case folder elsewhere, since mailsift never writes next to sources",
+                        path.display(),
+                        self.case_root.display()
+                    ),
+                });
+            }
+            return self.folder(idx, &abs);
+        }
+        let size = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
+        self.bytes_total.fetch_add(size, Ordering::Relaxed);
+        match self.file(idx, &abs, true)? {
+            FileOutcome::Mail { sha256, .. } => {
+                self.send(WorkKind::SourceEnd {
+                    idx,
+                    sha256,
+                    mail_files: 1,
+                })
+            }
+            FileOutcome::NotMail(reason) => self.send(WorkKind::SourceError {
+                idx,
+                error: Error::NotMail {
+                    path: path.into(),
+                    reason,
+                }
+                .to_string(),
+            }),
+            FileOutcome::Unreadable(e) => self.send(WorkKind::SourceError {
+                idx,
+                error: Error::SourceUnreadable {
+                    path: path.into(),
+                    source: e,
+                }
+                .to_string(),
+            }),
+            FileOutcome::Stopped => Ok(()),
+        }
+    }
+
+    fn folder(&mut self, idx: usize, abs: &Path) -> std::result::Result<(), Stopped> {
+        let format = if source::walk::is_maildir(abs) {
+            SourceFormat::Maildir
+        } else {
+            SourceFormat::Folder
+        };
+        let mut files = Vec::new();
+        let mut skipped = Vec::new();
+        source::walk::walk(abs, &mut |p| files.push(p), &mut |s| skipped.push(s));
+        let mut size = 0;
+        let sizes: Vec<u64> = files
+            .iter()
+            .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+            .collect();
+        for s in &sizes {
+            size += s;
+        }
+        self.bytes_total.fetch_add(size, Ordering::Relaxed);
+        self.send(WorkKind::SourceStart {
+            idx,
+            path: abs.to_path_buf(),
+            format,
+            size,
+        })?;
+        for s in skipped {
+            self.send(WorkKind::Skipped { idx, skipped: s })?;
+        }
+        let mut tree = sha2::Sha256::new();
+        let mut mail_files = 0;
+        for f in files {
+            if self.cancelled() {
+                return Ok(());
+            }
+            // Records the file in the folder's hash: relative path and SHA-256.
+            let mut record = |sha: Option<Sha256>| {
+                let rel = f.strip_prefix(abs).unwrap_or(&f);
+                tree.update(rel.to_string_lossy().as_bytes());
+                tree.update(b"\t");
+                tree.update(sha.map(|s| s.to_hex()).unwrap_or_default().as_bytes());
+                tree.update(b"\n");
+            };
+            match self.file(idx, &f, false)? {
+                FileOutcome::Mail { sha256, .. } => {
+                    mail_files += 1;
+                    record(sha256);
+                }
+                FileOutcome::NotMail(reason) => self.send(WorkKind::Skipped {
+                    idx,
+                    skipped: Skipped {
+                        path: f.clone(),
+                        reason: format!("not mail: {reason}"),
+                    },
+                })?,
+                FileOutcome::Unreadable(e) => self.send(WorkKind::Skipped {
+                    idx,
+                    skipped: Skipped {
+                        path: f.clone(),
+                        reason: format!("cannot be read: {e}"),
+                    },
+                })?,
+                FileOutcome::Stopped => return Ok(()),
+            }
+        }
+        self.send(WorkKind::SourceEnd {
+            idx,
+            sha256: Some(Sha256(tree.finalize().into())),
+            mail_files,
+        })
+    }
+
+    /// Reads one file: detects its format and sends its messages.
+    fn file(&mut self, idx: usize, path: &Path, named: bool) -> std::result::Result<FileOutcome, Stopped> {
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => return Ok(FileOutcome::Unreadable(e)),
+        };
+        let size = meta.len();
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        if self.known.get(path) == Some(&(size, mtime_ns)) {
+            self.bytes_read.fetch_add(size, Ordering::Relaxed);
+            if named {
+                let format = match source::detect_file(path) {
+                    Ok(Detected::Mail(f)) => f,
+                    _ => SourceFormat::Mbox,
+                };
+                self.send(WorkKind::SourceStart {
+                    idx,
+                    path: path.to_path_buf(),
+                    format,
+                    size,
+                })?;
+            }
+            self.send(WorkKind::FileUnchanged { idx })?;
+            return Ok(FileOutcome::Mail { sha256: None });
+        }
+        let file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => return Ok(FileOutcome::Unreadable(e)),
+        };
+        let mut hashing = HashingReader::new(file, self.bytes_read.clone());
+        let head = match source::read_head(&mut hashing, SNIFF_BYTES) {
+            Ok(h) => h,
+            Err(e) => return Ok(FileOutcome::Unreadable(e)),
+        };
+        let format = match source::detect_head(&head) {
+            Detected::Mail(f) => f,
+            Detected::NotMail(why) => {
+                // Count the bytes as read for progress.
+                let _ = hashing.finish();
+                return Ok(FileOutcome::NotMail(why));
+            }
+        };
+        if named {
+            self.send(WorkKind::SourceStart {
+                idx,
+                path: path.to_path_buf(),
+                format,
+                size,
+            })?;
+        }
+        self.send(WorkKind::FileStart {
+            idx,
+            path: path.to_path_buf(),
+            format,
+            size,
+            mtime_ns,
+        })?;
+        let shared: Arc<Path> = Arc::from(path);
+        let mut notes = Vec::new();
+        let mut complete = true;
+        {
+            let chain = Cursor::new(head).chain(&mut hashing);
+            let stream: Box<dyn Read + '_> = if format.is_compressed() {
+                Box::new(flate2::read::MultiGzDecoder::new(chain))
+            } else {
+                Box::new(chain)
+            };
+            match format {
+                SourceFormat::Mbox | SourceFormat::MboxGz => {
+                    let mut splitter = MboxSplitter::new(
+                        stream,
+                        shared,
+                        format,
+                        self.limits.max_message_bytes,
+                        self.limits.max_header_block,
+                    );
+                    while let Some(m) = splitter.next() {
+                        self.budget.acquire(m.bytes.len(), self.halt);
+                        self.send(WorkKind::Message(Box::new(m)))?;
+                        if self.cancelled() {
+                            complete = false;
+                            break;
+                        }
+                    }
+                    notes = splitter.take_notes();
+                }
+                _ => match source::eml::read_message(
+                    stream,
+                    shared,
+                    format,
+                    self.limits.max_message_bytes,
+                    self.limits.max_header_block,
+                ) {
+                    Ok(m) => {
+                        self.budget.acquire(m.bytes.len(), self.halt);
+                        self.send(WorkKind::Message(Box::new(m)))?;
+                    }
+                    Err(e) => {
+                        complete = false;
+                        notes.push(SourceNote {
+                            path: path.to_path_buf(),
+                            offset: 0,
+                            text: format!("read error: {e}; the message was not imported"),
+                        });
+                    }
+                },
+            }
+        }
+        let sha256 = match hashing.finish() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                notes.push(SourceNote {
+                    path: path.to_path_buf(),
+                    offset: size,
+                    text: format!("read error while hashing the file: {e}"),
+                });
+                None
+            }
+        };
+        self.send(WorkKind::FileEnd {
+            sha256,
+            notes,
+            complete: complete && sha256.is_some(),
+        })?;
+        Ok(if self.cancelled() && !complete {
+            FileOutcome::Stopped
+        } else {
+            FileOutcome::Mail { sha256 }
+        })
+    }
+}
+
+enum FileOutcome {
+    Mail { sha256: Option<Sha256> },
+    NotMail(String),
+    Unreadable(std::io::Error),
+    Stopped,
+}
+
+/// The writer: puts results back in order and commits them in batches.
+struct Writer {
+    import_id: i64,
+    report: ImportReport,
+    source_ids: Vec<Option<i64>>,
+    file_id: Option<i64>,
+    file_path: Option<PathBuf>,
+    file_source: usize,
+}
+
+impl Writer {
+    fn run(
+        &mut self,
+        case: &mut Case,
+        rx: &Receiver<Work>,
+        progress: &mut dyn FnMut(u64, Option<PathBuf>),
+    ) -> Result<()> {
+        let mut pending: BTreeMap<u64, WorkKind> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut ready: Vec<WorkKind> = Vec::new();
+        let mut last_commit = Instant::now();
+        let mut last_progress = Instant::now();
+        let mut open = true;
+        while open || !ready.is_empty() {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(w) => {
+                    pending.insert(w.seq, w.kind);
+                    while let Some(k) = pending.remove(&next) {
+                        ready.push(k);
+                        next += 1;
+                    }
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => open = false,
+            }
+            if !ready.is_empty()
+                && (ready.len() >= BATCH || last_commit.elapsed() >= COMMIT_EVERY || !open)
+            {
+                let batch = std::mem::take(&mut ready);
+                case.transaction(|tx| {
+                    for kind in batch {
+                        self.apply(tx, kind)?;
+                    }
+                    Ok(())
+                })?;
+                last_commit = Instant::now();
+            }
+            if last_progress.elapsed() >= Duration::from_millis(100) || !open {
+                progress(self.report.found - self.report.skipped, self.file_path.clone());
+                last_progress = Instant::now();
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, tx: &store::Tx<'_>, kind: WorkKind) -> Result<()> {
+        let import_id = self.import_id;
+        match kind {
+            WorkKind::SourceStart {
+                idx,
+                path,
+                format,
+                size,
+            } => {
+                let id = tx.source(&path, format, size, import_id)?;
+                self.source_ids[idx] = Some(id);
+                let s = &mut self.report.sources[idx];
+                s.format = Some(format);
+                s.size = size;
+            }
+            WorkKind::SourceError { idx, error } => {
+                self.report.sources[idx].error = Some(error);
+            }
+            WorkKind::SourceEnd {
+                idx,
+                sha256,
+                mail_files,
+            } => {
+                let s = &mut self.report.sources[idx];
+                if let (Some(sha), Some(id)) = (sha256, self.source_ids[idx]) {
+                    tx.source_hash(id, &sha)?;
+                    s.sha256 = Some(sha.to_hex());
+                }
+                if mail_files == 0 && s.error.is_none() {
+                    s.error = Some(format!(
+                        "{}: no mail found in this folder ({} files skipped)",
+                        s.path.display(),
+                        s.skipped
+                    ));
+                }
+            }
+            WorkKind::FileStart {
+                idx,
+                path,
+                format,
+                size,
+                mtime_ns,
+            } => {
+                let source_id = self.source_ids[idx].unwrap_or(0);
+                self.file_id = Some(tx.file(source_id, &path, format, size, mtime_ns, import_id)?);
+                self.file_path = Some(path);
+                self.file_source = idx;
+            }
+            WorkKind::FileEnd {
+                sha256,
+                notes,
+                complete,
+            } => {
+                if let Some(id) = self.file_id {
+                    if complete {
+                        tx.file_complete(id, sha256.as_ref())?;
+                    }
+                    for n in &notes {
+                        tx.note(import_id, self.source_ids[self.file_source], &n.path, n.offset, &n.text)?;
+                    }
+                }
+                self.report.notes.extend(notes);
+            }
+            WorkKind::FileUnchanged { idx } => {
+                self.report.unchanged_files += 1;
+                self.report.sources[idx].unchanged_files += 1;
+            }
+            WorkKind::Skipped { idx, skipped } => {
+                tx.skipped(import_id, self.source_ids[idx], &skipped.path, &skipped.reason)?;
+                self.report.skipped += 1;
+                self.report.found += 1;
+                let s = &mut self.report.sources[idx];
+                s.skipped += 1;
+                s.found += 1;
+                self.report.skipped_files.push(skipped);
+            }
+            WorkKind::Parsed(p) => self.message(tx, *p)?,
+            WorkKind::Message(_) => {}
+        }
+        Ok(())
+    }
+
+    fn message(&mut self, tx: &store::Tx<'_>, p: Parsed) -> Result<()> {
+        let Some(file_id) = self.file_id else {
+            return Ok(());
+        };
+        let origin = OriginRow {
+            file_id,
+            offset: p.offset,
+            length: p.length,
+            raw_sha256: p.raw_sha256,
+            from_line: p.from_line.as_deref(),
+            maildir_flags: p.maildir_flags.as_deref(),
+        };
+        let added = tx.add_message(&p.prepared, &origin, self.import_id)?;
+        let r = &mut self.report;
+        let s = &mut r.sources[self.file_source];
+        r.found += 1;
+        s.found += 1;
+        match p.prepared.status {
+            ParseStatus::Parsed => {
+                r.parsed += 1;
+                s.parsed += 1;
+            }
+            ParseStatus::RawOnly => {
+                r.raw_only += 1;
+                s.raw_only += 1;
+            }
+        }
+        match added {
+            Added::New => {
+                r.new += 1;
+                s.new += 1;
+                for d in &p.prepared.defects {
+                    *r.defects.entry(d.kind.as_str().to_string()).or_default() += 1;
+                }
+            }
+            Added::Duplicate => {
+                r.duplicates += 1;
+                s.duplicates += 1;
+            }
+            Added::AlreadyPresent => {
+                r.already_present += 1;
+                s.already_present += 1;
+            }
+        }
+        Ok(())
+    }
+}
