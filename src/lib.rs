@@ -2,11 +2,10 @@
 //! collections.
 
 pub mod error;
-#[cfg(not(mailsift_no_synth))]
-pub mod synth;
 pub mod html;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod source;
 pub mod store;
+pub mod synth;

@@ -15,7 +15,12 @@ use mailsift::store::{Case, CaseStats};
 
 /// Import, thread, search and export leaked and donated email collections.
 #[derive(Parser)]
-#[command(name = "mailsift", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "mailsift",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -146,7 +151,11 @@ fn open_path(path: &Path) -> Result<ExitCode> {
     let abs = std::fs::canonicalize(path)
         .with_context(|| format!("{}: no such file or folder", path.display()))?;
     let case = default_case_dir(&abs);
-    eprintln!("mailsift: importing {} into case {}", abs.display(), case.display());
+    eprintln!(
+        "mailsift: importing {} into case {}",
+        abs.display(),
+        case.display()
+    );
     let opts = ImportOptions {
         command: format!("open {}", abs.display()),
         ..ImportOptions::default()
@@ -168,13 +177,26 @@ fn default_case_dir(source: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "case".into())
         .chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let hash = mailsift::model::Sha256::of(source.to_string_lossy().as_bytes()).to_hex();
-    data.join("mailsift/cases").join(format!("{name}-{}", &hash[..8]))
+    data.join("mailsift/cases")
+        .join(format!("{name}-{}", &hash[..8]))
 }
 
-fn import(case: &Path, sources: &[PathBuf], opts: &ImportOptions, quiet: bool) -> Result<ImportReport> {
+fn import(
+    case: &Path,
+    sources: &[PathBuf],
+    opts: &ImportOptions,
+    quiet: bool,
+) -> Result<ImportReport> {
+    pipeline::check_case_location(case, sources)?;
     let mut case = Case::open_for_writing(case)?;
     let bar = if quiet || !std::io::stderr().is_terminal() {
         indicatif::ProgressBar::hidden()
@@ -248,7 +270,10 @@ fn print_report(r: &ImportReport) {
             s.new,
             s.duplicates,
             s.skipped,
-            s.error.as_ref().map(|e| format!(" — ERROR: {e}")).unwrap_or_default()
+            s.error
+                .as_ref()
+                .map(|e| format!(" — ERROR: {e}"))
+                .unwrap_or_default()
         );
     }
     for sk in &r.skipped_files {
@@ -258,7 +283,10 @@ fn print_report(r: &ImportReport) {
         let _ = writeln!(out, "  note {} @{}: {}", n.path.display(), n.offset, n.text);
     }
     if r.cancelled {
-        let _ = writeln!(out, "import cancelled; run the same command again to resume");
+        let _ = writeln!(
+            out,
+            "import cancelled; run the same command again to resume"
+        );
     }
 }
 
@@ -288,18 +316,16 @@ fn print_stats(case: &Path, s: &CaseStats) {
     }
 }
 
-#[cfg(not(mailsift_no_synth))]
 fn gen_sample(out: &Path, force: bool) -> Result<()> {
     if out.exists() && !force && std::fs::read_dir(out)?.next().is_some() {
         anyhow::bail!("{}: folder is not empty (use --force)", out.display());
     }
     let summary = mailsift::synth::write_sample(out)
         .with_context(|| format!("{}: writing the sample", out.display()))?;
-    println!("wrote {} messages to {}", summary.total_messages(), out.display());
+    println!(
+        "wrote {} messages to {}",
+        summary.total_messages(),
+        out.display()
+    );
     Ok(())
-}
-
-#[cfg(mailsift_no_synth)]
-fn gen_sample(_out: &Path, _force: bool) -> Result<()> {
-    anyhow::bail!("built without the generator")
 }

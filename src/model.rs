@@ -230,8 +230,10 @@ pub enum DefectKind {
     /// Bytes not valid in the declared charset; replaced.
     CharsetErrors,
     /// Raw 8-bit bytes in a header; decoded by best guess.
+    #[serde(rename = "raw_8bit_header")]
     Raw8bitHeader,
     /// 8-bit body text without a declared charset; decoded by best guess.
+    #[serde(rename = "undeclared_8bit")]
     Undeclared8bit,
     /// An address header that could not be parsed.
     BadAddress,
@@ -485,6 +487,7 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(s.to_hex().parse::<Sha256>().unwrap(), s);
+        assert_eq!(Sha256::of(b"abc").to_string(), s.to_hex());
         assert!("xyz".parse::<Sha256>().is_err());
     }
 

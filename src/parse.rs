@@ -209,7 +209,12 @@ fn fill_message(msg: &mut Message, parsed: &ParsedMail<'_>, limits: &Limits, now
         budget_noted: false,
     };
     walker.walk(parsed);
-    msg.body_text = cap_text(walker.body, limits.max_body_text, &mut walker.defects, "body");
+    msg.body_text = cap_text(
+        walker.body,
+        limits.max_body_text,
+        &mut walker.defects,
+        "body",
+    );
     msg.body_from_html = walker.body_from_html;
     msg.attachments = walker.attachments;
     msg.defects.extend(walker.defects);
@@ -247,13 +252,17 @@ fn fill_headers(
     msg.cc = h.addresses("Cc");
     msg.bcc = h.addresses("Bcc");
     msg.reply_to = h.addresses("Reply-To");
-    msg.message_id = h.text("Message-ID").and_then(|v| ids(&v).into_iter().next());
+    msg.message_id = h
+        .text("Message-ID")
+        .and_then(|v| ids(&v).into_iter().next());
     msg.in_reply_to = h.text("In-Reply-To").map(|v| ids(&v)).unwrap_or_default();
     msg.references = h.text("References").map(|v| ids(&v)).unwrap_or_default();
     msg.gm_thread_id = h.text("X-GM-THRID").map(|v| v.trim().to_string());
     msg.thread_index = h.text("Thread-Index").map(|v| v.trim().to_string());
     match h.text("Date") {
-        None => h.defects.push(Defect::new(DefectKind::MissingDate, "no Date header")),
+        None => h
+            .defects
+            .push(Defect::new(DefectKind::MissingDate, "no Date header")),
         Some(raw) => {
             match mailparse::dateparse(&raw) {
                 Ok(_) if !looks_like_date(&raw) => {
@@ -411,7 +420,10 @@ impl HeaderReader<'_, '_> {
     /// Addresses of every header called `name` (To may appear twice).
     fn addresses(&mut self, name: &str) -> Vec<Address> {
         let Some(parsed) = self.with_header(name, |h| {
-            (mailparse::addrparse_header(h).map_err(|e| e.to_string()), h.get_value())
+            (
+                mailparse::addrparse_header(h).map_err(|e| e.to_string()),
+                h.get_value(),
+            )
         }) else {
             return Vec::new();
         };
@@ -524,7 +536,8 @@ impl Walker<'_> {
                     continue;
                 }
                 self.check_closing_boundary(part);
-                let chosen = if part.ctype.mimetype == "multipart/alternative" && role == Role::Body {
+                let chosen = if part.ctype.mimetype == "multipart/alternative" && role == Role::Body
+                {
                     Some(choose_alternative(&part.subparts))
                 } else {
                     None
@@ -554,7 +567,9 @@ impl Walker<'_> {
         {
             self.defects.push(Defect::new(
                 DefectKind::Truncated,
-                format!("multipart boundary {boundary:?} is never closed; the message may be cut short"),
+                format!(
+                    "multipart boundary {boundary:?} is never closed; the message may be cut short"
+                ),
             ));
         }
     }
@@ -603,7 +618,9 @@ impl Walker<'_> {
             return;
         }
         if role == Role::Body && is_text_body && name.is_none() && !is_attachment_disp {
-            let Some(bytes) = self.decode(part) else { return };
+            let Some(bytes) = self.decode(part) else {
+                return;
+            };
             let (text, defects) = decode_text(&bytes, declared_charset(part).as_deref());
             self.defects.extend(defects);
             let text = if mime == "text/html" {
@@ -623,14 +640,18 @@ impl Walker<'_> {
         let encoded = encoded_raw(part);
         let (size, sha256, text) = match self.decode(part) {
             Some(bytes) => {
-                let text = self.attachment_text(&mime, &bytes, declared_charset(part).as_deref(), name.as_deref());
+                let text = self.attachment_text(
+                    &mime,
+                    &bytes,
+                    declared_charset(part).as_deref(),
+                    name.as_deref(),
+                );
                 (bytes.len() as u64, Sha256::of(&bytes), text)
             }
             None => (encoded.len() as u64, Sha256::of(encoded), None),
         };
-        let name = name.or_else(|| {
-            (mime == "message/rfc822").then(|| "forwarded message.eml".to_string())
-        });
+        let name = name
+            .or_else(|| (mime == "message/rfc822").then(|| "forwarded message.eml".to_string()));
         self.attachments.push(Attachment {
             name,
             mime,
@@ -660,7 +681,10 @@ impl Walker<'_> {
             let (t, _) = decode_text(bytes, charset);
             crate::html::html_to_text_limited(&t, self.limits.max_attachment_text)
         } else if mime.starts_with("text/")
-            || matches!(ext.as_str(), "txt" | "csv" | "tsv" | "md" | "log" | "ics" | "vcf")
+            || matches!(
+                ext.as_str(),
+                "txt" | "csv" | "tsv" | "md" | "log" | "ics" | "vcf"
+            )
         {
             if bytes.contains(&0) {
                 return None;
@@ -740,7 +764,10 @@ fn choose_alternative(parts: &[ParsedMail<'_>]) -> usize {
 pub fn decode_text(bytes: &[u8], declared: Option<&str>) -> (String, Vec<Defect>) {
     let mut defects = Vec::new();
     let label = declared.map(|l| l.trim().trim_matches('"').to_ascii_lowercase());
-    let is_ascii_label = matches!(label.as_deref(), None | Some("us-ascii" | "ascii" | "us_ascii"));
+    let is_ascii_label = matches!(
+        label.as_deref(),
+        None | Some("us-ascii" | "ascii" | "us_ascii")
+    );
     if is_ascii_label {
         if bytes.is_ascii() {
             return (String::from_utf8_lossy(bytes).into_owned(), defects);
@@ -826,7 +853,8 @@ mod tests {
         m.defects.iter().map(|d| d.kind).collect()
     }
 
-    const HEAD: &str = "From: a@example.org\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n";
+    const HEAD: &str =
+        "From: a@example.org\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n";
 
     #[test]
     fn headers_and_encoded_words() {
@@ -848,7 +876,10 @@ Hello\n";
         assert_eq!(m.from[0].addr, "jose@example.org");
         assert_eq!(m.to.len(), 2);
         assert_eq!(m.to[0].name.as_deref(), Some("Smith, Ann"));
-        assert_eq!(m.cc.iter().map(|a| a.addr.as_str()).collect::<Vec<_>>(), ["c1@example.org", "c2@example.org"]);
+        assert_eq!(
+            m.cc.iter().map(|a| a.addr.as_str()).collect::<Vec<_>>(),
+            ["c1@example.org", "c2@example.org"]
+        );
         assert_eq!(m.date, Some(1444672931));
         assert_eq!(m.message_id.as_deref(), Some("abc@mail.example.org"));
         assert_eq!(m.in_reply_to, ["p1@x"]);
@@ -861,24 +892,31 @@ Hello\n";
     #[test]
     fn legacy_charsets_in_bodies() {
         let (koi, _, _) = encoding_rs::KOI8_R.encode("Встреча в Москве");
-        let mut raw = format!("{HEAD}Content-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: 8bit\n\n").into_bytes();
+        let mut raw = format!(
+            "{HEAD}Content-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: 8bit\n\n"
+        )
+        .into_bytes();
         raw.extend_from_slice(&koi);
         assert_eq!(parse(&raw).body_text, "Встреча в Москве");
 
         let (jis, _, _) = encoding_rs::ISO_2022_JP.encode("会議の資料");
-        let mut raw = format!("{HEAD}Content-Type: text/plain; charset=\"ISO-2022-JP\"\n\n").into_bytes();
+        let mut raw =
+            format!("{HEAD}Content-Type: text/plain; charset=\"ISO-2022-JP\"\n\n").into_bytes();
         raw.extend_from_slice(&jis);
         let m = parse(&raw);
         assert_eq!(m.body_text, "会議の資料");
         assert!(m.defects.is_empty());
 
-        let raw = format!("{HEAD}Content-Type: text/plain; charset=windows-1251\nContent-Transfer-Encoding: base64\n\n0uXx8g==\n");
+        let raw = format!(
+            "{HEAD}Content-Type: text/plain; charset=windows-1251\nContent-Transfer-Encoding: base64\n\n0uXx8g==\n"
+        );
         assert_eq!(parse(raw.as_bytes()).body_text, "Тест");
     }
 
     #[test]
     fn unknown_and_missing_charsets_are_flagged() {
-        let mut raw = format!("{HEAD}Content-Type: text/plain; charset=\"x-unknown-foo\"\n\n").into_bytes();
+        let mut raw =
+            format!("{HEAD}Content-Type: text/plain; charset=\"x-unknown-foo\"\n\n").into_bytes();
         raw.extend_from_slice(b"caf\xe9");
         let m = parse(&raw);
         assert_eq!(m.body_text, "café");
@@ -913,13 +951,17 @@ Hello\n";
 
     #[test]
     fn alternative_prefers_plain_and_html_only_is_rendered() {
-        let raw = format!("{HEAD}Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nplain text\n--b\nContent-Type: text/html\n\n<p>html text</p>\n--b--\n");
+        let raw = format!(
+            "{HEAD}Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nplain text\n--b\nContent-Type: text/html\n\n<p>html text</p>\n--b--\n"
+        );
         let m = parse(raw.as_bytes());
         assert_eq!(m.body_text, "plain text");
         assert!(!m.body_from_html);
         assert!(m.attachments.is_empty());
 
-        let raw = format!("{HEAD}Content-Type: text/html\n\n<html><head><style>p{{}}</style><script>alert(1)</script></head><body><p>Hi <b>there</b></p><img src=\"http://tracker.example.net/p.gif\"></body></html>");
+        let raw = format!(
+            "{HEAD}Content-Type: text/html\n\n<html><head><style>p{{}}</style><script>alert(1)</script></head><body><p>Hi <b>there</b></p><img src=\"http://tracker.example.net/p.gif\"></body></html>"
+        );
         let m = parse(raw.as_bytes());
         assert!(m.body_from_html);
         assert!(m.body_text.contains("Hi there"), "{:?}", m.body_text);
@@ -929,7 +971,9 @@ Hello\n";
 
     #[test]
     fn attachments_are_described() {
-        let raw = format!("{HEAD}Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/pdf; name=\"x.pdf\"\nContent-Disposition: attachment; filename*=UTF-8''Spende%CC%81n%20%C3%BCbersicht.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b\nContent-Type: text/csv\nContent-Disposition: attachment; filename=\"donors.csv\"\n\nname,amount\nAnn,100\n--b\nContent-Type: message/rfc822\n\nFrom: fwd@example.org\nSubject: inner\n\ninner body words\n--b--\n");
+        let raw = format!(
+            "{HEAD}Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/pdf; name=\"x.pdf\"\nContent-Disposition: attachment; filename*=UTF-8''Spende%CC%81n%20%C3%BCbersicht.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b\nContent-Type: text/csv\nContent-Disposition: attachment; filename=\"donors.csv\"\n\nname,amount\nAnn,100\n--b\nContent-Type: message/rfc822\n\nFrom: fwd@example.org\nSubject: inner\n\ninner body words\n--b--\n"
+        );
         let m = parse(raw.as_bytes());
         assert_eq!(m.body_text, "see attached");
         assert_eq!(m.attachments.len(), 3);
@@ -939,7 +983,10 @@ Hello\n";
         assert_eq!(pdf.size, 9);
         assert_eq!(pdf.sha256, Sha256::of(b"%PDF-1.4\n"));
         assert!(pdf.text.is_none());
-        assert_eq!(m.attachments[1].text.as_deref(), Some("name,amount\nAnn,100"));
+        assert_eq!(
+            m.attachments[1].text.as_deref(),
+            Some("name,amount\nAnn,100")
+        );
         let fwd = &m.attachments[2];
         assert_eq!(fwd.mime, "message/rfc822");
         assert!(fwd.text.as_deref().unwrap().contains("inner body words"));
@@ -968,15 +1015,23 @@ Hello\n";
     #[test]
     fn unparseable_messages_are_kept_raw_only() {
         let m = parse(b"");
-        assert_eq!((m.status, kinds(&m)), (ParseStatus::RawOnly, vec![DefectKind::Empty]));
+        assert_eq!(
+            (m.status, kinds(&m)),
+            (ParseStatus::RawOnly, vec![DefectKind::Empty])
+        );
         let m = parse(b"just some words\nno headers");
-        assert_eq!((m.status, kinds(&m)), (ParseStatus::RawOnly, vec![DefectKind::NoHeaders]));
+        assert_eq!(
+            (m.status, kinds(&m)),
+            (ParseStatus::RawOnly, vec![DefectKind::NoHeaders])
+        );
         assert!(m.body_text.contains("just some words"));
 
         // 150 nested multiparts: over the parser's limit.
         let mut raw = String::from(HEAD);
         for i in 0..150 {
-            raw.push_str(&format!("Content-Type: multipart/mixed; boundary=\"b{i}x\"\n\n--b{i}x\n"));
+            raw.push_str(&format!(
+                "Content-Type: multipart/mixed; boundary=\"b{i}x\"\n\n--b{i}x\n"
+            ));
         }
         raw.push_str("Content-Type: text/plain\n\ndeep\n");
         let m = parse(raw.as_bytes());
@@ -986,7 +1041,14 @@ Hello\n";
         assert_eq!(m.date, Some(1444672931));
 
         // Too large: headers only.
-        let m = parse_message(Sha256::of(b"x"), HEAD.as_bytes(), false, 1 << 40, &Limits::default(), NOW);
+        let m = parse_message(
+            Sha256::of(b"x"),
+            HEAD.as_bytes(),
+            false,
+            1 << 40,
+            &Limits::default(),
+            NOW,
+        );
         assert_eq!(m.status, ParseStatus::RawOnly);
         assert_eq!(kinds(&m), [DefectKind::TooLarge]);
         assert_eq!(m.message_id.as_deref(), Some("1@x"));
@@ -996,7 +1058,9 @@ Hello\n";
     fn limits_on_parts_depth_and_text() {
         let mut raw = format!("{HEAD}Content-Type: multipart/mixed; boundary=b\n\n");
         for i in 0..2000 {
-            raw.push_str(&format!("--b\nContent-Type: application/octet-stream; name=\"p{i}.bin\"\n\n{i}\n"));
+            raw.push_str(&format!(
+                "--b\nContent-Type: application/octet-stream; name=\"p{i}.bin\"\n\n{i}\n"
+            ));
         }
         raw.push_str("--b--\n");
         let m = parse(raw.as_bytes());
@@ -1004,10 +1068,16 @@ Hello\n";
         assert!(kinds(&m).contains(&DefectKind::TooManyParts));
         assert_eq!(m.attachments.len(), 999);
 
-        let limits = Limits { max_depth: 3, max_body_text: 10, ..Limits::default() };
+        let limits = Limits {
+            max_depth: 3,
+            max_body_text: 10,
+            ..Limits::default()
+        };
         let mut raw = String::from(HEAD);
         for i in 0..5 {
-            raw.push_str(&format!("Content-Type: multipart/mixed; boundary=\"b{i}x\"\n\n--b{i}x\n"));
+            raw.push_str(&format!(
+                "Content-Type: multipart/mixed; boundary=\"b{i}x\"\n\n--b{i}x\n"
+            ));
         }
         raw.push_str("Content-Type: text/plain\n\ndeep\n");
         let m = parse_with(raw.as_bytes(), &limits);
@@ -1021,9 +1091,15 @@ Hello\n";
 
     #[test]
     fn unclosed_multipart_is_truncated() {
-        let raw = format!("{HEAD}Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nbody\n--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0x");
+        let raw = format!(
+            "{HEAD}Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nbody\n--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0x"
+        );
         let m = parse(raw.as_bytes());
-        assert!(kinds(&m).contains(&DefectKind::Truncated), "{:?}", m.defects);
+        assert!(
+            kinds(&m).contains(&DefectKind::Truncated),
+            "{:?}",
+            m.defects
+        );
         assert_eq!(m.body_text, "body");
     }
 

@@ -107,7 +107,7 @@ pub struct ImportReport {
     pub unchanged_files: u64,
     /// Unique messages in the case after this import.
     pub messages: u64,
-    /// Defects of the new messages, by kind.
+    /// New messages with each kind of defect.
     pub defects: BTreeMap<String, u64>,
     pub sources: Vec<SourceReport>,
     pub skipped_files: Vec<Skipped>,
@@ -239,6 +239,54 @@ const BATCH: usize = 2000;
 /// Longest time between commits while messages flow.
 const COMMIT_EVERY: Duration = Duration::from_millis(1000);
 
+/// Refuses a case folder inside one of the source folders: mailsift never
+/// writes next to sources. Call before creating the case.
+pub fn check_case_location(case: &Path, sources: &[PathBuf]) -> Result<()> {
+    let case_abs = absolute_lenient(case);
+    for s in sources {
+        let Ok(src) = std::fs::canonicalize(s) else {
+            continue;
+        };
+        if src.is_dir() && case_abs.starts_with(&src) {
+            return Err(Error::BadCase {
+                path: case.to_path_buf(),
+                reason: format!(
+                    "the case folder is inside the source folder {}; choose a case folder elsewhere, since mailsift never writes next to sources",
+                    s.display()
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The absolute form of a path that may not exist yet: its nearest
+/// existing ancestor resolved, the rest appended.
+fn absolute_lenient(p: &Path) -> PathBuf {
+    let mut missing = Vec::new();
+    let mut cur = p.to_path_buf();
+    loop {
+        if let Ok(c) = std::fs::canonicalize(&cur) {
+            let mut out = c;
+            for m in missing.iter().rev() {
+                out.push(m);
+            }
+            return out;
+        }
+        match (cur.file_name().map(|n| n.to_os_string()), cur.parent()) {
+            (Some(name), Some(parent)) => {
+                missing.push(name);
+                cur = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_path_buf()
+                };
+            }
+            _ => return p.to_path_buf(),
+        }
+    }
+}
+
 /// Imports `sources` into `case`. Problems with single messages or files
 /// never stop it; a source that cannot be used at all is reported in its
 /// [`SourceReport::error`]. Only a failure of the case itself (disk full,
@@ -266,7 +314,8 @@ pub fn import(
     } else {
         opts.threads
     };
-    let case_root = std::fs::canonicalize(case.root()).unwrap_or_else(|_| case.root().to_path_buf());
+    let case_root =
+        std::fs::canonicalize(case.root()).unwrap_or_else(|_| case.root().to_path_buf());
     let bytes_read = Arc::new(AtomicU64::new(0));
     let bytes_total = Arc::new(AtomicU64::new(0));
     let budget = Budget {
@@ -350,9 +399,18 @@ pub fn import(
     report.messages_per_sec = report.found as f64 / report.elapsed_secs.max(1e-3);
     report.cancelled = cancel.load(Ordering::Relaxed);
     report.messages = case.stats().map(|s| s.messages).unwrap_or_default();
+    // Read back, so that flags added to new messages after they were
+    // written (a Message-ID shared with a later message) are counted.
+    if let Ok(defects) = case.defects_of_import(import_id) {
+        report.defects = defects;
+    }
     match result {
         Ok(()) => {
-            let status = if report.cancelled { "cancelled" } else { "finished" };
+            let status = if report.cancelled {
+                "cancelled"
+            } else {
+                "finished"
+            };
             case.finish_import(import_id, status, &report)?;
             Ok(report)
         }
@@ -378,7 +436,13 @@ fn worker(rx: Receiver<Work>, tx: Sender<Work>, limits: &Limits, budget: &Budget
             }
             other => other,
         };
-        if tx.send(Work { seq: work.seq, kind }).is_err() {
+        if tx
+            .send(Work {
+                seq: work.seq,
+                kind,
+            })
+            .is_err()
+        {
             return;
         }
     }
@@ -398,9 +462,6 @@ fn process(raw: RawMessage, limits: &Limits, now: i64) -> Parsed {
     let mut defects = raw.defects;
     defects.append(&mut msg.defects);
     msg.defects = defects;
-    if msg.status == ParseStatus::Parsed && msg.defects.iter().any(|d| d.kind.is_fatal()) {
-        msg.status = ParseStatus::RawOnly;
-    }
     Parsed {
         prepared: store::prepare(msg),
         offset: raw.offset,
@@ -483,13 +544,11 @@ impl Reader<'_> {
         let size = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
         self.bytes_total.fetch_add(size, Ordering::Relaxed);
         match self.file(idx, &abs, true)? {
-            FileOutcome::Mail { sha256, .. } => {
-                self.send(WorkKind::SourceEnd {
-                    idx,
-                    sha256,
-                    mail_files: 1,
-                })
-            }
+            FileOutcome::Mail { sha256, .. } => self.send(WorkKind::SourceEnd {
+                idx,
+                sha256,
+                mail_files: 1,
+            }),
             FileOutcome::NotMail(reason) => self.send(WorkKind::SourceError {
                 idx,
                 error: Error::NotMail {
@@ -581,7 +640,12 @@ impl Reader<'_> {
     }
 
     /// Reads one file: detects its format and sends its messages.
-    fn file(&mut self, idx: usize, path: &Path, named: bool) -> std::result::Result<FileOutcome, Stopped> {
+    fn file(
+        &mut self,
+        idx: usize,
+        path: &Path,
+        named: bool,
+    ) -> std::result::Result<FileOutcome, Stopped> {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => return Ok(FileOutcome::Unreadable(e)),
@@ -661,7 +725,7 @@ impl Reader<'_> {
                         self.limits.max_message_bytes,
                         self.limits.max_header_block,
                     );
-                    while let Some(m) = splitter.next() {
+                    for m in splitter.by_ref() {
                         self.budget.acquire(m.bytes.len(), self.halt);
                         self.send(WorkKind::Message(Box::new(m)))?;
                         if self.cancelled() {
@@ -772,7 +836,10 @@ impl Writer {
                 last_commit = Instant::now();
             }
             if last_progress.elapsed() >= Duration::from_millis(100) || !open {
-                progress(self.report.found - self.report.skipped, self.file_path.clone());
+                progress(
+                    self.report.found - self.report.skipped,
+                    self.file_path.clone(),
+                );
                 last_progress = Instant::now();
             }
         }
@@ -837,7 +904,13 @@ impl Writer {
                         tx.file_complete(id, sha256.as_ref())?;
                     }
                     for n in &notes {
-                        tx.note(import_id, self.source_ids[self.file_source], &n.path, n.offset, &n.text)?;
+                        tx.note(
+                            import_id,
+                            self.source_ids[self.file_source],
+                            &n.path,
+                            n.offset,
+                            &n.text,
+                        )?;
                     }
                 }
                 self.report.notes.extend(notes);
@@ -847,7 +920,12 @@ impl Writer {
                 self.report.sources[idx].unchanged_files += 1;
             }
             WorkKind::Skipped { idx, skipped } => {
-                tx.skipped(import_id, self.source_ids[idx], &skipped.path, &skipped.reason)?;
+                tx.skipped(
+                    import_id,
+                    self.source_ids[idx],
+                    &skipped.path,
+                    &skipped.reason,
+                )?;
                 self.report.skipped += 1;
                 self.report.found += 1;
                 let s = &mut self.report.sources[idx];
@@ -892,9 +970,6 @@ impl Writer {
             Added::New => {
                 r.new += 1;
                 s.new += 1;
-                for d in &p.prepared.defects {
-                    *r.defects.entry(d.kind.as_str().to_string()).or_default() += 1;
-                }
             }
             Added::Duplicate => {
                 r.duplicates += 1;

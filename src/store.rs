@@ -211,6 +211,7 @@ pub struct CaseStats {
     pub messages_parsed: u64,
     pub messages_raw_only: u64,
     pub attachments: u64,
+    /// Messages with each kind of defect.
     pub defects: BTreeMap<String, u64>,
     pub sources: Vec<SourceRow>,
     pub imports: u64,
@@ -351,8 +352,8 @@ impl Case {
         } else {
             rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_CREATE
         } | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&db_path, flags)
-            .map_err(|e| Error::store(&db_path, e))?;
+        let conn =
+            Connection::open_with_flags(&db_path, flags).map_err(|e| Error::store(&db_path, e))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(|e| Error::store(&db_path, e))?;
         if !read_only || !db_path.exists() {
@@ -418,7 +419,9 @@ impl Case {
             .map_err(|e| self.err(e))?;
         let command: String = self
             .conn
-            .query_row("SELECT command FROM imports WHERE id=?1", [id], |r| r.get(0))
+            .query_row("SELECT command FROM imports WHERE id=?1", [id], |r| {
+                r.get(0)
+            })
             .map_err(|e| self.err(e))?;
         let entry = serde_json::json!({
             "event": "import",
@@ -486,8 +489,12 @@ impl Case {
                 .map_err(|e| self.err(e))
         };
         let mut s = CaseStats {
-            parsed: q("SELECT count(*) FROM origins o JOIN messages m ON m.id=o.message WHERE m.status='parsed'")?,
-            raw_only: q("SELECT count(*) FROM origins o JOIN messages m ON m.id=o.message WHERE m.status='raw_only'")?,
+            parsed: q(
+                "SELECT count(*) FROM origins o JOIN messages m ON m.id=o.message WHERE m.status='parsed'",
+            )?,
+            raw_only: q(
+                "SELECT count(*) FROM origins o JOIN messages m ON m.id=o.message WHERE m.status='raw_only'",
+            )?,
             skipped: q("SELECT count(DISTINCT path) FROM skipped")?,
             messages: q("SELECT count(*) FROM messages")?,
             messages_parsed: q("SELECT count(*) FROM messages WHERE status='parsed'")?,
@@ -500,10 +507,14 @@ impl Case {
         s.duplicates = s.parsed + s.raw_only - s.messages;
         let mut stmt = self
             .conn
-            .prepare("SELECT kind, count(*) FROM defects GROUP BY kind ORDER BY kind")
+            .prepare(
+                "SELECT kind, count(DISTINCT message) FROM defects GROUP BY kind ORDER BY kind",
+            )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
             .map_err(|e| self.err(e))?;
         for row in rows {
             let (k, n) = row.map_err(|e| self.err(e))?;
@@ -530,6 +541,23 @@ impl Case {
             .map_err(|e| self.err(e))?;
         s.sources = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
         Ok(s)
+    }
+
+    /// Messages first imported by import `id` that have each kind of defect.
+    pub fn defects_of_import(&self, id: i64) -> Result<BTreeMap<String, u64>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT d.kind, count(DISTINCT d.message) FROM defects d JOIN messages m ON m.id=d.message
+                 WHERE m.import_id=?1 GROUP BY d.kind",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// The stored record of a message, with its defects.
@@ -560,7 +588,9 @@ impl Case {
             .prepare_cached("SELECT kind, detail FROM defects WHERE message=?1 ORDER BY rowid")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query_map([id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
@@ -632,7 +662,9 @@ impl Case {
             .prepare("SELECT path, reason FROM skipped GROUP BY path ORDER BY rowid")
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([], |r| Ok((PathBuf::from(r.get::<_, String>(0)?), r.get(1)?)))
+            .query_map([], |r| {
+                Ok((PathBuf::from(r.get::<_, String>(0)?), r.get(1)?))
+            })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
@@ -669,7 +701,13 @@ impl Tx<'_> {
     }
 
     /// Records a named source (or updates it); returns its id.
-    pub fn source(&self, path: &Path, format: SourceFormat, size: u64, import_id: i64) -> Result<i64> {
+    pub fn source(
+        &self,
+        path: &Path,
+        format: SourceFormat,
+        size: u64,
+        import_id: i64,
+    ) -> Result<i64> {
         self.tx
             .execute(
                 "INSERT INTO sources(path, format, size, last_import) VALUES (?1, ?2, ?3, ?4)
@@ -678,14 +716,21 @@ impl Tx<'_> {
             )
             .map_err(|e| self.err(e))?;
         self.tx
-            .query_row("SELECT id FROM sources WHERE path=?1", [path_str(path)], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM sources WHERE path=?1",
+                [path_str(path)],
+                |r| r.get(0),
+            )
             .map_err(|e| self.err(e))
     }
 
     /// Sets a source's SHA-256 (of the file, or of the folder's file list).
     pub fn source_hash(&self, id: i64, sha: &Sha256) -> Result<()> {
         self.tx
-            .execute("UPDATE sources SET sha256=?1 WHERE id=?2", params![sha.to_hex(), id])
+            .execute(
+                "UPDATE sources SET sha256=?1 WHERE id=?2",
+                params![sha.to_hex(), id],
+            )
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -705,7 +750,14 @@ impl Tx<'_> {
                 "INSERT INTO files(source_id, path, format, size, mtime_ns, import_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT(path, size, mtime_ns) DO UPDATE SET format=?3",
-                params![source_id, path_str(path), format.as_str(), size as i64, mtime_ns, import_id],
+                params![
+                    source_id,
+                    path_str(path),
+                    format.as_str(),
+                    size as i64,
+                    mtime_ns,
+                    import_id
+                ],
             )
             .map_err(|e| self.err(e))?;
         self.tx
@@ -729,7 +781,13 @@ impl Tx<'_> {
     }
 
     /// Records a file that was not imported.
-    pub fn skipped(&self, import_id: i64, source_id: Option<i64>, path: &Path, reason: &str) -> Result<()> {
+    pub fn skipped(
+        &self,
+        import_id: i64,
+        source_id: Option<i64>,
+        path: &Path,
+        reason: &str,
+    ) -> Result<()> {
         self.tx
             .execute(
                 "INSERT INTO skipped(import_id, source_id, path, reason) VALUES (?1, ?2, ?3, ?4)",
@@ -740,7 +798,14 @@ impl Tx<'_> {
     }
 
     /// Records a note about a source.
-    pub fn note(&self, import_id: i64, source_id: Option<i64>, path: &Path, offset: u64, text: &str) -> Result<()> {
+    pub fn note(
+        &self,
+        import_id: i64,
+        source_id: Option<i64>,
+        path: &Path,
+        offset: u64,
+        text: &str,
+    ) -> Result<()> {
         self.tx
             .execute(
                 "INSERT INTO notes(import_id, source_id, path, offset, text) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -752,7 +817,12 @@ impl Tx<'_> {
 
     /// Adds a message sighting: a new message, or a new origin of a known
     /// one. A Message-ID shared with a different message flags both.
-    pub fn add_message(&self, rec: &Prepared, origin: &OriginRow<'_>, import_id: i64) -> Result<Added> {
+    pub fn add_message(
+        &self,
+        rec: &Prepared,
+        origin: &OriginRow<'_>,
+        import_id: i64,
+    ) -> Result<Added> {
         let existing: Option<i64> = self
             .tx
             .prepare_cached("SELECT id FROM messages WHERE key=?1")
@@ -837,7 +907,9 @@ impl Tx<'_> {
         let others: Vec<(i64, Vec<u8>)> = {
             let mut s = self
                 .tx
-                .prepare_cached("SELECT id, key FROM messages WHERE message_id=?1 AND id<>?2 LIMIT 100")
+                .prepare_cached(
+                    "SELECT id, key FROM messages WHERE message_id=?1 AND id<>?2 LIMIT 100",
+                )
                 .map_err(|e| self.err(e))?;
             let rows = s
                 .query_map(params![mid, id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -852,7 +924,10 @@ impl Tx<'_> {
                 id,
                 &Defect::new(
                     DefectKind::DuplicateMessageId,
-                    format!("Message-ID <{mid}> is also on message {} with different bytes", hex::encode(other_key)),
+                    format!(
+                        "Message-ID <{mid}> is also on message {} with different bytes",
+                        hex::encode(other_key)
+                    ),
                 ),
             )?;
             self.defect(
@@ -909,7 +984,14 @@ mod tests {
         let import = case.begin_import("test").unwrap();
         let msg = |body: &str| {
             let raw = format!("Message-ID: <same@x>\nSubject: s\n\n{body}");
-            crate::parse::parse_message(Sha256::of(raw.as_bytes()), raw.as_bytes(), true, raw.len() as u64, &Default::default(), 2_000_000_000)
+            crate::parse::parse_message(
+                Sha256::of(raw.as_bytes()),
+                raw.as_bytes(),
+                true,
+                raw.len() as u64,
+                &Default::default(),
+                2_000_000_000,
+            )
         };
         let a = msg("one");
         let b = msg("two");
@@ -937,12 +1019,22 @@ mod tests {
             .unwrap();
         assert_eq!(
             outcomes,
-            [Added::New, Added::Duplicate, Added::AlreadyPresent, Added::New]
+            [
+                Added::New,
+                Added::Duplicate,
+                Added::AlreadyPresent,
+                Added::New
+            ]
         );
         let stored = case.message(&ka).unwrap().unwrap();
         assert_eq!(stored.subject.as_deref(), Some("s"));
         assert!(stored.has_defect(DefectKind::DuplicateMessageId));
-        assert!(case.message(&kb).unwrap().unwrap().has_defect(DefectKind::DuplicateMessageId));
+        assert!(
+            case.message(&kb)
+                .unwrap()
+                .unwrap()
+                .has_defect(DefectKind::DuplicateMessageId)
+        );
         assert_eq!(case.origins(&ka).unwrap().len(), 2);
         let s = case.stats().unwrap();
         assert_eq!((s.messages, s.parsed, s.duplicates), (2, 3, 1));

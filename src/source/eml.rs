@@ -93,12 +93,17 @@ mod tests {
     fn whole_and_streamed_reads_agree() {
         let data = "Subject: x\r\n\r\n".to_string() + &"line of text\r\n".repeat(1000);
         let path: Arc<Path> = Arc::from(Path::new("/a/b.eml"));
-        let whole = read_message(data.as_bytes(), path.clone(), SourceFormat::Eml, 1 << 20, 1024)
-            .unwrap();
+        let whole = read_message(
+            data.as_bytes(),
+            path.clone(),
+            SourceFormat::Eml,
+            1 << 20,
+            1024,
+        )
+        .unwrap();
         assert!(whole.is_complete());
         assert_eq!(whole.bytes, data.as_bytes());
-        let streamed =
-            read_message(data.as_bytes(), path, SourceFormat::Eml, 100, 50).unwrap();
+        let streamed = read_message(data.as_bytes(), path, SourceFormat::Eml, 100, 50).unwrap();
         assert!(!streamed.is_complete());
         assert_eq!(streamed.bytes.len(), 50);
         assert_eq!(streamed.length, data.len() as u64);
@@ -117,6 +122,9 @@ mod tests {
             Some("")
         );
         assert_eq!(maildir_flags(Path::new("/m/dnc/12:2,RS")), None);
-        assert_eq!(maildir_flags(Path::new("/m/cur/1445000000.M1P2.host")), None);
+        assert_eq!(
+            maildir_flags(Path::new("/m/cur/1445000000.M1P2.host")),
+            None
+        );
     }
 }

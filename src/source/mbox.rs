@@ -135,9 +135,7 @@ impl<R: Read> MboxSplitter<R> {
                     self.notes.push(SourceNote {
                         path: self.path.to_path_buf(),
                         offset: self.base + old as u64,
-                        text: format!(
-                            "read error, the rest of the file could not be read: {e}"
-                        ),
+                        text: format!("read error, the rest of the file could not be read: {e}"),
                     });
                     return false;
                 }
@@ -278,7 +276,11 @@ impl<R: Read> MboxSplitter<R> {
         loop {
             let found = memchr::memmem::find(&self.buf[scan..], b"\nFrom ").map(|i| scan + i);
             if let Some(i) = found {
-                let floor = if spill.is_some() { 0 } else { start.saturating_sub(1) };
+                let floor = if spill.is_some() {
+                    0
+                } else {
+                    start.saturating_sub(1)
+                };
                 if self.blank_line_ends_at(i, floor) {
                     if self.separator_at(i + 1, false) {
                         let end = if self.buf[i - 1] == b'\r' { i - 1 } else { i };
@@ -366,7 +368,9 @@ impl<R: Read> MboxSplitter<R> {
             if self.buf.len() >= start + self.max_head || !self.fill() {
                 return None;
             }
-            scan = scan.max(self.buf.len().saturating_sub(CHUNK + 4)).max(start);
+            scan = scan
+                .max(self.buf.len().saturating_sub(CHUNK + 4))
+                .max(start);
         };
         let claimed = content_length(&self.buf[start..body])?;
         let claimed = usize::try_from(claimed).ok()?;
@@ -416,18 +420,56 @@ impl<R: Read> MboxSplitter<R> {
         None
     }
 
-    /// Whether a plausible message (blank line, From_ line, header line)
-    /// starts within `buf[from..to]`.
+    /// Whether a real message starts within `buf[from..to]`: after a blank
+    /// line, a From_ line and a full header block (two or more fields, one of
+    /// them From, Date, Message-ID, Received or Return-Path). A From_ line
+    /// with a scrap of headers pasted into a body (as mboxcl2 allows) is not
+    /// one, so a Content-Length around it is still trusted.
     fn message_inside(&mut self, from: usize, to: usize) -> bool {
         let mut scan = from;
         while let Some(i) = memchr::memmem::find(&self.buf[scan..to], b"\nFrom ") {
             let i = scan + i;
-            if self.blank_line_ends_at(i, from) && self.separator_at(i + 1, true) {
+            if self.blank_line_ends_at(i, from)
+                && self.separator_at(i + 1, true)
+                && self.full_header_block_after(i + 1)
+            {
                 return true;
             }
             scan = i + 1;
         }
         false
+    }
+
+    /// Whether the From_ line at `at` is followed by a full header block.
+    fn full_header_block_after(&mut self, at: usize) -> bool {
+        const STRONG: [&[u8]; 5] = [b"from", b"date", b"message-id", b"received", b"return-path"];
+        let mut line_start = self.line_end(at, MAX_FROM_LINE) + 1;
+        let (mut fields, mut strong) = (0, false);
+        for _ in 0..64 {
+            if line_start >= self.buf.len() {
+                break;
+            }
+            let end = self.line_end(line_start, 4096);
+            let line = &self.buf[line_start..end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                break;
+            }
+            if is_header_line(line) {
+                fields += 1;
+                let name_end = line
+                    .iter()
+                    .position(|&b| b == b':' || b == b' ')
+                    .unwrap_or(0);
+                strong |= STRONG
+                    .iter()
+                    .any(|s| line[..name_end].eq_ignore_ascii_case(s));
+            } else if line[0] != b' ' && line[0] != b'\t' {
+                break;
+            }
+            line_start = end + 1;
+        }
+        fields >= 2 && strong
     }
 }
 
@@ -556,7 +598,10 @@ mod tests {
             let (b, notes_b) = split_with(data, per_read, 1 << 30);
             assert_eq!(a.len(), b.len(), "per_read {per_read}");
             for (x, y) in a.iter().zip(&b) {
-                assert_eq!((x.offset, x.length, &x.bytes), (y.offset, y.length, &y.bytes));
+                assert_eq!(
+                    (x.offset, x.length, &x.bytes),
+                    (y.offset, y.length, &y.bytes)
+                );
                 assert_eq!(x.defects, y.defects);
             }
             assert_eq!(notes, notes_b);
@@ -605,9 +650,13 @@ mod tests {
 
     #[test]
     fn crlf_mbox() {
-        let data = format!("{F1}\r\nSubject: a\r\n\r\nx\r\n\r\n{F2}\r\nSubject: b\r\n\r\ny\r\n\r\n");
+        let data =
+            format!("{F1}\r\nSubject: a\r\n\r\nx\r\n\r\n{F2}\r\nSubject: b\r\n\r\ny\r\n\r\n");
         let (msgs, _) = split(data.as_bytes());
-        assert_eq!(bodies(&msgs), ["Subject: a\r\n\r\nx\r\n", "Subject: b\r\n\r\ny\r\n"]);
+        assert_eq!(
+            bodies(&msgs),
+            ["Subject: a\r\n\r\nx\r\n", "Subject: b\r\n\r\ny\r\n"]
+        );
         assert_eq!(msgs[1].from_line.as_deref(), Some(F2));
     }
 
@@ -625,6 +674,18 @@ mod tests {
     }
 
     #[test]
+    fn trusted_content_length_keeps_a_pasted_excerpt() {
+        let body = format!("pasted:\n\n{F3}\nSubject: budget\n\nFrom here on.\n");
+        let data = format!(
+            "{F1}\nContent-Length: {}\nSubject: cl2\n\n{body}\n{F2}\nSubject: next\n\nz\n",
+            body.len()
+        );
+        let (msgs, _) = split(data.as_bytes());
+        assert_eq!(msgs.len(), 2);
+        assert!(msgs[0].defects.is_empty(), "{:?}", msgs[0].defects);
+    }
+
+    #[test]
     fn lying_content_length_swallows_nothing() {
         for claimed in [10_000, 61, 3] {
             let data = format!(
@@ -638,7 +699,7 @@ mod tests {
         }
         // A length landing exactly on the third separator must not be trusted
         // either: a real message starts inside the range.
-        let tail = format!("short\n\n{F2}\nSubject: two\n\nb\n");
+        let tail = format!("short\n\n{F2}\nFrom: b@example.org\nSubject: two\n\nb\n");
         let data = format!(
             "{F1}\nContent-Length: {}\nSubject: liar\n\n{tail}\n{F3}\nSubject: three\n\nc\n",
             tail.len()
@@ -672,7 +733,10 @@ mod tests {
         let data = format!("{F1}\nSubject: a\n\nx\n{F2}\nSubject: b\n\ny\n");
         let (msgs, _) = split(data.as_bytes());
         assert_eq!(bodies(&msgs), ["Subject: a\n\nx\n", "Subject: b\n\ny\n"]);
-        assert_eq!(msgs[0].defects[0].kind, DefectKind::SeparatorWithoutBlankLine);
+        assert_eq!(
+            msgs[0].defects[0].kind,
+            DefectKind::SeparatorWithoutBlankLine
+        );
         // Without a header line after it, such a line is body text.
         let data = format!("{F1}\nSubject: a\n\nx\n{F2}\nplain text\n");
         let (msgs, _) = split(data.as_bytes());

@@ -122,8 +122,7 @@ fn has_quoted_from(raw: &[u8]) -> bool {
     if is_quoted_from_line(raw) {
         return true;
     }
-    memchr::memmem::find_iter(raw, b"\n>")
-        .any(|i| is_quoted_from_line(&raw[i + 1..]))
+    memchr::memmem::find_iter(raw, b"\n>").any(|i| is_quoted_from_line(&raw[i + 1..]))
 }
 
 /// `>From `, `>>From `, … at the start of `line`.
@@ -386,7 +385,9 @@ fn header_name(line: &[u8]) -> Option<String> {
     if !is_header_line(line) {
         return None;
     }
-    let end = line.iter().position(|&b| b == b':' || b == b' ' || b == b'\t')?;
+    let end = line
+        .iter()
+        .position(|&b| b == b':' || b == b' ' || b == b'\t')?;
     Some(String::from_utf8_lossy(&line[..end]).to_ascii_lowercase())
 }
 
@@ -601,6 +602,66 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// Reads a message's raw bytes back from its source, exactly as they are
+/// there, and checks them against the SHA-256 recorded at import.
+pub fn read_raw(origin: &crate::model::Origin) -> crate::error::Result<Vec<u8>> {
+    use crate::error::Error;
+    let file = File::open(&origin.path).map_err(|e| Error::SourceUnreadable {
+        path: origin.path.clone(),
+        source: e,
+    })?;
+    let mut stream: Box<dyn Read> = if origin.format.is_compressed() {
+        Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(file)))
+    } else {
+        let mut f = file;
+        io::Seek::seek(&mut f, io::SeekFrom::Start(origin.offset)).map_err(|e| Error::IoAt {
+            path: origin.path.clone(),
+            op: "seeking",
+            offset: origin.offset,
+            source: e,
+        })?;
+        Box::new(f)
+    };
+    if origin.format.is_compressed() {
+        let skipped =
+            io::copy(&mut (&mut stream).take(origin.offset), &mut io::sink()).map_err(|e| {
+                Error::IoAt {
+                    path: origin.path.clone(),
+                    op: "decompressing",
+                    offset: 0,
+                    source: e,
+                }
+            })?;
+        if skipped < origin.offset {
+            return Err(Error::RawMismatch {
+                path: origin.path.clone(),
+                offset: origin.offset,
+                length: origin.length,
+                expected: origin.raw_sha256.to_hex(),
+            });
+        }
+    }
+    let mut bytes = Vec::with_capacity(origin.length.min(1 << 30) as usize);
+    stream
+        .take(origin.length)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::IoAt {
+            path: origin.path.clone(),
+            op: "reading",
+            offset: origin.offset,
+            source: e,
+        })?;
+    if bytes.len() as u64 != origin.length || Sha256::of(&bytes) != origin.raw_sha256 {
+        return Err(Error::RawMismatch {
+            path: origin.path.clone(),
+            offset: origin.offset,
+            length: origin.length,
+            expected: origin.raw_sha256.to_hex(),
+        });
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -638,7 +699,8 @@ mod tests {
 
     #[test]
     fn canonical_unquotes_and_normalises() {
-        let raw = b"Subject: x\r\n\r\n>From here\r\n>>From there\r\n> From not\r\nFrom x\r\n\r\n\r\n";
+        let raw =
+            b"Subject: x\r\n\r\n>From here\r\n>>From there\r\n> From not\r\nFrom x\r\n\r\n\r\n";
         assert_eq!(
             &*canonical(raw, true),
             b"Subject: x\n\nFrom here\n>From there\n> From not\nFrom x"
@@ -720,10 +782,7 @@ mod tests {
             sniff(b"Return-Path: <a@b>\r\nReceived: from x\r\n\tby y\r\nSubject: x\r\n\r\nhi"),
             Ok(MailKind::Eml)
         );
-        assert_eq!(
-            sniff(b"X-Custom: 1\nSubject: x\n\nhi"),
-            Ok(MailKind::Eml)
-        );
+        assert_eq!(sniff(b"X-Custom: 1\nSubject: x\n\nhi"), Ok(MailKind::Eml));
         assert_eq!(
             sniff(b"some junk\nmore junk\n\nFrom a@b Mon Oct 12 14:02:11 2015\nSubject: x\n\nhi\n"),
             Ok(MailKind::Mbox)
@@ -731,7 +790,11 @@ mod tests {
         assert!(sniff(b"").unwrap_err().contains("empty"));
         assert!(sniff(b"\x89PNG\r\n\x1a\n....").unwrap_err().contains("PNG"));
         assert!(sniff(b"Note: this folder holds mail.\nThanks\n").is_err());
-        assert!(sniff(b"hello\0\0\x01binary").unwrap_err().contains("binary"));
+        assert!(
+            sniff(b"hello\0\0\x01binary")
+                .unwrap_err()
+                .contains("binary")
+        );
         assert!(sniff(b"just some text\nand more\n").is_err());
     }
 

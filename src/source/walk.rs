@@ -58,8 +58,9 @@ pub fn walk(root: &Path, file: &mut dyn FnMut(PathBuf), skip: &mut dyn FnMut(Ski
                     Ok(m) if m.is_file() => files.push(path),
                     Ok(m) if m.is_dir() => skip(Skipped {
                         path,
-                        reason: "link to a folder, not followed (name the folder itself to import it)"
-                            .into(),
+                        reason:
+                            "link to a folder, not followed (name the folder itself to import it)"
+                                .into(),
                     }),
                     Ok(_) => skip(Skipped {
                         path,
@@ -103,7 +104,11 @@ pub fn natural_cmp(a: &Path, b: &Path) -> Ordering {
                 let (dx, dy) = (&x[..nx], &y[..ny]);
                 let tx = trim_zeros(dx);
                 let ty = trim_zeros(dy);
-                let ord = tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty)).then(nx.cmp(&ny));
+                let ord = tx
+                    .len()
+                    .cmp(&ty.len())
+                    .then_with(|| tx.cmp(ty))
+                    .then(nx.cmp(&ny));
                 if ord != Ordering::Equal {
                     return ord;
                 }
@@ -138,7 +143,10 @@ mod tests {
             .collect();
         v.sort_by(|a, b| natural_cmp(a, b));
         let names: Vec<_> = v.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-        assert_eq!(names, ["1.eml", "2.eml", "02.eml", "10.eml", "a/3.eml", "b.eml"]);
+        assert_eq!(
+            names,
+            ["1.eml", "2.eml", "02.eml", "10.eml", "a/3.eml", "b.eml"]
+        );
     }
 
     #[test]

@@ -1,0 +1,7 @@
+//! Integration tests: one binary (as in ripgrep), driving the library API
+//! and the real `mailsift` binary.
+
+mod util;
+
+mod import;
+mod sample;
