@@ -1,0 +1,1276 @@
+//! Exports of messages to files other tools read: CSV (for spreadsheets),
+//! NDJSON, mboxrd and a folder of `.eml` files with a manifest.
+//!
+//! This module owns the output formats and writing them safely:
+//!
+//! - Spreadsheet safety: every CSV cell goes through [`csv_cell`], which
+//!   defuses formula injection (`=HYPERLINK(…)` in a subject) and quotes as
+//!   RFC 4180 requires. CSV files are UTF-8 *with* a byte-order mark and
+//!   CRLF line ends, because Excel misreads UTF-8 without the mark.
+//! - No half-written output: a file export is written under a temporary
+//!   name in the destination's folder and renamed into place only by
+//!   [`Exporter::finish`]; an export that fails or is dropped removes its
+//!   temporary file or folder.
+//! - Fixity: [`ExportSummary`] carries the SHA-256 of what was written, so an
+//!   export can be cited and checked later.
+
+use std::collections::HashSet;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use sha2::Digest;
+
+use crate::error::{Error, Result};
+use crate::model::{Address, Message, MessageKey, Origin, Sha256};
+use crate::store::rfc3339;
+
+/// One message to export, with what the exporters need.
+#[derive(Clone, Copy, Debug)]
+pub struct ExportItem<'a> {
+    pub message: &'a Message,
+    pub origins: &'a [Origin],
+    pub thread: Option<&'a str>,
+    pub snippet: Option<&'a str>,
+    pub score: Option<f32>,
+    /// The message bytes as in the source with any mbox `>From` quoting
+    /// removed (line ends as in the source); needed by mbox and eml exports.
+    pub raw: Option<&'a [u8]>,
+}
+
+/// An export format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// CSV for spreadsheets: UTF-8 with BOM, CRLF, one row per message.
+    Csv,
+    /// Newline-delimited JSON, one [`json_record`] per line.
+    Json,
+    /// One mboxrd file holding the messages' source bytes.
+    Mbox,
+    /// A folder of `<id>.eml` files plus `manifest.csv`.
+    Eml,
+}
+
+impl Format {
+    pub const ALL: &'static [Format] = &[Format::Csv, Format::Json, Format::Mbox, Format::Eml];
+
+    /// The name used on the command line: `csv`, `json`, `mbox`, `eml`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Mbox => "mbox",
+            Format::Eml => "eml",
+        }
+    }
+
+    /// Whether the format needs each message's raw bytes.
+    pub fn needs_raw(self) -> bool {
+        matches!(self, Format::Mbox | Format::Eml)
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Format, String> {
+        Format::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown export format {s:?} (expected csv, json, mbox or eml)"))
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What an export wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportSummary {
+    /// Messages written.
+    pub messages: u64,
+    /// The file or folder written; `None` for an export to a writer.
+    pub path: Option<PathBuf>,
+    /// SHA-256 of the output: the file, the bytes sent to the writer, or for
+    /// eml the `manifest.csv` (which lists every file's SHA-256).
+    pub sha256: Option<Sha256>,
+    /// Bytes written (for eml: all files, the manifest included).
+    pub bytes: u64,
+}
+
+/// Header row of CSV exports.
+pub const CSV_HEADER: &[&str] = &[
+    "id",
+    "date",
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "attachments",
+    "thread",
+    "source",
+];
+
+/// Byte-order mark that starts CSV exports, so Excel reads them as UTF-8.
+pub const UTF8_BOM: &str = "\u{FEFF}";
+
+/// Name of the manifest in an eml export folder.
+pub const EML_MANIFEST: &str = "manifest.csv";
+
+/// A CSV cell made safe for spreadsheets: values starting with `=`, `+`,
+/// `-`, `@`, TAB or CR get a leading `'` (so they are never evaluated as a
+/// formula); then RFC 4180 quoting when needed (a comma, a double quote, CR
+/// or LF in the value).
+pub fn csv_cell(s: &str) -> String {
+    let prefix = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = s.contains([',', '"', '\r', '\n']);
+    let mut out = String::with_capacity(s.len() + 3);
+    if quote {
+        out.push('"');
+    }
+    if prefix {
+        out.push('\'');
+    }
+    if quote {
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(s);
+    }
+    out
+}
+
+/// One CSV line (CRLF-terminated) of `cells`, each through [`csv_cell`].
+fn csv_line<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+fn addr_list(list: &[Address]) -> Vec<String> {
+    list.iter().map(|a| a.to_string()).collect()
+}
+
+/// Attachment names; unnamed ones as their MIME type.
+fn attachment_names(m: &Message) -> Vec<String> {
+    m.attachments
+        .iter()
+        .map(|a| match &a.name {
+            Some(n) if !n.is_empty() => n.clone(),
+            _ => a.mime.clone(),
+        })
+        .collect()
+}
+
+/// An `f32` as the JSON number it prints as (`0.1`, not `0.10000000149…`);
+/// `null` when not finite.
+fn score_json(score: Option<f32>) -> serde_json::Value {
+    score
+        .and_then(|s| s.to_string().parse::<f64>().ok())
+        .and_then(serde_json::Number::from_f64)
+        .map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+/// The NDJSON object for one message: keys `id` (hex key), `date` (RFC
+/// 3339 or null), `from` (first From as "Name <addr>" or addr, or null),
+/// `to`, `cc` (arrays of such strings), `subject`, `thread`, `attachments`
+/// (names; unnamed ones as their MIME type), `snippet`, `score`, `origins`
+/// (array of {path, offset, length, sha256}).
+pub fn json_record(item: &ExportItem) -> serde_json::Value {
+    let m = item.message;
+    let origins: Vec<serde_json::Value> = item
+        .origins
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "path": o.path.to_string_lossy(),
+                "offset": o.offset,
+                "length": o.length,
+                "sha256": o.raw_sha256.to_hex(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "id": m.key.to_hex(),
+        "date": m.date.map(rfc3339),
+        "from": m.from.first().map(|a| a.to_string()),
+        "to": addr_list(&m.to),
+        "cc": addr_list(&m.cc),
+        "subject": m.subject,
+        "thread": item.thread,
+        "attachments": attachment_names(m),
+        "snippet": item.snippet,
+        "score": score_json(item.score),
+        "origins": origins,
+    })
+}
+
+/// The CSV row for one message, in [`CSV_HEADER`] order.
+fn csv_row(item: &ExportItem) -> String {
+    let m = item.message;
+    let cells = [
+        m.key.to_hex(),
+        m.date.map(rfc3339).unwrap_or_default(),
+        m.from.first().map(|a| a.to_string()).unwrap_or_default(),
+        addr_list(&m.to).join("; "),
+        addr_list(&m.cc).join("; "),
+        m.subject.clone().unwrap_or_default(),
+        attachment_names(m).join("; "),
+        item.thread.unwrap_or_default().to_string(),
+        item.origins
+            .first()
+            .map(|o| o.path.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    ];
+    csv_line(&cells)
+}
+
+/// Earliest and latest dates (1900-01-01, 2200-01-01) a generated `From_`
+/// line may carry: mailsift's mbox reader only recognises years 1900–2199.
+const FROM_LINE_DATES: std::ops::Range<i64> = -2_208_988_800..7_258_118_400;
+
+/// `Thu Jan  1 00:00:00 1970` (C `asctime` without the newline), UTC.
+fn asctime(secs: i64) -> String {
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let secs = if FROM_LINE_DATES.contains(&secs) {
+        secs
+    } else {
+        0
+    };
+    // `YYYY-MM-DDTHH:MM:SSZ`, four-digit year within the range above.
+    let r = rfc3339(secs);
+    let month: usize = r[5..7].parse().unwrap_or(1);
+    let day: u32 = r[8..10].parse().unwrap_or(1);
+    let weekday = DAYS[(secs.div_euclid(86_400) + 4).rem_euclid(7) as usize];
+    format!(
+        "{weekday} {} {day:>2} {} {}",
+        MONTHS[month.clamp(1, 12) - 1],
+        &r[11..19],
+        &r[0..4]
+    )
+}
+
+/// The `From_` line for a message: the first origin's, else
+/// `From MAILER-DAEMON <asctime date>`.
+fn from_line(item: &ExportItem) -> String {
+    if let Some(line) = item.origins.first().and_then(|o| o.from_line.as_deref()) {
+        let line = line.trim_end_matches(['\r', '\n']);
+        if line.starts_with("From ") && !line.contains(['\r', '\n']) {
+            return line.to_string();
+        }
+    }
+    format!(
+        "From MAILER-DAEMON {}",
+        asctime(item.message.date.unwrap_or(0))
+    )
+}
+
+/// Appends one mboxrd entry: `From_` line, `raw` with `^>*From ` lines
+/// quoted with one more `>`, a final newline if missing, and a blank line.
+/// Line ends follow the message's first line end (CRLF or LF).
+fn mbox_entry(out: &mut Vec<u8>, from_line: &str, raw: &[u8]) {
+    let crlf = memchr::memchr(b'\n', raw).is_some_and(|i| i > 0 && raw[i - 1] == b'\r');
+    let nl: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+    out.extend_from_slice(from_line.as_bytes());
+    out.extend_from_slice(nl);
+    for line in raw.split_inclusive(|&b| b == b'\n') {
+        let gt = line.iter().take_while(|&&b| b == b'>').count();
+        if line[gt..].starts_with(b"From ") {
+            out.push(b'>');
+        }
+        out.extend_from_slice(line);
+    }
+    if !raw.is_empty() && !raw.ends_with(b"\n") {
+        out.extend_from_slice(nl);
+    }
+    out.extend_from_slice(nl);
+}
+
+/// A writer that hashes and counts what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    fn new(inner: W) -> Self {
+        Hashing {
+            inner,
+            hasher: sha2::Sha256::new(),
+            bytes: 0,
+        }
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// One row of an eml export's manifest.
+struct ManifestRow {
+    file: String,
+    sha256: Sha256,
+    bytes: u64,
+    id: MessageKey,
+}
+
+enum Output {
+    /// A single file written to `tmp`, renamed to `dest` by `finish`.
+    File {
+        dest: PathBuf,
+        tmp: PathBuf,
+        w: Option<Hashing<BufWriter<File>>>,
+    },
+    /// A caller's writer (stdout).
+    Stream {
+        w: Hashing<BufWriter<Box<dyn Write + Send>>>,
+    },
+    /// A folder written as `tmp`, renamed to `dest` by `finish`.
+    Eml {
+        dest: PathBuf,
+        tmp: PathBuf,
+        manifest: Vec<ManifestRow>,
+        seen: HashSet<MessageKey>,
+        bytes: u64,
+    },
+}
+
+/// Writes one export. Create it with [`Exporter::create`] or
+/// [`Exporter::to_writer`], [`write`](Exporter::write) each message, then
+/// [`finish`](Exporter::finish). Dropped without `finish` (or after an
+/// error), it removes its temporary output and leaves the destination
+/// untouched.
+pub struct Exporter {
+    format: Format,
+    out: Output,
+    messages: u64,
+    /// Set once the output is in place; the temporary is gone.
+    done: bool,
+}
+
+/// Path used in errors about an export to a writer.
+const STREAM_PATH: &str = "<output>";
+
+fn invalid(msg: impl Into<String>) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg.into())
+}
+
+/// The folder a destination is in (`.` for a bare file name).
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Creates a fresh temporary file or folder next to `dest`, named
+/// `.<name>.<pid>-<n>.mailsift-tmp`; returns its path and, for a file, the
+/// open file.
+fn create_temp(dest: &Path, dir: bool) -> Result<(PathBuf, Option<File>)> {
+    let name = dest
+        .file_name()
+        .ok_or_else(|| Error::io(dest, "starting export", invalid("not a file name")))?;
+    let parent = parent_of(dest);
+    let pid = std::process::id();
+    for n in 0..1000u32 {
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".{pid}-{n}.mailsift-tmp"));
+        let tmp = parent.join(tmp_name);
+        let made = if dir {
+            fs::create_dir(&tmp).map(|_| None)
+        } else {
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map(Some)
+        };
+        match made {
+            Ok(f) => return Ok((tmp, f)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::io(tmp, "creating temporary export", e)),
+        }
+    }
+    Err(Error::io(
+        dest,
+        "creating temporary export",
+        io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "too many leftover temporaries",
+        ),
+    ))
+}
+
+/// Checks that an eml export folder may be created at `dest`: missing, or
+/// an empty folder.
+fn check_eml_dest(dest: &Path) -> Result<()> {
+    match fs::symlink_metadata(dest) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(dest, "checking export folder", e)),
+        Ok(m) if m.is_dir() => {
+            let mut entries =
+                fs::read_dir(dest).map_err(|e| Error::io(dest, "checking export folder", e))?;
+            if entries.next().is_some() {
+                Err(Error::io(
+                    dest,
+                    "starting export",
+                    io::Error::new(
+                        io::ErrorKind::AlreadyExists,
+                        "folder exists and is not empty",
+                    ),
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Ok(_) => Err(Error::io(
+            dest,
+            "starting export",
+            io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a folder"),
+        )),
+    }
+}
+
+/// Flushes a folder's entry list to disk, where the platform allows it.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+impl Exporter {
+    /// Starts an export to `path`: a file for csv/json/mbox (an existing
+    /// file is replaced, atomically, at `finish`; a folder is refused); a
+    /// folder to create for eml, which must not exist or be empty.
+    ///
+    /// Output goes to a temporary name in the same folder and is renamed
+    /// into place by [`finish`](Exporter::finish), so a failed or cancelled
+    /// export leaves nothing half-written (the temporary is removed on error
+    /// or drop).
+    pub fn create(format: Format, path: &Path) -> Result<Exporter> {
+        let dest = path.to_path_buf();
+        let out = if format == Format::Eml {
+            check_eml_dest(&dest)?;
+            let (tmp, _) = create_temp(&dest, true)?;
+            Output::Eml {
+                dest,
+                tmp,
+                manifest: Vec::new(),
+                seen: HashSet::new(),
+                bytes: 0,
+            }
+        } else {
+            if fs::metadata(&dest).is_ok_and(|m| m.is_dir()) {
+                return Err(Error::io(
+                    &dest,
+                    "starting export",
+                    invalid("is a folder; a file name is needed"),
+                ));
+            }
+            let (tmp, file) = create_temp(&dest, false)?;
+            let file = file.expect("create_temp opens files");
+            Output::File {
+                dest,
+                tmp,
+                w: Some(Hashing::new(BufWriter::with_capacity(1 << 16, file))),
+            }
+        };
+        let mut ex = Exporter {
+            format,
+            out,
+            messages: 0,
+            done: false,
+        };
+        ex.start()?;
+        Ok(ex)
+    }
+
+    /// Same for writing CSV or JSON to any writer (stdout); mbox and eml
+    /// need a file or folder and are refused. The output is the same bytes
+    /// a file export would hold (CSV with its BOM).
+    pub fn to_writer(format: Format, w: Box<dyn Write + Send>) -> Result<Exporter> {
+        if format.needs_raw() {
+            return Err(Error::io(
+                STREAM_PATH,
+                "starting export",
+                invalid(format!(
+                    "{format} export needs a file or folder, not a stream"
+                )),
+            ));
+        }
+        let mut ex = Exporter {
+            format,
+            out: Output::Stream {
+                w: Hashing::new(BufWriter::with_capacity(1 << 16, w)),
+            },
+            messages: 0,
+            done: false,
+        };
+        ex.start()?;
+        Ok(ex)
+    }
+
+    /// The format being written.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Path used in errors: the destination, or `<output>` for a writer.
+    fn err_path(&self) -> PathBuf {
+        match &self.out {
+            Output::File { dest, .. } | Output::Eml { dest, .. } => dest.clone(),
+            Output::Stream { .. } => PathBuf::from(STREAM_PATH),
+        }
+    }
+
+    /// Writes to the single output stream (not for eml).
+    fn put(&mut self, bytes: &[u8]) -> Result<()> {
+        let path = self.err_path();
+        let res = match &mut self.out {
+            Output::File { w: Some(w), .. } => w.write_all(bytes),
+            Output::Stream { w } => w.write_all(bytes),
+            Output::File { w: None, .. } | Output::Eml { .. } => {
+                unreachable!("put on an eml or finished export")
+            }
+        };
+        res.map_err(|e| Error::io(path, "writing export", e))
+    }
+
+    /// Writes what comes before the first message (the CSV BOM and header).
+    fn start(&mut self) -> Result<()> {
+        if self.format == Format::Csv {
+            let mut head = UTF8_BOM.to_string();
+            head.push_str(&csv_line(CSV_HEADER));
+            self.put(head.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Writes one message. mbox and eml exports need `item.raw`.
+    pub fn write(&mut self, item: &ExportItem) -> Result<()> {
+        let needs_raw = || {
+            Error::io(
+                self.err_path(),
+                "exporting",
+                invalid(format!(
+                    "message {}: its source bytes are needed for a {} export",
+                    item.message.key, self.format
+                )),
+            )
+        };
+        match self.format {
+            Format::Csv => self.put(csv_row(item).as_bytes())?,
+            Format::Json => {
+                let mut line = serde_json::to_vec(&json_record(item))
+                    .expect("a serde_json::Value always serialises");
+                line.push(b'\n');
+                self.put(&line)?;
+            }
+            Format::Mbox => {
+                let raw = item.raw.ok_or_else(needs_raw)?;
+                let mut entry = Vec::with_capacity(raw.len() + 128);
+                mbox_entry(&mut entry, &from_line(item), raw);
+                self.put(&entry)?;
+            }
+            Format::Eml => {
+                let raw = item.raw.ok_or_else(needs_raw)?;
+                let Output::Eml {
+                    tmp,
+                    manifest,
+                    seen,
+                    bytes,
+                    ..
+                } = &mut self.out
+                else {
+                    unreachable!("eml format has eml output")
+                };
+                let key = item.message.key;
+                if !seen.insert(key) {
+                    // The same message again: already in the folder.
+                    return Ok(());
+                }
+                let file = format!("{}.eml", key.to_hex());
+                let path = tmp.join(&file);
+                let mut f = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&path)
+                    .map_err(|e| Error::io(&path, "creating", e))?;
+                f.write_all(raw)
+                    .map_err(|e| Error::io(&path, "writing export", e))?;
+                *bytes += raw.len() as u64;
+                manifest.push(ManifestRow {
+                    file,
+                    sha256: Sha256::of(raw),
+                    bytes: raw.len() as u64,
+                    id: key,
+                });
+            }
+        }
+        self.messages += 1;
+        Ok(())
+    }
+
+    /// Completes the export: flushes and syncs the output and renames it
+    /// into place (for eml, after writing `manifest.csv`). Returns how many
+    /// messages were written and the SHA-256 of the output file (for eml:
+    /// of the manifest).
+    pub fn finish(mut self) -> Result<ExportSummary> {
+        let path = self.err_path();
+        let messages = self.messages;
+        let summary = match &mut self.out {
+            Output::Stream { w } => {
+                w.flush()
+                    .map_err(|e| Error::io(&path, "writing export", e))?;
+                ExportSummary {
+                    messages,
+                    path: None,
+                    sha256: Some(Sha256(w.hasher.clone().finalize().into())),
+                    bytes: w.bytes,
+                }
+            }
+            Output::File { dest, tmp, w } => {
+                let mut hw = w.take().expect("finish runs once");
+                hw.flush()
+                    .map_err(|e| Error::io(&path, "writing export", e))?;
+                hw.inner
+                    .get_ref()
+                    .sync_all()
+                    .map_err(|e| Error::io(&*tmp, "syncing export", e))?;
+                let sha = Sha256(hw.hasher.clone().finalize().into());
+                let bytes = hw.bytes;
+                drop(hw);
+                fs::rename(&*tmp, &*dest).map_err(|e| Error::io(&*dest, "renaming export", e))?;
+                sync_dir(parent_of(dest));
+                ExportSummary {
+                    messages,
+                    path: Some(dest.clone()),
+                    sha256: Some(sha),
+                    bytes,
+                }
+            }
+            Output::Eml {
+                dest,
+                tmp,
+                manifest,
+                bytes,
+                ..
+            } => {
+                let mut text = csv_line(&["file", "sha256", "bytes", "id"]);
+                for row in manifest.iter() {
+                    text.push_str(&csv_line(&[
+                        row.file.clone(),
+                        row.sha256.to_hex(),
+                        row.bytes.to_string(),
+                        row.id.to_hex(),
+                    ]));
+                }
+                let mpath = tmp.join(EML_MANIFEST);
+                let mut f = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&mpath)
+                    .map_err(|e| Error::io(&mpath, "creating", e))?;
+                f.write_all(text.as_bytes())
+                    .and_then(|_| f.sync_all())
+                    .map_err(|e| Error::io(&mpath, "writing export", e))?;
+                drop(f);
+                for row in manifest.iter() {
+                    let p = tmp.join(&row.file);
+                    File::open(&p)
+                        .and_then(|f| f.sync_all())
+                        .map_err(|e| Error::io(&p, "syncing export", e))?;
+                }
+                sync_dir(tmp);
+                // An empty folder in the way is replaced (checked again now).
+                check_eml_dest(dest)?;
+                match fs::remove_dir(&*dest) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::io(&*dest, "replacing empty folder", e)),
+                }
+                fs::rename(&*tmp, &*dest).map_err(|e| Error::io(&*dest, "renaming export", e))?;
+                sync_dir(parent_of(dest));
+                ExportSummary {
+                    messages,
+                    path: Some(dest.clone()),
+                    sha256: Some(Sha256::of(text.as_bytes())),
+                    bytes: *bytes + text.len() as u64,
+                }
+            }
+        };
+        self.done = true;
+        Ok(summary)
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        match &mut self.out {
+            Output::File { tmp, w, .. } => {
+                drop(w.take());
+                let _ = fs::remove_file(&*tmp);
+            }
+            Output::Eml { tmp, .. } => {
+                let _ = fs::remove_dir_all(&*tmp);
+            }
+            Output::Stream { w } => {
+                let _ = w.flush();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Attachment, SourceFormat};
+    use std::sync::{Arc, Mutex};
+
+    /// A minimal RFC 4180 reader: fields separated by commas, records by
+    /// CRLF, double-quoted fields with `""` for a quote.
+    fn read_csv(text: &str) -> Vec<Vec<String>> {
+        let mut rows = Vec::new();
+        let mut row = Vec::new();
+        let mut field = String::new();
+        let mut chars = text.chars().peekable();
+        let mut quoted = false;
+        let mut at_field_start = true;
+        while let Some(c) = chars.next() {
+            if quoted {
+                if c == '"' {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                        field.push('"');
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    field.push(c);
+                }
+                continue;
+            }
+            match c {
+                '"' if at_field_start => {
+                    quoted = true;
+                    at_field_start = false;
+                }
+                '"' => panic!("quote inside an unquoted field"),
+                ',' => {
+                    row.push(std::mem::take(&mut field));
+                    at_field_start = true;
+                }
+                '\r' => {
+                    assert_eq!(chars.next(), Some('\n'), "CR without LF outside quotes");
+                    row.push(std::mem::take(&mut field));
+                    rows.push(std::mem::take(&mut row));
+                    at_field_start = true;
+                }
+                '\n' => panic!("bare LF outside quotes"),
+                c => {
+                    field.push(c);
+                    at_field_start = false;
+                }
+            }
+        }
+        assert!(!quoted, "unterminated quoted field");
+        assert!(
+            field.is_empty() && row.is_empty(),
+            "last record without CRLF"
+        );
+        rows
+    }
+
+    fn key(n: u8) -> MessageKey {
+        Sha256::of(&[n])
+    }
+
+    fn message(n: u8, subject: &str) -> Message {
+        let mut m = Message::empty(key(n), 100);
+        m.date = Some(1_473_339_601); // 2016-09-08T13:00:01Z, a Thursday
+        m.from = vec![Address {
+            name: Some("John Podesta".into()),
+            addr: "john@example.org".into(),
+        }];
+        m.to = vec![
+            Address {
+                name: None,
+                addr: "a@example.org".into(),
+            },
+            Address {
+                name: Some("Bé, \"B\"".into()),
+                addr: "b@example.org".into(),
+            },
+        ];
+        m.cc = vec![Address {
+            name: None,
+            addr: "c@example.org".into(),
+        }];
+        m.subject = Some(subject.into());
+        m.attachments = vec![
+            Attachment {
+                name: Some("memo.pdf".into()),
+                mime: "application/pdf".into(),
+                size: 3,
+                sha256: Sha256::of(b"pdf"),
+                inline: false,
+                text: None,
+            },
+            Attachment {
+                name: None,
+                mime: "image/png".into(),
+                size: 3,
+                sha256: Sha256::of(b"png"),
+                inline: true,
+                text: None,
+            },
+        ];
+        m
+    }
+
+    fn origin(path: &str, from_line: Option<&str>) -> Origin {
+        Origin {
+            path: PathBuf::from(path),
+            format: SourceFormat::Mbox,
+            offset: 42,
+            length: 100,
+            raw_sha256: Sha256::of(b"raw"),
+            from_line: from_line.map(str::to_string),
+            maildir_flags: None,
+        }
+    }
+
+    fn item<'a>(m: &'a Message, o: &'a [Origin], raw: Option<&'a [u8]>) -> ExportItem<'a> {
+        ExportItem {
+            message: m,
+            origins: o,
+            thread: Some("t1"),
+            snippet: Some("the snippet"),
+            score: Some(0.1),
+            raw,
+        }
+    }
+
+    /// Names in `dir`, sorted.
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn csv_cell_defuses_formulas() {
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("+1"), "'+1");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("\rx"), "\"'\rx\"");
+        assert_eq!(csv_cell("a=b"), "a=b");
+        assert_eq!(csv_cell(""), "");
+        assert_eq!(csv_cell("plain text"), "plain text");
+    }
+
+    #[test]
+    fn csv_cell_quotes() {
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_cell("two\r\nlines"), "\"two\r\nlines\"");
+        assert_eq!(
+            csv_cell("=HYPERLINK(\"http://x\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\")\""
+        );
+        assert_eq!(csv_cell("-\"a\",b"), "\"'-\"\"a\"\",b\"");
+    }
+
+    #[test]
+    fn csv_export_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let m1 = message(1, "=HYPERLINK(\"http://x\")");
+        let m2 = message(2, "Re: budget, \"final\"\r\nsecond line");
+        let mut m3 = Message::empty(key(3), 1);
+        m3.subject = None;
+        let o = [origin("/cases/a.mbox", None)];
+        let mut ex = Exporter::create(Format::Csv, &path).unwrap();
+        ex.write(&item(&m1, &o, None)).unwrap();
+        ex.write(&item(&m2, &o, None)).unwrap();
+        ex.write(&ExportItem {
+            message: &m3,
+            origins: &[],
+            thread: None,
+            snippet: None,
+            score: None,
+            raw: None,
+        })
+        .unwrap();
+        let sum = ex.finish().unwrap();
+        let bytes = fs::read(&path).unwrap();
+        assert_eq!(sum.messages, 3);
+        assert_eq!(sum.path.as_deref(), Some(path.as_path()));
+        assert_eq!(sum.sha256, Some(Sha256::of(&bytes)));
+        assert_eq!(sum.bytes, bytes.len() as u64);
+        assert_eq!(listing(dir.path()), ["out.csv"]);
+
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM");
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        let rows = read_csv(text);
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[0], CSV_HEADER);
+        assert!(rows.iter().all(|r| r.len() == CSV_HEADER.len()));
+        let r1 = &rows[1];
+        assert_eq!(r1[0], key(1).to_hex());
+        assert_eq!(r1[1], "2016-09-08T13:00:01Z");
+        assert_eq!(r1[2], "John Podesta <john@example.org>");
+        assert_eq!(r1[3], "a@example.org; Bé, \"B\" <b@example.org>");
+        assert_eq!(r1[4], "c@example.org");
+        assert_eq!(r1[5], "'=HYPERLINK(\"http://x\")");
+        assert_eq!(r1[6], "memo.pdf; image/png");
+        assert_eq!(r1[7], "t1");
+        assert_eq!(r1[8], "/cases/a.mbox");
+        assert_eq!(rows[2][5], "Re: budget, \"final\"\r\nsecond line");
+        assert_eq!(
+            rows[3],
+            [
+                key(3).to_hex(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into()
+            ]
+        );
+    }
+
+    #[test]
+    fn json_record_fields() {
+        let m = message(1, "Hello");
+        let o = [origin("/cases/a.mbox", None), origin("/cases/b.eml", None)];
+        let v = json_record(&item(&m, &o, None));
+        let obj = v.as_object().unwrap();
+        let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                "attachments",
+                "cc",
+                "date",
+                "from",
+                "id",
+                "origins",
+                "score",
+                "snippet",
+                "subject",
+                "thread",
+                "to"
+            ]
+        );
+        assert_eq!(v["id"], key(1).to_hex());
+        assert_eq!(v["date"], "2016-09-08T13:00:01Z");
+        assert_eq!(v["from"], "John Podesta <john@example.org>");
+        assert_eq!(
+            v["to"],
+            serde_json::json!(["a@example.org", "Bé, \"B\" <b@example.org>"])
+        );
+        assert_eq!(v["cc"], serde_json::json!(["c@example.org"]));
+        assert_eq!(v["subject"], "Hello");
+        assert_eq!(v["thread"], "t1");
+        assert_eq!(
+            v["attachments"],
+            serde_json::json!(["memo.pdf", "image/png"])
+        );
+        assert_eq!(v["snippet"], "the snippet");
+        assert_eq!(serde_json::to_string(&v["score"]).unwrap(), "0.1");
+        assert_eq!(
+            v["origins"][1],
+            serde_json::json!({
+                "path": "/cases/b.eml",
+                "offset": 42,
+                "length": 100,
+                "sha256": Sha256::of(b"raw").to_hex(),
+            })
+        );
+
+        let bare = Message::empty(key(9), 0);
+        let v = json_record(&ExportItem {
+            message: &bare,
+            origins: &[],
+            thread: None,
+            snippet: None,
+            score: Some(f32::NAN),
+            raw: None,
+        });
+        for k in ["date", "from", "subject", "thread", "snippet", "score"] {
+            assert!(v[k].is_null(), "{k}");
+        }
+        assert_eq!(v["to"], serde_json::json!([]));
+        assert_eq!(v["origins"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn json_export_is_ndjson() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.ndjson");
+        let m1 = message(1, "line\nbreak");
+        let m2 = message(2, "two");
+        let o = [origin("/a.mbox", None)];
+        let mut ex = Exporter::create(Format::Json, &path).unwrap();
+        ex.write(&item(&m1, &o, None)).unwrap();
+        ex.write(&item(&m2, &o, None)).unwrap();
+        let sum = ex.finish().unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert_eq!(sum.sha256, Some(Sha256::of(text.as_bytes())));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert!(text.ends_with('\n'));
+        let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(v, json_record(&item(&m1, &o, None)));
+    }
+
+    /// A shared in-memory writer for `to_writer`.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn writer_export_matches_file_export() {
+        let m = message(1, "x");
+        let o = [origin("/a.mbox", None)];
+        let buf = Shared::default();
+        let mut ex = Exporter::to_writer(Format::Csv, Box::new(buf.clone())).unwrap();
+        ex.write(&item(&m, &o, None)).unwrap();
+        let sum = ex.finish().unwrap();
+        let out = buf.0.lock().unwrap().clone();
+        assert_eq!(sum.path, None);
+        assert_eq!(sum.sha256, Some(Sha256::of(&out)));
+        assert_eq!(sum.bytes, out.len() as u64);
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.csv");
+        let mut ex = Exporter::create(Format::Csv, &path).unwrap();
+        ex.write(&item(&m, &o, None)).unwrap();
+        ex.finish().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), out);
+
+        for f in [Format::Mbox, Format::Eml] {
+            assert!(Exporter::to_writer(f, Box::new(Shared::default())).is_err());
+        }
+    }
+
+    #[test]
+    fn exporter_is_send() {
+        fn send<T: Send>() {}
+        send::<Exporter>();
+    }
+
+    #[test]
+    fn format_names() {
+        for f in Format::ALL {
+            assert_eq!(f.name().parse::<Format>().unwrap(), *f);
+            assert_eq!(f.to_string(), f.name());
+        }
+        assert_eq!("CSV".parse::<Format>().unwrap(), Format::Csv);
+        assert!("xml".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn asctime_dates() {
+        assert_eq!(asctime(0), "Thu Jan  1 00:00:00 1970");
+        assert_eq!(asctime(1_473_339_601), "Thu Sep  8 13:00:01 2016");
+        assert_eq!(asctime(951_782_400), "Tue Feb 29 00:00:00 2000");
+        assert_eq!(asctime(-1), "Wed Dec 31 23:59:59 1969");
+        // Outside what an mbox reader accepts: the epoch instead.
+        assert_eq!(asctime(-3_000_000_000), "Thu Jan  1 00:00:00 1970");
+        assert_eq!(asctime(8_000_000_000), "Thu Jan  1 00:00:00 1970");
+    }
+
+    #[test]
+    fn mbox_export_quotes_from_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.mbox");
+        let raw1: &[u8] =
+            b"From: a@example.org\nSubject: one\n\nFrom x\n>From y\n>>From z\nFromage\n> From w\n";
+        let raw2: &[u8] = b"Subject: two\n\nno final newline";
+        let raw3: &[u8] = b"Subject: three\r\n\r\nFrom crlf\r\nbye\r\n";
+        let mut m1 = message(1, "one");
+        m1.key = Sha256::of(&crate::source::canonical(raw1, false));
+        let mut m2 = message(2, "two");
+        m2.key = Sha256::of(&crate::source::canonical(raw2, false));
+        m2.date = None;
+        let mut m3 = message(3, "three");
+        m3.key = Sha256::of(&crate::source::canonical(raw3, false));
+        let o1 = [origin(
+            "/a.mbox",
+            Some("From someone@example.org Mon Mar  7 10:00:00 2016"),
+        )];
+        let mut ex = Exporter::create(Format::Mbox, &path).unwrap();
+        ex.write(&item(&m1, &o1, Some(raw1))).unwrap();
+        ex.write(&item(&m2, &[], Some(raw2))).unwrap();
+        ex.write(&item(&m3, &[], Some(raw3))).unwrap();
+        // Without raw bytes an mbox export refuses the message.
+        assert!(ex.write(&item(&m1, &o1, None)).is_err());
+        let sum = ex.finish().unwrap();
+        assert_eq!(sum.messages, 3);
+        let out = fs::read(&path).unwrap();
+        assert_eq!(sum.sha256, Some(Sha256::of(&out)));
+        let want: &[u8] = b"From someone@example.org Mon Mar  7 10:00:00 2016\n\
+            From: a@example.org\nSubject: one\n\n>From x\n>>From y\n>>>From z\nFromage\n> From w\n\n\
+            From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n\
+            Subject: two\n\nno final newline\n\n\
+            From MAILER-DAEMON Thu Sep  8 13:00:01 2016\r\n\
+            Subject: three\r\n\r\n>From crlf\r\nbye\r\n\r\n";
+        assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(want));
+
+        // mailsift's own mbox reader gets the same messages (same keys) back.
+        let mut split = crate::source::mbox::MboxSplitter::new(
+            &out[..],
+            Arc::from(path.as_path()),
+            SourceFormat::Mbox,
+            1 << 20,
+            1 << 16,
+        );
+        let keys: Vec<MessageKey> = split.by_ref().map(|r| r.hashes().1).collect();
+        assert_eq!(keys, [m1.key, m2.key, m3.key]);
+        assert!(split.notes().is_empty());
+    }
+
+    #[test]
+    fn dropped_export_leaves_nothing() {
+        let m = message(1, "x");
+        let o = [origin("/a.mbox", None)];
+        let raw: &[u8] = b"Subject: x\n\nbody\n";
+        for f in Format::ALL {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(format!("out.{f}"));
+            let mut ex = Exporter::create(*f, &path).unwrap();
+            ex.write(&item(&m, &o, Some(raw))).unwrap();
+            assert_eq!(listing(dir.path()).len(), 1, "{f}: only the temporary");
+            drop(ex);
+            assert!(
+                listing(dir.path()).is_empty(),
+                "{f}: {:?}",
+                listing(dir.path())
+            );
+        }
+    }
+
+    #[test]
+    fn failed_export_keeps_previous_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.mbox");
+        fs::write(&path, b"previous export").unwrap();
+        let m = message(1, "x");
+        let mut ex = Exporter::create(Format::Mbox, &path).unwrap();
+        ex.write(&item(&m, &[], Some(&b"Subject: x\n\n"[..])))
+            .unwrap();
+        assert!(ex.write(&item(&m, &[], None)).is_err());
+        drop(ex);
+        assert_eq!(listing(dir.path()), ["out.mbox"]);
+        assert_eq!(fs::read(&path).unwrap(), b"previous export");
+        // A folder is not a file destination.
+        assert!(Exporter::create(Format::Csv, dir.path()).is_err());
+    }
+
+    #[test]
+    fn eml_export_folder_and_manifest() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("emls");
+        let raw1: &[u8] = b"Subject: one\r\n\r\nFrom x\r\n";
+        let raw2: &[u8] = b"Subject: two\n\nbody";
+        let m1 = message(1, "one");
+        let m2 = message(2, "two");
+        let mut ex = Exporter::create(Format::Eml, &dest).unwrap();
+        ex.write(&item(&m1, &[], Some(raw1))).unwrap();
+        ex.write(&item(&m2, &[], Some(raw2))).unwrap();
+        ex.write(&item(&m1, &[], Some(raw1))).unwrap(); // duplicate: skipped
+        assert!(ex.write(&item(&m2, &[], None)).is_err());
+        assert!(!dest.exists(), "nothing in place before finish");
+        let sum = ex.finish().unwrap();
+        assert_eq!(sum.messages, 2);
+        assert_eq!(sum.path.as_deref(), Some(dest.as_path()));
+        assert_eq!(listing(dir.path()), ["emls"]);
+
+        let f1 = format!("{}.eml", key(1).to_hex());
+        let f2 = format!("{}.eml", key(2).to_hex());
+        let mut want = vec![f1.clone(), f2.clone(), EML_MANIFEST.to_string()];
+        want.sort();
+        assert_eq!(listing(&dest), want);
+        assert_eq!(fs::read(dest.join(&f1)).unwrap(), raw1);
+        assert_eq!(fs::read(dest.join(&f2)).unwrap(), raw2);
+
+        let manifest = fs::read(dest.join(EML_MANIFEST)).unwrap();
+        assert_eq!(sum.sha256, Some(Sha256::of(&manifest)));
+        assert_eq!(sum.bytes, (raw1.len() + raw2.len() + manifest.len()) as u64);
+        let rows = read_csv(std::str::from_utf8(&manifest).unwrap());
+        assert_eq!(rows[0], ["file", "sha256", "bytes", "id"]);
+        assert_eq!(rows.len(), 3);
+        for row in &rows[1..] {
+            let bytes = fs::read(dest.join(&row[0])).unwrap();
+            assert_eq!(row[1], Sha256::of(&bytes).to_hex());
+            assert_eq!(row[2], bytes.len().to_string());
+            assert_eq!(format!("{}.eml", row[3]), row[0]);
+        }
+    }
+
+    #[test]
+    fn eml_export_destination_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        // An empty folder may be used.
+        let empty = dir.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        let ex = Exporter::create(Format::Eml, &empty).unwrap();
+        let sum = ex.finish().unwrap();
+        assert_eq!(sum.messages, 0);
+        assert_eq!(listing(&empty), [EML_MANIFEST]);
+        // A folder with something in it, or a file, is refused.
+        assert!(Exporter::create(Format::Eml, &empty).is_err());
+        let file = dir.path().join("file");
+        fs::write(&file, b"x").unwrap();
+        assert!(Exporter::create(Format::Eml, &file).is_err());
+        assert_eq!(listing(dir.path()), ["empty", "file"]);
+    }
+}
