@@ -79,12 +79,28 @@ pub enum Error {
         expected: String,
     },
 
+    /// The search index refused an operation.
+    #[error("search index {path}: {source}")]
+    Index {
+        path: PathBuf,
+        #[source]
+        source: tantivy::TantivyError,
+    },
+
     /// Serialising or reading a JSON file of the case failed.
     #[error("{path}: {source}")]
     Json {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
+    },
+
+    /// A search query that cannot be read.
+    #[error("bad query: {error}\n{caret}")]
+    Query {
+        error: crate::query::QueryError,
+        /// The query with a caret line under the problem.
+        caret: String,
     },
 
     /// The import was cancelled by the caller.

@@ -1,11 +1,17 @@
 //! mailsift: import, thread, search and export leaked and donated email
 //! collections.
 
+pub mod browse;
 pub mod error;
+pub mod export;
 pub mod html;
+pub mod index;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod query;
+pub mod safename;
 pub mod source;
 pub mod store;
 pub mod synth;
+pub mod thread;

@@ -10,6 +10,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+mod cli;
+
 use mailsift::pipeline::{self, ImportOptions, ImportReport, Progress};
 use mailsift::store::{Case, CaseStats};
 
@@ -57,6 +59,66 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Search a case (query language: see `mailsift help-query`).
+    Search {
+        case: PathBuf,
+        /// The query; several words are joined with spaces. A query that
+        /// starts with `-` goes after `--`: `mailsift search CASE -- -spam`.
+        #[arg(required = true)]
+        query: Vec<String>,
+        /// text, json (NDJSON), csv, mbox (needs --output) or eml (a folder; needs --output).
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Write the results there instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// relevance, date (oldest first) or -date (newest first).
+        #[arg(long, default_value = "relevance", allow_hyphen_values = true)]
+        sort: String,
+        /// At most this many results (default: all).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Show a snippet of the body with the matches highlighted.
+        #[arg(long)]
+        snippets: bool,
+    },
+    /// List threads (of the messages matching QUERY, if given).
+    Threads {
+        case: PathBuf,
+        query: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one thread as a tree (a thread id, or a message id in it).
+    Thread {
+        case: PathBuf,
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a message: headers and text, or its exact original bytes.
+    Show {
+        case: PathBuf,
+        /// Message id (or a unique prefix of at least 6 digits).
+        id: String,
+        /// The original bytes, exactly as in the source (verified by SHA-256).
+        #[arg(long, conflicts_with = "json")]
+        raw: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List a message's attachments, or save them safely into a folder.
+    Attachments {
+        case: PathBuf,
+        id: String,
+        /// Save every attachment into this existing folder (never overwrites).
+        #[arg(long)]
+        save: Option<PathBuf>,
+    },
+    /// Rebuild the search index and threads of a case from the case itself.
+    Reindex { case: PathBuf },
+    /// Explain the query language.
+    HelpQuery,
     /// Write the bundled synthetic sample (what `sample_mbox/` holds).
     GenSample {
         out: PathBuf,
@@ -108,6 +170,44 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 print_stats(&case, &stats);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Search {
+            case,
+            query,
+            format,
+            output,
+            sort,
+            limit,
+            snippets,
+        }) => cli::search(
+            &case,
+            &query.join(" "),
+            &format,
+            output.as_deref(),
+            &sort,
+            limit,
+            snippets,
+        ),
+        Some(Command::Threads { case, query, json }) => cli::threads(&case, &query.join(" "), json),
+        Some(Command::Thread { case, id, json }) => cli::thread(&case, &id, json),
+        Some(Command::Show {
+            case,
+            id,
+            raw,
+            json,
+        }) => cli::show(&case, &id, raw, json),
+        Some(Command::Attachments { case, id, save }) => {
+            cli::attachments(&case, &id, save.as_deref())
+        }
+        Some(Command::Reindex { case }) => {
+            let mut c = Case::open_for_writing(&case)?;
+            let n = pipeline::reindex(&mut c)?;
+            println!("indexed {n} messages");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::HelpQuery) => {
+            print!("{}", cli::QUERY_HELP);
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::GenSample { out, force }) => {

@@ -144,6 +144,32 @@ pub fn parse_message(
     msg
 }
 
+/// The attachments of a message with their decoded bytes, in the order
+/// [`parse_message`] lists them. Empty when the message cannot be parsed.
+pub fn attachment_contents(bytes: &[u8], limits: &Limits) -> Vec<(Attachment, Vec<u8>)> {
+    let run = || {
+        let Ok(parsed) = mailparse::parse_mail(bytes) else {
+            return Vec::new();
+        };
+        let mut walker = Walker {
+            limits,
+            decoded: 0,
+            parts: 0,
+            body: String::new(),
+            body_from_html: false,
+            attachments: Vec::new(),
+            defects: Vec::new(),
+            rfc822_depth: 0,
+            budget_noted: false,
+            contents: Some(Vec::new()),
+        };
+        walker.walk(&parsed);
+        let contents = walker.contents.take().unwrap_or_default();
+        walker.attachments.into_iter().zip(contents).collect()
+    };
+    contain(run).unwrap_or_default()
+}
+
 /// Drops a parse tree; a panic in a destructor is impossible for these
 /// types, but the tree can be deep, so it is dropped here, not in a caller.
 fn drop_quietly(parsed: ParsedMail<'_>) {
@@ -207,6 +233,7 @@ fn fill_message(msg: &mut Message, parsed: &ParsedMail<'_>, limits: &Limits, now
         defects: Vec::new(),
         rfc822_depth: 0,
         budget_noted: false,
+        contents: None,
     };
     walker.walk(parsed);
     msg.body_text = cap_text(
@@ -490,6 +517,9 @@ struct Walker<'l> {
     defects: Vec<Defect>,
     rfc822_depth: usize,
     budget_noted: bool,
+    /// When set, the decoded bytes of each attachment are kept here, in
+    /// the order of `attachments`.
+    contents: Option<Vec<Vec<u8>>>,
 }
 
 /// How a part contributes.
@@ -638,18 +668,30 @@ impl Walker<'_> {
             return;
         }
         let encoded = encoded_raw(part);
-        let (size, sha256, text) = match self.decode(part) {
+        let (size, sha256, text, bytes) = match self.decode(part) {
             Some(bytes) => {
-                let text = self.attachment_text(
-                    &mime,
-                    &bytes,
-                    declared_charset(part).as_deref(),
-                    name.as_deref(),
-                );
-                (bytes.len() as u64, Sha256::of(&bytes), text)
+                let text = if self.contents.is_some() {
+                    None
+                } else {
+                    self.attachment_text(
+                        &mime,
+                        &bytes,
+                        declared_charset(part).as_deref(),
+                        name.as_deref(),
+                    )
+                };
+                (bytes.len() as u64, Sha256::of(&bytes), text, bytes)
             }
-            None => (encoded.len() as u64, Sha256::of(encoded), None),
+            None => (
+                encoded.len() as u64,
+                Sha256::of(encoded),
+                None,
+                encoded.to_vec(),
+            ),
         };
+        if let Some(contents) = &mut self.contents {
+            contents.push(bytes);
+        }
         let name = name
             .or_else(|| (mime == "message/rfc822").then(|| "forwarded message.eml".to_string()));
         self.attachments.push(Attachment {
@@ -717,6 +759,7 @@ impl Walker<'_> {
             defects: Vec::new(),
             rfc822_depth: self.rfc822_depth + 1,
             budget_noted: self.budget_noted,
+            contents: None,
         };
         inner.walk(&parsed);
         self.decoded = inner.decoded;

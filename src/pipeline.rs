@@ -29,6 +29,7 @@ use serde::Serialize;
 use sha2::Digest;
 
 use crate::error::{Error, Result};
+use crate::index::{Fields, IndexWriterHandle, SearchIndex};
 use crate::model::{Limits, ParseStatus, Sha256, Skipped, SourceFormat};
 use crate::source::{
     self, Detected, HashingReader, RawMessage, SNIFF_BYTES, SourceNote, mbox::MboxSplitter,
@@ -196,6 +197,7 @@ enum WorkKind {
 /// A message after a worker is done with it.
 struct Parsed {
     prepared: Prepared,
+    doc: tantivy::TantivyDocument,
     offset: u64,
     length: u64,
     raw_sha256: Sha256,
@@ -303,6 +305,10 @@ pub fn import(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
+    let index = SearchIndex::open_or_create(&case.index_dir())?;
+    let fields = index.fields().clone();
+    let mut index_writer = index.writer()?;
+    catch_up_index(case, &index, &mut index_writer)?;
     let import_id = case.begin_import(&opts.command)?;
     let known = if opts.rescan {
         HashMap::new()
@@ -341,6 +347,9 @@ pub fn import(
             ..ImportReport::default()
         },
         source_ids: vec![None; sources.len()],
+        index: &mut index_writer,
+        fields: &fields,
+        last_index_commit: Instant::now(),
         file_id: None,
         file_path: None,
         file_source: 0,
@@ -368,10 +377,11 @@ pub fn import(
             let tx = done_tx.clone();
             let limits = &opts.limits;
             let budget = &budget;
+            let fields = &fields;
             std::thread::Builder::new()
                 .name(format!("mailsift-worker-{n}"))
                 .stack_size(32 << 20)
-                .spawn_scoped(scope, move || worker(rx, tx, limits, budget, now))
+                .spawn_scoped(scope, move || worker(rx, tx, limits, fields, budget, now))
                 .map_err(|e| Error::io(case.root(), "starting a worker thread", e))?;
         }
         drop(work_rx);
@@ -394,6 +404,11 @@ pub fn import(
     });
 
     let mut report = writer.report;
+    let result = result.and_then(|()| {
+        index_writer.commit(case.max_rowid()?)?;
+        update_threads(case)?;
+        index_writer.finish()
+    });
     report.bytes = bytes_read.load(Ordering::Relaxed);
     report.elapsed_secs = started.elapsed().as_secs_f64();
     report.messages_per_sec = report.found as f64 / report.elapsed_secs.max(1e-3);
@@ -425,12 +440,19 @@ fn drain(rx: &Receiver<Work>) {
     while rx.recv_timeout(Duration::from_secs(5)).is_ok() {}
 }
 
-fn worker(rx: Receiver<Work>, tx: Sender<Work>, limits: &Limits, budget: &Budget, now: i64) {
+fn worker(
+    rx: Receiver<Work>,
+    tx: Sender<Work>,
+    limits: &Limits,
+    fields: &Fields,
+    budget: &Budget,
+    now: i64,
+) {
     for work in rx {
         let kind = match work.kind {
             WorkKind::Message(raw) => {
                 let held = raw.bytes.len();
-                let parsed = process(*raw, limits, now);
+                let parsed = process(*raw, limits, fields, now);
                 budget.release(held);
                 WorkKind::Parsed(Box::new(parsed))
             }
@@ -449,7 +471,7 @@ fn worker(rx: Receiver<Work>, tx: Sender<Work>, limits: &Limits, budget: &Budget
 }
 
 /// Hash, canonicalise, parse and prepare one message.
-fn process(raw: RawMessage, limits: &Limits, now: i64) -> Parsed {
+fn process(raw: RawMessage, limits: &Limits, fields: &Fields, now: i64) -> Parsed {
     let (raw_sha256, key) = raw.hashes();
     let complete = raw.is_complete();
     let canonical = source::canonical(&raw.bytes, raw.mbox_quoted);
@@ -462,7 +484,9 @@ fn process(raw: RawMessage, limits: &Limits, now: i64) -> Parsed {
     let mut defects = raw.defects;
     defects.append(&mut msg.defects);
     msg.defects = defects;
+    let doc = fields.document(&msg);
     Parsed {
+        doc,
         prepared: store::prepare(msg),
         offset: raw.offset,
         length: raw.length,
@@ -788,17 +812,80 @@ enum FileOutcome {
     Stopped,
 }
 
+/// Indexes messages the case has and the index does not (left behind by
+/// an import that was killed between the database and the index commits).
+fn catch_up_index(case: &Case, index: &SearchIndex, w: &mut IndexWriterHandle) -> Result<()> {
+    let upto = index.indexed_upto()?;
+    let max = case.max_rowid()?;
+    if upto >= max {
+        return Ok(());
+    }
+    let fields = index.fields();
+    // Documents past `upto` may exist from an uncommitted run: replace them.
+    case.messages_after(upto, &mut |rowid, msg| {
+        w.delete(rowid);
+        let mut doc = fields.document(&msg);
+        fields.set_rowid(&mut doc, rowid);
+        w.add(doc)
+    })?;
+    w.commit(max)
+}
+
+/// Rebuilds the search index of a case from the case database, and its
+/// threads; returns the number of messages indexed.
+pub fn reindex(case: &mut Case) -> Result<u64> {
+    let index = SearchIndex::open_or_create(&case.index_dir())?;
+    let fields = index.fields().clone();
+    let mut w = index.writer()?;
+    w.delete_all()?;
+    let mut n = 0;
+    case.messages_after(0, &mut |rowid, msg| {
+        let mut doc = fields.document(&msg);
+        fields.set_rowid(&mut doc, rowid);
+        n += 1;
+        w.add(doc)
+    })?;
+    w.commit(case.max_rowid()?)?;
+    w.finish()?;
+    update_threads(case)?;
+    Ok(n)
+}
+
+/// Recomputes threads over the whole case and stores the ids that changed.
+pub fn update_threads(case: &mut Case) -> Result<usize> {
+    let inputs = case.thread_inputs()?;
+    let list: Vec<crate::thread::ThreadInput> = inputs.iter().map(|(_, i, _)| i.clone()).collect();
+    let threads = crate::thread::thread(&list);
+    let changes: Vec<(u64, String)> = inputs
+        .iter()
+        .filter_map(|(rowid, input, old)| {
+            let new = threads.thread_of(&input.key)?.as_str();
+            (old.as_deref() != Some(new)).then(|| (*rowid, new.to_string()))
+        })
+        .collect();
+    case.set_threads(&changes)
+}
+
+/// Documents added between index commits during an import, at most.
+const INDEX_COMMIT_DOCS: u64 = 20_000;
+/// Time between index commits during an import, at most, so that a case
+/// being imported can be searched.
+const INDEX_COMMIT_EVERY: Duration = Duration::from_secs(20);
+
 /// The writer: puts results back in order and commits them in batches.
-struct Writer {
+struct Writer<'a> {
     import_id: i64,
     report: ImportReport,
     source_ids: Vec<Option<i64>>,
+    index: &'a mut IndexWriterHandle,
+    fields: &'a Fields,
+    last_index_commit: Instant,
     file_id: Option<i64>,
     file_path: Option<PathBuf>,
     file_source: usize,
 }
 
-impl Writer {
+impl Writer<'_> {
     fn run(
         &mut self,
         case: &mut Case,
@@ -834,6 +921,13 @@ impl Writer {
                     Ok(())
                 })?;
                 last_commit = Instant::now();
+                if self.index.pending() >= INDEX_COMMIT_DOCS
+                    || (self.index.pending() > 0
+                        && self.last_index_commit.elapsed() >= INDEX_COMMIT_EVERY)
+                {
+                    self.index.commit(case.max_rowid()?)?;
+                    self.last_index_commit = Instant::now();
+                }
             }
             if last_progress.elapsed() >= Duration::from_millis(100) || !open {
                 progress(
@@ -951,7 +1045,12 @@ impl Writer {
             from_line: p.from_line.as_deref(),
             maildir_flags: p.maildir_flags.as_deref(),
         };
-        let added = tx.add_message(&p.prepared, &origin, self.import_id)?;
+        let (added, rowid) = tx.add_message(&p.prepared, &origin, self.import_id)?;
+        if added == Added::New {
+            let mut doc = p.doc;
+            self.fields.set_rowid(&mut doc, rowid as u64);
+            self.index.add(doc)?;
+        }
         let r = &mut self.report;
         let s = &mut r.sources[self.file_source];
         r.found += 1;

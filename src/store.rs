@@ -71,9 +71,15 @@ CREATE TABLE IF NOT EXISTS messages(
     from_addr TEXT,
     attachments INTEGER NOT NULL,
     import_id INTEGER NOT NULL,
+    in_reply_to TEXT,
+    refs TEXT,
+    gm_thrid TEXT,
+    thread_index TEXT,
+    thread TEXT,
     data BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);
+CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread);
 CREATE TABLE IF NOT EXISTS origins(
     message INTEGER NOT NULL REFERENCES messages(id),
     file INTEGER NOT NULL REFERENCES files(id),
@@ -155,6 +161,11 @@ pub struct Prepared {
     pub message_id: Option<String>,
     pub from_addr: Option<String>,
     pub attachments: usize,
+    /// Threading headers: In-Reply-To and References ids, space-separated.
+    pub in_reply_to: Option<String>,
+    pub refs: Option<String>,
+    pub gm_thrid: Option<String>,
+    pub thread_index: Option<String>,
     pub data: Vec<u8>,
     pub defects: Vec<Defect>,
 }
@@ -163,7 +174,12 @@ pub struct Prepared {
 pub fn prepare(mut msg: Message) -> Prepared {
     let defects = std::mem::take(&mut msg.defects);
     let json = serde_json::to_vec(&msg).unwrap_or_default();
+    let joined = |ids: &[String]| (!ids.is_empty()).then(|| ids.join(" "));
     Prepared {
+        in_reply_to: joined(&msg.in_reply_to),
+        refs: joined(&msg.references),
+        gm_thrid: msg.gm_thread_id.clone(),
+        thread_index: msg.thread_index.clone(),
         key: msg.key,
         status: msg.status,
         size: msg.size,
@@ -215,6 +231,15 @@ pub struct CaseStats {
     pub defects: BTreeMap<String, u64>,
     pub sources: Vec<SourceRow>,
     pub imports: u64,
+}
+
+/// The few fields of a message needed for lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub from: Option<String>,
+    pub date: Option<i64>,
+    pub subject: Option<String>,
+    pub rowid: u64,
 }
 
 /// A named source as recorded in the case manifest.
@@ -560,6 +585,252 @@ impl Case {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The index folder of the case.
+    pub fn index_dir(&self) -> PathBuf {
+        self.root.join("index")
+    }
+
+    /// The highest message row id (0 when empty).
+    pub fn max_rowid(&self) -> Result<u64> {
+        self.conn
+            .query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Messages with row id above `after`, in row order, with their row id.
+    pub fn messages_after(
+        &self,
+        after: u64,
+        f: &mut dyn FnMut(u64, Message) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, data FROM messages WHERE id > ?1 ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([after as i64]).map_err(|e| self.err(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            let id: i64 = row.get(0).map_err(|e| self.err(e))?;
+            let data: Vec<u8> = row.get(1).map_err(|e| self.err(e))?;
+            let msg = decode_record(&data).ok_or_else(|| Error::BadCase {
+                path: self.db_path.clone(),
+                reason: format!("stored record of message row {id} is damaged"),
+            })?;
+            f(id as u64, msg)?;
+        }
+        Ok(())
+    }
+
+    /// Row id and key of a message given by its key's hex, or a unique
+    /// prefix of it (at least 6 digits).
+    pub fn resolve_id(&self, id: &str) -> Result<(u64, MessageKey)> {
+        let hex = id.trim().to_ascii_lowercase();
+        let not_found = || Error::NoSuchMessage {
+            case: self.root.clone(),
+            key: id.to_string(),
+        };
+        if hex.len() < 6 || hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(not_found());
+        }
+        // Keys are stored as blobs: compare their hex.
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, key FROM messages WHERE hex(key) LIKE ?1 LIMIT 2")
+            .map_err(|e| self.err(e))?;
+        let rows: Vec<(i64, Vec<u8>)> = stmt
+            .query_map([format!("{}%", hex.to_ascii_uppercase())], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        match rows.as_slice() {
+            [(rowid, key)] if key.len() == 32 => {
+                let mut k = [0u8; 32];
+                k.copy_from_slice(key);
+                Ok((*rowid as u64, Sha256(k)))
+            }
+            [] => Err(not_found()),
+            _ => Err(Error::BadCase {
+                path: self.root.clone(),
+                reason: format!("{id} matches more than one message; give more digits"),
+            }),
+        }
+    }
+
+    /// Keys of the given row ids (in the order given; unknown ids skipped).
+    pub fn keys_of(&self, rowids: &[u64]) -> Result<Vec<(u64, MessageKey)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key FROM messages WHERE id=?1")
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(rowids.len());
+        for &r in rowids {
+            let key: Option<Vec<u8>> = stmt
+                .query_row([r as i64], |row| row.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if let Some(k) = key.filter(|k| k.len() == 32) {
+                let mut a = [0u8; 32];
+                a.copy_from_slice(&k);
+                out.push((r, Sha256(a)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stored record of a message by row id, with its defects.
+    pub fn message_by_rowid(&self, rowid: u64) -> Result<Option<Message>> {
+        let data: Option<Vec<u8>> = self
+            .conn
+            .prepare_cached("SELECT data FROM messages WHERE id=?1")
+            .and_then(|mut s| s.query_row([rowid as i64], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))?;
+        let Some(data) = data else {
+            return Ok(None);
+        };
+        let mut msg = decode_record(&data).ok_or_else(|| Error::BadCase {
+            path: self.db_path.clone(),
+            reason: format!("stored record of message row {rowid} is damaged"),
+        })?;
+        msg.defects = self.defects_of(rowid as i64)?;
+        Ok(Some(msg))
+    }
+
+    /// The thread id stored for a message.
+    pub fn thread_of(&self, key: &MessageKey) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT thread FROM messages WHERE key=?1")
+            .and_then(|mut s| s.query_row([&key.0[..]], |r| r.get(0)).optional())
+            .map(|t| t.flatten())
+            .map_err(|e| self.err(e))
+    }
+
+    /// (first From address, date, subject, row id) of every message, by key.
+    pub fn summaries(&self) -> Result<std::collections::HashMap<MessageKey, Summary>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, from_addr, date, subject, id FROM messages")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let key: Vec<u8> = r.get(0)?;
+                let mut k = [0u8; 32];
+                if key.len() == 32 {
+                    k.copy_from_slice(&key);
+                }
+                Ok((
+                    Sha256(k),
+                    Summary {
+                        from: r.get(1)?,
+                        date: r.get(2)?,
+                        subject: r.get(3)?,
+                        rowid: r.get::<_, i64>(4)? as u64,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Row ids of the messages in a thread.
+    pub fn thread_rowids(&self, thread: &str) -> Result<Vec<u64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM messages WHERE thread=?1")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([thread], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.err(e))?;
+        rows.map(|r| r.map(|n| n as u64))
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Row ids of the messages found in a file whose path contains `part`
+    /// (case-insensitive).
+    pub fn source_rowids(&self, part: &str) -> Result<Vec<u64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT o.message FROM origins o JOIN files f ON f.id=o.file
+                 WHERE instr(lower(f.path), lower(?1)) > 0",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([part], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.err(e))?;
+        rows.map(|r| r.map(|n| n as u64))
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))
+    }
+
+    /// What threading needs of every message: (row id, input, stored thread).
+    pub fn thread_inputs(&self) -> Result<Vec<(u64, crate::thread::ThreadInput, Option<String>)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, key, message_id, in_reply_to, refs, subject, date, gm_thrid, thread_index, thread
+                 FROM messages ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let split = |s: Option<String>| -> Vec<String> {
+            s.map(|s| {
+                s.split(' ')
+                    .filter(|x| !x.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        let rows = stmt
+            .query_map([], |r| {
+                let key: Vec<u8> = r.get(1)?;
+                let mut k = [0u8; 32];
+                if key.len() == 32 {
+                    k.copy_from_slice(&key);
+                }
+                Ok((
+                    r.get::<_, i64>(0)? as u64,
+                    crate::thread::ThreadInput {
+                        key: Sha256(k),
+                        message_id: r.get(2)?,
+                        in_reply_to: split(r.get(3)?),
+                        references: split(r.get(4)?),
+                        subject: r.get(5)?,
+                        date: r.get(6)?,
+                        gm_thread_id: r.get(7)?,
+                        thread_index: r.get(8)?,
+                    },
+                    r.get::<_, Option<String>>(9)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Stores thread ids; returns how many changed.
+    pub fn set_threads(&mut self, changes: &[(u64, String)]) -> Result<usize> {
+        let db_path = self.db_path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Error::store(&db_path, e))?;
+        {
+            let mut stmt = tx
+                .prepare("UPDATE messages SET thread=?1 WHERE id=?2")
+                .map_err(|e| Error::store(&db_path, e))?;
+            for (rowid, thread) in changes {
+                stmt.execute(params![thread, *rowid as i64])
+                    .map_err(|e| Error::store(&db_path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| Error::store(&db_path, e))?;
+        Ok(changes.len())
+    }
+
     /// The stored record of a message, with its defects.
     pub fn message(&self, key: &MessageKey) -> Result<Option<Message>> {
         let row = self
@@ -822,7 +1093,7 @@ impl Tx<'_> {
         rec: &Prepared,
         origin: &OriginRow<'_>,
         import_id: i64,
-    ) -> Result<Added> {
+    ) -> Result<(Added, i64)> {
         let existing: Option<i64> = self
             .tx
             .prepare_cached("SELECT id FROM messages WHERE key=?1")
@@ -839,15 +1110,16 @@ impl Tx<'_> {
                     })
                     .map_err(|e| self.err(e))?;
                 if known == Some(id) {
-                    return Ok(Added::AlreadyPresent);
+                    return Ok((Added::AlreadyPresent, id));
                 }
                 (id, Added::Duplicate)
             }
             None => {
                 self.tx
                     .prepare_cached(
-                        "INSERT INTO messages(key, status, size, date, subject, message_id, from_addr, attachments, import_id, data)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        "INSERT INTO messages(key, status, size, date, subject, message_id, from_addr, attachments, import_id, data,
+                                              in_reply_to, refs, gm_thrid, thread_index)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                     )
                     .and_then(|mut s| {
                         s.execute(params![
@@ -861,6 +1133,10 @@ impl Tx<'_> {
                             rec.attachments as i64,
                             import_id,
                             rec.data,
+                            rec.in_reply_to,
+                            rec.refs,
+                            rec.gm_thrid,
+                            rec.thread_index,
                         ])
                     })
                     .map_err(|e| self.err(e))?;
@@ -892,7 +1168,7 @@ impl Tx<'_> {
                 ])
             })
             .map_err(|e| self.err(e))?;
-        Ok(added)
+        Ok((added, id))
     }
 
     fn defect(&self, id: i64, d: &Defect) -> Result<()> {
@@ -1010,10 +1286,10 @@ mod tests {
                     maildir_flags: None,
                 };
                 Ok(vec![
-                    tx.add_message(&prepare(a.clone()), &o(f1), import)?,
-                    tx.add_message(&prepare(a.clone()), &o(f2), import)?,
-                    tx.add_message(&prepare(a.clone()), &o(f2), import)?,
-                    tx.add_message(&prepare(b.clone()), &o(f2 + 100), import)?,
+                    tx.add_message(&prepare(a.clone()), &o(f1), import)?.0,
+                    tx.add_message(&prepare(a.clone()), &o(f2), import)?.0,
+                    tx.add_message(&prepare(a.clone()), &o(f2), import)?.0,
+                    tx.add_message(&prepare(b.clone()), &o(f2 + 100), import)?.0,
                 ])
             })
             .unwrap();

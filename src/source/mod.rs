@@ -131,6 +131,24 @@ fn is_quoted_from_line(line: &[u8]) -> bool {
     gt > 0 && line[gt..].starts_with(b"From ")
 }
 
+/// The message bytes with mbox `>From` quoting undone (one `>` removed
+/// from lines matching `^>+From `), line ends untouched: what the message
+/// was before it was put in the mbox.
+pub fn unquote_mbox(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !has_quoted_from(raw) {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    for line in raw.split_inclusive(|&b| b == b'\n') {
+        if is_quoted_from_line(line) {
+            out.extend_from_slice(&line[1..]);
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Streaming canonicaliser: feeds canonical bytes to a sink as raw chunks
 /// arrive, so that a message too large to hold gets the same key as if it
 /// had been held. Feeding the bytes in any chunking gives the same output.
@@ -711,6 +729,18 @@ mod tests {
         );
         assert_eq!(&*canonical(b"a\n\n\n", true), b"a");
         assert_eq!(&*canonical(b"a\rb\r", true), b"a\rb\r");
+    }
+
+    #[test]
+    fn unquoting_keeps_line_ends() {
+        assert_eq!(
+            &*unquote_mbox(b"a\r\n>From x\r\n>>From y\n> From z\n>From"),
+            b"a\r\nFrom x\r\n>From y\n> From z\n>From"
+        );
+        assert!(matches!(
+            unquote_mbox(b"plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

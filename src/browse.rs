@@ -1,0 +1,244 @@
+//! The read side of a case, one facade for the CLI and the GUI: search,
+//! messages and their raw bytes, attachments, threads, and exports (each
+//! export recorded in the case's audit log).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::export::{ExportItem, ExportSummary, Exporter, Format};
+use crate::index::snippet::Highlighter;
+use crate::index::{Hit, SearchIndex, Sort};
+use crate::model::{Attachment, Limits, Message, MessageKey, Origin, SourceFormat};
+use crate::query::{self, Field, Query};
+use crate::store::Case;
+use crate::thread::{ThreadId, Threads};
+
+/// An open case, for reading.
+pub struct Browser {
+    pub case: Case,
+    pub index: SearchIndex,
+}
+
+/// The result of a search.
+#[derive(Clone, Debug)]
+pub struct Found {
+    pub query: Query,
+    pub hits: Vec<Hit>,
+    pub elapsed: Duration,
+}
+
+/// Parses a query, turning a syntax error into [`Error::Query`].
+pub fn parse_query(text: &str) -> Result<Query> {
+    query::parse(text).map_err(|error| Error::Query {
+        caret: error.caret(text),
+        error,
+    })
+}
+
+impl Browser {
+    /// Opens the case at `root` for reading. A case whose index is missing
+    /// or behind (an import was interrupted) is searchable for what the
+    /// index has; `mailsift reindex` or the next import completes it.
+    pub fn open(root: &Path) -> Result<Browser> {
+        let case = Case::open(root)?;
+        let dir = case.index_dir();
+        if !dir.exists() {
+            return Err(Error::BadCase {
+                path: root.to_path_buf(),
+                reason: "the case has no search index; run `mailsift reindex` on it".into(),
+            });
+        }
+        let index = SearchIndex::open_or_create(&dir)?;
+        Ok(Browser { case, index })
+    }
+
+    /// Every message matching `text`, sorted.
+    pub fn search(&self, text: &str, sort: Sort) -> Result<Found> {
+        let start = Instant::now();
+        let query = parse_query(text)?;
+        let hits = self.index.search(&query, &self.case, sort)?;
+        Ok(Found {
+            query,
+            hits,
+            elapsed: start.elapsed(),
+        })
+    }
+
+    /// The stored record of a message.
+    pub fn message(&self, rowid: u64) -> Result<Message> {
+        self.case
+            .message_by_rowid(rowid)?
+            .ok_or_else(|| Error::NoSuchMessage {
+                case: self.case.root().to_path_buf(),
+                key: format!("row {rowid}"),
+            })
+    }
+
+    /// Row id and key of a message from its id or a unique prefix.
+    pub fn resolve(&self, id: &str) -> Result<(u64, MessageKey)> {
+        self.case.resolve_id(id)
+    }
+
+    /// The message's raw bytes exactly as in its first readable source,
+    /// verified against the recorded SHA-256, with that origin.
+    pub fn raw(&self, key: &MessageKey) -> Result<(Vec<u8>, Origin)> {
+        let origins = self.case.origins(key)?;
+        let mut last = None;
+        for o in origins {
+            match crate::source::read_raw(&o) {
+                Ok(bytes) => return Ok((bytes, o)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::NoSuchMessage {
+            case: self.case.root().to_path_buf(),
+            key: key.to_hex(),
+        }))
+    }
+
+    /// The message as it was before it was put into an mbox (quoting
+    /// undone), for exports.
+    pub fn message_bytes(&self, key: &MessageKey) -> Result<(Vec<u8>, Origin)> {
+        let (raw, origin) = self.raw(key)?;
+        let bytes = if matches!(origin.format, SourceFormat::Mbox | SourceFormat::MboxGz) {
+            crate::source::unquote_mbox(&raw).into_owned()
+        } else {
+            raw
+        };
+        Ok((bytes, origin))
+    }
+
+    /// The attachments of a message with their decoded bytes.
+    pub fn attachments(&self, key: &MessageKey) -> Result<Vec<(Attachment, Vec<u8>)>> {
+        let (raw, origin) = self.raw(key)?;
+        let quoted = matches!(origin.format, SourceFormat::Mbox | SourceFormat::MboxGz);
+        let canonical = crate::source::canonical(&raw, quoted);
+        Ok(crate::parse::attachment_contents(
+            &canonical,
+            &Limits::default(),
+        ))
+    }
+
+    /// Threads over the whole case.
+    pub fn threads(&self) -> Result<Threads> {
+        let inputs: Vec<_> = self
+            .case
+            .thread_inputs()?
+            .into_iter()
+            .map(|(_, input, _)| input)
+            .collect();
+        Ok(crate::thread::thread(&inputs))
+    }
+
+    /// The thread id stored for a message.
+    pub fn thread_id(&self, key: &MessageKey) -> Result<Option<ThreadId>> {
+        self.case.thread_of(key).map(|t| t.map(ThreadId))
+    }
+
+    /// Exports `hits` to `path` (or standard output for CSV/JSON when
+    /// `path` is None), recording the export in the audit log.
+    pub fn export(
+        &self,
+        found: &Found,
+        query_text: &str,
+        format: Format,
+        path: Option<&Path>,
+        snippets: bool,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ExportSummary> {
+        let mut exporter = match path {
+            Some(p) => Exporter::create(format, p)?,
+            None => Exporter::to_writer(format, Box::new(std::io::stdout()))?,
+        };
+        let highlighter = snippets.then(|| Highlighter::new(&found.query, Field::Body));
+        let total = found.hits.len() as u64;
+        let mut threads: HashMap<MessageKey, Option<String>> = HashMap::new();
+        for (n, hit) in found.hits.iter().enumerate() {
+            let msg = self.message(hit.rowid)?;
+            let origins = self.case.origins(&msg.key)?;
+            let raw = if format.needs_raw() {
+                Some(self.message_bytes(&msg.key)?.0)
+            } else {
+                None
+            };
+            let thread = match threads.get(&msg.key) {
+                Some(t) => t.clone(),
+                None => {
+                    let t = self.case.thread_of(&msg.key)?;
+                    threads.insert(msg.key, t.clone());
+                    t
+                }
+            };
+            let snippet = highlighter
+                .as_ref()
+                .map(|h| h.snippet(&msg.body_text, 200).0);
+            exporter.write(&ExportItem {
+                message: &msg,
+                origins: &origins,
+                thread: thread.as_deref(),
+                snippet: snippet.as_deref(),
+                score: Some(hit.score),
+                raw: raw.as_deref(),
+            })?;
+            if n % 256 == 0 {
+                progress(n as u64, total);
+            }
+        }
+        let summary = exporter.finish()?;
+        progress(total, total);
+        self.case.audit(&serde_json::json!({
+            "event": "export",
+            "when": crate::store::rfc3339(now()),
+            "query": query_text,
+            "format": format.name(),
+            "messages": summary.messages,
+            "output": summary.path.as_ref().map(|p| p.display().to_string()),
+            "sha256": summary.sha256.map(|s| s.to_hex()),
+            "bytes": summary.bytes,
+        }))?;
+        Ok(summary)
+    }
+
+    /// Saves every attachment of a message into `dir` under a safe name,
+    /// never overwriting; returns the paths written.
+    pub fn save_attachments(&self, key: &MessageKey, dir: &Path) -> Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        for (a, bytes) in self.attachments(key)? {
+            let name = a.name.clone().unwrap_or_else(|| default_name(&a));
+            out.push(crate::safename::save_into(dir, &name, &bytes)?);
+        }
+        self.case.audit(&serde_json::json!({
+            "event": "save_attachments",
+            "when": crate::store::rfc3339(now()),
+            "message": key.to_hex(),
+            "folder": dir.display().to_string(),
+            "files": out.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        }))?;
+        Ok(out)
+    }
+}
+
+/// A name for an attachment that has none, from its type.
+pub fn default_name(a: &Attachment) -> String {
+    let ext = match a.mime.as_str() {
+        "application/pdf" => "pdf",
+        "message/rfc822" => "eml",
+        "text/plain" => "txt",
+        "text/html" => "html",
+        "text/csv" => "csv",
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        _ => "bin",
+    };
+    format!("attachment.{ext}")
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,439 @@
+//! The read-side subcommands of the binary: search, threads, thread, show,
+//! attachments. Printing only; the work is in `mailsift::browse`.
+
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+
+use mailsift::browse::{Browser, Found, default_name};
+use mailsift::export::Format;
+use mailsift::index::Sort;
+use mailsift::index::snippet::{Highlighter, mark};
+use mailsift::model::{Address, Message};
+use mailsift::query::Field;
+use mailsift::store::rfc3339;
+use mailsift::thread::{Thread, ThreadId};
+
+pub const QUERY_HELP: &str = "\
+Words must all match:            budget meeting
+Exact phrase:                    \"talking points\"
+Either / not / grouping:         moscow OR kiev   -spam   NOT draft   (a OR b) c
+Fields (name or address):        from:ann  to:@dnc.org  cc:  bcc:  subject:  body:
+Attachments:                     attachment:donor (text inside)  filename:xlsx  has:attachment
+Identity:                        id:3f2a9c  msgid:<abc@x>  thread:0123456789abcdef  source:podesta
+Dates (UTC):                     after:2016-05-01  before:2016-06  date:2016-05-01..2016-05-31
+Prefix and fuzzy:                budg*  moskva~  moskva~2
+Everything:                      *
+Matching ignores case and accents (Garcia finds García); Cyrillic, Greek and
+CJK text is searchable. Results are never capped; use --limit to cut.
+";
+
+fn sort_of(s: &str) -> Result<Sort> {
+    Ok(match s {
+        "relevance" => Sort::Relevance,
+        "date" => Sort::Date,
+        "-date" => Sort::DateDesc,
+        other => bail!("unknown sort {other:?}: use relevance, date or -date"),
+    })
+}
+
+/// Control and bidi characters shown visibly (`<U+202E>`), never interpreted.
+pub fn visible(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let invisible = c.is_control()
+            || matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2066..=0x2069 | 0x061C | 0xFEFF);
+        if invisible {
+            out.push_str(&format!("<U+{:04X}>", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn addr_list(list: &[Address]) -> String {
+    list.iter()
+        .map(|a| visible(&a.to_string()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn date_str(d: Option<i64>) -> String {
+    d.map(|t| rfc3339(t)[..16].replace('T', " "))
+        .unwrap_or_else(|| "(no date)       ".into())
+}
+
+pub fn search(
+    case: &Path,
+    query: &str,
+    format: &str,
+    output: Option<&Path>,
+    sort: &str,
+    limit: Option<usize>,
+    snippets: bool,
+) -> Result<ExitCode> {
+    let b = Browser::open(case)?;
+    let mut found = b.search(query, sort_of(sort)?)?;
+    if let Some(n) = limit {
+        found.hits.truncate(n);
+    }
+    let n = found.hits.len();
+    match format {
+        "text" => print_text(&b, &found, snippets, output)?,
+        other => {
+            let fmt: Format = other.parse().map_err(|e: String| anyhow::anyhow!("{e}"))?;
+            if matches!(fmt, Format::Mbox | Format::Eml) && output.is_none() {
+                bail!("--format {other} needs --output PATH");
+            }
+            let summary = b.export(&found, query, fmt, output, snippets, &mut |_, _| {})?;
+            if let Some(p) = &summary.path {
+                eprintln!(
+                    "wrote {} messages to {} (sha256 {})",
+                    summary.messages,
+                    p.display(),
+                    summary.sha256.map(|s| s.to_hex()).unwrap_or_default()
+                );
+            }
+        }
+    }
+    eprintln!("{n} messages · {} ms", found.elapsed.as_millis());
+    Ok(if n == 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_text(b: &Browser, found: &Found, snippets: bool, output: Option<&Path>) -> Result<()> {
+    let mut out: Box<dyn Write> = match output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("{}: cannot create", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let tty = output.is_none() && std::io::stdout().is_terminal();
+    let (open, close) = if tty {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("«", "»")
+    };
+    let h = snippets.then(|| Highlighter::new(&found.query, Field::Body));
+    for hit in &found.hits {
+        let m = b.message(hit.rowid)?;
+        let from = m.from.first().map(|a| a.to_string()).unwrap_or_default();
+        writeln!(
+            out,
+            "{}  {}  {:<32}  {}",
+            &m.key.to_hex()[..16],
+            date_str(m.date),
+            visible(&truncate(&from, 32)),
+            visible(m.subject.as_deref().unwrap_or("(no subject)"))
+        )?;
+        if let Some(h) = &h {
+            let (snip, ranges) = h.snippet(&m.body_text, 160);
+            writeln!(out, "    {}", visible(&mark(&snip, &ranges, open, close)))?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max - 1).collect();
+    t.push('…');
+    t
+}
+
+pub fn threads(case: &Path, query: &str, json: bool) -> Result<ExitCode> {
+    let b = Browser::open(case)?;
+    let threads = b.threads()?;
+    let summaries = b.case.summaries()?;
+    let wanted: Option<BTreeSet<ThreadId>> = if query.trim().is_empty() {
+        None
+    } else {
+        let found = b.search(query, Sort::Relevance)?;
+        let rowids: Vec<u64> = found.hits.iter().map(|h| h.rowid).collect();
+        Some(
+            b.case
+                .keys_of(&rowids)?
+                .into_iter()
+                .filter_map(|(_, k)| threads.thread_of(&k).cloned())
+                .collect(),
+        )
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut n = 0;
+    for t in threads.threads() {
+        if wanted.as_ref().is_some_and(|w| !w.contains(&t.id)) {
+            continue;
+        }
+        n += 1;
+        let mut participants: Vec<String> = Vec::new();
+        for k in &t.messages {
+            if let Some(f) = summaries.get(k).and_then(|s| s.from.clone())
+                && !participants.contains(&f)
+            {
+                participants.push(f);
+            }
+        }
+        if json {
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({
+                    "thread": t.id.as_str(),
+                    "subject": t.subject,
+                    "messages": t.messages.len(),
+                    "participants": participants,
+                    "first_date": t.first_date.map(rfc3339),
+                    "last_date": t.last_date.map(rfc3339),
+                    "ids": t.messages.iter().map(|k| k.to_hex()).collect::<Vec<_>>(),
+                })
+            )?;
+        } else {
+            let shown: Vec<&str> = participants.iter().take(3).map(String::as_str).collect();
+            let more = participants.len().saturating_sub(3);
+            writeln!(
+                out,
+                "{}  {:>4}  {} .. {}  {}  ({}{})",
+                t.id,
+                t.messages.len(),
+                &date_str(t.first_date)[..10],
+                &date_str(t.last_date)[..10],
+                visible(t.subject.as_deref().unwrap_or("(no subject)")),
+                shown.join(", "),
+                if more > 0 {
+                    format!(" +{more}")
+                } else {
+                    String::new()
+                }
+            )?;
+        }
+    }
+    out.flush()?;
+    eprintln!("{n} threads");
+    Ok(if n == 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn find_thread<'a>(
+    b: &Browser,
+    threads: &'a mailsift::thread::Threads,
+    id: &str,
+) -> Result<&'a Thread> {
+    if let Some(t) = threads.get(&ThreadId(id.trim().to_ascii_lowercase())) {
+        return Ok(t);
+    }
+    let (_, key) = b
+        .resolve(id)
+        .with_context(|| format!("{id}: no such thread or message"))?;
+    threads
+        .thread_of(&key)
+        .and_then(|t| threads.get(t))
+        .with_context(|| format!("{id}: message has no thread"))
+}
+
+pub fn thread(case: &Path, id: &str, json: bool) -> Result<ExitCode> {
+    let b = Browser::open(case)?;
+    let threads = b.threads()?;
+    let t = find_thread(&b, &threads, id)?;
+    let summaries = b.case.summaries()?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        let nodes: Vec<serde_json::Value> = t
+            .walk()
+            .into_iter()
+            .map(|(depth, node)| {
+                let s = node.key.and_then(|k| summaries.get(&k));
+                serde_json::json!({
+                    "depth": depth,
+                    "id": node.key.map(|k| k.to_hex()),
+                    "message_id": node.message_id,
+                    "date": s.and_then(|s| s.date).map(rfc3339),
+                    "from": s.and_then(|s| s.from.clone()),
+                    "subject": s.and_then(|s| s.subject.clone()),
+                })
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"thread": t.id.as_str(), "subject": t.subject, "messages": t.messages.len(), "tree": nodes})
+        )?;
+    } else {
+        writeln!(
+            out,
+            "thread {} · {} messages · {}",
+            t.id,
+            t.messages.len(),
+            visible(t.subject.as_deref().unwrap_or("(no subject)"))
+        )?;
+        for (depth, node) in t.walk() {
+            let indent = "  ".repeat(depth.min(40));
+            match node.key.and_then(|k| summaries.get(&k).map(|s| (k, s))) {
+                Some((k, s)) => writeln!(
+                    out,
+                    "{indent}{}  {}  {}  {}",
+                    &k.to_hex()[..16],
+                    date_str(s.date),
+                    visible(s.from.as_deref().unwrap_or("")),
+                    visible(s.subject.as_deref().unwrap_or("(no subject)"))
+                )?,
+                None => writeln!(
+                    out,
+                    "{indent}[not in this collection: <{}>]",
+                    visible(node.message_id.as_deref().unwrap_or("?"))
+                )?,
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn show(case: &Path, id: &str, raw: bool, json: bool) -> Result<ExitCode> {
+    let b = Browser::open(case)?;
+    let (rowid, key) = b.resolve(id)?;
+    if raw {
+        let (bytes, _) = b.raw(&key)?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(&bytes)?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let m = b.message(rowid)?;
+    let origins = b.case.origins(&key)?;
+    let thread = b.case.thread_of(&key)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if json {
+        let mut v = serde_json::to_value(&m)?;
+        v["id"] = serde_json::json!(key.to_hex());
+        v["thread"] = serde_json::json!(thread);
+        v["origins"] = serde_json::to_value(&origins)?;
+        v["date_rfc3339"] = serde_json::json!(m.date.map(rfc3339));
+        writeln!(out, "{v}")?;
+    } else {
+        print_message(&mut out, &m, &origins, thread.as_deref())?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_message(
+    out: &mut dyn Write,
+    m: &Message,
+    origins: &[mailsift::model::Origin],
+    thread: Option<&str>,
+) -> Result<()> {
+    writeln!(out, "Id:          {}", m.key)?;
+    writeln!(out, "From:        {}", addr_list(&m.from))?;
+    if !m.sender.is_empty() {
+        writeln!(out, "Sender:      {}", addr_list(&m.sender))?;
+    }
+    writeln!(out, "To:          {}", addr_list(&m.to))?;
+    if !m.cc.is_empty() {
+        writeln!(out, "Cc:          {}", addr_list(&m.cc))?;
+    }
+    if !m.bcc.is_empty() {
+        writeln!(out, "Bcc:         {}", addr_list(&m.bcc))?;
+    }
+    if !m.reply_to.is_empty() {
+        writeln!(out, "Reply-To:    {}", addr_list(&m.reply_to))?;
+    }
+    writeln!(
+        out,
+        "Date:        {}{}",
+        visible(m.date_raw.as_deref().unwrap_or("(none)")),
+        m.date
+            .map(|d| format!("  [{}]", rfc3339(d)))
+            .unwrap_or_default()
+    )?;
+    writeln!(
+        out,
+        "Subject:     {}",
+        visible(m.subject.as_deref().unwrap_or(""))
+    )?;
+    writeln!(
+        out,
+        "Message-ID:  {}",
+        visible(m.message_id.as_deref().unwrap_or("(none)"))
+    )?;
+    if let Some(t) = thread {
+        writeln!(out, "Thread:      {t}")?;
+    }
+    for (i, a) in m.attachments.iter().enumerate() {
+        writeln!(
+            out,
+            "Attachment {}: {} ({}, {} bytes, sha256 {})",
+            i + 1,
+            visible(a.name.as_deref().unwrap_or("(no name)")),
+            a.mime,
+            a.size,
+            a.sha256
+        )?;
+    }
+    for d in &m.defects {
+        writeln!(out, "Defect:      {}: {}", d.kind, visible(&d.detail))?;
+    }
+    for o in origins {
+        writeln!(
+            out,
+            "Origin:      {} @{} +{} sha256 {}",
+            o.path.display(),
+            o.offset,
+            o.length,
+            o.raw_sha256
+        )?;
+    }
+    if m.body_from_html {
+        writeln!(out, "(body rendered from HTML as text; nothing was loaded)")?;
+    }
+    writeln!(out)?;
+    for line in m.body_text.lines() {
+        writeln!(out, "{}", visible(line))?;
+    }
+    Ok(())
+}
+
+pub fn attachments(case: &Path, id: &str, save: Option<&Path>) -> Result<ExitCode> {
+    let b = Browser::open(case)?;
+    let (_, key) = b.resolve(id)?;
+    if let Some(dir) = save {
+        let written = b.save_attachments(&key, dir)?;
+        for p in &written {
+            println!("{}", p.display());
+        }
+        eprintln!("saved {} attachments into {}", written.len(), dir.display());
+        return Ok(if written.is_empty() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let list = b.attachments(&key)?;
+    for (i, (a, _)) in list.iter().enumerate() {
+        println!(
+            "{:>3}  {}  {}  {} bytes  sha256 {}",
+            i + 1,
+            visible(&a.name.clone().unwrap_or_else(|| default_name(a))),
+            a.mime,
+            a.size,
+            a.sha256
+        );
+    }
+    Ok(if list.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

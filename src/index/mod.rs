@@ -1,0 +1,678 @@
+//! The search index: the only user of tantivy (with [`schema`]).
+//!
+//! One document per message, added while importing and committed with the
+//! highest case row id it covers as commit payload, so an index left behind
+//! by a killed import catches up from the case database on the next open.
+//! [`SearchIndex::search`] turns a [`crate::query::Query`] into a tantivy
+//! query and returns every hit (no cap) with its score and date.
+
+pub mod schema;
+pub mod snippet;
+
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+use tantivy::collector::{Collector, Count, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery,
+    Query as TQuery, RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{Field as TField, IndexRecordOption};
+use tantivy::{
+    DocId, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader,
+    TantivyDocument, Term,
+};
+
+use crate::error::{Error, Result};
+use crate::query::{Field, Mode, Query};
+pub use schema::Fields;
+
+/// Heap for the index writer (shared by its threads).
+const WRITER_HEAP: usize = 96 << 20;
+
+/// The index of a case.
+pub struct SearchIndex {
+    dir: PathBuf,
+    index: tantivy::Index,
+    fields: Fields,
+    reader: IndexReader,
+}
+
+/// One search hit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hit {
+    /// Row id of the message in the case database.
+    pub rowid: u64,
+    pub score: f32,
+    pub date: Option<i64>,
+}
+
+/// How hits are ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    /// Oldest first (undated last).
+    Date,
+    /// Newest first (undated last).
+    DateDesc,
+}
+
+/// What the index needs from the case to resolve some query terms.
+pub trait Resolver {
+    /// Row ids of the messages in a thread.
+    fn thread_rowids(&self, thread: &str) -> Result<Vec<u64>>;
+    /// Row ids of the messages found in files whose path contains `part`.
+    fn source_rowids(&self, part: &str) -> Result<Vec<u64>>;
+}
+
+impl Resolver for crate::store::Case {
+    fn thread_rowids(&self, thread: &str) -> Result<Vec<u64>> {
+        crate::store::Case::thread_rowids(self, thread)
+    }
+    fn source_rowids(&self, part: &str) -> Result<Vec<u64>> {
+        crate::store::Case::source_rowids(self, part)
+    }
+}
+
+impl SearchIndex {
+    fn err(&self, e: tantivy::TantivyError) -> Error {
+        Error::Index {
+            path: self.dir.clone(),
+            source: e,
+        }
+    }
+
+    /// Opens the index in `dir`, creating it if missing.
+    pub fn open_or_create(dir: &Path) -> Result<SearchIndex> {
+        let fields = Fields::new();
+        let wrap = |e| Error::Index {
+            path: dir.to_path_buf(),
+            source: e,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the index folder", e))?;
+        let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| Error::Index {
+            path: dir.to_path_buf(),
+            source: e.into(),
+        })?;
+        let index = tantivy::Index::open_or_create(mmap, fields.schema.clone()).map_err(wrap)?;
+        index
+            .tokenizers()
+            .register(schema::ANALYZER, schema::analyzer());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(wrap)?;
+        Ok(SearchIndex {
+            dir: dir.to_path_buf(),
+            index,
+            fields,
+            reader,
+        })
+    }
+
+    /// An index in memory (tests).
+    pub fn in_ram() -> SearchIndex {
+        let fields = Fields::new();
+        let index = tantivy::Index::create_in_ram(fields.schema.clone());
+        index
+            .tokenizers()
+            .register(schema::ANALYZER, schema::analyzer());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .expect("a RAM index has a reader");
+        SearchIndex {
+            dir: PathBuf::from("(memory)"),
+            index,
+            fields,
+            reader,
+        }
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// The highest case row id the committed index covers (0 if none).
+    pub fn indexed_upto(&self) -> Result<u64> {
+        let metas = self.index.load_metas().map_err(|e| self.err(e))?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// A writer. Only one may exist at a time (the case's write lock
+    /// already guarantees one writing process).
+    pub fn writer(&self) -> Result<IndexWriterHandle> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 2);
+        let w = self
+            .index
+            .writer_with_num_threads(threads, WRITER_HEAP.max((threads * 20) << 20))
+            .map_err(|e| self.err(e))?;
+        Ok(IndexWriterHandle {
+            dir: self.dir.clone(),
+            w,
+            rowid: self.fields.rowid,
+            pending: 0,
+        })
+    }
+
+    /// Makes the last commit visible to searches.
+    pub fn reload(&self) -> Result<()> {
+        self.reader.reload().map_err(|e| self.err(e))
+    }
+
+    /// Number of documents.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Every hit of `q`, sorted.
+    pub fn search(&self, q: &Query, resolver: &dyn Resolver, sort: Sort) -> Result<Vec<Hit>> {
+        let tq = self.convert(q, resolver)?;
+        let searcher = self.reader.searcher();
+        let collector = AllHits {
+            scoring: sort == Sort::Relevance,
+        };
+        let mut hits = searcher.search(&*tq, &collector).map_err(|e| self.err(e))?;
+        match sort {
+            Sort::Relevance => hits.sort_by(|a, b| {
+                b.score
+                    .total_cmp(&a.score)
+                    .then(b.date.cmp(&a.date))
+                    .then(a.rowid.cmp(&b.rowid))
+            }),
+            Sort::Date => hits.sort_by_key(|h| (h.date.is_none(), h.date, h.rowid)),
+            Sort::DateDesc => {
+                hits.sort_by_key(|h| (h.date.is_none(), std::cmp::Reverse(h.date), h.rowid))
+            }
+        }
+        Ok(hits)
+    }
+
+    /// Number of hits of `q`.
+    pub fn count(&self, q: &Query, resolver: &dyn Resolver) -> Result<usize> {
+        let tq = self.convert(q, resolver)?;
+        self.reader
+            .searcher()
+            .search(&*tq, &Count)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The text fields a plain word is looked for in, with their weights:
+    /// matches in the message itself rank above matches in attachments.
+    fn any_fields(&self) -> [(TField, f32); 8] {
+        let f = &self.fields;
+        [
+            (f.subject, 2.0),
+            (f.body, 1.0),
+            (f.from, 1.5),
+            (f.to, 1.2),
+            (f.cc, 1.2),
+            (f.bcc, 1.2),
+            (f.filename, 1.0),
+            (f.attachment, 0.5),
+        ]
+    }
+
+    fn text_fields(&self, field: Field) -> Vec<(TField, f32)> {
+        let f = &self.fields;
+        match field {
+            Field::Any => self.any_fields().to_vec(),
+            Field::From => vec![(f.from, 1.0)],
+            Field::To => vec![(f.to, 1.0)],
+            Field::Cc => vec![(f.cc, 1.0)],
+            Field::Bcc => vec![(f.bcc, 1.0)],
+            Field::Subject => vec![(f.subject, 1.0)],
+            Field::Body => vec![(f.body, 1.0)],
+            Field::Attachment => vec![(f.attachment, 1.0)],
+            Field::Filename => vec![(f.filename, 1.0)],
+            Field::Id | Field::MsgId | Field::Thread | Field::Source => Vec::new(),
+        }
+    }
+
+    fn convert(&self, q: &Query, resolver: &dyn Resolver) -> Result<Box<dyn TQuery>> {
+        let f = &self.fields;
+        Ok(match q {
+            Query::All => Box::new(AllQuery),
+            Query::HasAttachment => Box::new(TermQuery::new(
+                Term::from_field_u64(f.has_attachment, 1),
+                IndexRecordOption::Basic,
+            )),
+            Query::Date { start, end } => {
+                let lo = start.map_or(Bound::Unbounded, |s| {
+                    Bound::Included(Term::from_field_i64(f.date, s))
+                });
+                let hi = end.map_or(Bound::Unbounded, |e| {
+                    Bound::Excluded(Term::from_field_i64(f.date, e))
+                });
+                if matches!((&lo, &hi), (Bound::Unbounded, Bound::Unbounded)) {
+                    // Any dated message.
+                    Box::new(RangeQuery::new(
+                        Bound::Included(Term::from_field_i64(f.date, i64::MIN)),
+                        Bound::Unbounded,
+                    ))
+                } else {
+                    Box::new(RangeQuery::new(lo, hi))
+                }
+            }
+            Query::Domain { field, domain } => {
+                let dom = domain.trim_start_matches('@').to_lowercase();
+                let fields = match field {
+                    Field::From => vec![f.from_domain],
+                    Field::To => vec![f.to_domain],
+                    Field::Cc => vec![f.cc_domain],
+                    Field::Bcc => vec![f.bcc_domain],
+                    _ => vec![f.from_domain, f.to_domain, f.cc_domain, f.bcc_domain],
+                };
+                Box::new(TermSetQuery::new(
+                    fields.into_iter().map(|fd| Term::from_field_text(fd, &dom)),
+                ))
+            }
+            Query::Term { field, text, mode } => self.term(*field, text, *mode, resolver)?,
+            Query::Phrase { field, text } => match field {
+                Field::Id | Field::MsgId | Field::Thread | Field::Source => {
+                    self.term(*field, text, Mode::Exact, resolver)?
+                }
+                _ => self.phrase(*field, text),
+            },
+            Query::And(qs) => {
+                let mut clauses = Vec::new();
+                let mut positive = false;
+                for sub in qs {
+                    match sub {
+                        Query::Not(inner) => {
+                            clauses.push((Occur::MustNot, self.convert(inner, resolver)?))
+                        }
+                        other => {
+                            positive = true;
+                            clauses.push((Occur::Must, self.convert(other, resolver)?))
+                        }
+                    }
+                }
+                if !positive {
+                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Query::Or(qs) => {
+                let mut clauses = Vec::new();
+                for sub in qs {
+                    clauses.push((Occur::Should, self.convert(sub, resolver)?));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            }
+            Query::Not(inner) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery)),
+                (Occur::MustNot, self.convert(inner, resolver)?),
+            ])),
+        })
+    }
+
+    fn term(
+        &self,
+        field: Field,
+        text: &str,
+        mode: Mode,
+        resolver: &dyn Resolver,
+    ) -> Result<Box<dyn TQuery>> {
+        let f = &self.fields;
+        match field {
+            Field::Id => {
+                let hex = text.trim().to_ascii_lowercase();
+                let term = Term::from_field_text(f.key, &hex);
+                return Ok(
+                    if hex.len() == 64 || mode == Mode::Exact && hex.len() == 64 {
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                    } else {
+                        Box::new(FuzzyTermQuery::new_prefix(term, 0, false))
+                    },
+                );
+            }
+            Field::MsgId => {
+                let id = text.trim().trim_start_matches('<').trim_end_matches('>');
+                return Ok(Box::new(TermQuery::new(
+                    Term::from_field_text(f.msgid, id),
+                    IndexRecordOption::Basic,
+                )));
+            }
+            Field::Thread | Field::Source => {
+                let rowids = if field == Field::Thread {
+                    resolver.thread_rowids(text.trim())?
+                } else {
+                    resolver.source_rowids(text.trim())?
+                };
+                return Ok(Box::new(TermSetQuery::new(
+                    rowids.into_iter().map(|r| Term::from_field_u64(f.rowid, r)),
+                )));
+            }
+            _ => {}
+        }
+        let words = schema::words(text);
+        if words.is_empty() {
+            return Ok(Box::new(EmptyQuery));
+        }
+        let mut per_field = Vec::new();
+        for (tf, boost) in self.text_fields(field) {
+            let q: Box<dyn TQuery> = match mode {
+                Mode::Exact => words_query(tf, &words),
+                Mode::Prefix => {
+                    // All words but the last must match exactly, the last as a prefix.
+                    let mut clauses: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
+                    let (last, rest) = words.split_last().expect("not empty");
+                    if !rest.is_empty() {
+                        clauses.push((Occur::Must, words_query(tf, rest)));
+                    }
+                    clauses.push((
+                        Occur::Must,
+                        Box::new(FuzzyTermQuery::new_prefix(
+                            Term::from_field_text(tf, last),
+                            0,
+                            false,
+                        )),
+                    ));
+                    Box::new(BooleanQuery::new(clauses))
+                }
+                Mode::Fuzzy(d) => Box::new(BooleanQuery::new(
+                    words
+                        .iter()
+                        .map(|w| {
+                            let q: Box<dyn TQuery> = Box::new(FuzzyTermQuery::new(
+                                Term::from_field_text(tf, w),
+                                d.min(2),
+                                true,
+                            ));
+                            (Occur::Must, q)
+                        })
+                        .collect(),
+                )),
+            };
+            per_field.push((Occur::Should, boosted(q, boost)));
+        }
+        Ok(Box::new(BooleanQuery::new(per_field)))
+    }
+
+    fn phrase(&self, field: Field, text: &str) -> Box<dyn TQuery> {
+        let words = schema::words(text);
+        if words.is_empty() {
+            return Box::new(EmptyQuery);
+        }
+        let clauses = self
+            .text_fields(field)
+            .into_iter()
+            .map(|(tf, boost)| (Occur::Should, boosted(words_query(tf, &words), boost)))
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+fn boosted(q: Box<dyn TQuery>, boost: f32) -> Box<dyn TQuery> {
+    if boost == 1.0 {
+        q
+    } else {
+        Box::new(BoostQuery::new(q, boost))
+    }
+}
+
+/// A single word as a term query, several as a phrase.
+fn words_query(field: TField, words: &[String]) -> Box<dyn TQuery> {
+    if words.len() == 1 {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, &words[0]),
+            IndexRecordOption::WithFreqs,
+        ))
+    } else {
+        Box::new(PhraseQuery::new(
+            words
+                .iter()
+                .map(|w| Term::from_field_text(field, w))
+                .collect(),
+        ))
+    }
+}
+
+/// Writes documents; see [`SearchIndex::writer`].
+pub struct IndexWriterHandle {
+    dir: PathBuf,
+    w: IndexWriter,
+    rowid: TField,
+    pending: u64,
+}
+
+impl IndexWriterHandle {
+    fn err(&self, e: tantivy::TantivyError) -> Error {
+        Error::Index {
+            path: self.dir.clone(),
+            source: e,
+        }
+    }
+
+    pub fn add(&mut self, doc: TantivyDocument) -> Result<()> {
+        self.w.add_document(doc).map_err(|e| self.err(e))?;
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// Removes the document of a message.
+    pub fn delete(&mut self, rowid: u64) {
+        self.w.delete_term(Term::from_field_u64(self.rowid, rowid));
+    }
+
+    /// Removes every document.
+    pub fn delete_all(&mut self) -> Result<()> {
+        self.w
+            .delete_all_documents()
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Documents added since the last commit.
+    pub fn pending(&self) -> u64 {
+        self.pending
+    }
+
+    /// Commits, recording that the index covers the case up to `upto`.
+    pub fn commit(&mut self, upto: u64) -> Result<()> {
+        let dir = self.dir.clone();
+        let mut prepared = self.w.prepare_commit().map_err(|e| Error::Index {
+            path: dir.clone(),
+            source: e,
+        })?;
+        prepared.set_payload(&upto.to_string());
+        prepared.commit().map_err(|e| Error::Index {
+            path: dir,
+            source: e,
+        })?;
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Waits for background merges to finish.
+    pub fn finish(self) -> Result<()> {
+        let dir = self.dir.clone();
+        self.w.wait_merging_threads().map_err(|e| Error::Index {
+            path: dir,
+            source: e,
+        })
+    }
+}
+
+/// Collects every hit with its row id, score and date.
+struct AllHits {
+    scoring: bool,
+}
+
+struct SegmentHits {
+    rowid: Column<u64>,
+    date: Column<i64>,
+    hits: Vec<Hit>,
+}
+
+impl Collector for AllHits {
+    type Fruit = Vec<Hit>;
+    type Child = SegmentHits;
+
+    fn for_segment(
+        &self,
+        _ord: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<SegmentHits> {
+        Ok(SegmentHits {
+            rowid: segment.fast_fields().u64("rowid")?,
+            date: segment.fast_fields().i64("date")?,
+            hits: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.scoring
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<Hit>>) -> tantivy::Result<Vec<Hit>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+impl SegmentCollector for SegmentHits {
+    type Fruit = Vec<Hit>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if let Some(rowid) = self.rowid.first(doc) {
+            self.hits.push(Hit {
+                rowid,
+                score,
+                date: self.date.first(doc),
+            });
+        }
+    }
+
+    fn harvest(self) -> Vec<Hit> {
+        self.hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Address, Attachment, Message, Sha256};
+    use crate::query::parse;
+
+    struct NoCase;
+    impl Resolver for NoCase {
+        fn thread_rowids(&self, t: &str) -> Result<Vec<u64>> {
+            Ok(if t == "t1" { vec![2] } else { vec![] })
+        }
+        fn source_rowids(&self, _: &str) -> Result<Vec<u64>> {
+            Ok(vec![1])
+        }
+    }
+
+    fn msg(n: u8, subject: &str, body: &str, from: &str, date: i64) -> Message {
+        let mut m = Message::empty(Sha256::of(&[n]), 10);
+        m.subject = Some(subject.into());
+        m.body_text = body.into();
+        m.from = vec![Address {
+            name: Some("Ann García".into()),
+            addr: from.into(),
+        }];
+        m.date = Some(date);
+        m.message_id = Some(format!("m{n}@x"));
+        m
+    }
+
+    fn index() -> SearchIndex {
+        let idx = SearchIndex::in_ram();
+        let f = idx.fields().clone();
+        let mut w = idx.writer().unwrap();
+        let mut a = msg(
+            1,
+            "Budget for May",
+            "The MOSCOW trip. 会議の資料",
+            "ann@mail.dnc.org",
+            1_462_000_000,
+        );
+        a.attachments.push(Attachment {
+            name: Some("donors.xlsx".into()),
+            mime: "application/vnd.ms-excel".into(),
+            size: 1,
+            sha256: Sha256::of(b""),
+            inline: false,
+            text: Some("secret donor list".into()),
+        });
+        let b = msg(
+            2,
+            "Re: travel",
+            "budget talk in the body, donor",
+            "bob@hartwell.example.com",
+            1_465_000_000,
+        );
+        for (i, m) in [a, b].iter().enumerate() {
+            let mut d = f.document(m);
+            f.set_rowid(&mut d, i as u64 + 1);
+            w.add(d).unwrap();
+        }
+        w.commit(2).unwrap();
+        idx.reload().unwrap();
+        idx
+    }
+
+    fn rowids(idx: &SearchIndex, q: &str) -> Vec<u64> {
+        let mut r: Vec<u64> = idx
+            .search(&parse(q).unwrap(), &NoCase, Sort::Relevance)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.rowid)
+            .collect();
+        r.sort();
+        r
+    }
+
+    #[test]
+    fn queries_find_the_right_messages() {
+        let idx = index();
+        assert_eq!(idx.indexed_upto().unwrap(), 2);
+        assert_eq!(rowids(&idx, "*"), [1, 2]);
+        assert_eq!(rowids(&idx, "budget"), [1, 2]);
+        assert_eq!(rowids(&idx, "subject:budget"), [1]);
+        assert_eq!(rowids(&idx, "moscow"), [1]);
+        assert_eq!(rowids(&idx, "Garcia"), [1, 2]);
+        assert_eq!(rowids(&idx, "会議"), [1]);
+        assert_eq!(rowids(&idx, "from:@dnc.org"), [1]);
+        assert_eq!(rowids(&idx, "from:ann@mail.dnc.org"), [1]);
+        assert_eq!(rowids(&idx, "has:attachment"), [1]);
+        assert_eq!(rowids(&idx, "attachment:secret"), [1]);
+        assert_eq!(rowids(&idx, "filename:donors"), [1]);
+        assert_eq!(rowids(&idx, "budget -travel"), [1]);
+        assert_eq!(rowids(&idx, "\"budget talk\""), [2]);
+        assert_eq!(rowids(&idx, "budg*"), [1, 2]);
+        assert_eq!(rowids(&idx, "moskow~"), [1]);
+        assert_eq!(rowids(&idx, "before:2016-05-01"), [1]);
+        assert_eq!(rowids(&idx, "date:2016-06"), [2]);
+        assert_eq!(rowids(&idx, "thread:t1"), [2]);
+        assert_eq!(rowids(&idx, "msgid:<m2@x>"), [2]);
+        assert_eq!(rowids(&idx, "id:4bf5122f"), [1]);
+        assert_eq!(rowids(&idx, "moscow OR travel"), [1, 2]);
+        assert_eq!(rowids(&idx, "nothing-here"), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn attachment_matches_rank_below_message_matches() {
+        let idx = index();
+        let hits = idx
+            .search(&parse("donor").unwrap(), &NoCase, Sort::Relevance)
+            .unwrap();
+        assert_eq!(hits.iter().map(|h| h.rowid).collect::<Vec<_>>(), [2, 1]);
+        let by_date = idx
+            .search(&parse("*").unwrap(), &NoCase, Sort::DateDesc)
+            .unwrap();
+        assert_eq!(by_date[0].rowid, 2);
+    }
+}

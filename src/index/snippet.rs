@@ -1,0 +1,233 @@
+//! Highlighting: which words of a text a query matched, and a short
+//! snippet of the text around the best cluster of them. Uses the index's
+//! own analyzer, so what is highlighted is what was found.
+
+use std::ops::Range;
+
+use tantivy::tokenizer::TokenStream;
+
+use super::schema;
+use crate::query::{Field, Mode, Query};
+
+/// The positive words of a query that can be highlighted in a field.
+#[derive(Clone, Debug, Default)]
+pub struct Highlighter {
+    /// (word as analyzed, mode).
+    terms: Vec<(String, Mode)>,
+}
+
+impl Highlighter {
+    /// Words of `q` that apply to text of `field` (Any words apply everywhere).
+    pub fn new(q: &Query, field: Field) -> Highlighter {
+        let mut h = Highlighter::default();
+        h.collect(q, field, false);
+        h
+    }
+
+    fn collect(&mut self, q: &Query, field: Field, negated: bool) {
+        match q {
+            Query::Term {
+                field: f,
+                text,
+                mode,
+            } if !negated => self.add(*f, field, text, *mode),
+            Query::Phrase { field: f, text } if !negated => self.add(*f, field, text, Mode::Exact),
+            Query::And(qs) | Query::Or(qs) => {
+                for sub in qs {
+                    self.collect(sub, field, negated);
+                }
+            }
+            Query::Not(inner) => self.collect(inner, field, !negated),
+            _ => {}
+        }
+    }
+
+    fn add(&mut self, of: Field, field: Field, text: &str, mode: Mode) {
+        if of == field || of == Field::Any {
+            for w in schema::words(text) {
+                self.terms.push((w, mode));
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+
+    /// Byte ranges of the words of `text` that match.
+    pub fn ranges(&self, text: &str) -> Vec<Range<usize>> {
+        if self.terms.is_empty() {
+            return Vec::new();
+        }
+        let mut a = schema::analyzer();
+        let mut stream = a.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            if self.terms.iter().any(|(w, m)| matches(w, *m, &t.text)) {
+                out.push(t.offset_from..t.offset_to);
+            }
+        }
+        out
+    }
+
+    /// A snippet of at most about `max` bytes around the densest cluster of
+    /// matches, with the match ranges relative to the snippet. Falls back to
+    /// the start of the text.
+    pub fn snippet(&self, text: &str, max: usize) -> (String, Vec<Range<usize>>) {
+        let ranges = self.ranges(text);
+        let (start, end) = if ranges.is_empty() {
+            (0, floor_char(text, max.min(text.len())))
+        } else {
+            // The window starting at each match; keep the one with most matches.
+            let mut best = (0usize, 0usize);
+            for (i, r) in ranges.iter().enumerate() {
+                let n = ranges[i..]
+                    .iter()
+                    .take_while(|x| x.end <= r.start + max)
+                    .count();
+                if n > best.1 {
+                    best = (i, n);
+                }
+            }
+            let first = &ranges[best.0];
+            let lead = max / 4;
+            let start = floor_char(text, first.start.saturating_sub(lead));
+            let start = text[..start].rfind(char::is_whitespace).map_or(start, |i| {
+                if first.start - i <= lead + 20 {
+                    i + 1
+                } else {
+                    start
+                }
+            });
+            let start = floor_char(text, start.min(first.start));
+            (start, floor_char(text, (start + max).min(text.len())))
+        };
+        let mut snippet = String::new();
+        if start > 0 {
+            snippet.push('…');
+        }
+        let offset = snippet.len();
+        let body = &text[start..end];
+        snippet.push_str(body);
+        if end < text.len() {
+            snippet.push('…');
+        }
+        // One line: newlines and tabs become spaces (same byte length).
+        let snippet: String = snippet
+            .chars()
+            .map(|c| {
+                if c == '\n' || c == '\r' || c == '\t' {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let rel = ranges
+            .into_iter()
+            .filter(|r| r.start >= start && r.end <= end)
+            .map(|r| r.start - start + offset..r.end - start + offset)
+            .collect();
+        (snippet, rel)
+    }
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn matches(word: &str, mode: Mode, token: &str) -> bool {
+    match mode {
+        Mode::Exact => token == word,
+        Mode::Prefix => token.starts_with(word),
+        Mode::Fuzzy(d) => levenshtein_within(word, token, d as usize),
+    }
+}
+
+/// Whether the edit distance (with transpositions) of `a` and `b` is at most `d`.
+fn levenshtein_within(a: &str, b: &str, d: usize) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > d {
+        return false;
+    }
+    let mut prev2: Vec<usize> = Vec::new();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
+        }
+        prev2 = std::mem::replace(&mut prev, cur);
+    }
+    prev[b.len()] <= d
+}
+
+/// Marks ranges in `text` with `open`/`close` (for terminals and plain text).
+pub fn mark(text: &str, ranges: &[Range<usize>], open: &str, close: &str) -> String {
+    let mut out = String::with_capacity(text.len() + ranges.len() * 8);
+    let mut at = 0;
+    for r in ranges {
+        if r.start < at || r.end > text.len() {
+            continue;
+        }
+        out.push_str(&text[at..r.start]);
+        out.push_str(open);
+        out.push_str(&text[r.clone()]);
+        out.push_str(close);
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::parse;
+
+    #[test]
+    fn highlights_what_matches() {
+        let q = parse("garcia budg* -spam subject:other moskva~").unwrap();
+        let h = Highlighter::new(&q, Field::Body);
+        let text = "Call García about the budget. Spam! Moskvo.";
+        let words: Vec<&str> = h.ranges(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(words, ["García", "budget", "Moskvo"]);
+        let s = Highlighter::new(&q, Field::Subject);
+        assert_eq!(s.ranges("other budget").len(), 2);
+    }
+
+    #[test]
+    fn snippets_center_on_matches() {
+        let q = parse("needle").unwrap();
+        let h = Highlighter::new(&q, Field::Body);
+        let text = format!(
+            "{}the needle is here{}",
+            "hay ".repeat(100),
+            " straw".repeat(100)
+        );
+        let (snip, ranges) = h.snippet(&text, 80);
+        assert!(snip.starts_with('…') && snip.ends_with('…'));
+        assert_eq!(ranges.len(), 1);
+        assert_eq!(&snip[ranges[0].clone()], "needle");
+        let r = [Range { start: 2, end: 8 }];
+        assert_eq!(mark("a needle b", &r, "[", "]"), "a [needle] b");
+        let (start, none) = Highlighter::new(&q, Field::Body).snippet("nothing to see\nhere", 8);
+        assert_eq!((start.as_str(), none.len()), ("nothing …", 0));
+    }
+
+    #[test]
+    fn fuzzy_distance() {
+        assert!(levenshtein_within("moskva", "moskvo", 1));
+        assert!(levenshtein_within("abcd", "abdc", 1));
+        assert!(!levenshtein_within("abcd", "dcba", 1));
+    }
+}
