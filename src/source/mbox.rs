@@ -21,7 +21,7 @@
 //! The blank line before a separator belongs to the separator, not to the
 //! message; a message's bytes are the source bytes, mbox quoting included.
 
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,8 +44,6 @@ pub struct MboxSplitter<R> {
     /// Buffered stream bytes; `buf[0]` is at stream offset `base`.
     buf: Vec<u8>,
     base: u64,
-    /// Read buffer, reused.
-    scratch: Vec<u8>,
     /// Index in `buf` of the next unconsumed byte (a `From_` line, once started).
     pos: usize,
     eof: bool,
@@ -89,7 +87,6 @@ impl<R: Read> MboxSplitter<R> {
             format,
             buf: Vec::new(),
             base: 0,
-            scratch: Vec::new(),
             pos: 0,
             eof: false,
             started: false,
@@ -116,29 +113,25 @@ impl<R: Read> MboxSplitter<R> {
             return false;
         }
         let old = self.buf.len();
-        if self.scratch.is_empty() {
-            self.scratch = vec![0; CHUNK];
-        }
-        loop {
-            match self.inner.read(&mut self.scratch) {
-                Ok(0) => {
-                    self.eof = true;
-                    return false;
-                }
-                Ok(n) => {
-                    self.buf.extend_from_slice(&self.scratch[..n]);
-                    return true;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.eof = true;
-                    self.notes.push(SourceNote {
-                        path: self.path.to_path_buf(),
-                        offset: self.base + old as u64,
-                        text: format!("read error, the rest of the file could not be read: {e}"),
-                    });
-                    return false;
-                }
+        // Reads straight into the buffer's spare capacity (no zeroing, no copy).
+        let r = (&mut self.inner)
+            .take(CHUNK as u64)
+            .read_to_end(&mut self.buf);
+        match r {
+            Ok(0) => {
+                self.eof = true;
+                false
+            }
+            Ok(_) => true,
+            Err(e) => {
+                // Bytes read before the error stay in the buffer.
+                self.eof = true;
+                self.notes.push(SourceNote {
+                    path: self.path.to_path_buf(),
+                    offset: self.base + self.buf.len() as u64,
+                    text: format!("read error, the rest of the file could not be read: {e}"),
+                });
+                self.buf.len() > old
             }
         }
     }
@@ -499,7 +492,14 @@ impl<R: Read> Iterator for MboxSplitter<R> {
         self.pos = span.next;
         let tail = &self.buf[start..span.end];
         let (bytes, hashes, length) = match spill {
-            None => (tail.to_vec(), None, tail.len() as u64),
+            None if tail.len() <= self.max_message => (tail.to_vec(), None, tail.len() as u64),
+            // Larger than the limit but found within one buffer: the same
+            // treatment as a spilled message.
+            None => (
+                tail[..self.max_head.min(tail.len())].to_vec(),
+                Some(super::hash_message(tail, true)),
+                tail.len() as u64,
+            ),
             Some(mut s) => {
                 s.raw.update(tail);
                 let key = &mut s.key;
@@ -565,6 +565,7 @@ fn junk_text(len: u64) -> String {
 mod tests {
     use super::*;
     use crate::source::hash_message;
+    use std::io;
     use proptest::prelude::*;
 
     /// Hands out at most `n` bytes per read, to exercise buffer edges.
