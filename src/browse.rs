@@ -44,6 +44,21 @@ impl Browser {
     pub fn open(root: &Path) -> Result<Browser> {
         let case = Case::open(root)?;
         let dir = case.index_dir();
+        // An import that was killed may have left the index behind the
+        // database; when nobody is writing the case, catch up now.
+        if dir.exists() {
+            let index = SearchIndex::open_or_create(&dir)?;
+            if index.indexed_upto()? < case.max_rowid()? || case.unthreaded()? > 0 {
+                drop(index);
+                match Case::open_for_writing(root) {
+                    Ok(mut writable) => {
+                        crate::pipeline::catch_up(&mut writable)?;
+                    }
+                    Err(Error::CaseInUse { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
         if !dir.exists() {
             return Err(Error::BadCase {
                 path: root.to_path_buf(),

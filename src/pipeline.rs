@@ -812,6 +812,23 @@ enum FileOutcome {
     Stopped,
 }
 
+/// Brings the index of a case opened for writing up to date with its
+/// database (after an import was killed between the two commits), and its
+/// threads. Returns the number of messages indexed.
+pub fn catch_up(case: &mut Case) -> Result<u64> {
+    let index = SearchIndex::open_or_create(&case.index_dir())?;
+    let behind = case.max_rowid()?.saturating_sub(index.indexed_upto()?);
+    if behind > 0 {
+        let mut w = index.writer()?;
+        catch_up_index(case, &index, &mut w)?;
+        w.finish()?;
+    }
+    if behind > 0 || case.unthreaded()? > 0 {
+        update_threads(case)?;
+    }
+    Ok(behind)
+}
+
 /// Indexes messages the case has and the index does not (left behind by
 /// an import that was killed between the database and the index commits).
 fn catch_up_index(case: &Case, index: &SearchIndex, w: &mut IndexWriterHandle) -> Result<()> {
