@@ -127,11 +127,9 @@ impl Browser {
 
     /// The attachments of a message with their decoded bytes.
     pub fn attachments(&self, key: &MessageKey) -> Result<Vec<(Attachment, Vec<u8>)>> {
-        let (raw, origin) = self.raw(key)?;
-        let quoted = matches!(origin.format, SourceFormat::Mbox | SourceFormat::MboxGz);
-        let canonical = crate::source::canonical(&raw, quoted);
+        let (bytes, _) = self.message_bytes(key)?;
         Ok(crate::parse::attachment_contents(
-            &canonical,
+            &bytes,
             &Limits::default(),
         ))
     }

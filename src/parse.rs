@@ -802,9 +802,18 @@ fn choose_alternative(parts: &[ParsedMail<'_>]) -> usize {
         .unwrap_or(parts.len() - 1)
 }
 
-/// Decodes text in a declared charset (or none), returning the text and
-/// the defects of the decoding.
+/// Decodes text in a declared charset (or none), returning the text (line
+/// ends normalised to LF) and the defects of the decoding.
 pub fn decode_text(bytes: &[u8], declared: Option<&str>) -> (String, Vec<Defect>) {
+    let (text, defects) = decode_text_raw(bytes, declared);
+    if text.contains('\r') {
+        (text.replace("\r\n", "\n"), defects)
+    } else {
+        (text, defects)
+    }
+}
+
+fn decode_text_raw(bytes: &[u8], declared: Option<&str>) -> (String, Vec<Defect>) {
     let mut defects = Vec::new();
     let label = declared.map(|l| l.trim().trim_matches('"').to_ascii_lowercase());
     let is_ascii_label = matches!(

@@ -405,8 +405,13 @@ pub fn import(
 
     let mut report = writer.report;
     let result = result.and_then(|()| {
-        index_writer.commit(case.max_rowid()?)?;
-        update_threads(case)?;
+        if index_writer.pending() > 0 {
+            index_writer.commit(case.max_rowid()?)?;
+        }
+        // Threads change only when messages were added.
+        if report.new > 0 || case.unthreaded()? > 0 {
+            update_threads(case)?;
+        }
         index_writer.finish()
     });
     report.bytes = bytes_read.load(Ordering::Relaxed);
@@ -474,13 +479,19 @@ fn worker(
 fn process(raw: RawMessage, limits: &Limits, fields: &Fields, now: i64) -> Parsed {
     let (raw_sha256, key) = raw.hashes();
     let complete = raw.is_complete();
-    let canonical = source::canonical(&raw.bytes, raw.mbox_quoted);
+    // Parse the message as it was before it went into an mbox: quoting
+    // undone, line ends untouched (binary parts may hold CRLF).
+    let bytes = if raw.mbox_quoted {
+        source::unquote_mbox(&raw.bytes)
+    } else {
+        std::borrow::Cow::Borrowed(&raw.bytes[..])
+    };
     let size = if complete {
-        canonical.len() as u64
+        bytes.len() as u64
     } else {
         raw.length
     };
-    let mut msg = crate::parse::parse_message(key, &canonical, complete, size, limits, now);
+    let mut msg = crate::parse::parse_message(key, &bytes, complete, size, limits, now);
     let mut defects = raw.defects;
     defects.append(&mut msg.defects);
     msg.defects = defects;

@@ -703,9 +703,11 @@ impl Case {
     /// Number of messages without a thread id (threads not yet computed).
     pub fn unthreaded(&self) -> Result<u64> {
         self.conn
-            .query_row("SELECT count(*) FROM messages WHERE thread IS NULL", [], |r| {
-                r.get::<_, i64>(0)
-            })
+            .query_row(
+                "SELECT count(*) FROM messages WHERE thread IS NULL",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n as u64)
             .map_err(|e| self.err(e))
     }

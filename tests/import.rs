@@ -144,7 +144,7 @@ fn content_length_truncation_and_crlf() {
     let cut = first_with_subject(&case, "cut");
     assert!(cut.has_defect(DefectKind::Truncated));
     assert_eq!(cut.body_text, "see pdf");
-    assert_eq!(first_with_subject(&case, "crlf 2").body_text, "y");
+    assert_eq!(first_with_subject(&case, "crlf 2").body_text, "y\n");
     assert_eq!(assert_raw_bytes_reachable(&case), 9);
 }
 
@@ -407,7 +407,7 @@ fn charsets_are_decoded() {
         first_with_subject(&case, "Café").from[0].name.as_deref(),
         Some("René")
     );
-    assert_eq!(first_with_subject(&case, "unknown").body_text, "café");
+    assert_eq!(first_with_subject(&case, "unknown").body_text, "café\n");
 }
 
 #[test]

@@ -5,3 +5,4 @@ mod util;
 
 mod import;
 mod sample;
+mod search;

@@ -338,15 +338,15 @@ impl SearchIndex {
                 );
             }
             Field::MsgId => {
-                let id = text.trim().trim_start_matches('<').trim_end_matches('>');
+                let id = crate::thread::normalize_message_id(text).unwrap_or_default();
                 return Ok(Box::new(TermQuery::new(
-                    Term::from_field_text(f.msgid, id),
+                    Term::from_field_text(f.msgid, &id),
                     IndexRecordOption::Basic,
                 )));
             }
             Field::Thread | Field::Source => {
                 let rowids = if field == Field::Thread {
-                    resolver.thread_rowids(text.trim())?
+                    resolver.thread_rowids(&text.trim().to_ascii_lowercase())?
                 } else {
                     resolver.source_rowids(text.trim())?
                 };

@@ -137,7 +137,11 @@ impl Fields {
         if let Some(t) = msg.date {
             d.add_i64(self.date, t);
         }
-        if let Some(id) = &msg.message_id {
+        if let Some(id) = msg
+            .message_id
+            .as_deref()
+            .and_then(crate::thread::normalize_message_id)
+        {
             d.add_text(self.msgid, id);
         }
         d.add_u64(self.has_attachment, u64::from(!msg.attachments.is_empty()));

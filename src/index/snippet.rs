@@ -114,6 +114,7 @@ impl Highlighter {
             snippet.push('…');
         }
         // One line: newlines and tabs become spaces (same byte length).
+        let snippet = snippet.trim_end();
         let snippet: String = snippet
             .chars()
             .map(|c| {

@@ -565,8 +565,8 @@ fn junk_text(len: u64) -> String {
 mod tests {
     use super::*;
     use crate::source::hash_message;
-    use std::io;
     use proptest::prelude::*;
+    use std::io;
 
     /// Hands out at most `n` bytes per read, to exercise buffer edges.
     struct Trickle<'a>(&'a [u8], usize);
