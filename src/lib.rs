@@ -1,6 +1,7 @@
 //! mailsift: import, thread, search and export leaked and donated email
 //! collections.
 
+pub mod bench;
 pub mod browse;
 pub mod error;
 pub mod export;

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod bench;
 mod import;
 mod sample;
 mod search;

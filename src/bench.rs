@@ -1,0 +1,469 @@
+//! The benchmark: generates a corpus, imports it with the real binary, and
+//! measures the import, a re-import, re-opening, search latency, threading
+//! and exports, side by side with `cat` (the machine's read floor) and, when
+//! installed, `mu index` and `notmuch new` on the same messages. Prints
+//! numbers; asserts nothing. Used by `examples/bench.rs` and smoke-tested
+//! in CI with a tiny corpus.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::browse::Browser;
+use crate::error::{Error, Result};
+use crate::export::Format;
+use crate::index::Sort;
+use crate::synth::{CorpusSpec, Layout, write_corpus};
+
+/// The fixed query set (words, phrases, fields, dates, boolean, prefix,
+/// fuzzy, non-Latin).
+pub const QUERIES: &[&str] = &[
+    "budget",
+    "donor",
+    "\"talking points\"",
+    "meeting OR call",
+    "budget -draft",
+    "from:@ncpc.example.org",
+    "to:@hartwell2016.example.com",
+    "subject:budget",
+    "body:reception",
+    "has:attachment",
+    "filename:pdf",
+    "after:2016-05-01",
+    "date:2015-10",
+    "before:2015-06 budget",
+    "budg*",
+    "moskva~",
+    "финансировании",
+    "(budget OR donor) subject:re",
+    "from:ann OR from:bob",
+    "press inquiry",
+    "attachment:donor",
+    "garcia",
+    "vote -pipeline",
+    "*",
+];
+
+/// The same queries for notmuch and mu, where they have an equivalent.
+const OTHER_QUERIES: &[(&str, &str)] = &[
+    ("budget", "budget"),
+    ("donor", "donor"),
+    ("\"talking points\"", "\"talking points\""),
+    ("meeting OR call", "meeting OR call"),
+    ("budget AND NOT draft", "budget AND NOT draft"),
+    ("from:ncpc.example.org", "from:ncpc.example.org"),
+    ("subject:budget", "subject:budget"),
+    ("date:2015-10-01..2015-10-31", "date:20151001..20151031"),
+    ("budg*", "budg*"),
+    ("press inquiry", "press inquiry"),
+];
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    pub messages: usize,
+    pub seed: u64,
+    /// Where corpora and cases go (corpora are kept and reused).
+    pub dir: PathBuf,
+    /// The `mailsift` binary to time.
+    pub binary: PathBuf,
+    /// Also run mu and notmuch when they are installed.
+    pub compare: bool,
+    /// Rounds over the query set.
+    pub rounds: usize,
+}
+
+/// One measured row.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub what: String,
+    pub value: String,
+}
+
+/// All rows of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    pub rows: Vec<Row>,
+}
+
+impl Report {
+    fn add(&mut self, what: impl Into<String>, value: impl Into<String>) {
+        let row = Row {
+            what: what.into(),
+            value: value.into(),
+        };
+        eprintln!("  {}: {}", row.what, row.value);
+        self.rows.push(row);
+    }
+
+    /// The rows as a Markdown table.
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("| measure | result |\n| --- | --- |\n");
+        for r in &self.rows {
+            let _ = writeln!(out, "| {} | {} |", r.what, r.value);
+        }
+        out
+    }
+}
+
+fn io<'a>(path: &'a Path, op: &'static str) -> impl FnOnce(std::io::Error) -> Error + 'a {
+    move |e| Error::Io {
+        path: path.to_path_buf(),
+        op,
+        source: e,
+    }
+}
+
+/// A corpus, generated once per (layout, size, seed) and reused.
+fn corpus(opts: &BenchOptions, layout: Layout, name: &str) -> Result<(PathBuf, u64)> {
+    let dir = opts
+        .dir
+        .join(format!("{name}-{}-{}", opts.messages, opts.seed));
+    let done = dir.join(".complete");
+    if !done.exists() {
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io(&dir, "clearing"))?;
+        }
+        let spec = CorpusSpec {
+            seed: opts.seed,
+            messages: opts.messages,
+            layout,
+            target_avg_size: 40_000,
+        };
+        write_corpus(&spec, &dir).map_err(io(&dir, "writing the corpus"))?;
+        std::fs::write(&done, b"").map_err(io(&done, "writing"))?;
+    }
+    Ok((dir.clone(), tree_size(&dir)))
+}
+
+fn tree_size(p: &Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(p) else {
+        return 0;
+    };
+    if !meta.is_dir() {
+        return meta.len();
+    }
+    std::fs::read_dir(p)
+        .map(|rd| rd.flatten().map(|e| tree_size(&e.path())).sum())
+        .unwrap_or(0)
+}
+
+/// Runs a command, returning wall time and the child's peak RSS in bytes.
+fn timed(cmd: &mut Command) -> Result<(Duration, u64)> {
+    let start = Instant::now();
+    let status = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(io(Path::new("(command)"), "running"))?;
+    let wall = start.elapsed();
+    if !status.success() {
+        return Err(Error::Io {
+            path: PathBuf::from(format!("{cmd:?}")),
+            op: "running",
+            source: std::io::Error::other(format!("exited with {status}")),
+        });
+    }
+    Ok((wall, peak_child_rss()))
+}
+
+/// Largest RSS of any child waited for so far.
+fn peak_child_rss() -> u64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) == 0 {
+            u.ru_maxrss as u64 * 1024
+        } else {
+            0
+        }
+    }
+}
+
+fn installed(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Runs the benchmark.
+pub fn run(opts: &BenchOptions) -> Result<Report> {
+    let mut r = Report::default();
+    std::fs::create_dir_all(&opts.dir).map_err(io(&opts.dir, "creating"))?;
+    let t = Instant::now();
+    let (mbox_dir, bytes) = corpus(opts, Layout::Mbox, "mbox")?;
+    r.add(
+        "corpus",
+        format!(
+            "{} messages, {} ({} ms to make or reuse)",
+            opts.messages,
+            mb(bytes),
+            t.elapsed().as_millis()
+        ),
+    );
+
+    // The read floor.
+    let (floor, _) = timed(
+        Command::new("sh").args(["-c", &format!("cat {}/* > /dev/null", mbox_dir.display())]),
+    )?;
+    r.add(
+        "read floor (`cat` to /dev/null)",
+        format!(
+            "{:.2} s, {:.0} MB/s",
+            floor.as_secs_f64(),
+            bytes as f64 / 1e6 / floor.as_secs_f64()
+        ),
+    );
+
+    // Import.
+    let case = opts
+        .dir
+        .join(format!("case-{}-{}", opts.messages, opts.seed));
+    if case.exists() {
+        std::fs::remove_dir_all(&case).map_err(io(&case, "clearing"))?;
+    }
+    let import = |case: &Path, src: &Path| -> Result<(Duration, u64)> {
+        timed(
+            Command::new(&opts.binary)
+                .arg("import")
+                .arg(case)
+                .arg(src)
+                .arg("--quiet"),
+        )
+    };
+    let (wall, rss) = import(&case, &mbox_dir)?;
+    let secs = wall.as_secs_f64();
+    let case_bytes = tree_size(&case);
+    r.add(
+        "import (hash, parse, store, index, threads)",
+        format!(
+            "{:.2} s, {:.0} messages/s, {:.0} MB/s ({:.0}% of the read floor's speed)",
+            secs,
+            opts.messages as f64 / secs,
+            bytes as f64 / 1e6 / secs,
+            floor.as_secs_f64() / secs * 100.0
+        ),
+    );
+    r.add("peak RSS during import", mb(rss));
+    r.add(
+        "case size on disk",
+        format!(
+            "{} ({:.1}% of the corpus)",
+            mb(case_bytes),
+            case_bytes as f64 / bytes as f64 * 100.0
+        ),
+    );
+    let (again, _) = import(&case, &mbox_dir)?;
+    r.add(
+        "re-import of the unchanged source",
+        format!(
+            "{:.2} s ({:.1}% of the first import)",
+            again.as_secs_f64(),
+            again.as_secs_f64() / secs * 100.0
+        ),
+    );
+
+    // Re-open and first page.
+    let t = Instant::now();
+    let b = Browser::open(&case)?;
+    let first = b.search("*", Sort::DateDesc)?;
+    let page: Vec<_> = first.hits.iter().take(50).map(|h| h.rowid).collect();
+    for rowid in &page {
+        b.message(*rowid)?;
+    }
+    r.add(
+        "re-open the case and show the first 50 results",
+        format!("{:.1} ms", t.elapsed().as_secs_f64() * 1e3),
+    );
+
+    // Search latency, in process.
+    let mut ms = Vec::new();
+    for _ in 0..opts.rounds.max(1) {
+        for q in QUERIES {
+            let t = Instant::now();
+            b.search(q, Sort::Relevance)?;
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    r.add(
+        format!(
+            "search, {} queries x {} rounds, in process",
+            QUERIES.len(),
+            opts.rounds.max(1)
+        ),
+        format!(
+            "p50 {:.2} ms, p99 {:.2} ms",
+            percentile(&ms, 0.5),
+            percentile(&ms, 0.99)
+        ),
+    );
+
+    let t = Instant::now();
+    let threads = b.threads()?;
+    r.add(
+        "threading all messages",
+        format!(
+            "{} threads in {:.0} ms",
+            threads.len(),
+            t.elapsed().as_secs_f64() * 1e3
+        ),
+    );
+    for (fmt, name) in [(Format::Csv, "csv"), (Format::Mbox, "mbox")] {
+        let out = opts.dir.join(format!("export-{}.{name}", opts.messages));
+        let _ = std::fs::remove_file(&out);
+        let t = Instant::now();
+        let s = b.export(&first, "*", fmt, Some(&out), false, &mut |_, _| {})?;
+        r.add(
+            format!("export all to {name}"),
+            format!(
+                "{} messages in {:.2} s",
+                s.messages,
+                t.elapsed().as_secs_f64()
+            ),
+        );
+        let _ = std::fs::remove_file(&out);
+    }
+
+    if opts.compare {
+        compare(opts, &mut r, secs)?;
+    }
+    Ok(r)
+}
+
+/// mu and notmuch on the same messages, as a maildir.
+fn compare(opts: &BenchOptions, r: &mut Report, mailsift_secs: f64) -> Result<()> {
+    let have_mu = installed("mu");
+    let have_nm = installed("notmuch");
+    if !have_mu && !have_nm {
+        r.add(
+            "mu / notmuch",
+            "not installed (benches/bench.sh installs them)",
+        );
+        return Ok(());
+    }
+    let (md, _) = corpus(opts, Layout::Maildir, "maildir")?;
+    let work = opts.dir.join(format!("others-{}", opts.messages));
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(io(&work, "creating"))?;
+    let (ms_md, _) = timed(
+        Command::new(&opts.binary)
+            .arg("import")
+            .arg(work.join("case"))
+            .arg(&md)
+            .arg("--quiet"),
+    )?;
+    r.add(
+        "mailsift import of the same messages as a maildir",
+        format!("{:.2} s (mbox: {mailsift_secs:.2} s)", ms_md.as_secs_f64()),
+    );
+    let base = ms_md.as_secs_f64();
+    if have_mu {
+        let home = work.join("mu");
+        let (init, _) = timed(
+            Command::new("mu")
+                .arg("init")
+                .arg(format!("--muhome={}", home.display()))
+                .arg(format!("--maildir={}", md.display())),
+        )?;
+        let (index, _) = timed(
+            Command::new("mu")
+                .arg("index")
+                .arg(format!("--muhome={}", home.display())),
+        )?;
+        let mu = init + index;
+        r.add(
+            "mu index",
+            format!(
+                "{:.2} s (mailsift is {:.1}x faster)",
+                mu.as_secs_f64(),
+                mu.as_secs_f64() / base
+            ),
+        );
+        let mut ms = Vec::new();
+        for (_, q) in OTHER_QUERIES {
+            let t = Instant::now();
+            let _ = Command::new("mu")
+                .arg("find")
+                .arg(format!("--muhome={}", home.display()))
+                .arg(q)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        ms.sort_by(|a, b| a.total_cmp(b));
+        r.add(
+            format!(
+                "mu find, {} queries (process per query)",
+                OTHER_QUERIES.len()
+            ),
+            format!(
+                "p50 {:.1} ms, p99 {:.1} ms",
+                percentile(&ms, 0.5),
+                percentile(&ms, 0.99)
+            ),
+        );
+    }
+    if have_nm {
+        let conf = work.join("notmuch.conf");
+        std::fs::write(
+            &conf,
+            format!("[database]\npath={}\n[new]\ntags=inbox;\n", md.display()),
+        )
+        .map_err(io(&conf, "writing"))?;
+        let _ = std::fs::remove_dir_all(md.join(".notmuch"));
+        let (nm, _) = timed(
+            Command::new("notmuch")
+                .arg("new")
+                .env("NOTMUCH_CONFIG", &conf),
+        )?;
+        r.add(
+            "notmuch new",
+            format!(
+                "{:.2} s (mailsift is {:.1}x faster)",
+                nm.as_secs_f64(),
+                nm.as_secs_f64() / base
+            ),
+        );
+        let mut ms = Vec::new();
+        for (q, _) in OTHER_QUERIES {
+            let t = Instant::now();
+            let _ = Command::new("notmuch")
+                .args(["search", "--output=messages", q])
+                .env("NOTMUCH_CONFIG", &conf)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        ms.sort_by(|a, b| a.total_cmp(b));
+        r.add(
+            format!(
+                "notmuch search, {} queries (process per query)",
+                OTHER_QUERIES.len()
+            ),
+            format!(
+                "p50 {:.1} ms, p99 {:.1} ms",
+                percentile(&ms, 0.5),
+                percentile(&ms, 0.99)
+            ),
+        );
+        let _ = std::fs::remove_dir_all(md.join(".notmuch"));
+    }
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! A tiny run of the benchmark, so that it cannot rot: every measure is
+//! produced (numbers are not checked: performance is measured, not tested).
+
+use mailsift::bench::{BenchOptions, run};
+
+#[test]
+fn benchmark_smoke_run() {
+    let t = tempfile::tempdir().unwrap();
+    let report = run(&BenchOptions {
+        messages: 200,
+        seed: 3,
+        dir: t.path().to_path_buf(),
+        binary: env!("CARGO_BIN_EXE_mailsift").into(),
+        compare: false,
+        rounds: 1,
+    })
+    .unwrap();
+    let table = report.markdown();
+    for row in [
+        "corpus",
+        "read floor",
+        "import (hash, parse, store, index, threads)",
+        "peak RSS",
+        "case size on disk",
+        "re-import of the unchanged source",
+        "re-open the case",
+        "search, 24 queries",
+        "threading all messages",
+        "export all to csv",
+        "export all to mbox",
+    ] {
+        assert!(table.contains(row), "missing {row:?} in\n{table}");
+    }
+    assert!(
+        table.contains("200 messages in"),
+        "exports wrote every message:\n{table}"
+    );
+}
