@@ -4,6 +4,7 @@
 mod util;
 
 mod bench;
+mod crash;
 mod import;
 mod sample;
 mod search;
