@@ -1178,6 +1178,55 @@ mod tests {
         assert!(split.notes().is_empty());
     }
 
+    fn body_fragment() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(b"From x Mon Oct 12 14:02:11 2015\n".to_vec()),
+            Just(b">From y\n".to_vec()),
+            Just(b">>From z\r\n".to_vec()),
+            Just(b"From here\n".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"\r".to_vec()),
+            Just(b"text".to_vec()),
+            Just(b"From ".to_vec()),
+            Just(vec![0xff, 0x00]),
+        ]
+    }
+
+    proptest::proptest! {
+        /// mbox export then mailsift's own mbox reader: the same message
+        /// keys come back, whatever the messages hold.
+        #[test]
+        fn mbox_export_round_trips_keys(
+            bodies in proptest::collection::vec(proptest::collection::vec(body_fragment(), 0..12), 1..6)
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("out.mbox");
+            let mut ex = Exporter::create(Format::Mbox, &path).unwrap();
+            let mut keys = Vec::new();
+            for (n, frags) in bodies.iter().enumerate() {
+                let mut raw = format!("Subject: m{n}\n\n").into_bytes();
+                raw.extend(frags.concat());
+                let mut m = message(n as u8, "x");
+                m.key = Sha256::of(&crate::source::canonical(&raw, false));
+                keys.push(m.key);
+                ex.write(&item(&m, &[], Some(&raw))).unwrap();
+            }
+            ex.finish().unwrap();
+            let out = fs::read(&path).unwrap();
+            let split = crate::source::mbox::MboxSplitter::new(
+                &out[..],
+                Arc::from(path.as_path()),
+                SourceFormat::Mbox,
+                1 << 20,
+                1 << 16,
+            );
+            let got: Vec<MessageKey> = split.map(|r| r.hashes().1).collect();
+            proptest::prop_assert_eq!(got, keys);
+        }
+    }
+
     #[test]
     fn dropped_export_leaves_nothing() {
         let m = message(1, "x");

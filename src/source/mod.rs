@@ -87,7 +87,7 @@ pub fn hash_message(raw: &[u8], mbox_quoted: bool) -> (Sha256, Sha256) {
 }
 
 /// The canonical form of a message: mbox quoting removed (when
-/// `mbox_quoted`), CRLF turned into LF, trailing newlines dropped. Its
+/// `mbox_quoted`), CRLF turned into LF, trailing line ends (and CRs) dropped. Its
 /// SHA-256 is the message key.
 pub fn canonical(raw: &[u8], mbox_quoted: bool) -> std::borrow::Cow<'_, [u8]> {
     match canonical_prefix_len(raw, mbox_quoted) {
@@ -162,8 +162,9 @@ pub struct Canonicalizer {
     pending_from: usize,
     /// A CR not yet known to be followed by LF.
     pending_cr: bool,
-    /// Newlines held back, because trailing newlines are dropped.
-    pending_nl: usize,
+    /// Line ends and lone CRs held back (run-length), because trailing
+    /// ones are dropped.
+    pending_ws: Vec<(u8, usize)>,
 }
 
 impl Canonicalizer {
@@ -174,7 +175,7 @@ impl Canonicalizer {
             pending_gt: 0,
             pending_from: 0,
             pending_cr: false,
-            pending_nl: 0,
+            pending_ws: Vec::new(),
         }
     }
 
@@ -182,7 +183,7 @@ impl Canonicalizer {
     pub fn feed(&mut self, raw: &[u8], sink: &mut dyn FnMut(&[u8])) {
         let mut i = 0;
         while i < raw.len() {
-            if self.line_start || self.pending_cr || self.pending_nl > 0 {
+            if self.line_start || self.pending_cr || !self.pending_ws.is_empty() {
                 self.byte(raw[i], sink);
                 i += 1;
                 continue;
@@ -207,8 +208,14 @@ impl Canonicalizer {
                 self.end_line(sink);
                 return;
             }
-            // A lone CR is content.
-            self.content(b'\r', sink);
+            // A lone CR is content, held back like a line end in case it
+            // is trailing.
+            if self.pending_gt > 0 || self.pending_from > 0 {
+                // It ends an unfinished `>>Fro` prefix, which is content.
+                self.emit_prefix(sink);
+            }
+            self.hold(b'\r');
+            self.line_start = false;
         }
         match b {
             b'\r' => self.pending_cr = true,
@@ -222,8 +229,28 @@ impl Canonicalizer {
             // An unfinished `>>Fro` prefix is plain content.
             self.emit_prefix(sink);
         }
-        self.pending_nl += 1;
+        self.hold(b'\n');
         self.line_start = true;
+    }
+
+    fn hold(&mut self, b: u8) {
+        match self.pending_ws.last_mut() {
+            Some((c, n)) if *c == b => *n += 1,
+            _ => self.pending_ws.push((b, 1)),
+        }
+    }
+
+    fn flush_ws(&mut self, sink: &mut dyn FnMut(&[u8])) {
+        const NL: [u8; 64] = [b'\n'; 64];
+        const CR: [u8; 64] = [b'\r'; 64];
+        for (c, mut n) in self.pending_ws.drain(..) {
+            let run = if c == b'\n' { &NL } else { &CR };
+            while n > 0 {
+                let k = n.min(64);
+                sink(&run[..k]);
+                n -= k;
+            }
+        }
     }
 
     fn content(&mut self, b: u8, sink: &mut dyn FnMut(&[u8])) {
@@ -247,18 +274,16 @@ impl Canonicalizer {
             self.emit_prefix(sink);
             self.line_start = false;
         }
+        if !self.pending_ws.is_empty() {
+            self.flush_ws(sink);
+        }
         sink(&[b]);
     }
 
-    /// Emits held newlines, then any held `>` run and partial `From `.
+    /// Emits held line ends, then any held `>` run and partial `From `.
     fn emit_prefix(&mut self, sink: &mut dyn FnMut(&[u8])) {
-        const NL: [u8; 64] = [b'\n'; 64];
         const GT: [u8; 64] = [b'>'; 64];
-        while self.pending_nl > 0 {
-            let k = self.pending_nl.min(64);
-            sink(&NL[..k]);
-            self.pending_nl -= k;
-        }
+        self.flush_ws(sink);
         while self.pending_gt > 0 {
             let k = self.pending_gt.min(64);
             sink(&GT[..k]);
@@ -268,15 +293,11 @@ impl Canonicalizer {
         self.pending_from = 0;
     }
 
-    /// Ends the stream. Trailing newlines are dropped; an unfinished quoted
-    /// prefix and a final lone CR are kept as content.
+    /// Ends the stream. Trailing line ends and CRs are dropped; an
+    /// unfinished quoted prefix is kept as content.
     pub fn finish(mut self, sink: &mut dyn FnMut(&[u8])) {
         if self.pending_gt > 0 {
             self.emit_prefix(sink);
-        }
-        if self.pending_cr {
-            self.emit_prefix(sink);
-            sink(b"\r");
         }
     }
 }
@@ -709,7 +730,7 @@ mod tests {
                 out.extend_from_slice(line);
             }
         }
-        while out.last() == Some(&b'\n') {
+        while matches!(out.last(), Some(b'\n' | b'\r')) {
             out.pop();
         }
         out
@@ -728,7 +749,11 @@ mod tests {
             b"Subject: x\n\n>From here\n>>From there\n> From not\nFrom x"
         );
         assert_eq!(&*canonical(b"a\n\n\n", true), b"a");
-        assert_eq!(&*canonical(b"a\rb\r", true), b"a\rb\r");
+        assert_eq!(&*canonical(b"a\rb\r", true), b"a\rb");
+        assert_eq!(&*canonical(b"a\r\r\n\r", true), b"a");
+        assert_eq!(&*canonical(b"a\r\rb", true), b"a\r\rb");
+        assert_eq!(&*canonical(b">Fr\r", true), b">Fr");
+        assert_eq!(&*canonical(b">Fr\rom x", true), b">Fr\rom x");
     }
 
     #[test]
@@ -756,6 +781,7 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn streaming_canonical_matches_reference(
             raw in proptest::collection::vec(
