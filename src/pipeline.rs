@@ -237,7 +237,7 @@ impl Budget {
 /// Bytes of raw messages allowed in flight.
 const IN_FLIGHT_BYTES: usize = 64 << 20;
 /// Messages written per transaction at most.
-const BATCH: usize = 2000;
+const BATCH: usize = 1000;
 /// Longest time between commits while messages flow.
 const COMMIT_EVERY: Duration = Duration::from_millis(1000);
 
@@ -330,8 +330,8 @@ pub fn import(
         cv: Condvar::new(),
     };
     let halt = AtomicBool::new(false);
-    let (work_tx, work_rx) = bounded::<Work>(1024);
-    let (done_tx, done_rx) = bounded::<Work>(1024);
+    let (work_tx, work_rx) = bounded::<Work>(256);
+    let (done_tx, done_rx) = bounded::<Work>(256);
 
     let mut writer = Writer {
         import_id,

@@ -384,7 +384,7 @@ impl Case {
         if !read_only || !db_path.exists() {
             conn.execute_batch(
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;
-                 PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                 PRAGMA cache_size=-16384; PRAGMA temp_store=MEMORY;",
             )
             .map_err(|e| Error::store(&db_path, e))?;
             conn.execute_batch(SCHEMA)

@@ -29,7 +29,7 @@ use crate::query::{Field, Mode, Query};
 pub use schema::Fields;
 
 /// Heap for the index writer (shared by its threads).
-const WRITER_HEAP: usize = 96 << 20;
+const WRITER_HEAP: usize = 48 << 20;
 
 /// The index of a case.
 pub struct SearchIndex {
