@@ -167,7 +167,6 @@ enum WorkKind {
     },
     SourceEnd {
         idx: usize,
-        sha256: Option<Sha256>,
         mail_files: u64,
     },
     FileStart {
@@ -179,11 +178,17 @@ enum WorkKind {
     },
     FileEnd {
         sha256: Option<Sha256>,
+        /// The file is one whole message: its SHA-256 is the message's
+        /// `raw_sha256`, computed by the worker (not hashed twice).
+        sha_from_message: bool,
         notes: Vec<SourceNote>,
         complete: bool,
     },
     FileUnchanged {
         idx: usize,
+        path: PathBuf,
+        size: u64,
+        mtime_ns: i64,
     },
     Skipped {
         idx: usize,
@@ -352,6 +357,8 @@ pub fn import(
         last_index_commit: Instant::now(),
         file_id: None,
         file_path: None,
+        last_raw_sha: None,
+        hashes: (0..sources.len()).map(|_| SourceHash::None).collect(),
         file_source: 0,
     };
 
@@ -579,11 +586,7 @@ impl Reader<'_> {
         let size = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
         self.bytes_total.fetch_add(size, Ordering::Relaxed);
         match self.file(idx, &abs, true)? {
-            FileOutcome::Mail { sha256, .. } => self.send(WorkKind::SourceEnd {
-                idx,
-                sha256,
-                mail_files: 1,
-            }),
+            FileOutcome::Mail => self.send(WorkKind::SourceEnd { idx, mail_files: 1 }),
             FileOutcome::NotMail(reason) => self.send(WorkKind::SourceError {
                 idx,
                 error: Error::NotMail {
@@ -631,25 +634,13 @@ impl Reader<'_> {
         for s in skipped {
             self.send(WorkKind::Skipped { idx, skipped: s })?;
         }
-        let mut tree = sha2::Sha256::new();
         let mut mail_files = 0;
         for f in files {
             if self.cancelled() {
                 return Ok(());
             }
-            // Records the file in the folder's hash: relative path and SHA-256.
-            let mut record = |sha: Option<Sha256>| {
-                let rel = f.strip_prefix(abs).unwrap_or(&f);
-                tree.update(rel.to_string_lossy().as_bytes());
-                tree.update(b"\t");
-                tree.update(sha.map(|s| s.to_hex()).unwrap_or_default().as_bytes());
-                tree.update(b"\n");
-            };
             match self.file(idx, &f, false)? {
-                FileOutcome::Mail { sha256, .. } => {
-                    mail_files += 1;
-                    record(sha256);
-                }
+                FileOutcome::Mail => mail_files += 1,
                 FileOutcome::NotMail(reason) => self.send(WorkKind::Skipped {
                     idx,
                     skipped: Skipped {
@@ -667,11 +658,7 @@ impl Reader<'_> {
                 FileOutcome::Stopped => return Ok(()),
             }
         }
-        self.send(WorkKind::SourceEnd {
-            idx,
-            sha256: Some(Sha256(tree.finalize().into())),
-            mail_files,
-        })
+        self.send(WorkKind::SourceEnd { idx, mail_files })
     }
 
     /// Reads one file: detects its format and sends its messages.
@@ -706,8 +693,16 @@ impl Reader<'_> {
                     size,
                 })?;
             }
-            self.send(WorkKind::FileUnchanged { idx })?;
-            return Ok(FileOutcome::Mail { sha256: None });
+            self.send(WorkKind::FileUnchanged {
+                idx,
+                path: path.to_path_buf(),
+                size,
+                mtime_ns,
+            })?;
+            return Ok(FileOutcome::Mail);
+        }
+        if size <= SMALL_FILE {
+            return self.small_file(idx, path, named, size, mtime_ns);
         }
         let file = match File::open(path) {
             Ok(f) => f,
@@ -742,56 +737,15 @@ impl Reader<'_> {
             mtime_ns,
         })?;
         let shared: Arc<Path> = Arc::from(path);
-        let mut notes = Vec::new();
-        let mut complete = true;
-        {
+        let (mut notes, complete) = {
             let chain = Cursor::new(head).chain(&mut hashing);
             let stream: Box<dyn Read + '_> = if format.is_compressed() {
                 Box::new(flate2::read::MultiGzDecoder::new(chain))
             } else {
                 Box::new(chain)
             };
-            match format {
-                SourceFormat::Mbox | SourceFormat::MboxGz => {
-                    let mut splitter = MboxSplitter::new(
-                        stream,
-                        shared,
-                        format,
-                        self.limits.max_message_bytes,
-                        self.limits.max_header_block,
-                    );
-                    for m in splitter.by_ref() {
-                        self.budget.acquire(m.bytes.len(), self.halt);
-                        self.send(WorkKind::Message(Box::new(m)))?;
-                        if self.cancelled() {
-                            complete = false;
-                            break;
-                        }
-                    }
-                    notes = splitter.take_notes();
-                }
-                _ => match source::eml::read_message(
-                    stream,
-                    shared,
-                    format,
-                    self.limits.max_message_bytes,
-                    self.limits.max_header_block,
-                ) {
-                    Ok(m) => {
-                        self.budget.acquire(m.bytes.len(), self.halt);
-                        self.send(WorkKind::Message(Box::new(m)))?;
-                    }
-                    Err(e) => {
-                        complete = false;
-                        notes.push(SourceNote {
-                            path: path.to_path_buf(),
-                            offset: 0,
-                            text: format!("read error: {e}; the message was not imported"),
-                        });
-                    }
-                },
-            }
-        }
+            self.messages(stream, shared, format, path)?
+        };
         let sha256 = match hashing.finish() {
             Ok(s) => Some(s),
             Err(e) => {
@@ -805,19 +759,157 @@ impl Reader<'_> {
         };
         self.send(WorkKind::FileEnd {
             sha256,
+            sha_from_message: false,
             notes,
             complete: complete && sha256.is_some(),
         })?;
         Ok(if self.cancelled() && !complete {
             FileOutcome::Stopped
         } else {
-            FileOutcome::Mail { sha256 }
+            FileOutcome::Mail
         })
+    }
+
+    /// A file small enough to read in one go (most `.eml` files): one read,
+    /// and for a single message no hashing here (the worker's hash of the
+    /// message is the file's hash).
+    fn small_file(
+        &mut self,
+        idx: usize,
+        path: &Path,
+        named: bool,
+        size: u64,
+        mtime_ns: i64,
+    ) -> std::result::Result<FileOutcome, Stopped> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return Ok(FileOutcome::Unreadable(e)),
+        };
+        self.bytes_read
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let format = match source::detect_head(&bytes[..bytes.len().min(SNIFF_BYTES)]) {
+            Detected::Mail(f) => f,
+            Detected::NotMail(why) => return Ok(FileOutcome::NotMail(why)),
+        };
+        if named {
+            self.send(WorkKind::SourceStart {
+                idx,
+                path: path.to_path_buf(),
+                format,
+                size,
+            })?;
+        }
+        self.send(WorkKind::FileStart {
+            idx,
+            path: path.to_path_buf(),
+            format,
+            size,
+            mtime_ns,
+        })?;
+        let shared: Arc<Path> = Arc::from(path);
+        if format == SourceFormat::Eml {
+            let m = RawMessage {
+                maildir_flags: source::eml::maildir_flags(path),
+                path: shared,
+                format,
+                offset: 0,
+                length: bytes.len() as u64,
+                bytes,
+                hashes: None,
+                from_line: None,
+                mbox_quoted: false,
+                defects: Vec::new(),
+            };
+            self.budget.acquire(m.bytes.len(), self.halt);
+            self.send(WorkKind::Message(Box::new(m)))?;
+            self.send(WorkKind::FileEnd {
+                sha256: None,
+                sha_from_message: true,
+                notes: Vec::new(),
+                complete: true,
+            })?;
+            return Ok(FileOutcome::Mail);
+        }
+        let sha256 = Sha256::of(&bytes);
+        let stream: Box<dyn Read> = if format.is_compressed() {
+            Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(bytes)))
+        } else {
+            Box::new(Cursor::new(bytes))
+        };
+        let (notes, complete) = self.messages(stream, shared, format, path)?;
+        self.send(WorkKind::FileEnd {
+            sha256: Some(sha256),
+            sha_from_message: false,
+            notes,
+            complete,
+        })?;
+        Ok(if self.cancelled() && !complete {
+            FileOutcome::Stopped
+        } else {
+            FileOutcome::Mail
+        })
+    }
+
+    /// Sends the messages of a stream (an mbox, or one message), returning
+    /// the notes about the stream and whether it was read to its end.
+    fn messages(
+        &mut self,
+        stream: Box<dyn Read + '_>,
+        shared: Arc<Path>,
+        format: SourceFormat,
+        path: &Path,
+    ) -> std::result::Result<(Vec<SourceNote>, bool), Stopped> {
+        let mut notes = Vec::new();
+        let mut complete = true;
+        match format {
+            SourceFormat::Mbox | SourceFormat::MboxGz => {
+                let mut splitter = MboxSplitter::new(
+                    stream,
+                    shared,
+                    format,
+                    self.limits.max_message_bytes,
+                    self.limits.max_header_block,
+                );
+                for m in splitter.by_ref() {
+                    self.budget.acquire(m.bytes.len(), self.halt);
+                    self.send(WorkKind::Message(Box::new(m)))?;
+                    if self.cancelled() {
+                        complete = false;
+                        break;
+                    }
+                }
+                notes = splitter.take_notes();
+            }
+            _ => match source::eml::read_message(
+                stream,
+                shared,
+                format,
+                self.limits.max_message_bytes,
+                self.limits.max_header_block,
+            ) {
+                Ok(m) => {
+                    self.budget.acquire(m.bytes.len(), self.halt);
+                    self.send(WorkKind::Message(Box::new(m)))?;
+                }
+                Err(e) => {
+                    complete = false;
+                    notes.push(SourceNote {
+                        path: path.to_path_buf(),
+                        offset: 0,
+                        text: format!("read error: {e}; the message was not imported"),
+                    });
+                }
+            },
+        }
+        Ok((notes, complete))
     }
 }
 
+/// Files up to this size are read in one go.
+const SMALL_FILE: u64 = 8 << 20;
+
 enum FileOutcome {
-    Mail { sha256: Option<Sha256> },
+    Mail,
     NotMail(String),
     Unreadable(std::io::Error),
     Stopped,
@@ -911,9 +1003,35 @@ struct Writer<'a> {
     file_id: Option<i64>,
     file_path: Option<PathBuf>,
     file_source: usize,
+    /// SHA-256 of the last message written (a whole-file message's is the file's).
+    last_raw_sha: Option<Sha256>,
+    /// Per source: for a folder, its root and the hash over its mail files
+    /// (relative path and SHA-256, in order); for a file, the file's hash.
+    hashes: Vec<SourceHash>,
+}
+
+/// How a source's SHA-256 is made up.
+enum SourceHash {
+    None,
+    Folder(PathBuf, sha2::Sha256),
+    File(Option<Sha256>),
 }
 
 impl Writer<'_> {
+    /// Records a mail file's hash in its source's hash.
+    fn record_file(&mut self, idx: usize, path: &Path, sha: Option<Sha256>) {
+        match &mut self.hashes[idx] {
+            SourceHash::Folder(root, h) => {
+                let rel = path.strip_prefix(root.as_path()).unwrap_or(path);
+                h.update(rel.to_string_lossy().as_bytes());
+                h.update(b"\t");
+                h.update(sha.map(|s| s.to_hex()).unwrap_or_default().as_bytes());
+                h.update(b"\n");
+            }
+            other => *other = SourceHash::File(sha),
+        }
+    }
+
     fn run(
         &mut self,
         case: &mut Case,
@@ -979,6 +1097,12 @@ impl Writer<'_> {
             } => {
                 let id = tx.source(&path, format, size, import_id)?;
                 self.source_ids[idx] = Some(id);
+                self.hashes[idx] = if matches!(format, SourceFormat::Folder | SourceFormat::Maildir)
+                {
+                    SourceHash::Folder(path.clone(), sha2::Sha256::new())
+                } else {
+                    SourceHash::File(None)
+                };
                 let s = &mut self.report.sources[idx];
                 s.format = Some(format);
                 s.size = size;
@@ -986,11 +1110,12 @@ impl Writer<'_> {
             WorkKind::SourceError { idx, error } => {
                 self.report.sources[idx].error = Some(error);
             }
-            WorkKind::SourceEnd {
-                idx,
-                sha256,
-                mail_files,
-            } => {
+            WorkKind::SourceEnd { idx, mail_files } => {
+                let sha256 = match std::mem::replace(&mut self.hashes[idx], SourceHash::None) {
+                    SourceHash::Folder(_, h) => Some(Sha256(h.finalize().into())),
+                    SourceHash::File(sha) => sha,
+                    SourceHash::None => None,
+                };
                 let s = &mut self.report.sources[idx];
                 if let (Some(sha), Some(id)) = (sha256, self.source_ids[idx]) {
                     tx.source_hash(id, &sha)?;
@@ -1015,12 +1140,22 @@ impl Writer<'_> {
                 self.file_id = Some(tx.file(source_id, &path, format, size, mtime_ns, import_id)?);
                 self.file_path = Some(path);
                 self.file_source = idx;
+                self.last_raw_sha = None;
             }
             WorkKind::FileEnd {
                 sha256,
+                sha_from_message,
                 notes,
                 complete,
             } => {
+                let sha256 = if sha_from_message {
+                    self.last_raw_sha.take()
+                } else {
+                    sha256
+                };
+                if let Some(path) = self.file_path.clone() {
+                    self.record_file(self.file_source, &path, sha256);
+                }
                 if let Some(id) = self.file_id {
                     if complete {
                         tx.file_complete(id, sha256.as_ref())?;
@@ -1037,7 +1172,14 @@ impl Writer<'_> {
                 }
                 self.report.notes.extend(notes);
             }
-            WorkKind::FileUnchanged { idx } => {
+            WorkKind::FileUnchanged {
+                idx,
+                path,
+                size,
+                mtime_ns,
+            } => {
+                let sha = tx.file_sha(&path, size, mtime_ns)?;
+                self.record_file(idx, &path, sha);
                 self.report.unchanged_files += 1;
                 self.report.sources[idx].unchanged_files += 1;
             }
@@ -1065,6 +1207,7 @@ impl Writer<'_> {
         let Some(file_id) = self.file_id else {
             return Ok(());
         };
+        self.last_raw_sha = Some(p.raw_sha256);
         let origin = OriginRow {
             file_id,
             offset: p.offset,

@@ -1053,6 +1053,20 @@ impl Tx<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// The SHA-256 recorded for a file version.
+    pub fn file_sha(&self, path: &Path, size: u64, mtime_ns: i64) -> Result<Option<Sha256>> {
+        let hex: Option<Option<String>> = self
+            .tx
+            .query_row(
+                "SELECT sha256 FROM files WHERE path=?1 AND size=?2 AND mtime_ns=?3",
+                params![path_str(path), size as i64, mtime_ns],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(hex.flatten().and_then(|h| h.parse().ok()))
+    }
+
     /// Marks a file version as completely imported, with its SHA-256.
     pub fn file_complete(&self, id: i64, sha: Option<&Sha256>) -> Result<()> {
         self.tx

@@ -303,6 +303,29 @@ fn duplicates_are_counted_and_stored_once() {
     assert_eq!(code, 0);
     assert_eq!(num(&again, "found"), 0);
     assert_eq!(num(&again, "unchanged_files"), 4);
+    // The sources' hashes do not depend on whether files were read again.
+    assert_eq!(
+        again["sources"],
+        r["sources"]
+            .clone()
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .map(|src| {
+                        let mut src = src.clone();
+                        for k in ["found", "parsed", "new", "duplicates"] {
+                            src[k] = serde_json::json!(0);
+                        }
+                        src["unchanged_files"] =
+                            serde_json::json!(if src["format"] == "folder" { 3 } else { 1 });
+                        src
+                    })
+                    .collect::<serde_json::Value>()
+            })
+            .unwrap()
+    );
+    let mbox_sha = mailsift::model::Sha256::of(&fs::read(d.join("podesta.mbox")).unwrap()).to_hex();
+    assert_eq!(r["sources"][1]["sha256"], mbox_sha.as_str());
     assert_eq!(num(&again, "messages"), 3);
     // --rescan reads again and recognises everything.
     let out = mailsift()
