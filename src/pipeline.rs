@@ -167,7 +167,26 @@ enum WorkKind {
     },
     SourceEnd {
         idx: usize,
-        mail_files: u64,
+    },
+    /// A small file in a folder, to be read, detected and parsed by a worker.
+    ReadFile {
+        idx: usize,
+        path: PathBuf,
+        size: u64,
+        mtime_ns: i64,
+    },
+    /// A file read and parsed by a worker: its start, messages and end.
+    FileDone {
+        idx: usize,
+        path: PathBuf,
+        format: SourceFormat,
+        size: u64,
+        mtime_ns: i64,
+        messages: Vec<Parsed>,
+        sha256: Option<Sha256>,
+        sha_from_message: bool,
+        notes: Vec<SourceNote>,
+        complete: bool,
     },
     FileStart {
         idx: usize,
@@ -359,9 +378,17 @@ pub fn import(
         file_path: None,
         last_raw_sha: None,
         hashes: (0..sources.len()).map(|_| SourceHash::None).collect(),
+        mail_files: vec![0; sources.len()],
         file_source: 0,
     };
 
+    let ctx = WorkerCtx {
+        limits: &opts.limits,
+        fields: &fields,
+        budget: &budget,
+        bytes_read: &bytes_read,
+        now,
+    };
     let result = std::thread::scope(|scope| {
         let reader = Reader {
             tx: work_tx,
@@ -382,13 +409,11 @@ pub fn import(
         for n in 0..threads {
             let rx = work_rx.clone();
             let tx = done_tx.clone();
-            let limits = &opts.limits;
-            let budget = &budget;
-            let fields = &fields;
+            let ctx = &ctx;
             std::thread::Builder::new()
                 .name(format!("mailsift-worker-{n}"))
                 .stack_size(32 << 20)
-                .spawn_scoped(scope, move || worker(rx, tx, limits, fields, budget, now))
+                .spawn_scoped(scope, move || worker(rx, tx, ctx))
                 .map_err(|e| Error::io(case.root(), "starting a worker thread", e))?;
         }
         drop(work_rx);
@@ -452,22 +477,30 @@ fn drain(rx: &Receiver<Work>) {
     while rx.recv_timeout(Duration::from_secs(5)).is_ok() {}
 }
 
-fn worker(
-    rx: Receiver<Work>,
-    tx: Sender<Work>,
-    limits: &Limits,
-    fields: &Fields,
-    budget: &Budget,
+/// What a parse worker needs.
+struct WorkerCtx<'a> {
+    limits: &'a Limits,
+    fields: &'a Fields,
+    budget: &'a Budget,
+    bytes_read: &'a AtomicU64,
     now: i64,
-) {
+}
+
+fn worker(rx: Receiver<Work>, tx: Sender<Work>, ctx: &WorkerCtx<'_>) {
     for work in rx {
         let kind = match work.kind {
             WorkKind::Message(raw) => {
                 let held = raw.bytes.len();
-                let parsed = process(*raw, limits, fields, now);
-                budget.release(held);
+                let parsed = process(*raw, ctx.limits, ctx.fields, ctx.now);
+                ctx.budget.release(held);
                 WorkKind::Parsed(Box::new(parsed))
             }
+            WorkKind::ReadFile {
+                idx,
+                path,
+                size,
+                mtime_ns,
+            } => read_file(idx, path, size, mtime_ns, ctx),
             other => other,
         };
         if tx
@@ -479,6 +512,102 @@ fn worker(
         {
             return;
         }
+    }
+}
+
+/// Reads, detects and parses a small file in a folder.
+fn read_file(idx: usize, path: PathBuf, size: u64, mtime_ns: i64, ctx: &WorkerCtx<'_>) -> WorkKind {
+    let skip = |reason: String| WorkKind::Skipped {
+        idx,
+        skipped: Skipped {
+            path: path.clone(),
+            reason,
+        },
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => return skip(format!("cannot be read: {e}")),
+    };
+    ctx.bytes_read
+        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    let format = match source::detect_head(&bytes[..bytes.len().min(SNIFF_BYTES)]) {
+        Detected::Mail(f) => f,
+        Detected::NotMail(why) => return skip(format!("not mail: {why}")),
+    };
+    let shared: Arc<Path> = Arc::from(path.as_path());
+    let limits = ctx.limits;
+    let mut notes = Vec::new();
+    let mut complete = true;
+    let (raws, sha256) = if format == SourceFormat::Eml {
+        let m = RawMessage {
+            maildir_flags: source::eml::maildir_flags(&path),
+            path: shared,
+            format,
+            offset: 0,
+            length: bytes.len() as u64,
+            bytes,
+            hashes: None,
+            from_line: None,
+            mbox_quoted: false,
+            defects: Vec::new(),
+        };
+        (vec![m], None)
+    } else {
+        let sha = Sha256::of(&bytes);
+        let stream: Box<dyn Read> = if format.is_compressed() {
+            Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(bytes)))
+        } else {
+            Box::new(Cursor::new(bytes))
+        };
+        let raws = match format {
+            SourceFormat::Mbox | SourceFormat::MboxGz => {
+                let mut splitter = MboxSplitter::new(
+                    stream,
+                    shared,
+                    format,
+                    limits.max_message_bytes,
+                    limits.max_header_block,
+                );
+                let raws: Vec<RawMessage> = splitter.by_ref().collect();
+                notes = splitter.take_notes();
+                raws
+            }
+            _ => match source::eml::read_message(
+                stream,
+                shared,
+                format,
+                limits.max_message_bytes,
+                limits.max_header_block,
+            ) {
+                Ok(m) => vec![m],
+                Err(e) => {
+                    complete = false;
+                    notes.push(SourceNote {
+                        path: path.clone(),
+                        offset: 0,
+                        text: format!("read error: {e}; the message was not imported"),
+                    });
+                    Vec::new()
+                }
+            },
+        };
+        (raws, Some(sha))
+    };
+    let messages = raws
+        .into_iter()
+        .map(|r| process(r, limits, ctx.fields, ctx.now))
+        .collect();
+    WorkKind::FileDone {
+        idx,
+        path,
+        format,
+        size,
+        mtime_ns,
+        messages,
+        sha256,
+        sha_from_message: format == SourceFormat::Eml,
+        notes,
+        complete,
     }
 }
 
@@ -586,7 +715,7 @@ impl Reader<'_> {
         let size = std::fs::metadata(&abs).map(|m| m.len()).unwrap_or(0);
         self.bytes_total.fetch_add(size, Ordering::Relaxed);
         match self.file(idx, &abs, true)? {
-            FileOutcome::Mail => self.send(WorkKind::SourceEnd { idx, mail_files: 1 }),
+            FileOutcome::Mail => self.send(WorkKind::SourceEnd { idx }),
             FileOutcome::NotMail(reason) => self.send(WorkKind::SourceError {
                 idx,
                 error: Error::NotMail {
@@ -634,13 +763,12 @@ impl Reader<'_> {
         for s in skipped {
             self.send(WorkKind::Skipped { idx, skipped: s })?;
         }
-        let mut mail_files = 0;
         for f in files {
             if self.cancelled() {
                 return Ok(());
             }
             match self.file(idx, &f, false)? {
-                FileOutcome::Mail => mail_files += 1,
+                FileOutcome::Mail => {}
                 FileOutcome::NotMail(reason) => self.send(WorkKind::Skipped {
                     idx,
                     skipped: Skipped {
@@ -658,7 +786,7 @@ impl Reader<'_> {
                 FileOutcome::Stopped => return Ok(()),
             }
         }
-        self.send(WorkKind::SourceEnd { idx, mail_files })
+        self.send(WorkKind::SourceEnd { idx })
     }
 
     /// Reads one file: detects its format and sends its messages.
@@ -694,6 +822,17 @@ impl Reader<'_> {
                 })?;
             }
             self.send(WorkKind::FileUnchanged {
+                idx,
+                path: path.to_path_buf(),
+                size,
+                mtime_ns,
+            })?;
+            return Ok(FileOutcome::Mail);
+        }
+        if !named && size <= PARALLEL_FILE {
+            // Read, detect and parse on a worker: folders of small files
+            // (EML dumps, maildirs) are read on all cores.
+            self.send(WorkKind::ReadFile {
                 idx,
                 path: path.to_path_buf(),
                 size,
@@ -907,6 +1046,8 @@ impl Reader<'_> {
 
 /// Files up to this size are read in one go.
 const SMALL_FILE: u64 = 8 << 20;
+/// Files in folders up to this size are read by the workers.
+const PARALLEL_FILE: u64 = 1 << 20;
 
 enum FileOutcome {
     Mail,
@@ -1008,6 +1149,8 @@ struct Writer<'a> {
     /// Per source: for a folder, its root and the hash over its mail files
     /// (relative path and SHA-256, in order); for a file, the file's hash.
     hashes: Vec<SourceHash>,
+    /// Mail files seen per source (read or unchanged).
+    mail_files: Vec<u64>,
 }
 
 /// How a source's SHA-256 is made up.
@@ -1110,7 +1253,8 @@ impl Writer<'_> {
             WorkKind::SourceError { idx, error } => {
                 self.report.sources[idx].error = Some(error);
             }
-            WorkKind::SourceEnd { idx, mail_files } => {
+            WorkKind::SourceEnd { idx } => {
+                let mail_files = self.mail_files[idx];
                 let sha256 = match std::mem::replace(&mut self.hashes[idx], SourceHash::None) {
                     SourceHash::Folder(_, h) => Some(Sha256(h.finalize().into())),
                     SourceHash::File(sha) => sha,
@@ -1136,6 +1280,7 @@ impl Writer<'_> {
                 size,
                 mtime_ns,
             } => {
+                self.mail_files[idx] += 1;
                 let source_id = self.source_ids[idx].unwrap_or(0);
                 self.file_id = Some(tx.file(source_id, &path, format, size, mtime_ns, import_id)?);
                 self.file_path = Some(path);
@@ -1178,6 +1323,7 @@ impl Writer<'_> {
                 size,
                 mtime_ns,
             } => {
+                self.mail_files[idx] += 1;
                 let sha = tx.file_sha(&path, size, mtime_ns)?;
                 self.record_file(idx, &path, sha);
                 self.report.unchanged_files += 1;
@@ -1198,6 +1344,42 @@ impl Writer<'_> {
                 self.report.skipped_files.push(skipped);
             }
             WorkKind::Parsed(p) => self.message(tx, *p)?,
+            WorkKind::FileDone {
+                idx,
+                path,
+                format,
+                size,
+                mtime_ns,
+                messages,
+                sha256,
+                sha_from_message,
+                notes,
+                complete,
+            } => {
+                self.apply(
+                    tx,
+                    WorkKind::FileStart {
+                        idx,
+                        path,
+                        format,
+                        size,
+                        mtime_ns,
+                    },
+                )?;
+                for p in messages {
+                    self.message(tx, p)?;
+                }
+                self.apply(
+                    tx,
+                    WorkKind::FileEnd {
+                        sha256,
+                        sha_from_message,
+                        notes,
+                        complete,
+                    },
+                )?;
+            }
+            WorkKind::ReadFile { .. } => {}
             WorkKind::Message(_) => {}
         }
         Ok(())
