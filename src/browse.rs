@@ -150,6 +150,26 @@ impl Browser {
         self.case.thread_of(key).map(|t| t.map(ThreadId))
     }
 
+    /// The messages of a stored thread as a reply tree: (depth, row id) in
+    /// the order to show them (placeholders for missing parents left out).
+    pub fn thread_tree(&self, thread: &str) -> Result<Vec<(usize, u64)>> {
+        let rows = self.case.thread_inputs_of(thread)?;
+        let rowid_of: HashMap<MessageKey, u64> = rows.iter().map(|(r, t, _)| (t.key, *r)).collect();
+        let inputs: Vec<_> = rows.into_iter().map(|(_, t, _)| t).collect();
+        let threads = crate::thread::thread(&inputs);
+        let mut out = Vec::with_capacity(inputs.len());
+        let mut ordered: Vec<&crate::thread::Thread> = threads.threads().iter().collect();
+        ordered.sort_by_key(|t| (t.first_date.is_none(), t.first_date));
+        for t in ordered {
+            for (depth, node) in t.walk() {
+                if let Some(rowid) = node.key.as_ref().and_then(|k| rowid_of.get(k)) {
+                    out.push((depth, *rowid));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Exports `hits` to `path` (or standard output for CSV/JSON when
     /// `path` is None), recording the export in the audit log.
     pub fn export(

@@ -17,19 +17,7 @@ use mailsift::query::Field;
 use mailsift::store::rfc3339;
 use mailsift::thread::{Thread, ThreadId};
 
-pub const QUERY_HELP: &str = "\
-Words must all match:            budget meeting
-Exact phrase:                    \"talking points\"
-Either / not / grouping:         moscow OR kiev   -spam   NOT draft   (a OR b) c
-Fields (name or address):        from:ann  to:@dnc.org  cc:  bcc:  subject:  body:
-Attachments:                     attachment:donor (text inside)  filename:xlsx  has:attachment
-Identity:                        id:3f2a9c  msgid:<abc@x>  thread:0123456789abcdef  source:podesta
-Dates (UTC):                     after:2016-05-01  before:2016-06  date:2016-05-01..2016-05-31
-Prefix and fuzzy:                budg*  moskva~  moskva~2
-Everything:                      *
-Matching ignores case and accents (Garcia finds García); Cyrillic, Greek and
-CJK text is searchable. Results are never capped; use --limit to cut.
-";
+pub use mailsift::query::HELP as QUERY_HELP;
 
 fn sort_of(s: &str) -> Result<Sort> {
     Ok(match s {
@@ -40,20 +28,7 @@ fn sort_of(s: &str) -> Result<Sort> {
     })
 }
 
-/// Control and bidi characters shown visibly (`<U+202E>`), never interpreted.
-pub fn visible(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        let invisible = c.is_control()
-            || matches!(c as u32, 0x200B..=0x200F | 0x202A..=0x202E | 0x2066..=0x2069 | 0x061C | 0xFEFF);
-        if invisible {
-            out.push_str(&format!("<U+{:04X}>", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+use mailsift::display::visible;
 
 fn addr_list(list: &[Address]) -> String {
     list.iter()

@@ -1,12 +1,16 @@
 //! mailsift: import, thread, search and export leaked and donated email
 //! collections.
 
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod bench;
 pub mod browse;
+pub mod display;
 pub mod error;
 pub mod export;
 pub mod html;
 pub mod index;
+pub mod jobs;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -214,15 +214,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             gen_sample(&out, force)?;
             Ok(ExitCode::SUCCESS)
         }
-        None => match cli.path {
-            Some(path) => open_path(&path),
-            None => {
-                eprintln!(
-                    "mailsift: the desktop window is not built yet; use `mailsift import CASE SOURCE...` (see --help)"
-                );
-                Ok(ExitCode::from(2))
-            }
-        },
+        None => open_window(cli.path),
+    }
+}
+
+/// No subcommand: the desktop window (on PATH if given).
+#[cfg(feature = "gui")]
+fn open_window(path: Option<PathBuf>) -> Result<ExitCode> {
+    if let Some(p) = &path
+        && !p.exists()
+    {
+        anyhow::bail!("{}: no such file or folder", p.display());
+    }
+    mailsift::app::run(path).map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// No subcommand and no window built in: import/show PATH on the terminal.
+#[cfg(not(feature = "gui"))]
+fn open_window(path: Option<PathBuf>) -> Result<ExitCode> {
+    match path {
+        Some(path) => open_path(&path),
+        None => {
+            eprintln!(
+                "mailsift: built without the desktop window (feature `gui`); use `mailsift import CASE SOURCE...` (see --help)"
+            );
+            Ok(ExitCode::from(2))
+        }
     }
 }
 
@@ -240,6 +258,7 @@ fn errors_to_status(report: &ImportReport) -> ExitCode {
     }
 }
 
+#[cfg(not(feature = "gui"))]
 /// Opens a source or case given on the command line: a case is shown, a
 /// source is imported into a case of its own in the user's data folder.
 fn open_path(path: &Path) -> Result<ExitCode> {
@@ -265,6 +284,7 @@ fn open_path(path: &Path) -> Result<ExitCode> {
     Ok(errors_to_status(&report))
 }
 
+#[cfg(not(feature = "gui"))]
 /// `$XDG_DATA_HOME/mailsift/cases/<name>-<hash>` for a source path.
 fn default_case_dir(source: &Path) -> PathBuf {
     let data = std::env::var_os("XDG_DATA_HOME")

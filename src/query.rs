@@ -33,6 +33,22 @@
 use std::fmt;
 use std::ops::Range;
 
+/// The query language in one screen (the CLI's `help-query`, the
+/// window's syntax popup).
+pub const HELP: &str = "\
+Words must all match:            budget meeting
+Exact phrase:                    \"talking points\"
+Either / not / grouping:         moscow OR kiev   -spam   NOT draft   (a OR b) c
+Fields (name or address):        from:ann  to:@dnc.org  cc:  bcc:  subject:  body:
+Attachments:                     attachment:donor (text inside)  filename:xlsx  has:attachment
+Identity:                        id:3f2a9c  msgid:<abc@x>  thread:0123456789abcdef  source:podesta
+Dates (UTC):                     after:2016-05-01  before:2016-06  date:2016-05-01..2016-05-31
+Prefix and fuzzy:                budg*  moskva~  moskva~2
+Everything:                      *
+Matching ignores case and accents (Garcia finds García); Cyrillic, Greek and
+CJK text is searchable. Results are never capped; the CLI cuts with --limit.
+";
+
 /// A parsed query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Query {

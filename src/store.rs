@@ -242,6 +242,18 @@ pub struct Summary {
     pub rowid: u64,
 }
 
+/// The list columns of a message, read without decoding its record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LightRow {
+    pub rowid: u64,
+    pub date: Option<i64>,
+    /// The first From address.
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    pub attachments: u32,
+    pub thread: Option<String>,
+}
+
 /// A named source as recorded in the case manifest.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceRow {
@@ -748,6 +760,64 @@ impl Case {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// The list columns of every message with row id above `after`, in
+    /// row order: cheap (no record is decoded), for sorting and facets.
+    pub fn light_rows(&self, after: u64) -> Result<Vec<LightRow>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, date, from_addr, subject, attachments, thread FROM messages
+                 WHERE id > ?1 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([after as i64], |r| {
+                Ok(LightRow {
+                    rowid: r.get::<_, i64>(0)? as u64,
+                    date: r.get(1)?,
+                    from: r.get(2)?,
+                    subject: r.get(3)?,
+                    attachments: r.get::<_, i64>(4)?.max(0) as u32,
+                    thread: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Every (row id, defect kind, detail) in the case, in row order.
+    pub fn defect_rows(&self) -> Result<Vec<(u64, String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT message, kind, detail FROM defects ORDER BY message")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The notes (junk, truncation, separators) recorded by every import:
+    /// (path, offset, text).
+    pub fn notes(&self) -> Result<Vec<(PathBuf, u64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT path, offset, text FROM notes ORDER BY rowid")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    PathBuf::from(r.get::<_, String>(0)?),
+                    r.get::<_, i64>(1)?.max(0) as u64,
+                    r.get(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// Row ids of the messages in a thread.
     pub fn thread_rowids(&self, thread: &str) -> Result<Vec<u64>> {
         let mut stmt = self
@@ -782,13 +852,30 @@ impl Case {
 
     /// What threading needs of every message: (row id, input, stored thread).
     pub fn thread_inputs(&self) -> Result<Vec<(u64, crate::thread::ThreadInput, Option<String>)>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT id, key, message_id, in_reply_to, refs, subject, date, gm_thrid, thread_index, thread
-                 FROM messages ORDER BY id",
-            )
-            .map_err(|e| self.err(e))?;
+        self.thread_inputs_where(None)
+    }
+
+    /// [`thread_inputs`](Case::thread_inputs) of the messages of one stored
+    /// thread (read from columns; no record is decoded).
+    pub fn thread_inputs_of(
+        &self,
+        thread: &str,
+    ) -> Result<Vec<(u64, crate::thread::ThreadInput, Option<String>)>> {
+        self.thread_inputs_where(Some(thread))
+    }
+
+    fn thread_inputs_where(
+        &self,
+        thread: Option<&str>,
+    ) -> Result<Vec<(u64, crate::thread::ThreadInput, Option<String>)>> {
+        let sql = if thread.is_some() {
+            "SELECT id, key, message_id, in_reply_to, refs, subject, date, gm_thrid, thread_index, thread
+             FROM messages WHERE thread=?1 ORDER BY id"
+        } else {
+            "SELECT id, key, message_id, in_reply_to, refs, subject, date, gm_thrid, thread_index, thread
+             FROM messages WHERE ?1 IS NULL ORDER BY id"
+        };
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
         let split = |s: Option<String>| -> Vec<String> {
             s.map(|s| {
                 s.split(' ')
@@ -799,7 +886,7 @@ impl Case {
             .unwrap_or_default()
         };
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([thread], |r| {
                 let key: Vec<u8> = r.get(1)?;
                 let mut k = [0u8; 32];
                 if key.len() == 32 {

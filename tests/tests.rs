@@ -5,6 +5,8 @@ mod util;
 
 mod bench;
 mod crash;
+#[cfg(feature = "gui")]
+mod gui;
 mod import;
 mod sample;
 mod search;

@@ -1,0 +1,367 @@
+//! The message list: one row per hit (or per thread, expandable into its
+//! reply tree), virtualised with `TableBuilder::body().rows()` so only the
+//! visible rows are laid out; their summaries come from a small cache the
+//! app fills for the rows shown (see `Command::RowsShown`).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ops::Range;
+
+use egui_extras::{Column, TableBuilder};
+
+use super::Command;
+use crate::display::visible;
+use crate::jobs::{SearchOutcome, SortBy, SortColumn};
+use crate::model::{Address, Message};
+
+/// One row of the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListRow {
+    /// A message; `depth` > 0 inside an expanded thread.
+    Message { rowid: u64, depth: usize },
+    /// A thread (thread view): its first hit stands for it.
+    Thread {
+        thread: String,
+        rowid: u64,
+        hits: u32,
+        size: u32,
+        expanded: bool,
+    },
+}
+
+impl ListRow {
+    /// The message the row shows.
+    pub fn rowid(&self) -> u64 {
+        match self {
+            ListRow::Message { rowid, .. } | ListRow::Thread { rowid, .. } => *rowid,
+        }
+    }
+}
+
+/// What a row shows, read from the case when the row becomes visible.
+#[derive(Clone, Debug, Default)]
+pub struct RowSummary {
+    pub date: String,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub attachments: usize,
+    pub thread_size: u32,
+    pub thread: Option<String>,
+    pub defects: usize,
+    /// The message could not be read (yet).
+    pub missing: bool,
+}
+
+/// `Name <addr>` (or `<addr>`), invisible characters made visible.
+pub fn address(a: &Address) -> String {
+    match a.name.as_deref().filter(|n| !n.trim().is_empty()) {
+        Some(n) => visible(&format!("{n} <{}>", a.addr)),
+        None => visible(&format!("<{}>", a.addr)),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` (UTC).
+pub fn short_date(d: Option<i64>) -> String {
+    d.map(|t| {
+        crate::store::rfc3339(t)
+            .chars()
+            .take(16)
+            .collect::<String>()
+            .replace('T', " ")
+    })
+    .unwrap_or_else(|| "(no date)".into())
+}
+
+impl RowSummary {
+    pub fn of(m: &Message, thread: Option<String>, thread_size: u32) -> RowSummary {
+        let to = match m.to.as_slice() {
+            [] => String::new(),
+            [one] => address(one),
+            [first, rest @ ..] => format!("{} +{}", address(first), rest.len()),
+        };
+        RowSummary {
+            date: short_date(m.date),
+            from: m.from.first().map(address).unwrap_or_default(),
+            to,
+            subject: visible(m.subject.as_deref().unwrap_or("(no subject)")),
+            attachments: m.attachments.iter().filter(|a| !a.inline).count(),
+            thread_size,
+            thread,
+            defects: m.defects.len(),
+            missing: false,
+        }
+    }
+
+    /// From the light columns (first From address only, no names).
+    pub fn light(l: &crate::store::LightRow) -> RowSummary {
+        RowSummary {
+            date: short_date(l.date),
+            from: l
+                .from
+                .as_deref()
+                .map(|a| visible(&format!("<{a}>")))
+                .unwrap_or_default(),
+            subject: visible(l.subject.as_deref().unwrap_or("(no subject)")),
+            attachments: l.attachments as usize,
+            thread: l.thread.clone(),
+            ..RowSummary::default()
+        }
+    }
+
+    pub fn missing(rowid: u64, why: &str) -> RowSummary {
+        RowSummary {
+            subject: format!("row {rowid}: {why}"),
+            missing: true,
+            ..RowSummary::default()
+        }
+    }
+}
+
+/// Rows of the thread view: threads in the order of their best hit, with
+/// the reply trees of expanded ones.
+pub fn thread_rows(
+    res: &SearchOutcome,
+    expanded: &HashSet<String>,
+    trees: &HashMap<String, Vec<(usize, u64)>>,
+) -> Vec<ListRow> {
+    let mut order: Vec<(String, u64)> = Vec::new();
+    let mut hits: HashMap<String, u32> = HashMap::new();
+    let mut rows = Vec::new();
+    for h in &res.hits {
+        let thread = res.light.get(&h.rowid).and_then(|r| r.thread.clone());
+        let key = thread.unwrap_or_else(|| format!("#{}", h.rowid));
+        let n = hits.entry(key.clone()).or_default();
+        if *n == 0 {
+            order.push((key, h.rowid));
+        }
+        *n += 1;
+    }
+    for (thread, rowid) in order {
+        if let Some(single) = thread.strip_prefix('#') {
+            let rowid = single.parse().unwrap_or(rowid);
+            rows.push(ListRow::Message { rowid, depth: 0 });
+            continue;
+        }
+        let size = res.thread_sizes.get(&thread).copied().unwrap_or(1);
+        let is_open = expanded.contains(&thread);
+        rows.push(ListRow::Thread {
+            thread: thread.clone(),
+            rowid,
+            hits: hits.get(&thread).copied().unwrap_or(1),
+            size,
+            expanded: is_open,
+        });
+        if is_open && let Some(tree) = trees.get(&thread) {
+            for (depth, id) in tree {
+                rows.push(ListRow::Message {
+                    rowid: *id,
+                    depth: depth + 1,
+                });
+            }
+        }
+    }
+    rows
+}
+
+/// What the list draws.
+pub struct ListView<'a> {
+    pub rows: &'a [ListRow],
+    pub cache: &'a HashMap<u64, RowSummary>,
+    pub selected: Option<usize>,
+    pub marked: &'a BTreeSet<u64>,
+    pub sort: SortBy,
+    pub scroll_to_selected: bool,
+    pub thread_view: bool,
+}
+
+/// Row height of the list.
+pub const ROW_HEIGHT: f32 = 20.0;
+
+fn header_button(ui: &mut egui::Ui, label: &str, col: SortColumn, sort: SortBy) -> Option<Command> {
+    let arrow = if sort.column == col {
+        if sort.descending { " ⏷" } else { " ⏶" }
+    } else {
+        ""
+    };
+    let text = format!("{label}{arrow}");
+    let resp = ui
+        .add(egui::Button::new(egui::RichText::new(text).strong()).frame(false))
+        .on_hover_text(format!("Sort by {}", label.to_lowercase()));
+    resp.clicked().then_some(Command::SortBy(col))
+}
+
+/// The list; returns what was clicked and which rows were on screen.
+pub fn message_list_ui(ui: &mut egui::Ui, view: &ListView<'_>) -> Vec<Command> {
+    let mut out = Vec::new();
+    if view.rows.is_empty() {
+        ui.add_space(20.0);
+        ui.vertical_centered(|ui| ui.weak("No messages match."));
+        return out;
+    }
+    // Cells are plain text: a click anywhere on a row selects the row.
+    ui.style_mut().interaction.selectable_labels = false;
+    let mut shown: Option<Range<usize>> = None;
+    let avail = ui.available_width();
+    let mut table = TableBuilder::new(ui)
+        .id_salt("message-list")
+        .striped(true)
+        .resizable(true)
+        .sense(egui::Sense::click())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::exact(16.0))
+        .column(
+            Column::initial((avail * 0.17).clamp(70.0, 130.0))
+                .at_least(60.0)
+                .clip(true),
+        )
+        .column(
+            Column::initial((avail * 0.24).clamp(80.0, 240.0))
+                .at_least(50.0)
+                .clip(true),
+        )
+        .column(
+            Column::initial((avail * 0.17).clamp(60.0, 200.0))
+                .at_least(40.0)
+                .clip(true),
+        )
+        .column(Column::remainder().at_least(80.0).clip(true))
+        .column(Column::exact(22.0))
+        .column(Column::exact(34.0))
+        .min_scrolled_height(0.0);
+    if view.scroll_to_selected
+        && let Some(s) = view.selected
+    {
+        table = table.scroll_to_row(s, None);
+    }
+    table
+        .header(22.0, |mut h| {
+            h.col(|ui| {
+                ui.label("")
+                    .on_hover_text("Marked for export (Ctrl+click a row)");
+            });
+            h.col(|ui| out.extend(header_button(ui, "Date", SortColumn::Date, view.sort)));
+            h.col(|ui| out.extend(header_button(ui, "From", SortColumn::From, view.sort)));
+            h.col(|ui| {
+                ui.strong("To").on_hover_text("Not sortable");
+            });
+            h.col(|ui| {
+                let label = if view.thread_view {
+                    "Subject (threads)"
+                } else {
+                    "Subject"
+                };
+                out.extend(header_button(ui, label, SortColumn::Subject, view.sort));
+                if view.sort.column != SortColumn::Relevance
+                    && ui
+                        .small_button("relevance")
+                        .on_hover_text("Sort by relevance again")
+                        .clicked()
+                {
+                    out.push(Command::SortBy(SortColumn::Relevance));
+                }
+            });
+            h.col(|ui| out.extend(header_button(ui, "📎", SortColumn::Attachments, view.sort)));
+            h.col(|ui| out.extend(header_button(ui, "Thr", SortColumn::ThreadSize, view.sort)));
+        })
+        .body(|body| {
+            body.rows(ROW_HEIGHT, view.rows.len(), |mut row| {
+                let i = row.index();
+                shown = Some(match shown.take() {
+                    Some(r) => r.start.min(i)..r.end.max(i + 1),
+                    None => i..i + 1,
+                });
+                let Some(list_row) = view.rows.get(i) else {
+                    return;
+                };
+                let rowid = list_row.rowid();
+                row.set_selected(view.selected == Some(i));
+                let s = view.cache.get(&rowid);
+                let (depth, thread_label) = match list_row {
+                    ListRow::Message { depth, .. } => (*depth, None),
+                    ListRow::Thread {
+                        hits,
+                        size,
+                        expanded,
+                        ..
+                    } => (
+                        0,
+                        Some(format!(
+                            "{} {}",
+                            if *expanded { "⏷" } else { "▶" },
+                            if hits == size {
+                                format!("{size}")
+                            } else {
+                                format!("{hits}/{size}")
+                            }
+                        )),
+                    ),
+                };
+                row.col(|ui| {
+                    if view.marked.contains(&rowid) {
+                        ui.label("✔");
+                    }
+                });
+                row.col(|ui| {
+                    ui.label(s.map(|s| s.date.as_str()).unwrap_or("…"));
+                });
+                row.col(|ui| {
+                    ui.label(s.map(|s| s.from.as_str()).unwrap_or(""));
+                });
+                row.col(|ui| {
+                    ui.label(s.map(|s| s.to.as_str()).unwrap_or(""));
+                });
+                row.col(|ui| {
+                    if depth > 0 {
+                        ui.add_space(12.0 * depth.min(12) as f32);
+                        ui.weak("↪");
+                    }
+                    if let Some(t) = &thread_label {
+                        ui.strong(t);
+                    }
+                    match s {
+                        Some(s) if s.defects > 0 => {
+                            ui.colored_label(ui.visuals().warn_fg_color, "⚠")
+                                .on_hover_text(format!("{} defects", s.defects));
+                            ui.label(&s.subject);
+                        }
+                        Some(s) => {
+                            ui.label(&s.subject);
+                        }
+                        None => {
+                            ui.weak("…");
+                        }
+                    }
+                });
+                row.col(|ui| {
+                    if let Some(s) = s
+                        && s.attachments > 0
+                    {
+                        ui.label("📎")
+                            .on_hover_text(format!("{} attachments", s.attachments));
+                    }
+                });
+                row.col(|ui| {
+                    if let Some(s) = s
+                        && s.thread_size > 1
+                    {
+                        ui.label(s.thread_size.to_string());
+                    }
+                });
+                let resp = row.response();
+                if resp.clicked() {
+                    if resp.ctx.input(|i| i.modifiers.command) {
+                        out.push(Command::ToggleRowSelection(i));
+                    } else {
+                        if let ListRow::Thread { thread, .. } = list_row {
+                            out.push(Command::ToggleThread(thread.clone()));
+                        }
+                        out.push(Command::SelectRow(i));
+                    }
+                }
+            });
+        });
+    if let Some(r) = shown {
+        out.push(Command::RowsShown(r));
+    }
+    out
+}

@@ -1,0 +1,1132 @@
+//! The desktop window (feature `gui`): [`MailsiftApp`] owns the state, turns
+//! the [`Command`]s that the panels return into changes (`logic` and right
+//! after each panel), and persists window-level settings (last case, recent
+//! cases; window size and column widths through eframe/egui memory). The
+//! work itself is in the library: imports, searches and exports run as
+//! [`crate::jobs`] on background threads; the window never blocks on them.
+
+pub mod dialogs;
+mod list;
+mod panels;
+mod reading;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::browse::Browser;
+use crate::export::{ExportSummary, Format};
+use crate::jobs::{
+    ExportRequest, ImportRequest, JobEvent, JobKind, JobOutput, JobProgress, Jobs, SearchOutcome,
+    SearchRequest, SortBy, SortColumn,
+};
+use crate::model::Message;
+use crate::pipeline::{ImportOptions, ImportReport, Progress};
+
+pub use dialogs::{Answer, FileDialogs, RfdDialogs, ScriptedDialogs};
+pub use list::{ListRow, RowSummary};
+
+/// Where the window keeps its cases.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// Cases made from opened sources go to `<data_dir>/cases/<name>-<hash>`.
+    pub data_dir: PathBuf,
+}
+
+impl AppConfig {
+    /// `$XDG_DATA_HOME/mailsift`, else `~/.local/share/mailsift`.
+    pub fn from_env() -> AppConfig {
+        let data = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(std::env::temp_dir);
+        AppConfig {
+            data_dir: data.join("mailsift"),
+        }
+    }
+
+    /// The case folder for a source path (absolute).
+    pub fn case_dir_for(&self, source: &Path) -> PathBuf {
+        let name: String = source
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "case".into())
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let hash = crate::model::Sha256::of(source.to_string_lossy().as_bytes()).to_hex();
+        self.data_dir
+            .join("cases")
+            .join(format!("{name}-{}", &hash[..8]))
+    }
+}
+
+/// Everything a panel can ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    OpenFile,
+    OpenFolder,
+    OpenCase,
+    /// A source or a case folder (recent cases, the command line).
+    OpenPath(PathBuf),
+    CancelImport,
+    ShowReport(bool),
+    /// The query text changed (search after a pause).
+    QueryEdited,
+    /// Search now (Enter in the search box).
+    SearchNow,
+    /// Append a refinement (`from:ann`) to the query and search.
+    Refine(String),
+    ToggleHelp,
+    SortBy(SortColumn),
+    /// Select a row of the list (and show it).
+    SelectRow(usize),
+    /// Add or remove a row from the export selection (ctrl-click).
+    ToggleRowSelection(usize),
+    ToggleThreadView,
+    /// Expand or collapse a thread row.
+    ToggleThread(String),
+    /// Show a message by row id (conversation, import report).
+    ShowMessage(u64),
+    SaveAttachment(usize),
+    SaveAllAttachments,
+    ViewSource,
+    CloseSource,
+    CopyCitation,
+    ShowExport(bool),
+    Export {
+        format: Format,
+        selected_only: bool,
+    },
+    DismissStatus,
+    FocusSearch,
+    /// The list rows on screen this frame (their summaries are fetched).
+    RowsShown(std::ops::Range<usize>),
+    Quit,
+}
+
+/// Settings kept between runs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Persisted {
+    pub last_case: Option<PathBuf>,
+    pub recent_cases: Vec<PathBuf>,
+    pub thread_view: bool,
+}
+
+const STORAGE_KEY: &str = "mailsift";
+const RECENT_MAX: usize = 8;
+/// Pause after typing before searching.
+const DEBOUNCE: Duration = Duration::from_millis(250);
+/// How often the list refreshes during an import.
+const IMPORT_REFRESH: Duration = Duration::from_secs(1);
+/// Row summaries kept; the cache is emptied past this.
+const ROW_CACHE_MAX: usize = 4096;
+/// Conversation entries listed in the reading pane, at most.
+const CONVERSATION_MAX: usize = 400;
+/// Time per frame spent draining job events, at most.
+const DRAIN_BUDGET: Duration = Duration::from_millis(3);
+
+/// A running import.
+pub struct ImportState {
+    pub sources: Vec<PathBuf>,
+    pub case: PathBuf,
+    pub progress: Option<Progress>,
+    pub started: Instant,
+    pub cancelling: bool,
+    last_refresh: Instant,
+}
+
+/// The message in the reading pane.
+pub struct Reading {
+    pub rowid: u64,
+    pub message: Message,
+    /// The conversation: (depth, row id, summary).
+    pub thread: Vec<(usize, u64, RowSummary)>,
+    /// Source shown in a window (escaped), when asked for.
+    pub source: Option<String>,
+    pub error: Option<String>,
+}
+
+/// A message in the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// What the import report panel lists (read from the case).
+#[derive(Clone, Debug, Default)]
+pub struct ReportDetails {
+    pub skipped: Vec<(PathBuf, String)>,
+    pub notes: Vec<(PathBuf, u64, String)>,
+    /// (row id, defect kind, detail).
+    pub defects: Vec<(u64, String, String)>,
+}
+
+/// The application.
+pub struct MailsiftApp {
+    pub config: AppConfig,
+    dialogs: Box<dyn FileDialogs>,
+    jobs: Jobs,
+    pub persisted: Persisted,
+    /// The open case and a reader on it (None until its index exists).
+    pub case_path: Option<PathBuf>,
+    browser: Option<Browser>,
+    pub import: Option<ImportState>,
+    pub last_report: Option<ImportReport>,
+    pub report_details: Option<ReportDetails>,
+    pub show_report: bool,
+    pub query: String,
+    query_edited_at: Option<Instant>,
+    pub query_error: Option<String>,
+    pub results: Option<SearchOutcome>,
+    pub sort: SortBy,
+    pub rows: Vec<ListRow>,
+    pub selected_row: Option<usize>,
+    pub marked: BTreeSet<u64>,
+    pub thread_view: bool,
+    expanded: HashSet<String>,
+    thread_trees: HashMap<String, Vec<(usize, u64)>>,
+    row_cache: HashMap<u64, RowSummary>,
+    pub reading: Option<Reading>,
+    pub status: Option<Status>,
+    pub export_progress: Option<(u64, u64)>,
+    pub last_export: Option<ExportSummary>,
+    pub show_export: bool,
+    pub export_format: Format,
+    pub show_help: bool,
+    scroll_to_selected: bool,
+    focus_search: bool,
+    search_started: Option<Instant>,
+    last_shown: std::ops::Range<usize>,
+    repaint: bool,
+}
+
+impl MailsiftApp {
+    /// The window's app; `path` (a source or a case) is opened at once.
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        config: AppConfig,
+        dialogs: Box<dyn FileDialogs>,
+        path: Option<PathBuf>,
+    ) -> MailsiftApp {
+        let ctx = cc.egui_ctx.clone();
+        let persisted: Persisted = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
+            .unwrap_or_default();
+        let mut app = MailsiftApp::with_context(ctx, config, dialogs);
+        app.thread_view = persisted.thread_view;
+        app.persisted = persisted;
+        if let Some(p) = path {
+            app.apply(Command::OpenPath(p));
+        }
+        app
+    }
+
+    /// The app without eframe's creation context (tests, benchmarks).
+    pub fn with_context(
+        ctx: egui::Context,
+        config: AppConfig,
+        dialogs: Box<dyn FileDialogs>,
+    ) -> MailsiftApp {
+        let repaint = ctx.clone();
+        MailsiftApp {
+            config,
+            dialogs,
+            jobs: Jobs::new(move || repaint.request_repaint()),
+            persisted: Persisted::default(),
+            case_path: None,
+            browser: None,
+            import: None,
+            last_report: None,
+            report_details: None,
+            show_report: false,
+            query: String::new(),
+            query_edited_at: None,
+            query_error: None,
+            results: None,
+            sort: SortBy::default(),
+            rows: Vec::new(),
+            selected_row: None,
+            marked: BTreeSet::new(),
+            thread_view: false,
+            expanded: HashSet::new(),
+            thread_trees: HashMap::new(),
+            row_cache: HashMap::new(),
+            reading: None,
+            status: None,
+            export_progress: None,
+            last_export: None,
+            show_export: false,
+            export_format: Format::Csv,
+            show_help: false,
+            scroll_to_selected: false,
+            focus_search: false,
+            search_started: None,
+            last_shown: 0..0,
+            repaint: false,
+        }
+    }
+
+    /// Whether any background job runs.
+    pub fn busy(&self) -> bool {
+        self.jobs.is_running(JobKind::Import)
+            || self.jobs.is_running(JobKind::Search)
+            || self.jobs.is_running(JobKind::Export)
+            || self.query_edited_at.is_some()
+    }
+
+    /// Number of hits of the current search.
+    pub fn hit_count(&self) -> Option<usize> {
+        self.results.as_ref().map(|r| r.hits.len())
+    }
+
+    fn set_status(&mut self, text: impl Into<String>, error: bool) {
+        self.status = Some(Status {
+            text: text.into(),
+            error,
+        });
+    }
+
+    /// The query as searched (empty = everything).
+    fn effective_query(&self) -> String {
+        let q = self.query.trim();
+        if q.is_empty() {
+            "*".into()
+        } else {
+            q.to_string()
+        }
+    }
+
+    fn request_search(&mut self, refresh: bool) {
+        let Some(case) = self.case_path.clone() else {
+            return;
+        };
+        self.query_edited_at = None;
+        self.search_started = Some(Instant::now());
+        self.jobs.search(SearchRequest {
+            case,
+            query: self.effective_query(),
+            sort: self.sort,
+            refresh,
+        });
+    }
+
+    // ---- opening --------------------------------------------------------
+
+    fn open_path(&mut self, path: PathBuf) {
+        if path.join(crate::store::MARKER).exists() {
+            self.open_case(path);
+            return;
+        }
+        let abs = match std::fs::canonicalize(&path) {
+            Ok(p) => p,
+            Err(e) => {
+                self.set_status(format!("Cannot open {}: {e}", path.display()), true);
+                return;
+            }
+        };
+        if self.jobs.is_running(JobKind::Import) {
+            self.set_status("An import is already running; cancel it first.", true);
+            return;
+        }
+        let case = self.config.case_dir_for(&abs);
+        self.close_case();
+        let req = ImportRequest {
+            case: case.clone(),
+            sources: vec![abs.clone()],
+            options: ImportOptions {
+                command: format!("open {} (window)", abs.display()),
+                ..ImportOptions::default()
+            },
+        };
+        match self.jobs.start_import(req) {
+            Ok(_) => {
+                self.case_path = Some(case.clone());
+                self.import = Some(ImportState {
+                    sources: vec![abs],
+                    case: case.clone(),
+                    progress: None,
+                    started: Instant::now(),
+                    cancelling: false,
+                    last_refresh: Instant::now(),
+                });
+                self.remember_case(&case);
+                self.status = None;
+            }
+            Err(e) => self.set_status(e.to_string(), true),
+        }
+    }
+
+    fn open_case(&mut self, path: PathBuf) {
+        match Browser::open(&path) {
+            Ok(b) => {
+                self.close_case();
+                self.browser = Some(b);
+                self.case_path = Some(path.clone());
+                self.remember_case(&path);
+                self.load_report_details();
+                self.request_search(false);
+                self.status = None;
+            }
+            Err(e) => self.set_status(format!("Cannot open case: {e}"), true),
+        }
+    }
+
+    fn close_case(&mut self) {
+        self.browser = None;
+        self.case_path = None;
+        self.results = None;
+        self.rows.clear();
+        self.row_cache.clear();
+        self.thread_trees.clear();
+        self.expanded.clear();
+        self.marked.clear();
+        self.selected_row = None;
+        self.reading = None;
+        self.last_report = None;
+        self.report_details = None;
+        self.show_report = false;
+        self.query_error = None;
+    }
+
+    fn remember_case(&mut self, path: &Path) {
+        let p = path.to_path_buf();
+        self.persisted.recent_cases.retain(|c| c != &p);
+        self.persisted.recent_cases.insert(0, p.clone());
+        self.persisted.recent_cases.truncate(RECENT_MAX);
+        self.persisted.last_case = Some(p);
+    }
+
+    fn ensure_browser(&mut self) {
+        if self.browser.is_none()
+            && let Some(case) = &self.case_path
+            && case.join("index").exists()
+            && let Ok(b) = Browser::open(case)
+        {
+            self.browser = Some(b);
+        }
+    }
+
+    fn load_report_details(&mut self) {
+        let Some(b) = &self.browser else {
+            return;
+        };
+        let details = ReportDetails {
+            skipped: b.case.skipped().unwrap_or_default(),
+            notes: b.case.notes().unwrap_or_default(),
+            defects: b.case.defect_rows().unwrap_or_default(),
+        };
+        self.report_details = Some(details);
+    }
+
+    // ---- jobs -----------------------------------------------------------
+
+    fn drain_jobs(&mut self) {
+        for msg in self.jobs.drain(DRAIN_BUDGET) {
+            match (msg.kind, msg.event) {
+                (JobKind::Import, JobEvent::Progress(JobProgress::Import(p))) => {
+                    if let Some(imp) = &mut self.import {
+                        imp.progress = Some(p);
+                    }
+                }
+                (JobKind::Import, JobEvent::Done(JobOutput::Import(report))) => {
+                    let cancelled = report.cancelled;
+                    self.import = None;
+                    self.ensure_browser();
+                    if let Some(b) = &self.browser {
+                        let _ = b.index.reload();
+                    }
+                    let errors: Vec<String> = report
+                        .errors()
+                        .map(|(p, e)| format!("{}: {e}", p.display()))
+                        .collect();
+                    if !errors.is_empty() {
+                        self.set_status(errors.join("; "), true);
+                    } else if cancelled {
+                        self.set_status(
+                            "Import cancelled; open the same source again to resume.",
+                            false,
+                        );
+                    }
+                    self.last_report = Some(*report);
+                    self.show_report = true;
+                    self.load_report_details();
+                    self.row_cache.clear();
+                    self.thread_trees.clear();
+                    self.request_search(true);
+                }
+                (JobKind::Import, JobEvent::Failed(e)) => {
+                    self.import = None;
+                    self.set_status(format!("Import failed: {e}"), true);
+                    self.ensure_browser();
+                    if self.browser.is_none() {
+                        self.case_path = None;
+                    }
+                }
+                (JobKind::Search, JobEvent::Done(JobOutput::Search(outcome)))
+                    if msg.id == self.jobs.latest_search()
+                        && Some(&outcome.case) == self.case_path.as_ref() =>
+                {
+                    self.query_error = None;
+                    self.set_results(*outcome);
+                }
+                (JobKind::Search, JobEvent::Failed(e)) if msg.id == self.jobs.latest_search() => {
+                    if e.starts_with("bad query") {
+                        self.query_error = Some(e);
+                    } else if self.import.is_none() {
+                        self.set_status(format!("Search failed: {e}"), true);
+                    }
+                }
+                (JobKind::Export, JobEvent::Progress(JobProgress::Export { done, total })) => {
+                    self.export_progress = Some((done, total));
+                }
+                (JobKind::Export, JobEvent::Done(JobOutput::Export(summary))) => {
+                    self.export_progress = None;
+                    let path = summary
+                        .path
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default();
+                    self.set_status(
+                        format!(
+                            "{} messages written to {path}",
+                            panels::thousands(summary.messages)
+                        ),
+                        false,
+                    );
+                    self.last_export = Some(summary);
+                }
+                (JobKind::Export, JobEvent::Failed(e)) => {
+                    self.export_progress = None;
+                    self.set_status(format!("Export failed: {e}"), true);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn set_results(&mut self, outcome: SearchOutcome) {
+        let keep = self
+            .selected_row
+            .and_then(|i| self.rows.get(i))
+            .map(|r| r.rowid());
+        self.results = Some(outcome);
+        self.rebuild_rows();
+        self.selected_row = keep.and_then(|id| self.rows.iter().position(|r| r.rowid() == id));
+    }
+
+    fn rebuild_rows(&mut self) {
+        let Some(res) = &self.results else {
+            self.rows.clear();
+            return;
+        };
+        self.rows = if self.thread_view {
+            list::thread_rows(res, &self.expanded, &self.thread_trees)
+        } else {
+            res.hits
+                .iter()
+                .map(|h| ListRow::Message {
+                    rowid: h.rowid,
+                    depth: 0,
+                })
+                .collect()
+        };
+    }
+
+    /// Summaries of the rows `range` (filled from the case on demand).
+    fn fill_row_cache(&mut self, rows: std::ops::Range<usize>) {
+        let Some(b) = &self.browser else {
+            return;
+        };
+        if self.row_cache.len() > ROW_CACHE_MAX {
+            self.row_cache.clear();
+        }
+        let sizes = self.results.as_ref().map(|r| r.thread_sizes.clone());
+        let light = self.results.as_ref().map(|r| r.light.clone());
+        for i in rows {
+            let Some(row) = self.rows.get(i) else {
+                break;
+            };
+            let rowid = row.rowid();
+            if self.row_cache.contains_key(&rowid) {
+                continue;
+            }
+            let thread = light
+                .as_ref()
+                .and_then(|l| l.get(&rowid))
+                .and_then(|r| r.thread.clone());
+            let size = thread
+                .as_ref()
+                .and_then(|t| sizes.as_ref().and_then(|s| s.get(t)))
+                .copied()
+                .unwrap_or(1);
+            let summary = match b.case.message_by_rowid(rowid) {
+                Ok(Some(m)) => RowSummary::of(&m, thread, size),
+                Ok(None) => RowSummary::missing(rowid, "(not in the case yet)"),
+                Err(e) => RowSummary::missing(rowid, &e.to_string()),
+            };
+            self.row_cache.insert(rowid, summary);
+        }
+    }
+
+    // ---- commands -------------------------------------------------------
+
+    /// Applies a command from a panel or a shortcut.
+    pub fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::OpenFile => {
+                if let Some(p) = self.dialogs.pick_file() {
+                    self.open_path(p);
+                }
+            }
+            Command::OpenFolder => {
+                if let Some(p) = self.dialogs.pick_folder() {
+                    self.open_path(p);
+                }
+            }
+            Command::OpenCase => {
+                if let Some(p) = self.dialogs.pick_folder() {
+                    if p.join(crate::store::MARKER).exists() {
+                        self.open_case(p);
+                    } else {
+                        self.set_status(
+                            format!(
+                                "{} is not a mailsift case (no {}); use Open folder… to import a folder of mail",
+                                p.display(),
+                                crate::store::MARKER
+                            ),
+                            true,
+                        );
+                    }
+                }
+            }
+            Command::OpenPath(p) => self.open_path(p),
+            Command::CancelImport => {
+                self.jobs.cancel(JobKind::Import);
+                if let Some(i) = &mut self.import {
+                    i.cancelling = true;
+                }
+            }
+            Command::ShowReport(show) => self.show_report = show,
+            Command::QueryEdited => self.query_edited_at = Some(Instant::now()),
+            Command::SearchNow => self.request_search(false),
+            Command::Refine(r) => {
+                let q = self.query.trim();
+                self.query = if q.is_empty() || q == "*" {
+                    r
+                } else {
+                    format!("{q} {r}")
+                };
+                self.request_search(false);
+            }
+            Command::ToggleHelp => self.show_help = !self.show_help,
+            Command::SortBy(col) => {
+                self.sort = if self.sort.column == col {
+                    SortBy {
+                        column: col,
+                        descending: !self.sort.descending,
+                    }
+                } else {
+                    SortBy {
+                        column: col,
+                        descending: matches!(col, SortColumn::Date | SortColumn::ThreadSize),
+                    }
+                };
+                self.request_search(false);
+            }
+            Command::SelectRow(i) => self.select_row(i),
+            Command::ToggleRowSelection(i) => {
+                if let Some(r) = self.rows.get(i) {
+                    let id = r.rowid();
+                    if !self.marked.remove(&id) {
+                        self.marked.insert(id);
+                    }
+                }
+            }
+            Command::ToggleThreadView => {
+                self.thread_view = !self.thread_view;
+                self.persisted.thread_view = self.thread_view;
+                self.rebuild_rows();
+                self.selected_row = None;
+            }
+            Command::ToggleThread(t) => {
+                if !self.expanded.remove(&t) {
+                    if !self.thread_trees.contains_key(&t)
+                        && let Some(b) = &self.browser
+                    {
+                        match b.thread_tree(&t) {
+                            Ok(tree) => {
+                                self.thread_trees.insert(t.clone(), tree);
+                            }
+                            Err(e) => self.set_status(format!("Thread: {e}"), true),
+                        }
+                    }
+                    self.expanded.insert(t);
+                }
+                let keep = self.selected_row.and_then(|i| self.rows.get(i).cloned());
+                self.rebuild_rows();
+                self.selected_row = keep.and_then(|k| self.rows.iter().position(|r| *r == k));
+            }
+            Command::ShowMessage(rowid) => {
+                if let Some(i) = self.rows.iter().position(|r| r.rowid() == rowid) {
+                    self.selected_row = Some(i);
+                    self.scroll_to_selected = true;
+                }
+                self.show_message(rowid);
+            }
+            Command::SaveAttachment(i) => self.save_attachment(Some(i)),
+            Command::SaveAllAttachments => self.save_attachment(None),
+            Command::ViewSource => self.view_source(),
+            Command::CloseSource => {
+                if let Some(r) = &mut self.reading {
+                    r.source = None;
+                }
+            }
+            Command::CopyCitation => {} // needs the context: see `apply_with_ctx`
+            Command::ShowExport(show) => self.show_export = show,
+            Command::Export {
+                format,
+                selected_only,
+            } => self.export(format, selected_only),
+            Command::DismissStatus => self.status = None,
+            Command::FocusSearch => self.focus_search = true,
+            Command::RowsShown(r) => {
+                let missing = r.clone().any(|i| {
+                    self.rows
+                        .get(i)
+                        .is_some_and(|row| !self.row_cache.contains_key(&row.rowid()))
+                });
+                self.last_shown = r.clone();
+                if missing {
+                    self.fill_row_cache(r);
+                    self.repaint = true;
+                }
+            }
+            Command::Quit => {}
+        }
+    }
+
+    fn apply_with_ctx(&mut self, ctx: &egui::Context, cmd: Command) {
+        match cmd {
+            Command::CopyCitation => {
+                if let Some(text) = self.citation() {
+                    ctx.copy_text(text);
+                    self.set_status("Citation copied to the clipboard.", false);
+                }
+            }
+            Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            other => self.apply(other),
+        }
+    }
+
+    fn select_row(&mut self, i: usize) {
+        let Some(row) = self.rows.get(i).cloned() else {
+            return;
+        };
+        self.selected_row = Some(i);
+        self.scroll_to_selected = true;
+        self.show_message(row.rowid());
+    }
+
+    fn show_message(&mut self, rowid: u64) {
+        if self.reading.as_ref().is_some_and(|r| r.rowid == rowid) {
+            return;
+        }
+        let Some(b) = &self.browser else {
+            return;
+        };
+        match b.message(rowid) {
+            Ok(message) => {
+                let mut thread = Vec::new();
+                if let Ok(Some(t)) = b.case.thread_of(&message.key)
+                    && let Ok(tree) = b.thread_tree(&t)
+                    && tree.len() > 1
+                {
+                    let light = self.results.as_ref().map(|r| r.light.clone());
+                    // A huge thread is listed around this message only.
+                    let at = tree.iter().position(|(_, id)| *id == rowid).unwrap_or(0);
+                    let from = at.saturating_sub(CONVERSATION_MAX / 2);
+                    for (depth, id) in tree.iter().skip(from).take(CONVERSATION_MAX) {
+                        let s = match light.as_ref().and_then(|l| l.get(id)) {
+                            Some(l) => RowSummary::light(l),
+                            None => match b.case.message_by_rowid(*id) {
+                                Ok(Some(m)) => RowSummary::of(&m, None, 0),
+                                _ => continue,
+                            },
+                        };
+                        thread.push((*depth, *id, s));
+                    }
+                }
+                self.reading = Some(Reading {
+                    rowid,
+                    message,
+                    thread,
+                    source: None,
+                    error: None,
+                });
+            }
+            Err(e) => self.set_status(format!("Cannot read message: {e}"), true),
+        }
+    }
+
+    fn citation(&self) -> Option<String> {
+        let r = self.reading.as_ref()?;
+        let b = self.browser.as_ref()?;
+        let m = &r.message;
+        let origins = b.case.origins(&m.key).unwrap_or_default();
+        let mut out = format!(
+            "Message {}\nFrom: {}\nDate: {}\nSubject: {}\n",
+            m.key.to_hex(),
+            reading::addresses(&m.from),
+            m.date
+                .map(crate::store::rfc3339)
+                .unwrap_or_else(|| "(no date)".into()),
+            crate::display::visible(m.subject.as_deref().unwrap_or("(no subject)")),
+        );
+        for o in &origins {
+            out.push_str(&format!(
+                "Source: {} offset {} length {} (source bytes SHA-256 {})\n",
+                o.path.display(),
+                o.offset,
+                o.length,
+                o.raw_sha256.to_hex()
+            ));
+        }
+        Some(out)
+    }
+
+    fn view_source(&mut self) {
+        let Some(b) = &self.browser else {
+            return;
+        };
+        let Some(r) = &mut self.reading else {
+            return;
+        };
+        const MAX: usize = 4 << 20;
+        match b.raw(&r.message.key) {
+            Ok((raw, origin)) => {
+                let mut text = format!(
+                    "{} @ {} ({} bytes, SHA-256 {})\n\n",
+                    origin.path.display(),
+                    origin.offset,
+                    raw.len(),
+                    origin.raw_sha256.to_hex()
+                );
+                text.push_str(&crate::display::escape_bytes(&raw[..raw.len().min(MAX)]));
+                if raw.len() > MAX {
+                    text.push_str(&format!("\n… {} more bytes not shown", raw.len() - MAX));
+                }
+                r.source = Some(text);
+            }
+            Err(e) => r.error = Some(format!("Cannot read the source: {e}")),
+        }
+    }
+
+    fn save_attachment(&mut self, which: Option<usize>) {
+        let (Some(b), Some(r)) = (&self.browser, &self.reading) else {
+            return;
+        };
+        let key = r.message.key;
+        let result = match which {
+            None => match self.dialogs.pick_folder() {
+                Some(dir) => b
+                    .save_attachments(&key, &dir)
+                    .map(|paths| format!("{} attachments saved to {}", paths.len(), dir.display())),
+                None => return,
+            },
+            Some(i) => {
+                let Some(att) = r.message.attachments.get(i) else {
+                    return;
+                };
+                let name = crate::safename::safe_file_name(
+                    &att.name
+                        .clone()
+                        .unwrap_or_else(|| crate::browse::default_name(att)),
+                );
+                let Some(dest) = self.dialogs.save_file(&name) else {
+                    return;
+                };
+                let dir = dest.parent().map(Path::to_path_buf).unwrap_or_default();
+                let file = dest
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or(name);
+                b.attachments(&key).and_then(|all| match all.get(i) {
+                    Some((_, bytes)) => crate::safename::save_into(&dir, &file, bytes)
+                        .map(|p| format!("Saved {}", p.display())),
+                    None => Err(crate::error::Error::NoSuchMessage {
+                        case: b.case.root().to_path_buf(),
+                        key: format!("attachment {i}"),
+                    }),
+                })
+            }
+        };
+        match result {
+            Ok(text) => self.set_status(text, false),
+            Err(e) => self.set_status(format!("Saving failed: {e}"), true),
+        }
+    }
+
+    fn export(&mut self, format: Format, selected_only: bool) {
+        self.show_export = false;
+        let (Some(res), Some(case)) = (&self.results, &self.case_path) else {
+            return;
+        };
+        let hits: Vec<_> = if selected_only {
+            res.hits
+                .iter()
+                .filter(|h| self.marked.contains(&h.rowid))
+                .copied()
+                .collect()
+        } else {
+            res.hits.clone()
+        };
+        if hits.is_empty() {
+            self.set_status("Nothing to export.", true);
+            return;
+        }
+        let default = match format {
+            Format::Csv => "mailsift-export.csv",
+            Format::Json => "mailsift-export.ndjson",
+            Format::Mbox => "mailsift-export.mbox",
+            Format::Eml => "mailsift-export-eml",
+        };
+        let Some(path) = self.dialogs.save_file(default) else {
+            return;
+        };
+        let req = ExportRequest {
+            case: case.clone(),
+            query_text: res.query_text.clone(),
+            query: res.query.clone(),
+            hits,
+            format,
+            path,
+        };
+        match self.jobs.start_export(req) {
+            Ok(_) => self.export_progress = Some((0, 0)),
+            Err(e) => self.set_status(e.to_string(), true),
+        }
+    }
+
+    // ---- per frame --------------------------------------------------------
+
+    fn keyboard(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        use egui::{Key, Modifiers};
+        let mut out = Vec::new();
+        let typing = ctx.egui_wants_keyboard_input();
+        ctx.input_mut(|i| {
+            if i.consume_key(Modifiers::COMMAND, Key::F) {
+                out.push(Command::FocusSearch);
+            }
+            if typing {
+                return;
+            }
+            if i.consume_key(Modifiers::NONE, Key::Slash) {
+                out.push(Command::FocusSearch);
+            }
+            let n = self.rows.len();
+            if n == 0 {
+                return;
+            }
+            let cur = self.selected_row;
+            let page = 20;
+            let mut target = None;
+            if i.consume_key(Modifiers::NONE, Key::ArrowDown)
+                || i.consume_key(Modifiers::NONE, Key::J)
+            {
+                target = Some(cur.map_or(0, |c| (c + 1).min(n - 1)));
+            }
+            if i.consume_key(Modifiers::NONE, Key::ArrowUp)
+                || i.consume_key(Modifiers::NONE, Key::K)
+            {
+                target = Some(cur.map_or(0, |c| c.saturating_sub(1)));
+            }
+            if i.consume_key(Modifiers::NONE, Key::PageDown) {
+                target = Some(cur.map_or(0, |c| (c + page).min(n - 1)));
+            }
+            if i.consume_key(Modifiers::NONE, Key::PageUp) {
+                target = Some(cur.map_or(0, |c| c.saturating_sub(page)));
+            }
+            if i.consume_key(Modifiers::NONE, Key::Home) {
+                target = Some(0);
+            }
+            if i.consume_key(Modifiers::NONE, Key::End) {
+                target = Some(n - 1);
+            }
+            if let Some(t) = target {
+                out.push(Command::SelectRow(t));
+            }
+            if i.consume_key(Modifiers::NONE, Key::Enter)
+                && let Some(c) = cur
+            {
+                match self.rows.get(c) {
+                    Some(ListRow::Thread { thread, .. }) => {
+                        out.push(Command::ToggleThread(thread.clone()))
+                    }
+                    Some(row) => out.push(Command::ShowMessage(row.rowid())),
+                    None => {}
+                }
+            }
+        });
+        out
+    }
+
+    /// State changes of a frame (jobs, debounce, shortcuts); draws nothing.
+    pub fn step_logic(&mut self, ctx: &egui::Context) {
+        self.drain_jobs();
+        if let Some(t) = self.query_edited_at {
+            if t.elapsed() >= DEBOUNCE {
+                self.request_search(false);
+            } else {
+                ctx.request_repaint_after(DEBOUNCE.saturating_sub(t.elapsed()));
+            }
+        }
+        if let Some(imp) = &self.import
+            && imp.last_refresh.elapsed() >= IMPORT_REFRESH
+        {
+            if let Some(i) = &mut self.import {
+                i.last_refresh = Instant::now();
+            }
+            self.ensure_browser();
+            if self.browser.is_some() && !self.jobs.is_running(JobKind::Search) {
+                self.row_cache.retain(|_, s| !s.missing);
+                self.request_search(true);
+            }
+        }
+        if self.import.is_some() {
+            ctx.request_repaint_after(Duration::from_millis(250));
+        }
+        for cmd in self.keyboard(ctx) {
+            self.apply_with_ctx(ctx, cmd);
+        }
+    }
+
+    /// Draws the window and applies what the panels asked for.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let mut cmds = Vec::new();
+        egui::Panel::top("menu").show(ui, |ui| {
+            cmds.extend(panels::menu_ui(ui, self));
+        });
+        egui::Panel::bottom("status").show(ui, |ui| {
+            cmds.extend(panels::progress_ui(ui, self));
+        });
+        if self.case_path.is_none() {
+            egui::CentralPanel::default().show(ui, |ui| {
+                cmds.extend(panels::empty_state_ui(ui, &self.persisted.recent_cases));
+            });
+        } else {
+            egui::Panel::top("search").show(ui, |ui| {
+                let focus = std::mem::take(&mut self.focus_search);
+                cmds.extend(panels::search_bar_ui(ui, self, focus));
+            });
+            egui::Panel::left("facets")
+                .resizable(true)
+                .default_size(220.0)
+                .show(ui, |ui| {
+                    if let Some(res) = &self.results {
+                        cmds.extend(panels::facets_ui(ui, res));
+                    }
+                });
+            egui::Panel::right("reading")
+                .resizable(true)
+                .default_size((ui.available_width() * 0.36).clamp(340.0, 760.0))
+                .show(ui, |ui| {
+                    let q = self.results.as_ref().map(|r| &r.query);
+                    cmds.extend(reading::reading_pane_ui(ui, self.reading.as_ref(), q));
+                });
+            egui::CentralPanel::default().show(ui, |ui| {
+                let scroll = std::mem::take(&mut self.scroll_to_selected);
+                // Prefetch around what was on screen last frame and around
+                // the selection, so scrolling rarely shows a blank row.
+                let n = self.rows.len();
+                let shown = self.last_shown.clone();
+                self.fill_row_cache(shown.start.saturating_sub(30)..(shown.end + 30).min(n));
+                if let Some(sel) = self.selected_row {
+                    self.fill_row_cache(sel.saturating_sub(40)..(sel + 40).min(n));
+                }
+                cmds.extend(list::message_list_ui(
+                    ui,
+                    &list::ListView {
+                        rows: &self.rows,
+                        cache: &self.row_cache,
+                        selected: self.selected_row,
+                        marked: &self.marked,
+                        sort: self.sort,
+                        scroll_to_selected: scroll,
+                        thread_view: self.thread_view,
+                    },
+                ));
+            });
+        }
+        if self.show_report {
+            cmds.extend(panels::import_report_ui(&ctx, self));
+        }
+        if self.show_export {
+            cmds.extend(panels::export_ui(&ctx, self));
+        }
+        if self.show_help {
+            cmds.extend(panels::help_ui(&ctx));
+        }
+        if let Some(text) = self.reading.as_ref().and_then(|r| r.source.as_ref()) {
+            cmds.extend(reading::source_ui(&ctx, text));
+        }
+        for cmd in cmds {
+            self.apply_with_ctx(&ctx, cmd);
+        }
+        if std::mem::take(&mut self.repaint) {
+            ctx.request_repaint();
+        }
+    }
+}
+
+impl eframe::App for MailsiftApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.step_logic(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.persisted);
+    }
+}
+
+/// Opens the window (blocking until it closes).
+pub fn run(path: Option<PathBuf>) -> Result<(), String> {
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("mailsift")
+            .with_inner_size([1360.0, 860.0])
+            .with_min_inner_size([720.0, 480.0]),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "mailsift",
+        options,
+        Box::new(move |cc| {
+            Ok(Box::new(MailsiftApp::new(
+                cc,
+                AppConfig::from_env(),
+                Box::new(RfdDialogs),
+                path,
+            )))
+        }),
+    )
+    .map_err(|e| e.to_string())
+}

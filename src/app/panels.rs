@@ -1,0 +1,654 @@
+//! The window's panels other than the list and the reading pane: menu,
+//! empty state, search bar, facets and timeline, progress/status line,
+//! import report, export and query-help windows. Each `*_ui` function draws
+//! and returns the [`Command`]s the user asked for; none changes the case.
+
+use std::collections::BTreeMap;
+
+use egui::{Color32, RichText};
+use egui_plot::{Bar, BarChart, Plot};
+
+use super::{Command, MailsiftApp};
+use crate::display::visible;
+use crate::export::Format;
+use crate::jobs::{FacetCounts, SearchOutcome};
+
+/// Id of the search box (focused by Ctrl+F and `/`).
+pub fn search_id() -> egui::Id {
+    egui::Id::unique("mailsift-search-box")
+}
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn duration(d: std::time::Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// The menu bar.
+pub fn menu_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
+    let mut out = Vec::new();
+    egui::MenuBar::new().ui(ui, |ui| {
+        ui.menu_button("File", |ui| {
+            if ui.button("Open mailbox file…").clicked() {
+                out.push(Command::OpenFile);
+            }
+            if ui.button("Open folder…").clicked() {
+                out.push(Command::OpenFolder);
+            }
+            if ui.button("Open case…").clicked() {
+                out.push(Command::OpenCase);
+            }
+            if !app.persisted.recent_cases.is_empty() {
+                ui.menu_button("Recent cases", |ui| {
+                    for c in &app.persisted.recent_cases {
+                        if ui.button(c.display().to_string()).clicked() {
+                            out.push(Command::OpenPath(c.clone()));
+                        }
+                    }
+                });
+            }
+            ui.separator();
+            let can_export = app.results.as_ref().is_some_and(|r| !r.hits.is_empty());
+            if ui
+                .add_enabled(can_export, egui::Button::new("Export results…"))
+                .clicked()
+            {
+                out.push(Command::ShowExport(true));
+            }
+            if ui
+                .add_enabled(
+                    app.last_report.is_some() || app.report_details.is_some(),
+                    egui::Button::new("Import report"),
+                )
+                .clicked()
+            {
+                out.push(Command::ShowReport(true));
+            }
+            ui.separator();
+            if ui.button("Quit").clicked() {
+                out.push(Command::Quit);
+            }
+        });
+        ui.menu_button("View", |ui| {
+            let label = if app.thread_view {
+                "Show messages (flat list)"
+            } else {
+                "Show threads"
+            };
+            if ui.button(label).clicked() {
+                out.push(Command::ToggleThreadView);
+            }
+            if ui.button("Query syntax help").clicked() {
+                out.push(Command::ToggleHelp);
+            }
+        });
+        if let Some(case) = &app.case_path {
+            ui.separator();
+            ui.weak(format!("Case: {}", case.display()));
+        }
+    });
+    out
+}
+
+/// The first screen: big open buttons and recent cases.
+pub fn empty_state_ui(ui: &mut egui::Ui, recent: &[std::path::PathBuf]) -> Vec<Command> {
+    let mut out = Vec::new();
+    ui.vertical_centered(|ui| {
+        ui.add_space(ui.available_height() * 0.12);
+        ui.heading(RichText::new("mailsift").size(32.0));
+        ui.label("Import, thread, search and export email collections. Sources are only read, never changed; nothing is fetched from the network.");
+        ui.add_space(24.0);
+        let size = egui::vec2(300.0, 44.0);
+        for (label, hint, cmd) in [
+            ("Open mailbox file…", "an mbox, mbox.gz or .eml file", Command::OpenFile),
+            ("Open folder…", "a folder of .eml files, a maildir, mboxes", Command::OpenFolder),
+            ("Open case…", "a case folder made by mailsift before", Command::OpenCase),
+        ] {
+            if ui
+                .add_sized(size, egui::Button::new(RichText::new(label).size(18.0)))
+                .on_hover_text(hint)
+                .clicked()
+            {
+                out.push(cmd);
+            }
+            ui.add_space(6.0);
+        }
+        if !recent.is_empty() {
+            ui.add_space(20.0);
+            ui.strong("Recent cases");
+            for c in recent {
+                if ui.link(c.display().to_string()).clicked() {
+                    out.push(Command::OpenPath(c.clone()));
+                }
+            }
+        }
+    });
+    out
+}
+
+/// The status line: import/export progress with Cancel, or the last message.
+pub fn progress_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
+    let mut out = Vec::new();
+    ui.horizontal(|ui| {
+        if let Some(imp) = &app.import {
+            let (frac, text) = match &imp.progress {
+                Some(p) => {
+                    let frac = if p.bytes_total > 0 {
+                        p.bytes_read as f32 / p.bytes_total as f32
+                    } else {
+                        0.0
+                    };
+                    let eta = p
+                        .eta()
+                        .map(|d| format!(" · ETA {}", duration(d)))
+                        .unwrap_or_default();
+                    (
+                        frac,
+                        format!(
+                            "Importing: {} messages · {:.0} messages/s{eta}",
+                            thousands(p.messages),
+                            p.messages_per_sec()
+                        ),
+                    )
+                }
+                None => (0.0, "Importing: starting…".to_string()),
+            };
+            ui.add(
+                egui::ProgressBar::new(frac)
+                    .desired_width(220.0)
+                    .show_percentage(),
+            );
+            ui.label(text);
+            let cancel = if imp.cancelling { "Cancelling…" } else { "Cancel import" };
+            if ui
+                .add_enabled(!imp.cancelling, egui::Button::new(cancel))
+                .clicked()
+            {
+                out.push(Command::CancelImport);
+            }
+            ui.separator();
+        }
+        if let Some((done, total)) = app.export_progress {
+            let frac = if total > 0 { done as f32 / total as f32 } else { 0.0 };
+            ui.add(egui::ProgressBar::new(frac).desired_width(160.0));
+            ui.label(format!("Exporting {} / {}", thousands(done), thousands(total)));
+            ui.separator();
+        }
+        if let Some(s) = &app.status {
+            let color = if s.error {
+                ui.visuals().error_fg_color
+            } else {
+                ui.visuals().text_color()
+            };
+            ui.colored_label(color, &s.text);
+            if ui.small_button("×").on_hover_text("Dismiss").clicked() {
+                out.push(Command::DismissStatus);
+            }
+        } else if app.import.is_none() && app.export_progress.is_none() {
+            ui.weak("Up/Down or j/k move · Enter opens · Ctrl+F or / search · Ctrl+click marks rows for export");
+        }
+    });
+    out
+}
+
+/// The search bar: query box, hit count and time, help, thread toggle, and
+/// query errors under it.
+pub fn search_bar_ui(ui: &mut egui::Ui, app: &mut MailsiftApp, focus: bool) -> Vec<Command> {
+    let mut out = Vec::new();
+    ui.add_space(4.0);
+    ui.horizontal(|ui| {
+        let label = ui.label("Search");
+        let edit = egui::TextEdit::singleline(&mut app.query)
+            .id(search_id())
+            .hint_text(
+                "words, \"phrases\", from:ann, date:2016-05, has:attachment … (empty: everything)",
+            )
+            .desired_width((ui.available_width() - 420.0).max(200.0));
+        let resp = ui.add(edit).labelled_by(label.id);
+        if focus {
+            resp.request_focus();
+        }
+        if resp.changed() {
+            out.push(Command::QueryEdited);
+        }
+        if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            out.push(Command::SearchNow);
+        }
+        if ui.button("?").on_hover_text("Query syntax").clicked() {
+            out.push(Command::ToggleHelp);
+        }
+        let thread_label = if app.thread_view {
+            "Threads ✔"
+        } else {
+            "Threads"
+        };
+        if ui
+            .selectable_label(app.thread_view, thread_label)
+            .on_hover_text("One row per thread; click a thread to expand its replies")
+            .clicked()
+        {
+            out.push(Command::ToggleThreadView);
+        }
+        if let Some(res) = &app.results {
+            let mut text = format!(
+                "{} messages · {} ms",
+                thousands(res.hits.len() as u64),
+                res.elapsed.as_millis()
+            );
+            if app.thread_view {
+                let threads = app
+                    .rows
+                    .iter()
+                    .filter(|r| !matches!(r, super::ListRow::Message { depth: 1.., .. }))
+                    .count();
+                text.push_str(&format!(" · {} threads", thousands(threads as u64)));
+            }
+            ui.strong(text);
+            if !app.marked.is_empty() {
+                ui.weak(format!("· {} marked", app.marked.len()));
+            }
+        }
+        if let Some(imp) = &app.import {
+            let n = imp.progress.as_ref().map_or(0, |p| p.messages);
+            ui.weak(format!(
+                "(importing: {} read so far; the list catches up as the index commits)",
+                thousands(n)
+            ));
+        }
+    });
+    if let Some(e) = &app.query_error {
+        ui.label(
+            RichText::new(e.trim_end())
+                .monospace()
+                .color(ui.visuals().error_fg_color),
+        );
+    }
+    ui.add_space(2.0);
+    out
+}
+
+fn facet_list(
+    ui: &mut egui::Ui,
+    title: &str,
+    items: &FacetCounts,
+    refine: impl Fn(&str) -> String,
+) -> Vec<Command> {
+    let mut out = Vec::new();
+    if items.is_empty() {
+        return out;
+    }
+    egui::CollapsingHeader::new(RichText::new(title).strong())
+        .default_open(true)
+        .show(ui, |ui| {
+            for (name, n) in items {
+                ui.horizontal(|ui| {
+                    let shown = visible(name);
+                    let short: String = shown.chars().take(30).collect();
+                    let label = if short.len() < shown.len() {
+                        format!("{short}…")
+                    } else {
+                        short
+                    };
+                    if ui
+                        .link(label)
+                        .on_hover_text(format!("Refine: {}", refine(name)))
+                        .clicked()
+                    {
+                        out.push(Command::Refine(refine(name)));
+                    }
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        ui.weak(thousands(*n));
+                    });
+                });
+            }
+        });
+    out
+}
+
+/// A query term for a facet value (quoted when it has spaces or quotes).
+fn term(field: &str, value: &str) -> String {
+    if value
+        .chars()
+        .all(|c| !c.is_whitespace() && c != '"' && c != '(' && c != ')')
+    {
+        format!("{field}:{value}")
+    } else {
+        format!("{field}:\"{}\"", value.replace('"', ""))
+    }
+}
+
+/// The facets side panel and the timeline.
+pub fn facets_ui(ui: &mut egui::Ui, res: &SearchOutcome) -> Vec<Command> {
+    let mut out = Vec::new();
+    ui.add_space(4.0);
+    ui.strong("Timeline (messages per month)");
+    out.extend(timeline_ui(ui, &res.facets.months));
+    if res.facets.undated > 0 {
+        ui.weak(format!("{} undated", thousands(res.facets.undated)));
+    }
+    ui.separator();
+    egui::ScrollArea::vertical()
+        .id_salt("facets-scroll")
+        .show(ui, |ui| {
+            let f = &res.facets;
+            out.extend(facet_list(ui, "Top senders", &f.senders, |v| {
+                term("from", v)
+            }));
+            out.extend(facet_list(ui, "Sender domains", &f.sender_domains, |v| {
+                term("from", &format!("@{v}"))
+            }));
+            out.extend(facet_list(ui, "Top recipients", &f.recipients, |v| {
+                term("to", v)
+            }));
+            out.extend(facet_list(
+                ui,
+                "Attachment types",
+                &f.attachment_types,
+                |v| term("filename", v),
+            ));
+            if f.sampled < res.hits.len() {
+                ui.weak(format!(
+                    "Recipients and attachment types: first {} hits.",
+                    thousands(f.sampled as u64)
+                ));
+            }
+        });
+    out
+}
+
+/// `YYYY-MM` → months since year 0.
+fn month_index(m: &str) -> Option<i64> {
+    let (y, mo) = m.split_once('-')?;
+    Some(y.parse::<i64>().ok()? * 12 + mo.parse::<i64>().ok()? - 1)
+}
+
+fn month_name(i: i64) -> String {
+    format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1)
+}
+
+/// Bars per month; click a bar for that month, drag across bars for a
+/// range (adds `date:A..B`).
+fn timeline_ui(ui: &mut egui::Ui, months: &BTreeMap<String, u64>) -> Vec<Command> {
+    let mut out = Vec::new();
+    let idx: Vec<(i64, u64)> = months
+        .iter()
+        .filter_map(|(m, n)| Some((month_index(m)?, *n)))
+        .collect();
+    let (Some(first), Some(last)) = (idx.first().map(|x| x.0), idx.last().map(|x| x.0)) else {
+        ui.weak("No dated messages.");
+        return out;
+    };
+    let drag_id = ui.scope_id().with("timeline-drag");
+    let drag_from: Option<i64> = ui.data(|d| d.get_temp(drag_id));
+    let hover_to: Option<i64> = ui.data(|d| d.get_temp(drag_id.with("to")));
+    let (lo, hi) = match (drag_from, hover_to) {
+        (Some(a), Some(b)) => (a.min(b), a.max(b)),
+        _ => (i64::MAX, i64::MIN),
+    };
+    let accent = ui.visuals().selection.bg_fill;
+    let normal = Color32::from_rgb(90, 140, 200);
+    let bars: Vec<Bar> = idx
+        .iter()
+        .map(|&(m, n)| {
+            let x = (m - first) as f64;
+            Bar::new(x, n as f64)
+                .width(0.9)
+                .name(month_name(m))
+                .fill(if m >= lo && m <= hi { accent } else { normal })
+        })
+        .collect();
+    let chart = BarChart::new("messages", bars)
+        .element_formatter(Box::new(|b, _| format!("{}: {}", b.name, b.value)));
+    let span = (last - first) as f64;
+    let resp = Plot::new("timeline")
+        .height(110.0)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .show_y(false)
+        .include_x(-0.5)
+        .include_x(span + 0.5)
+        .include_y(0.0)
+        .x_axis_formatter(move |mark, _| {
+            let m = first + mark.value.round() as i64;
+            if mark.value.fract().abs() < 1e-6 && m >= first && m <= last {
+                month_name(m)
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| {
+            plot.bar_chart(chart);
+            plot.pointer_coordinate()
+        });
+    let at = resp
+        .inner
+        .map(|p| first + p.x.round().clamp(0.0, span) as i64);
+    let r = &resp.response;
+    if r.drag_started() {
+        ui.data_mut(|d| d.insert_temp(drag_id, at));
+    }
+    if r.dragged()
+        && let Some(a) = at
+    {
+        ui.data_mut(|d| d.insert_temp(drag_id.with("to"), Some(a)));
+    }
+    if r.drag_stopped() {
+        if let (Some(a), Some(b)) = (drag_from, at.or(hover_to)) {
+            let (a, b) = (a.min(b), a.max(b));
+            out.push(Command::Refine(if a == b {
+                format!("date:{}", month_name(a))
+            } else {
+                format!("date:{}..{}", month_name(a), month_name(b))
+            }));
+        }
+        ui.data_mut(|d| {
+            d.remove::<Option<i64>>(drag_id);
+            d.remove::<Option<i64>>(drag_id.with("to"));
+        });
+    } else if r.clicked()
+        && let Some(a) = at
+    {
+        out.push(Command::Refine(format!("date:{}", month_name(a))));
+    }
+    ui.weak("Click a bar for its month, drag across bars for a range.");
+    out
+}
+
+/// The import report window: totals, skipped files, notes, defects.
+pub fn import_report_ui(ctx: &egui::Context, app: &MailsiftApp) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut open = true;
+    egui::Window::new("Import report")
+        .open(&mut open)
+        .default_size([620.0, 480.0])
+        .vscroll(true)
+        .show(ctx, |ui| {
+            if let Some(r) = &app.last_report {
+                ui.heading(format!(
+                    "{} found: {} parsed, {} raw-only, {} skipped",
+                    thousands(r.found),
+                    thousands(r.parsed),
+                    thousands(r.raw_only),
+                    thousands(r.skipped)
+                ));
+                ui.label(format!(
+                    "{} new · {} duplicates · {} already in the case · {} unchanged files not read",
+                    thousands(r.new),
+                    thousands(r.duplicates),
+                    thousands(r.already_present),
+                    thousands(r.unchanged_files)
+                ));
+                ui.label(format!(
+                    "The case holds {} messages. {:.1} MB read in {:.1} s ({:.0} messages/s).",
+                    thousands(r.messages),
+                    r.bytes as f64 / 1e6,
+                    r.elapsed_secs,
+                    r.messages_per_sec
+                ));
+                if r.cancelled {
+                    ui.colored_label(
+                        ui.visuals().warn_fg_color,
+                        "The import was cancelled; open the same source again to resume.",
+                    );
+                }
+                for (path, e) in r.errors() {
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!("{}: {e}", path.display()),
+                    );
+                }
+                if !r.defects.is_empty() {
+                    ui.separator();
+                    ui.strong("Defects of new messages");
+                    for (k, n) in &r.defects {
+                        ui.label(format!("{k}: {}", thousands(*n)));
+                    }
+                }
+                if !r.sources.is_empty() {
+                    ui.separator();
+                    ui.strong("Sources");
+                    for s in &r.sources {
+                        ui.label(format!(
+                            "{} [{}]: {} found, {} new, {} duplicates, {} skipped{}",
+                            s.path.display(),
+                            s.format.map(|f| f.as_str()).unwrap_or("?"),
+                            s.found,
+                            s.new,
+                            s.duplicates,
+                            s.skipped,
+                            s.error
+                                .as_ref()
+                                .map(|e| format!(" — ERROR: {e}"))
+                                .unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+            if let Some(d) = &app.report_details {
+                ui.separator();
+                egui::CollapsingHeader::new(format!("Skipped files ({})", d.skipped.len()))
+                    .default_open(!d.skipped.is_empty())
+                    .show(ui, |ui| {
+                        for (p, why) in &d.skipped {
+                            ui.label(format!("{} — {}", visible(&p.display().to_string()), why));
+                        }
+                    });
+                egui::CollapsingHeader::new(format!("Notes ({})", d.notes.len()))
+                    .default_open(!d.notes.is_empty())
+                    .show(ui, |ui| {
+                        for (p, off, text) in &d.notes {
+                            ui.label(format!(
+                                "{} @{off}: {}",
+                                visible(&p.display().to_string()),
+                                visible(text)
+                            ));
+                        }
+                    });
+                egui::CollapsingHeader::new(format!("Messages with defects ({})", d.defects.len()))
+                    .default_open(false)
+                    .show(ui, |ui| {
+                        for (rowid, kind, detail) in d.defects.iter().take(2000) {
+                            ui.horizontal(|ui| {
+                                if ui.link(format!("message {rowid}")).clicked() {
+                                    out.push(Command::ShowMessage(*rowid));
+                                }
+                                ui.label(format!("{kind}: {}", visible(detail)));
+                            });
+                        }
+                        if d.defects.len() > 2000 {
+                            ui.weak(format!("… and {} more", d.defects.len() - 2000));
+                        }
+                    });
+            }
+        });
+    if !open {
+        out.push(Command::ShowReport(false));
+    }
+    out
+}
+
+/// The export window: format and scope.
+pub fn export_ui(ctx: &egui::Context, app: &mut MailsiftApp) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut open = true;
+    let hits = app.results.as_ref().map_or(0, |r| r.hits.len());
+    let marked = app.marked.len();
+    egui::Window::new("Export results")
+        .open(&mut open)
+        .collapsible(false)
+        .show(ctx, |ui| {
+            ui.label("Format");
+            for (f, label) in [
+                (Format::Csv, "CSV (spreadsheets)"),
+                (Format::Json, "JSON (one record per line)"),
+                (Format::Mbox, "mbox (mail programs)"),
+                (Format::Eml, "EML folder (one file per message + manifest)"),
+            ] {
+                ui.radio_value(&mut app.export_format, f, label);
+            }
+            ui.separator();
+            if ui
+                .button(format!("Export all {} hits…", thousands(hits as u64)))
+                .clicked()
+            {
+                out.push(Command::Export {
+                    format: app.export_format,
+                    selected_only: false,
+                });
+            }
+            if ui
+                .add_enabled(
+                    marked > 0,
+                    egui::Button::new(format!("Export {marked} marked rows…")),
+                )
+                .on_disabled_hover_text("Ctrl+click rows in the list to mark them")
+                .clicked()
+            {
+                out.push(Command::Export {
+                    format: app.export_format,
+                    selected_only: true,
+                });
+            }
+        });
+    if !open {
+        out.push(Command::ShowExport(false));
+    }
+    out
+}
+
+/// The query syntax window.
+pub fn help_ui(ctx: &egui::Context) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut open = true;
+    egui::Window::new("Query syntax")
+        .open(&mut open)
+        .resizable(true)
+        .show(ctx, |ui| {
+            ui.label(RichText::new(crate::query::HELP).monospace());
+        });
+    if !open {
+        out.push(Command::ToggleHelp);
+    }
+    out
+}

@@ -1,0 +1,257 @@
+//! The reading pane: headers with full addresses, defect warnings, the body
+//! as text (quoted lines dimmed, search hits highlighted, invisible
+//! characters shown as `<U+XXXX>`), the conversation, attachments, and the
+//! source window. Nothing here is loaded from the network or interpreted.
+
+use egui::text::{LayoutJob, TextFormat};
+use egui::{Color32, FontId, RichText};
+
+use super::{Command, Reading};
+use crate::display::{visible, visible_text};
+use crate::index::snippet::Highlighter;
+use crate::model::Address;
+use crate::query::{Field, Query};
+
+/// Body text shown at most (the source window shows everything).
+const BODY_MAX: usize = 256 * 1024;
+
+/// A list of addresses, each `Name <addr>`.
+pub fn addresses(list: &[Address]) -> String {
+    list.iter()
+        .map(super::list::address)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn header_row(ui: &mut egui::Ui, name: &str, value: &str) {
+    if value.is_empty() {
+        return;
+    }
+    ui.label(RichText::new(name).strong());
+    ui.add(egui::Label::new(value).wrap());
+    ui.end_row();
+}
+
+fn size(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{:.1} MB", n as f64 / (1u64 << 20) as f64)
+    } else if n >= 1024 {
+        format!("{:.0} KB", n as f64 / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// The body as a layout job: quoted lines dimmed, hits highlighted.
+pub fn body_job(body: &str, query: Option<&Query>, ui: &egui::Ui) -> LayoutJob {
+    let body = match body.char_indices().nth(BODY_MAX) {
+        Some((i, _)) => &body[..i],
+        None => body,
+    };
+    let ranges = query
+        .map(|q| Highlighter::new(q, Field::Body).ranges(body))
+        .unwrap_or_default();
+    let font = FontId::proportional(14.0);
+    let text = ui.visuals().text_color();
+    let weak = ui.visuals().weak_text_color();
+    let hl_bg = Color32::from_rgb(250, 220, 90);
+    let mut job = LayoutJob::default();
+    let mut hit = ranges.iter().peekable();
+    let mut line_start = 0;
+    for line in body.split_inclusive('\n') {
+        let end = line_start + line.len();
+        let quoted = line.trim_start().starts_with('>');
+        let color = if quoted { weak } else { text };
+        let normal = TextFormat {
+            font_id: font.clone(),
+            color,
+            ..Default::default()
+        };
+        let mut pos = line_start;
+        while pos < end {
+            // Skip hits that ended before `pos`.
+            while hit.peek().is_some_and(|r| r.end <= pos) {
+                hit.next();
+            }
+            match hit.peek() {
+                Some(r) if r.start < end => {
+                    let s = r.start.max(pos);
+                    if s > pos {
+                        job.append(&visible_text(&body[pos..s]), 0.0, normal.clone());
+                    }
+                    let e = r.end.min(end);
+                    job.append(
+                        &visible_text(&body[s..e]),
+                        0.0,
+                        TextFormat {
+                            background: hl_bg,
+                            color: Color32::BLACK,
+                            ..normal.clone()
+                        },
+                    );
+                    pos = e;
+                }
+                _ => {
+                    job.append(&visible_text(&body[pos..end]), 0.0, normal.clone());
+                    pos = end;
+                }
+            }
+        }
+        // visible_text drops nothing but \r; keep the line break.
+        line_start = end;
+    }
+    job
+}
+
+/// The reading pane for `reading` (or a hint when nothing is selected).
+pub fn reading_pane_ui(
+    ui: &mut egui::Ui,
+    reading: Option<&Reading>,
+    query: Option<&Query>,
+) -> Vec<Command> {
+    let mut out = Vec::new();
+    let Some(r) = reading else {
+        ui.add_space(30.0);
+        ui.vertical_centered(|ui| ui.weak("Select a message to read it."));
+        return out;
+    };
+    let m = &r.message;
+    ui.set_max_width(ui.available_width());
+    egui::ScrollArea::vertical()
+        .id_salt("reading-scroll")
+        .auto_shrink(false)
+        .show(ui, |ui| {
+            ui.add_space(4.0);
+            ui.heading(visible(m.subject.as_deref().unwrap_or("(no subject)")));
+            egui::Grid::new("headers")
+                .num_columns(2)
+                .spacing([8.0, 2.0])
+                .show(ui, |ui| {
+                    header_row(ui, "From", &addresses(&m.from));
+                    if m.sender.first().is_some_and(|s| !m.from.contains(s)) {
+                        header_row(ui, "Sender", &addresses(&m.sender));
+                    }
+                    if !m.reply_to.is_empty() && m.reply_to != m.from {
+                        header_row(ui, "Reply-To", &addresses(&m.reply_to));
+                    }
+                    header_row(ui, "To", &addresses(&m.to));
+                    header_row(ui, "Cc", &addresses(&m.cc));
+                    header_row(ui, "Bcc", &addresses(&m.bcc));
+                    let date = match (m.date, &m.date_raw) {
+                        (Some(d), Some(raw)) => format!(
+                            "{} UTC  ({})",
+                            super::list::short_date(Some(d)),
+                            visible(raw)
+                        ),
+                        (Some(d), None) => format!("{} UTC", super::list::short_date(Some(d))),
+                        (None, Some(raw)) => format!("unreadable: {}", visible(raw)),
+                        (None, None) => "(no date)".into(),
+                    };
+                    header_row(ui, "Date", &date);
+                    header_row(ui, "ID", &m.key.to_hex());
+                });
+            ui.horizontal(|ui| {
+                if ui.button("View source").clicked() {
+                    out.push(Command::ViewSource);
+                }
+                if ui
+                    .button("Copy citation")
+                    .on_hover_text("Message id, SHA-256 of the source bytes, file and offset")
+                    .clicked()
+                {
+                    out.push(Command::CopyCitation);
+                }
+            });
+            if let Some(e) = &r.error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
+            if !m.defects.is_empty() {
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    for d in &m.defects {
+                        ui.colored_label(
+                            ui.visuals().warn_fg_color,
+                            format!("⚠ {}: {}", d.kind.as_str(), visible(&d.detail)),
+                        );
+                    }
+                });
+            }
+            if m.body_from_html {
+                ui.weak("(HTML part shown as text; nothing was loaded)");
+            }
+            let atts: Vec<_> = m
+                .attachments
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| !a.inline || a.name.is_some())
+                .collect();
+            if !atts.is_empty() {
+                ui.separator();
+                ui.horizontal(|ui| {
+                    ui.strong(format!("Attachments ({})", atts.len()));
+                    if ui.button("Save all…").clicked() {
+                        out.push(Command::SaveAllAttachments);
+                    }
+                });
+                for (i, a) in atts {
+                    ui.horizontal(|ui| {
+                        let name = a
+                            .name
+                            .as_deref()
+                            .map(visible)
+                            .unwrap_or_else(|| "(no name)".into());
+                        ui.label(format!("📎 {name}"));
+                        ui.weak(format!("{} · {}", visible(&a.mime), size(a.size)));
+                        if ui
+                            .small_button("Save…")
+                            .on_hover_text(format!("Save {name}"))
+                            .clicked()
+                        {
+                            out.push(Command::SaveAttachment(i));
+                        }
+                    });
+                }
+            }
+            ui.separator();
+            let job = body_job(&m.body_text, query, ui);
+            ui.add(egui::Label::new(job).wrap().selectable(true));
+            if m.body_text.len() > BODY_MAX {
+                ui.weak("… the body goes on; View source shows all of it.");
+            }
+            if !r.thread.is_empty() {
+                ui.separator();
+                ui.strong(format!("Conversation ({} messages)", r.thread.len()));
+                // Long lines are cut, not allowed to widen the pane.
+                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+                for (depth, rowid, s) in &r.thread {
+                    ui.horizontal(|ui| {
+                        ui.add_space(12.0 * (*depth).min(16) as f32);
+                        let text = format!("{}  {}  {}", s.date, s.from, s.subject);
+                        if ui.selectable_label(*rowid == r.rowid, text).clicked()
+                            && *rowid != r.rowid
+                        {
+                            out.push(Command::ShowMessage(*rowid));
+                        }
+                    });
+                }
+            }
+        });
+    out
+}
+
+/// The source of the message (escaped) in a window.
+pub fn source_ui(ctx: &egui::Context, text: &str) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut open = true;
+    egui::Window::new("Message source")
+        .open(&mut open)
+        .default_size([700.0, 520.0])
+        .show(ctx, |ui| {
+            egui::ScrollArea::both().auto_shrink(false).show(ui, |ui| {
+                ui.add(egui::Label::new(RichText::new(text).monospace()).selectable(true));
+            });
+        });
+    if !open {
+        out.push(Command::CloseSource);
+    }
+    out
+}

@@ -1,0 +1,656 @@
+//! Background jobs for an interactive front end (the desktop window), with
+//! no UI dependency: an import, a search, an export, each on its own thread,
+//! reporting [`JobMessage`]s over one channel. One job of a kind runs at a
+//! time; a new search supersedes the queued one (only the latest query
+//! matters). A `notify` callback (the window's `request_repaint`) is called
+//! after every event so the front end wakes up and drains the channel.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::browse::{Browser, Found};
+use crate::export::{ExportSummary, Format};
+use crate::index::{Hit, Sort};
+use crate::pipeline::{self, ImportOptions, ImportReport, Progress};
+use crate::query::Query;
+use crate::store::{Case, LightRow, rfc3339};
+
+/// The kinds of job; one of each may run at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    Import,
+    Search,
+    Export,
+}
+
+/// What a job reports.
+#[derive(Debug)]
+pub enum JobEvent {
+    Progress(JobProgress),
+    Done(JobOutput),
+    Failed(String),
+}
+
+/// Progress of a running job.
+#[derive(Clone, Debug)]
+pub enum JobProgress {
+    Import(Progress),
+    Export { done: u64, total: u64 },
+}
+
+/// The result of a finished job.
+#[derive(Debug)]
+pub enum JobOutput {
+    Import(Box<ImportReport>),
+    Search(Box<SearchOutcome>),
+    Export(ExportSummary),
+}
+
+/// One event of one job.
+#[derive(Debug)]
+pub struct JobMessage {
+    pub kind: JobKind,
+    /// The id [`Jobs`] gave the job when it started.
+    pub id: u64,
+    pub event: JobEvent,
+}
+
+/// The column results are ordered by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum SortColumn {
+    #[default]
+    Relevance,
+    Date,
+    From,
+    Subject,
+    Attachments,
+    ThreadSize,
+}
+
+/// How results are ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct SortBy {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+/// A search to run.
+#[derive(Clone, Debug)]
+pub struct SearchRequest {
+    pub case: PathBuf,
+    pub query: String,
+    pub sort: SortBy,
+    /// Make the latest index commit visible first (during an import).
+    pub refresh: bool,
+}
+
+/// Counts of a facet, most frequent first.
+pub type FacetCounts = Vec<(String, u64)>;
+
+/// Facets of a result set.
+#[derive(Clone, Debug, Default)]
+pub struct Facets {
+    pub senders: FacetCounts,
+    pub sender_domains: FacetCounts,
+    /// From the first [`FACET_SAMPLE`] hits (their records are decoded).
+    pub recipients: FacetCounts,
+    /// File name extensions of attachments, from the first [`FACET_SAMPLE`] hits.
+    pub attachment_types: FacetCounts,
+    /// How many hits `recipients` and `attachment_types` were counted over.
+    pub sampled: usize,
+    /// Messages per month (`YYYY-MM`), over every hit; undated ones are left out.
+    pub months: BTreeMap<String, u64>,
+    pub undated: u64,
+}
+
+/// Hits whose records are decoded for the recipient and attachment facets.
+pub const FACET_SAMPLE: usize = 2_000;
+/// Entries kept per facet.
+pub const FACET_TOP: usize = 12;
+
+/// The light columns of every message of a case, by row id.
+pub type LightTable = HashMap<u64, LightRow>;
+
+/// A finished search.
+#[derive(Debug)]
+pub struct SearchOutcome {
+    pub case: PathBuf,
+    pub query_text: String,
+    pub query: Query,
+    pub sort: SortBy,
+    pub hits: Vec<Hit>,
+    pub elapsed: Duration,
+    pub facets: Facets,
+    /// Shared list columns of the whole case (replaced when it grew).
+    pub light: Arc<LightTable>,
+    /// Messages per thread id, over the whole case.
+    pub thread_sizes: Arc<HashMap<String, u32>>,
+    /// Messages in the case when the search ran.
+    pub case_messages: u64,
+}
+
+/// An export to run.
+#[derive(Clone, Debug)]
+pub struct ExportRequest {
+    pub case: PathBuf,
+    pub query_text: String,
+    pub query: Query,
+    pub hits: Vec<Hit>,
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+/// An import to run.
+#[derive(Clone, Debug)]
+pub struct ImportRequest {
+    pub case: PathBuf,
+    pub sources: Vec<PathBuf>,
+    pub options: ImportOptions,
+}
+
+type Notify = Arc<dyn Fn() + Send + Sync>;
+
+struct Running {
+    id: u64,
+    cancel: Arc<AtomicBool>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// The job runner.
+pub struct Jobs {
+    tx: Sender<JobMessage>,
+    rx: Receiver<JobMessage>,
+    notify: Notify,
+    next_id: u64,
+    running: HashMap<JobKind, Running>,
+    search_tx: Option<Sender<(u64, SearchRequest)>>,
+    search_thread: Option<JoinHandle<()>>,
+    /// Id of the latest search asked for.
+    latest_search: u64,
+}
+
+/// Why a job could not start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Busy(pub JobKind);
+
+impl std::fmt::Display for Busy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an {:?} is already running", self.0)
+    }
+}
+
+impl Jobs {
+    /// A runner; `notify` is called from job threads after each event.
+    pub fn new(notify: impl Fn() + Send + Sync + 'static) -> Jobs {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        Jobs {
+            tx,
+            rx,
+            notify: Arc::new(notify),
+            next_id: 1,
+            running: HashMap::new(),
+            search_tx: None,
+            search_thread: None,
+            latest_search: 0,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Whether a job of `kind` is running.
+    pub fn is_running(&self, kind: JobKind) -> bool {
+        self.running.contains_key(&kind)
+    }
+
+    /// Asks the running job of `kind` to stop (import and export).
+    pub fn cancel(&self, kind: JobKind) {
+        if let Some(r) = self.running.get(&kind) {
+            r.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Starts importing; the case is created if missing.
+    pub fn start_import(&mut self, req: ImportRequest) -> Result<u64, Busy> {
+        if self.is_running(JobKind::Import) {
+            return Err(Busy(JobKind::Import));
+        }
+        let id = self.next();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
+        let send = Sender_::new(self.tx.clone(), self.notify.clone(), JobKind::Import, id);
+        let handle = std::thread::Builder::new()
+            .name("mailsift-import".into())
+            .spawn(move || {
+                let event = match run_import(&req, &flag, &send) {
+                    Ok(report) => JobEvent::Done(JobOutput::Import(Box::new(report))),
+                    Err(e) => JobEvent::Failed(e),
+                };
+                send.send(event);
+            })
+            .map_err(|_| Busy(JobKind::Import))?;
+        self.running.insert(
+            JobKind::Import,
+            Running {
+                id,
+                cancel,
+                handle: Some(handle),
+            },
+        );
+        Ok(id)
+    }
+
+    /// Asks for a search; a search already waiting is dropped in favour of
+    /// this one. Returns the id its outcome will carry.
+    pub fn search(&mut self, req: SearchRequest) -> u64 {
+        let id = self.next();
+        self.latest_search = id;
+        if self.search_tx.is_none() {
+            let (tx, rx) = crossbeam_channel::unbounded::<(u64, SearchRequest)>();
+            let send = Sender_::new(self.tx.clone(), self.notify.clone(), JobKind::Search, 0);
+            let handle = std::thread::Builder::new()
+                .name("mailsift-search".into())
+                .spawn(move || search_worker(rx, send))
+                .ok();
+            self.search_tx = Some(tx);
+            self.search_thread = handle;
+        }
+        if let Some(tx) = &self.search_tx {
+            let _ = tx.send((id, req));
+        }
+        self.running.insert(
+            JobKind::Search,
+            Running {
+                id,
+                cancel: Arc::new(AtomicBool::new(false)),
+                handle: None,
+            },
+        );
+        id
+    }
+
+    /// The id of the latest search asked for (older outcomes are stale).
+    pub fn latest_search(&self) -> u64 {
+        self.latest_search
+    }
+
+    /// Starts an export.
+    pub fn start_export(&mut self, req: ExportRequest) -> Result<u64, Busy> {
+        if self.is_running(JobKind::Export) {
+            return Err(Busy(JobKind::Export));
+        }
+        let id = self.next();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let send = Sender_::new(self.tx.clone(), self.notify.clone(), JobKind::Export, id);
+        let handle = std::thread::Builder::new()
+            .name("mailsift-export".into())
+            .spawn(move || {
+                let event = match run_export(&req, &send) {
+                    Ok(summary) => JobEvent::Done(JobOutput::Export(summary)),
+                    Err(e) => JobEvent::Failed(e),
+                };
+                send.send(event);
+            })
+            .map_err(|_| Busy(JobKind::Export))?;
+        self.running.insert(
+            JobKind::Export,
+            Running {
+                id,
+                cancel,
+                handle: Some(handle),
+            },
+        );
+        Ok(id)
+    }
+
+    /// The events that arrived, for at most `budget` of work; a job whose
+    /// Done/Failed event is returned is no longer running.
+    pub fn drain(&mut self, budget: Duration) -> Vec<JobMessage> {
+        let start = Instant::now();
+        let mut out = Vec::new();
+        while let Ok(msg) = self.rx.try_recv() {
+            let finished = matches!(msg.event, JobEvent::Done(_) | JobEvent::Failed(_));
+            let current = self.running.get(&msg.kind).is_some_and(|r| r.id == msg.id);
+            if finished
+                && current
+                && let Some(mut r) = self.running.remove(&msg.kind)
+                && let Some(h) = r.handle.take()
+            {
+                let _ = h.join();
+            }
+            out.push(msg);
+            if start.elapsed() >= budget {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Waits (up to `timeout`) until no job runs, collecting the events.
+    pub fn wait_idle(&mut self, timeout: Duration) -> Vec<JobMessage> {
+        let start = Instant::now();
+        let mut out = Vec::new();
+        while !self.running.is_empty() && start.elapsed() < timeout {
+            out.extend(self.drain(Duration::from_millis(50)));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        out
+    }
+}
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        for r in self.running.values() {
+            r.cancel.store(true, Ordering::Relaxed);
+        }
+        // Closing the request channel ends the search worker.
+        self.search_tx = None;
+        for (_, mut r) in self.running.drain() {
+            if let Some(h) = r.handle.take() {
+                let _ = h.join();
+            }
+        }
+        if let Some(h) = self.search_thread.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Sends a job's events and wakes the front end.
+#[derive(Clone)]
+struct Sender_ {
+    tx: Sender<JobMessage>,
+    notify: Notify,
+    kind: JobKind,
+    id: u64,
+}
+
+impl Sender_ {
+    fn new(tx: Sender<JobMessage>, notify: Notify, kind: JobKind, id: u64) -> Sender_ {
+        Sender_ {
+            tx,
+            notify,
+            kind,
+            id,
+        }
+    }
+
+    fn send(&self, event: JobEvent) {
+        self.send_as(self.id, event);
+    }
+
+    fn send_as(&self, id: u64, event: JobEvent) {
+        let _ = self.tx.send(JobMessage {
+            kind: self.kind,
+            id,
+            event,
+        });
+        (self.notify)();
+    }
+}
+
+fn run_import(
+    req: &ImportRequest,
+    cancel: &AtomicBool,
+    send: &Sender_,
+) -> Result<ImportReport, String> {
+    pipeline::check_case_location(&req.case, &req.sources).map_err(|e| e.to_string())?;
+    let mut case = Case::open_for_writing(&req.case).map_err(|e| e.to_string())?;
+    let mut last = Instant::now() - Duration::from_secs(1);
+    pipeline::import(
+        &mut case,
+        &req.sources,
+        &req.options,
+        &mut |p: &Progress| {
+            // At most ~10 events a second.
+            if last.elapsed() >= Duration::from_millis(100) {
+                last = Instant::now();
+                send.send(JobEvent::Progress(JobProgress::Import(p.clone())));
+            }
+        },
+        cancel,
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn run_export(req: &ExportRequest, send: &Sender_) -> Result<ExportSummary, String> {
+    let browser = Browser::open(&req.case).map_err(|e| e.to_string())?;
+    let found = Found {
+        query: req.query.clone(),
+        hits: req.hits.clone(),
+        elapsed: Duration::ZERO,
+    };
+    let mut last = Instant::now() - Duration::from_secs(1);
+    browser
+        .export(
+            &found,
+            &req.query_text,
+            req.format,
+            Some(&req.path),
+            false,
+            &mut |done, total| {
+                if last.elapsed() >= Duration::from_millis(100) || done == total {
+                    last = Instant::now();
+                    send.send(JobEvent::Progress(JobProgress::Export { done, total }));
+                }
+            },
+        )
+        .map_err(|e| e.to_string())
+}
+
+/// The search thread: keeps the case open between searches, runs only the
+/// latest request waiting.
+fn search_worker(rx: Receiver<(u64, SearchRequest)>, send: Sender_) {
+    let mut state: Option<WorkerCase> = None;
+    while let Ok(mut job) = rx.recv() {
+        while let Ok(newer) = rx.try_recv() {
+            job = newer;
+        }
+        let (id, req) = job;
+        let event = match run_search(&mut state, &req) {
+            Ok(outcome) => JobEvent::Done(JobOutput::Search(Box::new(outcome))),
+            Err(e) => JobEvent::Failed(e),
+        };
+        send.send_as(id, event);
+    }
+}
+
+struct WorkerCase {
+    path: PathBuf,
+    browser: Browser,
+    light: Arc<LightTable>,
+    thread_sizes: Arc<HashMap<String, u32>>,
+    max_rowid: u64,
+}
+
+impl WorkerCase {
+    fn open(path: &Path) -> Result<WorkerCase, String> {
+        let browser = Browser::open(path).map_err(|e| e.to_string())?;
+        let mut w = WorkerCase {
+            path: path.to_path_buf(),
+            browser,
+            light: Arc::new(HashMap::new()),
+            thread_sizes: Arc::new(HashMap::new()),
+            max_rowid: 0,
+        };
+        w.refresh_light(true)?;
+        Ok(w)
+    }
+
+    /// Reloads the light table when the case grew (or threads may have
+    /// changed: `full`).
+    fn refresh_light(&mut self, full: bool) -> Result<(), String> {
+        let max = self.browser.case.max_rowid().map_err(|e| e.to_string())?;
+        if max == self.max_rowid && !full {
+            return Ok(());
+        }
+        let rows = self.browser.case.light_rows(0).map_err(|e| e.to_string())?;
+        let mut sizes: HashMap<String, u32> = HashMap::new();
+        for r in &rows {
+            if let Some(t) = &r.thread {
+                *sizes.entry(t.clone()).or_default() += 1;
+            }
+        }
+        self.light = Arc::new(rows.into_iter().map(|r| (r.rowid, r)).collect());
+        self.thread_sizes = Arc::new(sizes);
+        self.max_rowid = max;
+        Ok(())
+    }
+}
+
+fn run_search(
+    state: &mut Option<WorkerCase>,
+    req: &SearchRequest,
+) -> Result<SearchOutcome, String> {
+    let reopen = state.as_ref().is_none_or(|s| s.path != req.case);
+    if reopen {
+        *state = Some(WorkerCase::open(&req.case)?);
+    } else if req.refresh
+        && let Some(s) = state.as_mut()
+    {
+        s.browser.index.reload().map_err(|e| e.to_string())?;
+        // Threads are assigned at the end of an import: reload fully then.
+        s.refresh_light(true)?;
+    }
+    let Some(s) = state.as_mut() else {
+        return Err("no case".into());
+    };
+    let start = Instant::now();
+    let index_sort = match (req.sort.column, req.sort.descending) {
+        (SortColumn::Date, false) => Sort::Date,
+        (SortColumn::Date, true) => Sort::DateDesc,
+        _ => Sort::Relevance,
+    };
+    let found = s
+        .browser
+        .search(&req.query, index_sort)
+        .map_err(|e| e.to_string())?;
+    let mut hits = found.hits;
+    sort_hits(&mut hits, req.sort, &s.light, &s.thread_sizes);
+    let elapsed = start.elapsed();
+    let facets = facets(&s.browser, &hits, &s.light);
+    Ok(SearchOutcome {
+        case: req.case.clone(),
+        query_text: req.query.clone(),
+        query: found.query,
+        sort: req.sort,
+        hits,
+        elapsed,
+        facets,
+        light: s.light.clone(),
+        thread_sizes: s.thread_sizes.clone(),
+        case_messages: s.light.len() as u64,
+    })
+}
+
+/// Orders hits by a list column (relevance and date are the index's).
+fn sort_hits(hits: &mut [Hit], sort: SortBy, light: &LightTable, sizes: &HashMap<String, u32>) {
+    let lower = |s: &Option<String>| s.as_deref().unwrap_or("").to_lowercase();
+    match sort.column {
+        SortColumn::Relevance | SortColumn::Date => return,
+        SortColumn::From => hits.sort_by_cached_key(|h| {
+            light
+                .get(&h.rowid)
+                .map(|r| lower(&r.from))
+                .unwrap_or_default()
+        }),
+        SortColumn::Subject => hits.sort_by_cached_key(|h| {
+            light
+                .get(&h.rowid)
+                .map(|r| {
+                    crate::thread::strip_subject_prefixes(r.subject.as_deref().unwrap_or(""))
+                        .to_lowercase()
+                })
+                .unwrap_or_default()
+        }),
+        SortColumn::Attachments => {
+            hits.sort_by_key(|h| light.get(&h.rowid).map_or(0, |r| r.attachments))
+        }
+        SortColumn::ThreadSize => hits.sort_by_key(|h| {
+            light
+                .get(&h.rowid)
+                .and_then(|r| r.thread.as_ref())
+                .and_then(|t| sizes.get(t))
+                .copied()
+                .unwrap_or(1)
+        }),
+    }
+    if sort.descending {
+        hits.reverse();
+    }
+}
+
+fn top(map: HashMap<String, u64>) -> FacetCounts {
+    let mut v: Vec<(String, u64)> = map.into_iter().collect();
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    v.truncate(FACET_TOP);
+    v
+}
+
+/// Facets of `hits`: senders and months over all of them (cheap columns),
+/// recipients and attachment types over the first [`FACET_SAMPLE`].
+pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
+    let mut senders: HashMap<String, u64> = HashMap::new();
+    let mut domains: HashMap<String, u64> = HashMap::new();
+    let mut months: BTreeMap<String, u64> = BTreeMap::new();
+    let mut undated = 0;
+    for h in hits {
+        if let Some(from) = light.get(&h.rowid).and_then(|r| r.from.as_ref()) {
+            let from = from.to_lowercase();
+            if let Some((_, d)) = from.rsplit_once('@') {
+                *domains.entry(d.to_string()).or_default() += 1;
+            }
+            *senders.entry(from).or_default() += 1;
+        }
+        match h.date {
+            Some(d) => *months.entry(month_of(d)).or_default() += 1,
+            None => undated += 1,
+        }
+    }
+    let mut recipients: HashMap<String, u64> = HashMap::new();
+    let mut types: HashMap<String, u64> = HashMap::new();
+    let sample = hits.len().min(FACET_SAMPLE);
+    for h in &hits[..sample] {
+        let Ok(Some(m)) = browser.case.message_by_rowid(h.rowid) else {
+            continue;
+        };
+        for a in m.to.iter().chain(&m.cc) {
+            *recipients.entry(a.addr.to_lowercase()).or_default() += 1;
+        }
+        for a in &m.attachments {
+            let ext = a
+                .name
+                .as_deref()
+                .and_then(|n| n.rsplit_once('.'))
+                .map(|(_, e)| e.to_lowercase())
+                .filter(|e| {
+                    !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric())
+                })
+                .unwrap_or_else(|| a.mime.to_lowercase());
+            *types.entry(ext).or_default() += 1;
+        }
+    }
+    Facets {
+        senders: top(senders),
+        sender_domains: top(domains),
+        recipients: top(recipients),
+        attachment_types: top(types),
+        sampled: sample,
+        months,
+        undated,
+    }
+}
+
+/// `YYYY-MM` of a date (UTC).
+pub fn month_of(secs: i64) -> String {
+    rfc3339(secs).chars().take(7).collect()
+}

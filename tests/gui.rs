@@ -1,0 +1,269 @@
+#![cfg(feature = "gui")]
+//! The desktop window driven through egui_kittest (no display needed): the
+//! real `MailsiftApp` with scripted file dialogs, opening the bundled
+//! sample, searching, reading, threads and a CSV export.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use mailsift::app::{Answer, AppConfig, MailsiftApp, ScriptedDialogs};
+
+fn sample() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_mbox")
+}
+
+/// The window with scripted dialogs. `mail_text`: the sample holds CJK mail,
+/// which the default fonts draw as boxes; elsewhere a missing glyph in the
+/// window's own text fails the test.
+fn harness(
+    data_dir: &Path,
+    answers: Vec<Answer>,
+    mail_text: bool,
+) -> Harness<'static, MailsiftApp> {
+    let config = AppConfig {
+        data_dir: data_dir.to_path_buf(),
+    };
+    let mut b = Harness::builder().with_size([1400.0, 900.0]);
+    if mail_text {
+        b = b.allow_missing_glyphs();
+    }
+    // The app's `logic()` and `ui()` are `step_logic` and `draw`; driving
+    // them directly keeps eframe (and its windowing) out of the tests.
+    let app = MailsiftApp::with_context(
+        egui::Context::default(),
+        config,
+        Box::new(ScriptedDialogs::new(answers)),
+    );
+    b.build_ui_state(
+        |ui, app: &mut MailsiftApp| {
+            let ctx = ui.ctx().clone();
+            app.step_logic(&ctx);
+            app.draw(ui);
+        },
+        app,
+    )
+}
+
+/// Steps frames until `cond` holds; panics after `timeout`.
+fn step_until(
+    h: &mut Harness<'static, MailsiftApp>,
+    what: &str,
+    timeout: Duration,
+    cond: impl Fn(&MailsiftApp) -> bool,
+) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if cond(h.state()) {
+            // Let the UI draw the new state.
+            h.step();
+            h.step();
+            return;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out waiting for {what}; status: {:?}, selected row {:?}, reading {:?}",
+            h.state().status,
+            h.state().selected_row,
+            h.state().reading.as_ref().map(|r| r.rowid)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+const LONG: Duration = Duration::from_secs(60);
+
+fn open_sample(h: &mut Harness<'static, MailsiftApp>) {
+    h.get_by_label("Open folder…").click();
+    step_until(h, "the import to start", LONG, |a| {
+        a.import.is_some() || a.last_report.is_some()
+    });
+    step_until(h, "the import and first search", LONG, |a| {
+        a.import.is_none() && !a.busy() && a.hit_count().is_some()
+    });
+}
+
+fn search(h: &mut Harness<'static, MailsiftApp>, text: &str) {
+    let search_box = h.get_by_label("Search");
+    search_box.focus();
+    h.step();
+    h.get_by_label("Search").type_text(text);
+    h.step();
+    assert_eq!(h.state().query, text);
+    step_until(h, "the search", LONG, |a| {
+        !a.busy() && a.results.as_ref().is_some_and(|r| r.query_text == text)
+    });
+}
+
+#[test]
+fn open_search_read_threads_export() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let out = tmp.path().join("out.csv");
+    let mut h = harness(
+        &data,
+        vec![
+            Answer::Folder(Some(sample())),
+            Answer::Save(Some(out.clone())),
+        ],
+        true,
+    );
+    h.step();
+    // The empty state offers the three ways in.
+    h.get_by_label("Open mailbox file…");
+    h.get_by_label("Open case…");
+    open_sample(&mut h);
+
+    let report = h.state().last_report.clone().expect("an import report");
+    assert!(report.found > 400, "found {}", report.found);
+    assert_eq!(
+        report.found,
+        report.parsed + report.raw_only + report.skipped
+    );
+    assert!(h.state().show_report, "the report opens after an import");
+    h.get_by_label_contains("parsed,");
+
+    // Everything is listed when the query is empty.
+    let all = h.state().hit_count().unwrap();
+    assert_eq!(all as u64, report.messages);
+
+    // Search as you type; the hit count is shown.
+    search(&mut h, "has:attachment");
+    let n = h.state().hit_count().unwrap();
+    assert!(n > 0 && n < all, "{n} of {all}");
+    let count_text = format!("{} messages ·", thousands(n));
+    h.get_by_label_contains(&count_text);
+
+    // Click the first result: the reading pane shows its subject.
+    step_until(&mut h, "row summaries", LONG, |a| !a.rows.is_empty());
+    let first = h.state().rows[0].rowid();
+    let subject = {
+        let b = mailsift::browse::Browser::open(h.state().case_path.as_ref().unwrap()).unwrap();
+        let m = b.message(first).unwrap();
+        mailsift::display::visible(m.subject.as_deref().unwrap_or("(no subject)"))
+    };
+    h.state_mut()
+        .apply(mailsift::app::Command::ShowReport(false));
+    h.step();
+    h.get_all_by_label(&subject)
+        .next()
+        .expect("subject in the list")
+        .click();
+    step_until(&mut h, "the message to open", LONG, |a| {
+        a.reading.as_ref().is_some_and(|r| r.rowid == first)
+    });
+    // The heading of the reading pane plus the list cell.
+    assert!(h.get_all_by_label(&subject).count() >= 2);
+
+    // A bad query is explained under the bar, the old results stay.
+    search_error(&mut h, "from:(");
+
+    // Thread view: fewer rows than messages for the sample's reply chains.
+    search(&mut h, "*");
+    h.get_by_label("Threads").click();
+    step_until(&mut h, "thread view", LONG, |a| a.thread_view);
+    let rows = h.state().rows.len();
+    assert!(rows < all, "{rows} thread rows for {all} messages");
+
+    // Export all hits to CSV through the scripted save dialog.
+    h.state_mut().apply(mailsift::app::Command::Export {
+        format: mailsift::export::Format::Csv,
+        selected_only: false,
+    });
+    step_until(&mut h, "the export", LONG, |a| a.last_export.is_some());
+    let text = std::fs::read_to_string(&out).unwrap();
+    // Header + one row per message (fields may hold line breaks: count records by id).
+    let records = csv_records(&text);
+    assert_eq!(records, all + 1);
+    let status = h.state().status.clone().unwrap();
+    assert!(status.text.contains("messages written to"), "{status:?}");
+}
+
+fn search_error(h: &mut Harness<'static, MailsiftApp>, text: &str) {
+    let search_box = h.get_by_label("Search");
+    search_box.focus();
+    h.step();
+    // Select all and replace.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_label("Search").type_text(text);
+    step_until(h, "the query error", LONG, |a| a.query_error.is_some());
+    h.get_by_label_contains("bad query");
+    // Clear the box again.
+    h.get_by_label("Search").focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.key_press(egui::Key::Backspace);
+    h.step();
+}
+
+/// Records in a CSV text (quoted fields may span lines).
+fn csv_records(text: &str) -> usize {
+    let mut records = 0;
+    let mut quoted = false;
+    let mut any = false;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            '\n' if !quoted => {
+                if any {
+                    records += 1;
+                }
+                any = false;
+            }
+            '\r' => {}
+            _ => any = true,
+        }
+    }
+    records + usize::from(any)
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn bad_input_is_explained_in_the_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let not_a_case = tmp.path().join("plain");
+    std::fs::create_dir_all(&not_a_case).unwrap();
+    let mut h = harness(
+        &tmp.path().join("data"),
+        vec![Answer::Folder(Some(not_a_case.clone()))],
+        false,
+    );
+    h.step();
+    h.get_by_label("Open case…").click();
+    h.step();
+    h.step();
+    let status = h.state().status.clone().expect("a message");
+    assert!(
+        status.error && status.text.contains("not a mailsift case"),
+        "{status:?}"
+    );
+    h.get_by_label_contains("not a mailsift case");
+    assert!(h.state().case_path.is_none());
+}
+
+#[test]
+fn cancelled_dialog_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(&tmp.path().join("data"), vec![Answer::File(None)], false);
+    h.step();
+    h.get_by_label("Open mailbox file…").click();
+    h.step();
+    assert!(h.state().case_path.is_none());
+    assert!(h.state().status.is_none());
+}
