@@ -7,36 +7,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use mailsift::bench::QUERIES;
 use mailsift::browse::Browser;
 use mailsift::export::Format;
 use mailsift::index::Sort;
-
-const QUERIES: &[&str] = &[
-    "budget",
-    "donor",
-    "\"talking points\"",
-    "meeting OR call",
-    "budget -draft",
-    "from:@ncpc.example.org",
-    "to:@hartwell2016.example.com",
-    "subject:budget",
-    "body:reception",
-    "has:attachment",
-    "filename:pdf",
-    "after:2016-05-01",
-    "date:2015-10",
-    "before:2015-06 budget",
-    "budg*",
-    "moskva~",
-    "финансировании",
-    "(budget OR donor) subject:re",
-    "from:ann OR from:bob",
-    "press inquiry",
-    "attachment:donor",
-    "garcia",
-    "vote -pipeline",
-    "*",
-];
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

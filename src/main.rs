@@ -269,7 +269,7 @@ fn open_path(path: &Path) -> Result<ExitCode> {
     }
     let abs = std::fs::canonicalize(path)
         .with_context(|| format!("{}: no such file or folder", path.display()))?;
-    let case = default_case_dir(&abs);
+    let case = mailsift::store::case_dir_for(&mailsift::store::data_dir(), &abs);
     eprintln!(
         "mailsift: importing {} into case {}",
         abs.display(),
@@ -282,32 +282,6 @@ fn open_path(path: &Path) -> Result<ExitCode> {
     let report = import(&case, &[abs], &opts, false)?;
     print_report(&report);
     Ok(errors_to_status(&report))
-}
-
-#[cfg(not(feature = "gui"))]
-/// `$XDG_DATA_HOME/mailsift/cases/<name>-<hash>` for a source path.
-fn default_case_dir(source: &Path) -> PathBuf {
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-        .unwrap_or_else(std::env::temp_dir);
-    let name: String = source
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "case".into())
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let hash = mailsift::model::Sha256::of(source.to_string_lossy().as_bytes()).to_hex();
-    data.join("mailsift/cases")
-        .join(format!("{name}-{}", &hash[..8]))
 }
 
 fn import(
@@ -381,20 +355,7 @@ fn print_report(r: &ImportReport) {
         let _ = writeln!(out, "defects: {}", list.join(", "));
     }
     for s in &r.sources {
-        let _ = writeln!(
-            out,
-            "  {} [{}] {} found, {} new, {} duplicates, {} skipped{}",
-            s.path.display(),
-            s.format.map(|f| f.as_str()).unwrap_or("?"),
-            s.found,
-            s.new,
-            s.duplicates,
-            s.skipped,
-            s.error
-                .as_ref()
-                .map(|e| format!(" — ERROR: {e}"))
-                .unwrap_or_default()
-        );
+        let _ = writeln!(out, "  {}", s.summary_line());
     }
     for sk in &r.skipped_files {
         let _ = writeln!(out, "  skipped {}: {}", sk.path.display(), sk.reason);

@@ -148,6 +148,25 @@ pub struct SourceReport {
     pub error: Option<String>,
 }
 
+impl SourceReport {
+    /// One line: path, format and counts (and the error, if any).
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{} [{}] {} found, {} new, {} duplicates, {} skipped{}",
+            self.path.display(),
+            self.format.map(|f| f.as_str()).unwrap_or("?"),
+            self.found,
+            self.new,
+            self.duplicates,
+            self.skipped,
+            self.error
+                .as_ref()
+                .map(|e| format!(" — ERROR: {e}"))
+                .unwrap_or_default()
+        )
+    }
+}
+
 /// What the reader sends, in source order (`seq`).
 struct Work {
     seq: u64,

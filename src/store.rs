@@ -272,6 +272,39 @@ fn now_rfc3339() -> String {
     rfc3339(secs)
 }
 
+/// mailsift's data folder: `$XDG_DATA_HOME/mailsift`, else
+/// `~/.local/share/mailsift`.
+pub fn data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("mailsift")
+}
+
+/// The case folder for a source opened without naming a case:
+/// `<data_dir>/cases/<name>-<first 8 hex of the SHA-256 of its path>`.
+pub fn case_dir_for(data_dir: &Path, source: &Path) -> PathBuf {
+    let name: String = source
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "case".into())
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let hash = Sha256::of(source.to_string_lossy().as_bytes()).to_hex();
+    data_dir
+        .join("cases")
+        .join(format!("{name}-{}", &hash[..8]))
+}
+
 /// Formats seconds since the epoch as an RFC 3339 UTC timestamp.
 pub fn rfc3339(secs: i64) -> String {
     let days = secs.div_euclid(86_400);

@@ -38,35 +38,14 @@ pub struct AppConfig {
 impl AppConfig {
     /// `$XDG_DATA_HOME/mailsift`, else `~/.local/share/mailsift`.
     pub fn from_env() -> AppConfig {
-        let data = std::env::var_os("XDG_DATA_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
-            .unwrap_or_else(std::env::temp_dir);
         AppConfig {
-            data_dir: data.join("mailsift"),
+            data_dir: crate::store::data_dir(),
         }
     }
 
     /// The case folder for a source path (absolute).
     pub fn case_dir_for(&self, source: &Path) -> PathBuf {
-        let name: String = source
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "case".into())
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let hash = crate::model::Sha256::of(source.to_string_lossy().as_bytes()).to_hex();
-        self.data_dir
-            .join("cases")
-            .join(format!("{name}-{}", &hash[..8]))
+        crate::store::case_dir_for(&self.data_dir, source)
     }
 }
 

@@ -529,19 +529,7 @@ pub fn import_report_ui(ctx: &egui::Context, app: &MailsiftApp) -> Vec<Command> 
                     ui.separator();
                     ui.strong("Sources");
                     for s in &r.sources {
-                        ui.label(format!(
-                            "{} [{}]: {} found, {} new, {} duplicates, {} skipped{}",
-                            s.path.display(),
-                            s.format.map(|f| f.as_str()).unwrap_or("?"),
-                            s.found,
-                            s.new,
-                            s.duplicates,
-                            s.skipped,
-                            s.error
-                                .as_ref()
-                                .map(|e| format!(" — ERROR: {e}"))
-                                .unwrap_or_default()
-                        ));
+                        ui.label(s.summary_line());
                     }
                 }
             }
