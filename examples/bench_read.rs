@@ -62,7 +62,9 @@ fn main() {
     let out = std::env::temp_dir().join(format!("mailsift-bench-{}.csv", std::process::id()));
     let t = Instant::now();
     let summary = b
-        .export(&first, "*", Format::Csv, Some(&out), false, &mut |_, _| {})
+        .export(&first, "*", Format::Csv, Some(&out), false, &mut |_, _| {
+            true
+        })
         .expect("export");
     println!(
         "export CSV: {} messages in {:.2} s ({} bytes)",

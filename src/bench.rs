@@ -327,7 +327,7 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
         let out = opts.dir.join(format!("export-{}.{name}", opts.messages));
         let _ = std::fs::remove_file(&out);
         let t = Instant::now();
-        let s = b.export(&first, "*", fmt, Some(&out), false, &mut |_, _| {})?;
+        let s = b.export(&first, "*", fmt, Some(&out), false, &mut |_, _| true)?;
         r.add(
             format!("export all to {name}"),
             format!(

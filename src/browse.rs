@@ -172,6 +172,9 @@ impl Browser {
 
     /// Exports `hits` to `path` (or standard output for CSV/JSON when
     /// `path` is None), recording the export in the audit log.
+    /// `progress(done, total)` is called after each message; when it
+    /// returns false the export stops with [`Error::Cancelled`] and the
+    /// partial output is removed.
     pub fn export(
         &self,
         found: &Found,
@@ -179,7 +182,7 @@ impl Browser {
         format: Format,
         path: Option<&Path>,
         snippets: bool,
-        progress: &mut dyn FnMut(u64, u64),
+        progress: &mut dyn FnMut(u64, u64) -> bool,
     ) -> Result<ExportSummary> {
         let mut exporter = match path {
             Some(p) => Exporter::create(format, p)?,
@@ -215,12 +218,12 @@ impl Browser {
                 score: Some(hit.score),
                 raw: raw.as_deref(),
             })?;
-            if n % 256 == 0 {
-                progress(n as u64, total);
+            // Dropping the exporter removes the partial output.
+            if !progress(n as u64 + 1, total) {
+                return Err(Error::Cancelled);
             }
         }
         let summary = exporter.finish()?;
-        progress(total, total);
         self.case.audit(&serde_json::json!({
             "event": "export",
             "when": crate::store::rfc3339(now()),

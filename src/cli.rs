@@ -64,7 +64,7 @@ pub fn search(
             if matches!(fmt, Format::Mbox | Format::Eml) && output.is_none() {
                 bail!("--format {other} needs --output PATH");
             }
-            let summary = b.export(&found, query, fmt, output, snippets, &mut |_, _| {})?;
+            let summary = b.export(&found, query, fmt, output, snippets, &mut |_, _| true)?;
             if let Some(p) = &summary.path {
                 eprintln!(
                     "wrote {} messages to {} (sha256 {})",

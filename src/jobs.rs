@@ -290,11 +290,12 @@ impl Jobs {
         }
         let id = self.next();
         let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
         let send = Sender_::new(self.tx.clone(), self.notify.clone(), JobKind::Export, id);
         let handle = std::thread::Builder::new()
             .name("mailsift-export".into())
             .spawn(move || {
-                let event = match run_export(&req, &send) {
+                let event = match run_export(&req, &send, &flag) {
                     Ok(summary) => JobEvent::Done(JobOutput::Export(summary)),
                     Err(e) => JobEvent::Failed(e),
                 };
@@ -422,7 +423,13 @@ fn run_import(
     .map_err(|e| e.to_string())
 }
 
-fn run_export(req: &ExportRequest, send: &Sender_) -> Result<ExportSummary, String> {
+/// Runs an export; a cancelled export leaves no output and fails with
+/// "cancelled".
+fn run_export(
+    req: &ExportRequest,
+    send: &Sender_,
+    cancel: &AtomicBool,
+) -> Result<ExportSummary, String> {
     let browser = Browser::open(&req.case).map_err(|e| e.to_string())?;
     let found = Found {
         query: req.query.clone(),
@@ -442,6 +449,7 @@ fn run_export(req: &ExportRequest, send: &Sender_) -> Result<ExportSummary, Stri
                     last = Instant::now();
                     send.send(JobEvent::Progress(JobProgress::Export { done, total }));
                 }
+                !cancel.load(Ordering::Relaxed)
             },
         )
         .map_err(|e| e.to_string())

@@ -122,7 +122,24 @@ fn open_search_read_threads_export() {
         report.found,
         report.parsed + report.raw_only + report.skipped
     );
-    assert!(h.state().show_report, "the report opens after an import");
+    // A summary in the status line, with a link to the full report.
+    let status = h.state().status.clone().expect("an import summary");
+    assert!(
+        status.text.contains("Imported")
+            && status
+                .text
+                .contains(&format!("{} new", thousands(report.new as usize))),
+        "{status:?}"
+    );
+    assert!(
+        !h.state().show_report,
+        "no window pops up after a clean import"
+    );
+    h.get_by_label("Import report…").click();
+    for _ in 0..4 {
+        h.step();
+    }
+    assert!(h.state().show_report);
     h.get_by_label_contains("parsed,");
 
     // Everything is listed when the query is empty.

@@ -1762,3 +1762,38 @@ fn reindex_gives_the_same_results() {
     ok(&[&"reindex", case]);
     assert_eq!(snapshot(), before);
 }
+
+#[test]
+fn a_cancelled_export_leaves_nothing_behind() {
+    let fx = fixture();
+    let b = mailsift::browse::Browser::open(&fx.case).unwrap();
+    let found = b.search("*", mailsift::index::Sort::Date).unwrap();
+    assert!(found.hits.len() > 5, "{} hits", found.hits.len());
+    let out_dir = tempfile::tempdir().unwrap();
+    for format in mailsift::export::Format::ALL {
+        let path = out_dir.path().join(format!("out.{format}"));
+        let mut calls = 0;
+        let r = b.export(
+            &found,
+            "*",
+            *format,
+            Some(&path),
+            false,
+            &mut |done, total| {
+                calls += 1;
+                assert!(done <= total);
+                done < 3
+            },
+        );
+        assert!(
+            matches!(r, Err(mailsift::error::Error::Cancelled)),
+            "{format}: {r:?}"
+        );
+        assert_eq!(calls, 3, "{format}: stops at the first refusal");
+        assert!(!path.exists(), "{format}: no partial output");
+    }
+    let left: Vec<_> = fs::read_dir(out_dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    // The audit log records only finished exports.
+    assert!(audit(&fx.case, "export").is_empty());
+}

@@ -82,6 +82,7 @@ pub enum Command {
     CloseSource,
     CopyCitation,
     ShowExport(bool),
+    CancelExport,
     Export {
         format: Format,
         selected_only: bool,
@@ -141,6 +142,8 @@ pub struct Reading {
 pub struct Status {
     pub text: String,
     pub error: bool,
+    /// Offer a link to the import report next to the text.
+    pub report_link: bool,
 }
 
 /// What the import report panel lists (read from the case).
@@ -275,6 +278,7 @@ impl MailsiftApp {
         self.status = Some(Status {
             text: text.into(),
             error,
+            report_link: false,
         });
     }
 
@@ -431,16 +435,25 @@ impl MailsiftApp {
                         .errors()
                         .map(|(p, e)| format!("{}: {e}", p.display()))
                         .collect();
+                    let summary = import_summary(&report);
                     if !errors.is_empty() {
-                        self.set_status(errors.join("; "), true);
+                        self.set_status(format!("{}; {summary}", errors.join("; ")), true);
+                        // What could not be used is shown at once.
+                        self.show_report = true;
                     } else if cancelled {
                         self.set_status(
-                            "Import cancelled; open the same source again to resume.",
+                            format!(
+                                "Import cancelled; open the same source again to resume. {summary}"
+                            ),
                             false,
                         );
+                    } else {
+                        self.set_status(summary, false);
+                    }
+                    if let Some(s) = &mut self.status {
+                        s.report_link = true;
                     }
                     self.last_report = Some(*report);
-                    self.show_report = true;
                     self.load_report_details();
                     self.row_cache.clear();
                     self.thread_trees.clear();
@@ -489,7 +502,11 @@ impl MailsiftApp {
                 }
                 (JobKind::Export, JobEvent::Failed(e)) => {
                     self.export_progress = None;
-                    self.set_status(format!("Export failed: {e}"), true);
+                    if e == crate::error::Error::Cancelled.to_string() {
+                        self.set_status("Export cancelled; nothing was written.", false);
+                    } else {
+                        self.set_status(format!("Export failed: {e}"), true);
+                    }
                 }
                 _ => {}
             }
@@ -599,6 +616,7 @@ impl MailsiftApp {
                 }
             }
             Command::ShowReport(show) => self.show_report = show,
+            Command::CancelExport => self.jobs.cancel(JobKind::Export),
             Command::QueryEdited => self.query_edited_at = Some(Instant::now()),
             Command::SearchNow => self.request_search(false),
             Command::Refine(r) => {
@@ -1083,6 +1101,32 @@ impl eframe::App for MailsiftApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, STORAGE_KEY, &self.persisted);
     }
+}
+
+/// One line for the status bar when an import ends.
+pub fn import_summary(r: &ImportReport) -> String {
+    use panels::thousands;
+    let mut text = format!(
+        "Imported {} messages: {} new, {} duplicates",
+        thousands(r.found),
+        thousands(r.new),
+        thousands(r.duplicates)
+    );
+    if r.raw_only > 0 {
+        text.push_str(&format!(", {} kept raw-only", thousands(r.raw_only)));
+    }
+    if r.skipped > 0 {
+        text.push_str(&format!(", {} files skipped", thousands(r.skipped)));
+    }
+    let defects: u64 = r.defects.values().sum();
+    if defects > 0 {
+        text.push_str(&format!(", {} defects", thousands(defects)));
+    }
+    text.push_str(&format!(
+        ". The case holds {} messages.",
+        thousands(r.messages)
+    ));
+    text
 }
 
 /// Opens the window (blocking until it closes).

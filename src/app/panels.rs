@@ -190,6 +190,9 @@ pub fn progress_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
             let frac = if total > 0 { done as f32 / total as f32 } else { 0.0 };
             ui.add(egui::ProgressBar::new(frac).desired_width(160.0));
             ui.label(format!("Exporting {} / {}", thousands(done), thousands(total)));
+            if ui.button("Cancel export").clicked() {
+                out.push(Command::CancelExport);
+            }
             ui.separator();
         }
         if let Some(s) = &app.status {
@@ -199,6 +202,9 @@ pub fn progress_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
                 ui.visuals().text_color()
             };
             ui.colored_label(color, &s.text);
+            if s.report_link && ui.link("Import report…").clicked() {
+                out.push(Command::ShowReport(true));
+            }
             if ui.small_button("×").on_hover_text("Dismiss").clicked() {
                 out.push(Command::DismissStatus);
             }

@@ -12,6 +12,9 @@ use crate::index::snippet::Highlighter;
 use crate::model::Address;
 use crate::query::{Field, Query};
 
+/// Background of search hits.
+const HIT_BG: Color32 = Color32::from_rgb(250, 220, 90);
+
 /// Body text shown at most (the source window shows everything).
 const BODY_MAX: usize = 256 * 1024;
 
@@ -54,7 +57,6 @@ pub fn body_job(body: &str, query: Option<&Query>, ui: &egui::Ui) -> LayoutJob {
     let font = FontId::proportional(14.0);
     let text = ui.visuals().text_color();
     let weak = ui.visuals().weak_text_color();
-    let hl_bg = Color32::from_rgb(250, 220, 90);
     let mut job = LayoutJob::default();
     let mut hit = ranges.iter().peekable();
     let mut line_start = 0;
@@ -84,7 +86,7 @@ pub fn body_job(body: &str, query: Option<&Query>, ui: &egui::Ui) -> LayoutJob {
                         &visible_text(&body[s..e]),
                         0.0,
                         TextFormat {
-                            background: hl_bg,
+                            background: HIT_BG,
                             color: Color32::BLACK,
                             ..normal.clone()
                         },
@@ -100,6 +102,43 @@ pub fn body_job(body: &str, query: Option<&Query>, ui: &egui::Ui) -> LayoutJob {
         // visible_text drops nothing but \r; keep the line break.
         line_start = end;
     }
+    job
+}
+
+/// The subject as a heading, search hits highlighted.
+pub fn subject_job(subject: Option<&str>, query: Option<&Query>, ui: &egui::Ui) -> LayoutJob {
+    let font = egui::TextStyle::Heading.resolve(ui.style());
+    let normal = TextFormat {
+        font_id: font,
+        color: ui.visuals().strong_text_color(),
+        ..Default::default()
+    };
+    let mut job = LayoutJob::default();
+    let Some(subject) = subject else {
+        job.append("(no subject)", 0.0, normal);
+        return job;
+    };
+    let ranges = query
+        .map(|q| Highlighter::new(q, Field::Subject).ranges(subject))
+        .unwrap_or_default();
+    let mut pos = 0;
+    for r in ranges {
+        if r.start < pos || r.end > subject.len() {
+            continue;
+        }
+        job.append(&visible(&subject[pos..r.start]), 0.0, normal.clone());
+        job.append(
+            &visible(&subject[r.start..r.end]),
+            0.0,
+            TextFormat {
+                background: HIT_BG,
+                color: Color32::BLACK,
+                ..normal.clone()
+            },
+        );
+        pos = r.end;
+    }
+    job.append(&visible(&subject[pos..]), 0.0, normal);
     job
 }
 
@@ -122,7 +161,7 @@ pub fn reading_pane_ui(
         .auto_shrink(false)
         .show(ui, |ui| {
             ui.add_space(4.0);
-            ui.heading(visible(m.subject.as_deref().unwrap_or("(no subject)")));
+            ui.add(egui::Label::new(subject_job(m.subject.as_deref(), query, ui)).wrap());
             egui::Grid::new("headers")
                 .num_columns(2)
                 .spacing([8.0, 2.0])
