@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::export::{ExportItem, ExportSummary, Exporter, Format};
-use crate::index::snippet::Highlighter;
+use crate::index::snippet::{self, Highlighter, MatchPlace};
 use crate::index::{Hit, SearchIndex, Sort};
 use crate::model::{Attachment, Limits, Message, MessageKey, Origin, SourceFormat};
 use crate::query::{self, Field, Query};
@@ -210,12 +210,18 @@ impl Browser {
             let snippet = highlighter
                 .as_ref()
                 .map(|h| h.snippet(&msg.body_text, 200).0);
+            let matched = if format == Format::Json {
+                Some(self.matched_in(&msg, &found.query)?)
+            } else {
+                None
+            };
             exporter.write(&ExportItem {
                 message: &msg,
                 origins: &origins,
                 thread: thread.as_deref(),
                 snippet: snippet.as_deref(),
                 score: Some(hit.score),
+                matched_in: matched.as_deref(),
                 raw: raw.as_deref(),
             })?;
             // Dropping the exporter removes the partial output.
@@ -235,6 +241,22 @@ impl Browser {
             "bytes": summary.bytes,
         }))?;
         Ok(summary)
+    }
+
+    /// Where `query` matches `msg`: the message itself and/or the texts of
+    /// its attachments (read from the case).
+    pub fn matched_in(&self, msg: &Message, query: &Query) -> Result<Vec<MatchPlace>> {
+        if msg
+            .attachments
+            .iter()
+            .all(|a| a.text.is_none() && a.text_status.is_none())
+        {
+            // Nothing was extracted from these attachments (or there are none).
+            return Ok(snippet::matched_in(query, msg));
+        }
+        let mut with_texts = msg.clone();
+        self.case.fill_attachment_texts(&mut with_texts)?;
+        Ok(snippet::matched_in(query, &with_texts))
     }
 
     /// Saves every attachment of a message into `dir` under a safe name,

@@ -286,11 +286,13 @@ pub fn show(case: &Path, id: &str, raw: bool, json: bool) -> Result<ExitCode> {
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let m = b.message(rowid)?;
+    let mut m = b.message(rowid)?;
     let origins = b.case.origins(&key)?;
     let thread = b.case.thread_of(&key)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
+        // Everything about the message, the attachments' texts included.
+        b.case.fill_attachment_texts(&mut m)?;
         let mut v = serde_json::to_value(&m)?;
         v["id"] = serde_json::json!(key.to_hex());
         v["thread"] = serde_json::json!(thread);
@@ -347,9 +349,15 @@ fn print_message(
         writeln!(out, "Thread:      {t}")?;
     }
     for (i, a) in m.attachments.iter().enumerate() {
+        let text = match (&a.kind, a.text_status) {
+            (Some(k), Some(s)) => format!(", {k}, text {}", s.as_str()),
+            (Some(k), None) => format!(", {k}"),
+            (None, Some(s)) => format!(", text {}", s.as_str()),
+            (None, None) => String::new(),
+        };
         writeln!(
             out,
-            "Attachment {}: {} ({}, {} bytes, sha256 {})",
+            "Attachment {}: {} ({}, {} bytes{text}, sha256 {})",
             i + 1,
             visible(a.name.as_deref().unwrap_or("(no name)")),
             a.mime,

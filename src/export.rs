@@ -34,6 +34,8 @@ pub struct ExportItem<'a> {
     pub thread: Option<&'a str>,
     pub snippet: Option<&'a str>,
     pub score: Option<f32>,
+    /// Where the search hit is (JSON exports of a search).
+    pub matched_in: Option<&'a [crate::index::snippet::MatchPlace]>,
     /// The message bytes as in the source with any mbox `>From` quoting
     /// removed (line ends as in the source); needed by mbox and eml exports.
     pub raw: Option<&'a [u8]>,
@@ -183,7 +185,9 @@ fn score_json(score: Option<f32>) -> serde_json::Value {
 /// 3339 or null), `from` (first From as "Name <addr>" or addr, or null),
 /// `to`, `cc` (arrays of such strings), `subject`, `thread`, `attachments`
 /// (names; unnamed ones as their MIME type), `snippet`, `score`, `origins`
-/// (array of {path, offset, length, sha256}).
+/// (array of {path, offset, length, sha256}), `matched_in` (where the hit
+/// is: `{"in":"message"}` and/or `{"in":"attachment","index":N,"name":…}`;
+/// null when not computed).
 pub fn json_record(item: &ExportItem) -> serde_json::Value {
     let m = item.message;
     let origins: Vec<serde_json::Value> = item
@@ -210,6 +214,7 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
         "snippet": item.snippet,
         "score": score_json(item.score),
         "origins": origins,
+        "matched_in": item.matched_in,
     })
 }
 
@@ -843,6 +848,8 @@ mod tests {
                 sha256: Sha256::of(b"pdf"),
                 inline: false,
                 text: None,
+                kind: None,
+                text_status: None,
             },
             Attachment {
                 name: None,
@@ -851,6 +858,8 @@ mod tests {
                 sha256: Sha256::of(b"png"),
                 inline: true,
                 text: None,
+                kind: None,
+                text_status: None,
             },
         ];
         m
@@ -875,6 +884,7 @@ mod tests {
             thread: Some("t1"),
             snippet: Some("the snippet"),
             score: Some(0.1),
+            matched_in: None,
             raw,
         }
     }
@@ -933,6 +943,7 @@ mod tests {
             thread: None,
             snippet: None,
             score: None,
+            matched_in: None,
             raw: None,
         })
         .unwrap();
@@ -993,6 +1004,7 @@ mod tests {
                 "date",
                 "from",
                 "id",
+                "matched_in",
                 "origins",
                 "score",
                 "snippet",
@@ -1034,6 +1046,7 @@ mod tests {
             thread: None,
             snippet: None,
             score: Some(f32::NAN),
+            matched_in: None,
             raw: None,
         });
         for k in ["date", "from", "subject", "thread", "snippet", "score"] {

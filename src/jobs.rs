@@ -68,6 +68,7 @@ pub enum SortColumn {
     Relevance,
     Date,
     From,
+    To,
     Subject,
     Attachments,
     ThreadSize,
@@ -569,6 +570,12 @@ fn sort_hits(hits: &mut [Hit], sort: SortBy, light: &LightTable, sizes: &HashMap
             light
                 .get(&h.rowid)
                 .map(|r| lower(&r.from))
+                .unwrap_or_default()
+        }),
+        SortColumn::To => hits.sort_by_cached_key(|h| {
+            light
+                .get(&h.rowid)
+                .map(|r| lower(&r.to))
                 .unwrap_or_default()
         }),
         SortColumn::Subject => hits.sort_by_cached_key(|h| {

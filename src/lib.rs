@@ -3,11 +3,13 @@
 
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod attachtext;
 pub mod bench;
 pub mod browse;
 pub mod display;
 pub mod error;
 pub mod export;
+pub mod extract;
 pub mod html;
 pub mod index;
 pub mod jobs;

@@ -179,10 +179,68 @@ pub struct Attachment {
     /// Whether the part was marked inline rather than attachment.
     #[serde(default)]
     pub inline: bool,
-    /// Text content for text-bearing attachments (plain text, CSV, HTML as
-    /// text, forwarded messages), capped; used for indexing.
+    /// Text content of text-bearing attachments (plain text, CSV, HTML as
+    /// text, forwarded messages, and the text extracted from documents),
+    /// capped; used for indexing. Stored once per content in the case
+    /// (`attachment_texts`), not in the message record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    /// The kind of content, detected from the bytes first, then the type
+    /// and name (`pdf`, `docx`, `xlsx`, `image`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// What became of the text (None: not a kind that carries text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_status: Option<TextStatus>,
+}
+
+/// What became of an attachment's text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextStatus {
+    /// All of the text was extracted.
+    Extracted,
+    /// Text extracted up to the size limit.
+    Truncated,
+    /// The document holds no text (an empty sheet, a 0-byte file).
+    Empty,
+    /// Encrypted; cannot be read without a password.
+    Encrypted,
+    /// Pages without a text layer (scanned); no OCR is done.
+    ImageOnly,
+    /// Extraction failed (damaged, zip bomb, over budget, extractor error);
+    /// the reason is in the message's `attachment_text_failed` defect.
+    Failed,
+    /// A document kind mailsift does not read (legacy .doc/.ppt).
+    Unsupported,
+}
+
+impl TextStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextStatus::Extracted => "extracted",
+            TextStatus::Truncated => "truncated",
+            TextStatus::Empty => "empty",
+            TextStatus::Encrypted => "encrypted",
+            TextStatus::ImageOnly => "image_only",
+            TextStatus::Failed => "failed",
+            TextStatus::Unsupported => "unsupported",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TextStatus> {
+        [
+            TextStatus::Extracted,
+            TextStatus::Truncated,
+            TextStatus::Empty,
+            TextStatus::Encrypted,
+            TextStatus::ImageOnly,
+            TextStatus::Failed,
+            TextStatus::Unsupported,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+    }
 }
 
 /// What kind of problem a message has. Stable snake_case names are used in
@@ -241,6 +299,11 @@ pub enum DefectKind {
     BadTransferEncoding,
     /// Body or attachment text cut at the storage limit.
     TextTruncated,
+    /// The text of an attachment (PDF, Office, …) could not be extracted:
+    /// encrypted, image-only, damaged, a zip bomb, over its time or size
+    /// budget, or the extractor failed. The message and the attachment's
+    /// bytes are kept; only that attachment's text is missing.
+    AttachmentTextFailed,
 }
 
 impl DefectKind {
@@ -269,6 +332,7 @@ impl DefectKind {
         DefectKind::BadAddress,
         DefectKind::BadTransferEncoding,
         DefectKind::TextTruncated,
+        DefectKind::AttachmentTextFailed,
     ];
 
     /// The stable snake_case name.
@@ -298,6 +362,7 @@ impl DefectKind {
             DefectKind::BadAddress => "bad_address",
             DefectKind::BadTransferEncoding => "bad_transfer_encoding",
             DefectKind::TextTruncated => "text_truncated",
+            DefectKind::AttachmentTextFailed => "attachment_text_failed",
         }
     }
 

@@ -20,7 +20,10 @@ use std::sync::Once;
 
 use mailparse::{MailAddr, MailHeader, MailHeaderMap, ParsedMail};
 
-use crate::model::{Address, Attachment, Defect, DefectKind, Limits, Message, ParseStatus, Sha256};
+use crate::extract::DocKind;
+use crate::model::{
+    Address, Attachment, Defect, DefectKind, Limits, Message, ParseStatus, Sha256, TextStatus,
+};
 
 /// Dates before this (1975-01-01) are flagged as implausible.
 const EARLIEST_PLAUSIBLE: i64 = 157_766_400;
@@ -75,10 +78,25 @@ pub fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
-/// Parses one message. `bytes` is the canonical message (see
-/// [`crate::source::canonical`]), or only its head when `complete` is false
-/// (the message was too large to hold; `size` is its full size). `now` is
-/// the import time (seconds since the epoch), to flag dates in the future.
+/// Text of document attachments (PDF, Office, RTF …), asked for while a
+/// message is parsed. The import's implementation extracts each content
+/// once ([`crate::attachtext::DocCache`]).
+pub trait DocText: Sync {
+    /// The text of `bytes`, a document of `kind` whose SHA-256 is `sha`.
+    fn text(&self, sha: &Sha256, bytes: &[u8], kind: DocKind) -> DocOutcome;
+}
+
+/// What a [`DocText`] made of a document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocOutcome {
+    pub text: Option<String>,
+    pub status: TextStatus,
+    /// Why there is no text, for the `attachment_text_failed` defect.
+    pub failure: Option<String>,
+}
+
+/// Parses one message without extracting the text of document attachments
+/// (see [`parse_message_with`]).
 pub fn parse_message(
     key: Sha256,
     bytes: &[u8],
@@ -86,6 +104,23 @@ pub fn parse_message(
     size: u64,
     limits: &Limits,
     now: i64,
+) -> Message {
+    parse_message_with(key, bytes, complete, size, limits, now, None)
+}
+
+/// Parses one message. `bytes` is the canonical message (see
+/// [`crate::source::canonical`]), or only its head when `complete` is false
+/// (the message was too large to hold; `size` is its full size). `now` is
+/// the import time (seconds since the epoch), to flag dates in the future.
+/// `docs` extracts the text of document attachments.
+pub fn parse_message_with(
+    key: Sha256,
+    bytes: &[u8],
+    complete: bool,
+    size: u64,
+    limits: &Limits,
+    now: i64,
+    docs: Option<&dyn DocText>,
 ) -> Message {
     let mut msg = Message::empty(key, size);
     if !complete {
@@ -121,7 +156,7 @@ pub fn parse_message(
         Ok(Ok(parsed)) => {
             let outcome = contain(|| {
                 let mut m = Message::empty(key, size);
-                fill_message(&mut m, &parsed, limits, now);
+                fill_message(&mut m, &parsed, limits, now, docs);
                 m
             });
             match outcome {
@@ -162,6 +197,7 @@ pub fn attachment_contents(bytes: &[u8], limits: &Limits) -> Vec<(Attachment, Ve
             rfc822_depth: 0,
             budget_noted: false,
             contents: Some(Vec::new()),
+            docs: None,
         };
         walker.walk(&parsed);
         let contents = walker.contents.take().unwrap_or_default();
@@ -220,7 +256,13 @@ fn recover_headers(msg: &mut Message, bytes: &[u8], limits: &Limits, now: i64) {
     }
 }
 
-fn fill_message(msg: &mut Message, parsed: &ParsedMail<'_>, limits: &Limits, now: i64) {
+fn fill_message(
+    msg: &mut Message,
+    parsed: &ParsedMail<'_>,
+    limits: &Limits,
+    now: i64,
+    docs: Option<&dyn DocText>,
+) {
     let charset = declared_charset(parsed);
     fill_headers(msg, &parsed.headers, charset.as_deref(), limits, now);
     let mut walker = Walker {
@@ -234,6 +276,7 @@ fn fill_message(msg: &mut Message, parsed: &ParsedMail<'_>, limits: &Limits, now
         rfc822_depth: 0,
         budget_noted: false,
         contents: None,
+        docs,
     };
     walker.walk(parsed);
     msg.body_text = cap_text(
@@ -520,6 +563,8 @@ struct Walker<'l> {
     /// When set, the decoded bytes of each attachment are kept here, in
     /// the order of `attachments`.
     contents: Option<Vec<Vec<u8>>>,
+    /// Extracts the text of document attachments.
+    docs: Option<&'l dyn DocText>,
 }
 
 /// How a part contributes.
@@ -668,23 +713,29 @@ impl Walker<'_> {
             return;
         }
         let encoded = encoded_raw(part);
-        let (size, sha256, text, bytes) = match self.decode(part) {
+        let (size, sha256, kind, text, text_status, bytes) = match self.decode(part) {
             Some(bytes) => {
-                let text = if self.contents.is_some() {
-                    None
+                let sha = Sha256::of(&bytes);
+                let kind = crate::extract::detect(&bytes, &mime, name.as_deref());
+                let (text, status) = if self.contents.is_some() {
+                    (None, None)
                 } else {
                     self.attachment_text(
                         &mime,
                         &bytes,
                         declared_charset(part).as_deref(),
                         name.as_deref(),
+                        kind,
+                        &sha,
                     )
                 };
-                (bytes.len() as u64, Sha256::of(&bytes), text, bytes)
+                (bytes.len() as u64, sha, kind, text, status, bytes)
             }
             None => (
                 encoded.len() as u64,
                 Sha256::of(encoded),
+                None,
+                None,
                 None,
                 encoded.to_vec(),
             ),
@@ -702,16 +753,87 @@ impl Walker<'_> {
             inline: disposition.disposition == mailparse::DispositionType::Inline
                 && !is_attachment_disp,
             text,
+            kind: kind.map(|k| k.name().to_string()),
+            text_status,
         });
     }
 
-    /// Text kept for text-bearing attachments.
+    /// Text kept for text-bearing attachments, and what became of it.
     fn attachment_text(
         &mut self,
         mime: &str,
         bytes: &[u8],
         charset: Option<&str>,
         name: Option<&str>,
+        kind: Option<DocKind>,
+        sha: &Sha256,
+    ) -> (Option<String>, Option<TextStatus>) {
+        let shown = || {
+            crate::display::visible(name.unwrap_or("(no name)"))
+                .chars()
+                .take(120)
+                .collect::<String>()
+        };
+        match kind {
+            Some(k) if k.is_document() => {
+                let Some(docs) = self.docs else {
+                    return (None, None);
+                };
+                let out = docs.text(sha, bytes, k);
+                if let Some(why) = &out.failure {
+                    self.defects.push(Defect::new(
+                        DefectKind::AttachmentTextFailed,
+                        format!("{} ({k}): {why}", shown()),
+                    ));
+                }
+                return (out.text, Some(out.status));
+            }
+            Some(k @ (DocKind::Doc | DocKind::Ppt)) if self.docs.is_some() => {
+                self.defects.push(Defect::new(
+                    DefectKind::AttachmentTextFailed,
+                    format!(
+                        "{} ({k}): legacy {} files have no text extractor; not searchable",
+                        shown(),
+                        if k == DocKind::Doc {
+                            "Word"
+                        } else {
+                            "PowerPoint"
+                        }
+                    ),
+                ));
+                return (None, Some(TextStatus::Unsupported));
+            }
+            _ => {}
+        }
+        let text = self.plain_attachment_text(mime, bytes, charset, name, kind);
+        let status = text.as_ref().map(|t| {
+            if t.len() > self.limits.max_attachment_text {
+                TextStatus::Truncated
+            } else if t.trim().is_empty() {
+                TextStatus::Empty
+            } else {
+                TextStatus::Extracted
+            }
+        });
+        let text = text.map(|t| {
+            cap_text(
+                t,
+                self.limits.max_attachment_text,
+                &mut self.defects,
+                "attachment text",
+            )
+        });
+        (text, status)
+    }
+
+    /// Text of forwarded messages, HTML and plain-text attachments.
+    fn plain_attachment_text(
+        &mut self,
+        mime: &str,
+        bytes: &[u8],
+        charset: Option<&str>,
+        name: Option<&str>,
+        kind: Option<DocKind>,
     ) -> Option<String> {
         let ext = name
             .and_then(|n| n.rsplit_once('.'))
@@ -719,10 +841,14 @@ impl Walker<'_> {
             .unwrap_or_default();
         let text = if mime == "message/rfc822" {
             self.rfc822_text(bytes)?
-        } else if mime == "text/html" || matches!(ext.as_str(), "html" | "htm") {
+        } else if kind == Some(DocKind::Html)
+            || mime == "text/html"
+            || matches!(ext.as_str(), "html" | "htm")
+        {
             let (t, _) = decode_text(bytes, charset);
             crate::html::html_to_text_limited(&t, self.limits.max_attachment_text)
-        } else if mime.starts_with("text/")
+        } else if matches!(kind, Some(DocKind::Text | DocKind::Csv))
+            || mime.starts_with("text/")
             || matches!(
                 ext.as_str(),
                 "txt" | "csv" | "tsv" | "md" | "log" | "ics" | "vcf"
@@ -735,12 +861,7 @@ impl Walker<'_> {
         } else {
             return None;
         };
-        Some(cap_text(
-            text,
-            self.limits.max_attachment_text,
-            &mut self.defects,
-            "attachment text",
-        ))
+        Some(text)
     }
 
     /// The readable text of a forwarded message: its main headers and body.
@@ -760,6 +881,7 @@ impl Walker<'_> {
             rfc822_depth: self.rfc822_depth + 1,
             budget_noted: self.budget_noted,
             contents: None,
+            docs: self.docs,
         };
         inner.walk(&parsed);
         self.decoded = inner.decoded;

@@ -117,6 +117,8 @@ pub struct ImportReport {
     pub elapsed_secs: f64,
     pub messages_per_sec: f64,
     pub cancelled: bool,
+    /// Text extraction from document attachments, per kind (`pdf`, `docx`, …).
+    pub attachment_texts: BTreeMap<String, crate::attachtext::KindStats>,
 }
 
 impl ImportReport {
@@ -401,11 +403,13 @@ pub fn import(
         file_source: 0,
     };
 
+    let docs = crate::attachtext::DocCache::new(&opts.limits);
     let ctx = WorkerCtx {
         limits: &opts.limits,
         fields: &fields,
         budget: &budget,
         bytes_read: &bytes_read,
+        docs: &docs,
         now,
     };
     let result = std::thread::scope(|scope| {
@@ -466,6 +470,7 @@ pub fn import(
         index_writer.finish()
     });
     report.bytes = bytes_read.load(Ordering::Relaxed);
+    report.attachment_texts = docs.stats();
     report.elapsed_secs = started.elapsed().as_secs_f64();
     report.messages_per_sec = report.found as f64 / report.elapsed_secs.max(1e-3);
     report.cancelled = cancel.load(Ordering::Relaxed);
@@ -502,6 +507,7 @@ struct WorkerCtx<'a> {
     fields: &'a Fields,
     budget: &'a Budget,
     bytes_read: &'a AtomicU64,
+    docs: &'a crate::attachtext::DocCache,
     now: i64,
 }
 
@@ -510,7 +516,7 @@ fn worker(rx: Receiver<Work>, tx: Sender<Work>, ctx: &WorkerCtx<'_>) {
         let kind = match work.kind {
             WorkKind::Message(raw) => {
                 let held = raw.bytes.len();
-                let parsed = process(*raw, ctx.limits, ctx.fields, ctx.now);
+                let parsed = process(*raw, ctx);
                 ctx.budget.release(held);
                 WorkKind::Parsed(Box::new(parsed))
             }
@@ -612,10 +618,7 @@ fn read_file(idx: usize, path: PathBuf, size: u64, mtime_ns: i64, ctx: &WorkerCt
         };
         (raws, Some(sha))
     };
-    let messages = raws
-        .into_iter()
-        .map(|r| process(r, limits, ctx.fields, ctx.now))
-        .collect();
+    let messages = raws.into_iter().map(|r| process(r, ctx)).collect();
     WorkKind::FileDone {
         idx,
         path,
@@ -631,7 +634,7 @@ fn read_file(idx: usize, path: PathBuf, size: u64, mtime_ns: i64, ctx: &WorkerCt
 }
 
 /// Hash, canonicalise, parse and prepare one message.
-fn process(raw: RawMessage, limits: &Limits, fields: &Fields, now: i64) -> Parsed {
+fn process(raw: RawMessage, ctx: &WorkerCtx<'_>) -> Parsed {
     let (raw_sha256, key) = raw.hashes();
     let complete = raw.is_complete();
     // Parse the message as it was before it went into an mbox: quoting
@@ -646,11 +649,19 @@ fn process(raw: RawMessage, limits: &Limits, fields: &Fields, now: i64) -> Parse
     } else {
         raw.length
     };
-    let mut msg = crate::parse::parse_message(key, &bytes, complete, size, limits, now);
+    let mut msg = crate::parse::parse_message_with(
+        key,
+        &bytes,
+        complete,
+        size,
+        ctx.limits,
+        ctx.now,
+        Some(ctx.docs),
+    );
     let mut defects = raw.defects;
     defects.append(&mut msg.defects);
     msg.defects = defects;
-    let doc = fields.document(&msg);
+    let doc = ctx.fields.document(&msg);
     Parsed {
         doc,
         prepared: store::prepare(msg),

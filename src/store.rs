@@ -5,7 +5,9 @@
 //! CASE/
 //!   mailsift-case.json   marker: format name and version
 //!   case.sqlite          messages, origins, files, sources, defects,
-//!                        skipped files, source notes, imports (SQLite, WAL)
+//!                        skipped files, source notes, imports, attachment
+//!                        texts (once per content) and which message
+//!                        carries which attachment (SQLite, WAL)
 //!   audit.log            append-only NDJSON: one line per import or export
 //!   write.lock           held (flock) by the one process writing the case
 //! ```
@@ -28,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::model::{
-    Defect, DefectKind, Message, MessageKey, Origin, ParseStatus, Sha256, SourceFormat,
+    Defect, DefectKind, Message, MessageKey, Origin, ParseStatus, Sha256, SourceFormat, TextStatus,
 };
 
 /// Name of the marker file that makes a folder a case.
@@ -37,7 +39,9 @@ const DB: &str = "case.sqlite";
 const AUDIT: &str = "audit.log";
 const LOCK: &str = "write.lock";
 const FORMAT_NAME: &str = "mailsift-case";
-const FORMAT_VERSION: u32 = 1;
+/// 2: `messages.to_addr`, `attachment_texts`, `message_attachments`
+/// (a version-1 case is upgraded in place when first opened).
+const FORMAT_VERSION: u32 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sources(
@@ -76,7 +80,8 @@ CREATE TABLE IF NOT EXISTS messages(
     gm_thrid TEXT,
     thread_index TEXT,
     thread TEXT,
-    data BLOB NOT NULL
+    data BLOB NOT NULL,
+    to_addr TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);
 CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread);
@@ -98,6 +103,19 @@ CREATE TABLE IF NOT EXISTS defects(
     detail TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS defects_message ON defects(message);
+CREATE TABLE IF NOT EXISTS attachment_texts(
+    sha256 BLOB PRIMARY KEY,
+    kind TEXT,
+    status TEXT NOT NULL,
+    text BLOB
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS message_attachments(
+    message INTEGER NOT NULL REFERENCES messages(id),
+    idx INTEGER NOT NULL,
+    sha256 BLOB NOT NULL,
+    PRIMARY KEY(message, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS message_attachments_sha ON message_attachments(sha256);
 CREATE INDEX IF NOT EXISTS defects_kind ON defects(kind);
 CREATE TABLE IF NOT EXISTS skipped(
     import_id INTEGER NOT NULL,
@@ -160,7 +178,13 @@ pub struct Prepared {
     pub subject: Option<String>,
     pub message_id: Option<String>,
     pub from_addr: Option<String>,
+    /// The first To address (lower case), for sorting.
+    pub to_addr: Option<String>,
     pub attachments: usize,
+    /// SHA-256 of each attachment, in order.
+    pub attachment_shas: Vec<Sha256>,
+    /// The attachments' texts, once per content, taken out of the record.
+    pub texts: Vec<AttachmentText>,
     /// Threading headers: In-Reply-To and References ids, space-separated.
     pub in_reply_to: Option<String>,
     pub refs: Option<String>,
@@ -170,9 +194,37 @@ pub struct Prepared {
     pub defects: Vec<Defect>,
 }
 
-/// Serialises and compresses a message for storage.
+/// The text of an attachment's content, stored once per SHA-256.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttachmentText {
+    pub sha256: Sha256,
+    pub kind: Option<String>,
+    pub status: TextStatus,
+    pub text: Option<String>,
+}
+
+/// Serialises and compresses a message for storage. Attachment texts are
+/// moved out of the record into [`Prepared::texts`].
 pub fn prepare(mut msg: Message) -> Prepared {
     let defects = std::mem::take(&mut msg.defects);
+    let mut texts: Vec<AttachmentText> = Vec::new();
+    for a in &mut msg.attachments {
+        let text = a.text.take();
+        let status = match (a.text_status, &text) {
+            (Some(s), _) => s,
+            (None, Some(_)) => TextStatus::Extracted,
+            (None, None) => continue,
+        };
+        if texts.iter().any(|t| t.sha256 == a.sha256) {
+            continue;
+        }
+        texts.push(AttachmentText {
+            sha256: a.sha256,
+            kind: a.kind.clone(),
+            status,
+            text,
+        });
+    }
     let json = serde_json::to_vec(&msg).unwrap_or_default();
     let joined = |ids: &[String]| (!ids.is_empty()).then(|| ids.join(" "));
     Prepared {
@@ -185,6 +237,9 @@ pub fn prepare(mut msg: Message) -> Prepared {
         size: msg.size,
         date: msg.date,
         from_addr: msg.from.first().map(|a| a.addr.to_ascii_lowercase()),
+        to_addr: msg.to.first().map(|a| a.addr.to_ascii_lowercase()),
+        attachment_shas: msg.attachments.iter().map(|a| a.sha256).collect(),
+        texts,
         subject: msg.subject,
         message_id: msg.message_id,
         attachments: msg.attachments.len(),
@@ -252,6 +307,8 @@ pub struct LightRow {
     pub subject: Option<String>,
     pub attachments: u32,
     pub thread: Option<String>,
+    /// The first To address.
+    pub to: Option<String>,
 }
 
 /// A named source as recorded in the case manifest.
@@ -382,29 +439,98 @@ impl Case {
         }
         let mut case = Case::connect(root, false)?;
         case._lock = Some(lock);
+        case.upgrade()?;
         Ok(case)
     }
 
-    /// Opens an existing case for reading.
+    /// Opens an existing case for reading. A case made by an older
+    /// mailsift is upgraded first (which needs its write lock).
     pub fn open(root: &Path) -> Result<Case> {
+        if Case::marker(root)?.version < FORMAT_VERSION {
+            drop(Case::open_for_writing(root)?);
+        }
         Case::connect(root, true)
     }
 
-    fn connect(root: &Path, read_only: bool) -> Result<Case> {
+    /// Brings a case made by an older version up to [`FORMAT_VERSION`]
+    /// (the new tables were created by the schema already).
+    fn upgrade(&mut self) -> Result<()> {
+        let marker_path = self.root.join(MARKER);
+        let mut marker = Case::marker(&self.root)?;
+        if marker.version >= FORMAT_VERSION {
+            return Ok(());
+        }
+        let has_to: bool = self
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('messages') WHERE name='to_addr'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(|e| self.err(e))?
+            > 0;
+        let db_path = self.db_path.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| Error::store(&db_path, e))?;
+        if !has_to {
+            tx.execute_batch("ALTER TABLE messages ADD COLUMN to_addr TEXT")
+                .map_err(|e| Error::store(&db_path, e))?;
+        }
+        let rows: Vec<(i64, Vec<u8>)> = {
+            let mut stmt = tx
+                .prepare("SELECT id, data FROM messages ORDER BY id")
+                .map_err(|e| Error::store(&db_path, e))?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(|e| Error::store(&db_path, e))?;
+            rows.collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::store(&db_path, e))?
+        };
+        let w = Tx {
+            tx: &tx,
+            db_path: &db_path,
+        };
+        for (id, data) in rows {
+            // A damaged record stays as it is; reading it reports the damage.
+            let Some(msg) = decode_record(&data) else {
+                continue;
+            };
+            let p = prepare(msg);
+            tx.execute(
+                "UPDATE messages SET to_addr=?1 WHERE id=?2",
+                params![p.to_addr, id],
+            )
+            .map_err(|e| Error::store(&db_path, e))?;
+            w.attachments_of(id, &p.attachment_shas, &p.texts)?;
+        }
+        tx.commit().map_err(|e| Error::store(&db_path, e))?;
+        marker.version = FORMAT_VERSION;
+        let json = serde_json::to_vec_pretty(&marker).map_err(|e| Error::Json {
+            path: marker_path.clone(),
+            source: e,
+        })?;
+        write_atomic(&marker_path, &json)
+    }
+
+    fn marker(root: &Path) -> Result<Marker> {
         let marker_path = root.join(MARKER);
-        let marker: Marker = match fs::read(&marker_path) {
+        match fs::read(&marker_path) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::Json {
                 path: marker_path.clone(),
                 source: e,
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::BadCase {
-                    path: root.to_path_buf(),
-                    reason: "not a mailsift case (no mailsift-case.json)".into(),
-                });
-            }
-            Err(e) => return Err(Error::io(&marker_path, "reading", e)),
-        };
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::BadCase {
+                path: root.to_path_buf(),
+                reason: "not a mailsift case (no mailsift-case.json)".into(),
+            }),
+            Err(e) => Err(Error::io(&marker_path, "reading", e)),
+        }
+    }
+
+    fn connect(root: &Path, read_only: bool) -> Result<Case> {
+        let marker = Case::marker(root)?;
         if marker.format != FORMAT_NAME || marker.version > FORMAT_VERSION {
             return Err(Error::BadCase {
                 path: root.to_path_buf(),
@@ -660,10 +786,11 @@ impl Case {
         while let Some(row) = rows.next().map_err(|e| self.err(e))? {
             let id: i64 = row.get(0).map_err(|e| self.err(e))?;
             let data: Vec<u8> = row.get(1).map_err(|e| self.err(e))?;
-            let msg = decode_record(&data).ok_or_else(|| Error::BadCase {
+            let mut msg = decode_record(&data).ok_or_else(|| Error::BadCase {
                 path: self.db_path.clone(),
                 reason: format!("stored record of message row {id} is damaged"),
             })?;
+            self.fill_attachment_texts(&mut msg)?;
             f(id as u64, msg)?;
         }
         Ok(())
@@ -728,6 +855,68 @@ impl Case {
     }
 
     /// The stored record of a message by row id, with its defects.
+    /// The stored text of an attachment content, if any was kept.
+    pub fn attachment_text(&self, sha: &Sha256) -> Result<Option<AttachmentText>> {
+        let row: Option<(Option<String>, String, Option<Vec<u8>>)> = self
+            .conn
+            .prepare_cached("SELECT kind, status, text FROM attachment_texts WHERE sha256=?1")
+            .and_then(|mut s| {
+                s.query_row([&sha.0[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()
+            })
+            .map_err(|e| self.err(e))?;
+        let Some((kind, status, text)) = row else {
+            return Ok(None);
+        };
+        let text = match text {
+            Some(b) => Some(
+                lz4_flex::decompress_size_prepended(&b)
+                    .ok()
+                    .and_then(|v| String::from_utf8(v).ok())
+                    .ok_or_else(|| Error::BadCase {
+                        path: self.db_path.clone(),
+                        reason: format!("stored text of attachment {} is damaged", sha.to_hex()),
+                    })?,
+            ),
+            None => None,
+        };
+        Ok(Some(AttachmentText {
+            sha256: *sha,
+            kind,
+            status: TextStatus::parse(&status).unwrap_or(TextStatus::Failed),
+            text,
+        }))
+    }
+
+    /// Puts the stored texts back into a message's attachments (records
+    /// keep them apart; a version-1 record may still hold them inline).
+    pub fn fill_attachment_texts(&self, msg: &mut Message) -> Result<()> {
+        for a in &mut msg.attachments {
+            if a.text.is_some() {
+                continue;
+            }
+            if let Some(t) = self.attachment_text(&a.sha256)? {
+                a.text = t.text;
+                a.text_status = a.text_status.or(Some(t.status));
+            }
+        }
+        Ok(())
+    }
+
+    /// Row ids of the messages that carry an attachment with this content.
+    pub fn messages_with_attachment(&self, sha: &Sha256) -> Result<Vec<u64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT message FROM message_attachments WHERE sha256=?1 ORDER BY message",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([&sha.0[..]], |r| Ok(r.get::<_, i64>(0)? as u64))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     pub fn message_by_rowid(&self, rowid: u64) -> Result<Option<Message>> {
         let data: Option<Vec<u8>> = self
             .conn
@@ -799,7 +988,7 @@ impl Case {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, date, from_addr, subject, attachments, thread FROM messages
+                "SELECT id, date, from_addr, subject, attachments, thread, to_addr FROM messages
                  WHERE id > ?1 ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
@@ -812,6 +1001,7 @@ impl Case {
                     subject: r.get(3)?,
                     attachments: r.get::<_, i64>(4)?.max(0) as u32,
                     thread: r.get(5)?,
+                    to: r.get(6)?,
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -1265,8 +1455,8 @@ impl Tx<'_> {
                 self.tx
                     .prepare_cached(
                         "INSERT INTO messages(key, status, size, date, subject, message_id, from_addr, attachments, import_id, data,
-                                              in_reply_to, refs, gm_thrid, thread_index)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                              in_reply_to, refs, gm_thrid, thread_index, to_addr)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                     )
                     .and_then(|mut s| {
                         s.execute(params![
@@ -1284,10 +1474,12 @@ impl Tx<'_> {
                             rec.refs,
                             rec.gm_thrid,
                             rec.thread_index,
+                            rec.to_addr,
                         ])
                     })
                     .map_err(|e| self.err(e))?;
                 let id = self.tx.last_insert_rowid();
+                self.attachments_of(id, &rec.attachment_shas, &rec.texts)?;
                 for d in &rec.defects {
                     self.defect(id, d)?;
                 }
@@ -1316,6 +1508,32 @@ impl Tx<'_> {
             })
             .map_err(|e| self.err(e))?;
         Ok((added, id))
+    }
+
+    /// Links a new message to its attachments' contents and stores each
+    /// content's text once (the first text stored for a SHA-256 stays).
+    fn attachments_of(&self, id: i64, shas: &[Sha256], texts: &[AttachmentText]) -> Result<()> {
+        for (i, sha) in shas.iter().enumerate() {
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO message_attachments(message, idx, sha256) VALUES (?1, ?2, ?3)",
+                )
+                .and_then(|mut s| s.execute(params![id, i as i64, &sha.0[..]]))
+                .map_err(|e| self.err(e))?;
+        }
+        for t in texts {
+            let text = t
+                .text
+                .as_ref()
+                .map(|t| lz4_flex::compress_prepend_size(t.as_bytes()));
+            self.tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO attachment_texts(sha256, kind, status, text) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .and_then(|mut s| s.execute(params![&t.sha256.0[..], t.kind, t.status.as_str(), text]))
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 
     fn defect(&self, id: i64, d: &Defect) -> Result<()> {

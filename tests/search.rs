@@ -654,9 +654,12 @@ fn json_records_have_the_documented_fields() {
             "attachments",
             "snippet",
             "score",
-            "origins"
+            "origins",
+            "matched_in"
         ])
     );
+    // The subject matched: the hit is in the message itself.
+    assert_eq!(r["matched_in"], serde_json::json!([{"in": "message"}]));
     assert_eq!(r["id"].as_str().unwrap().len(), 64);
     assert_eq!(r["date"], "2016-03-10T14:00:00Z", "converted to UTC");
     assert_eq!(r["from"], "carol@hartwell.example.com");

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod attachments;
 mod bench;
 mod crash;
 #[cfg(feature = "gui")]

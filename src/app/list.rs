@@ -169,6 +169,8 @@ pub struct ListView<'a> {
     pub cache: &'a HashMap<u64, RowSummary>,
     pub selected: Option<usize>,
     pub marked: &'a BTreeSet<u64>,
+    /// Rows whose search hit is in an attachment's text.
+    pub attachment_hits: &'a HashMap<u64, bool>,
     pub sort: SortBy,
     pub scroll_to_selected: bool,
     pub thread_view: bool,
@@ -241,9 +243,7 @@ pub fn message_list_ui(ui: &mut egui::Ui, view: &ListView<'_>) -> Vec<Command> {
             });
             h.col(|ui| out.extend(header_button(ui, "Date", SortColumn::Date, view.sort)));
             h.col(|ui| out.extend(header_button(ui, "From", SortColumn::From, view.sort)));
-            h.col(|ui| {
-                ui.strong("To").on_hover_text("Not sortable");
-            });
+            h.col(|ui| out.extend(header_button(ui, "To", SortColumn::To, view.sort)));
             h.col(|ui| {
                 let label = if view.thread_view {
                     "Subject (threads)"
@@ -317,6 +317,10 @@ pub fn message_list_ui(ui: &mut egui::Ui, view: &ListView<'_>) -> Vec<Command> {
                     }
                     if let Some(t) = &thread_label {
                         ui.strong(t);
+                    }
+                    if view.attachment_hits.get(&rowid) == Some(&true) {
+                        ui.label("📄")
+                            .on_hover_text("The search matched the text of an attachment");
                     }
                     match s {
                         Some(s) if s.defects > 0 => {

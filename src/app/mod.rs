@@ -5,6 +5,7 @@
 //! work itself is in the library: imports, searches and exports run as
 //! [`crate::jobs`] on background threads; the window never blocks on them.
 
+mod attachments;
 pub mod dialogs;
 mod list;
 mod panels;
@@ -78,6 +79,13 @@ pub enum Command {
     ShowMessage(u64),
     SaveAttachment(usize),
     SaveAllAttachments,
+    /// Show the extracted text of an attachment.
+    ViewAttachmentText(usize),
+    /// Show an image attachment.
+    PreviewAttachment(usize),
+    /// List the messages that carry the same attachment content.
+    AttachmentAlsoIn(usize),
+    CloseAttachmentView,
     ViewSource,
     CloseSource,
     CopyCitation,
@@ -135,6 +143,10 @@ pub struct Reading {
     /// Source shown in a window (escaped), when asked for.
     pub source: Option<String>,
     pub error: Option<String>,
+    /// Where the current search matched this message.
+    pub matched: Vec<crate::index::snippet::MatchPlace>,
+    /// Per attachment: how many other messages carry the same content.
+    pub also_in: Vec<usize>,
 }
 
 /// A message in the status line.
@@ -158,6 +170,8 @@ pub struct ReportDetails {
 /// The application.
 pub struct MailsiftApp {
     pub config: AppConfig,
+    /// For textures (image previews).
+    ctx: egui::Context,
     dialogs: Box<dyn FileDialogs>,
     jobs: Jobs,
     pub persisted: Persisted,
@@ -180,7 +194,11 @@ pub struct MailsiftApp {
     expanded: HashSet<String>,
     thread_trees: HashMap<String, Vec<(usize, u64)>>,
     row_cache: HashMap<u64, RowSummary>,
+    /// Per row shown: whether the current search matched an attachment's text.
+    attachment_hits: HashMap<u64, bool>,
     pub reading: Option<Reading>,
+    /// The attachment window (text, preview, other messages).
+    pub attachment_view: Option<attachments::AttachmentView>,
     pub status: Option<Status>,
     pub export_progress: Option<(u64, u64)>,
     pub last_export: Option<ExportSummary>,
@@ -224,6 +242,7 @@ impl MailsiftApp {
     ) -> MailsiftApp {
         let repaint = ctx.clone();
         MailsiftApp {
+            ctx: ctx.clone(),
             config,
             dialogs,
             jobs: Jobs::new(move || repaint.request_repaint()),
@@ -246,7 +265,9 @@ impl MailsiftApp {
             expanded: HashSet::new(),
             thread_trees: HashMap::new(),
             row_cache: HashMap::new(),
+            attachment_hits: HashMap::new(),
             reading: None,
+            attachment_view: None,
             status: None,
             export_progress: None,
             last_export: None,
@@ -518,6 +539,9 @@ impl MailsiftApp {
             .selected_row
             .and_then(|i| self.rows.get(i))
             .map(|r| r.rowid());
+        if self.results.as_ref().map(|r| &r.query_text) != Some(&outcome.query_text) {
+            self.attachment_hits.clear();
+        }
         self.results = Some(outcome);
         self.rebuild_rows();
         self.selected_row = keep.and_then(|id| self.rows.iter().position(|r| r.rowid() == id));
@@ -549,6 +573,14 @@ impl MailsiftApp {
         if self.row_cache.len() > ROW_CACHE_MAX {
             self.row_cache.clear();
         }
+        if self.attachment_hits.len() > ROW_CACHE_MAX {
+            self.attachment_hits.clear();
+        }
+        let query = self
+            .results
+            .as_ref()
+            .filter(|r| !matches!(r.query_text.trim(), "" | "*"))
+            .map(|r| r.query.clone());
         let sizes = self.results.as_ref().map(|r| r.thread_sizes.clone());
         let light = self.results.as_ref().map(|r| r.light.clone());
         for i in rows {
@@ -556,6 +588,17 @@ impl MailsiftApp {
                 break;
             };
             let rowid = row.rowid();
+            if let Some(q) = &query
+                && !self.attachment_hits.contains_key(&rowid)
+                && let Ok(Some(m)) = b.case.message_by_rowid(rowid)
+            {
+                let hit = b.matched_in(&m, q).is_ok_and(|places| {
+                    places
+                        .iter()
+                        .any(|p| matches!(p, crate::index::snippet::MatchPlace::Attachment { .. }))
+                });
+                self.attachment_hits.insert(rowid, hit);
+            }
             if self.row_cache.contains_key(&rowid) {
                 continue;
             }
@@ -616,6 +659,10 @@ impl MailsiftApp {
                 }
             }
             Command::ShowReport(show) => self.show_report = show,
+            Command::ViewAttachmentText(i) => self.view_attachment_text(i),
+            Command::PreviewAttachment(i) => self.preview_attachment(i),
+            Command::AttachmentAlsoIn(i) => self.attachment_also_in(i),
+            Command::CloseAttachmentView => self.attachment_view = None,
             Command::CancelExport => self.jobs.cancel(JobKind::Export),
             Command::QueryEdited => self.query_edited_at = Some(Instant::now()),
             Command::SearchNow => self.request_search(false),
@@ -766,12 +813,36 @@ impl MailsiftApp {
                         thread.push((*depth, *id, s));
                     }
                 }
+                let mut message = message;
+                let mut error = None;
+                if let Err(e) = b.case.fill_attachment_texts(&mut message) {
+                    error = Some(format!("Attachment texts: {e}"));
+                }
+                let matched = match self.results.as_ref().map(|r| &r.query) {
+                    Some(q) if self.query.trim() != "" && self.query.trim() != "*" => {
+                        crate::index::snippet::matched_in(q, &message)
+                    }
+                    _ => Vec::new(),
+                };
+                let also_in = message
+                    .attachments
+                    .iter()
+                    .map(|a| {
+                        b.case
+                            .messages_with_attachment(&a.sha256)
+                            .map(|ids| ids.iter().filter(|id| **id != rowid).count())
+                            .unwrap_or(0)
+                    })
+                    .collect();
+                self.attachment_view = None;
                 self.reading = Some(Reading {
                     rowid,
                     message,
                     thread,
                     source: None,
-                    error: None,
+                    error,
+                    matched,
+                    also_in,
                 });
             }
             Err(e) => self.set_status(format!("Cannot read message: {e}"), true),
@@ -828,6 +899,87 @@ impl MailsiftApp {
                 r.source = Some(text);
             }
             Err(e) => r.error = Some(format!("Cannot read the source: {e}")),
+        }
+    }
+
+    fn attachment_name(&self, i: usize) -> Option<String> {
+        let a = self.reading.as_ref()?.message.attachments.get(i)?;
+        Some(crate::display::visible(
+            &a.name
+                .clone()
+                .unwrap_or_else(|| crate::browse::default_name(a)),
+        ))
+    }
+
+    fn view_attachment_text(&mut self, i: usize) {
+        let Some(r) = &self.reading else {
+            return;
+        };
+        let Some(a) = r.message.attachments.get(i) else {
+            return;
+        };
+        let name = self.attachment_name(i).unwrap_or_default();
+        let status = match (a.kind.as_deref(), a.text_status) {
+            (Some(k), Some(s)) => format!("{k} · text {}", s.as_str()),
+            (None, Some(s)) => format!("text {}", s.as_str()),
+            (Some(k), None) => k.to_string(),
+            (None, None) => String::new(),
+        };
+        let text = a.text.clone().unwrap_or_else(|| "(no text)".into());
+        self.attachment_view = Some(attachments::AttachmentView::Text { name, text, status });
+    }
+
+    fn preview_attachment(&mut self, i: usize) {
+        let (Some(b), Some(r)) = (&self.browser, &self.reading) else {
+            return;
+        };
+        let name = self.attachment_name(i).unwrap_or_default();
+        let result = b
+            .attachments(&r.message.key)
+            .map_err(|e| e.to_string())
+            .and_then(|all| {
+                all.get(i)
+                    .map(|(_, bytes)| attachments::decode_image(bytes))
+                    .unwrap_or_else(|| Err("no such attachment".into()))
+            });
+        match result {
+            Ok(img) => {
+                let size = img.size;
+                let texture = self.ctx.load_texture(
+                    format!("attachment-{}-{i}", r.rowid),
+                    img,
+                    egui::TextureOptions::LINEAR,
+                );
+                self.attachment_view = Some(attachments::AttachmentView::Image {
+                    name,
+                    texture,
+                    size,
+                });
+            }
+            Err(e) => self.set_status(format!("Cannot show {name}: {e}"), true),
+        }
+    }
+
+    fn attachment_also_in(&mut self, i: usize) {
+        let (Some(b), Some(r)) = (&self.browser, &self.reading) else {
+            return;
+        };
+        let Some(a) = r.message.attachments.get(i) else {
+            return;
+        };
+        let name = self.attachment_name(i).unwrap_or_default();
+        match b.case.messages_with_attachment(&a.sha256) {
+            Ok(ids) => {
+                let rows = ids
+                    .into_iter()
+                    .filter_map(|id| match b.case.message_by_rowid(id) {
+                        Ok(Some(m)) => Some((id, RowSummary::of(&m, None, 0))),
+                        _ => None,
+                    })
+                    .collect();
+                self.attachment_view = Some(attachments::AttachmentView::AlsoIn { name, rows });
+            }
+            Err(e) => self.set_status(format!("Cannot list messages: {e}"), true),
         }
     }
 
@@ -1061,6 +1213,7 @@ impl MailsiftApp {
                         cache: &self.row_cache,
                         selected: self.selected_row,
                         marked: &self.marked,
+                        attachment_hits: &self.attachment_hits,
                         sort: self.sort,
                         scroll_to_selected: scroll,
                         thread_view: self.thread_view,
@@ -1079,6 +1232,10 @@ impl MailsiftApp {
         }
         if let Some(text) = self.reading.as_ref().and_then(|r| r.source.as_ref()) {
             cmds.extend(reading::source_ui(&ctx, text));
+        }
+        if let Some(view) = &self.attachment_view {
+            let q = self.results.as_ref().map(|r| &r.query);
+            cmds.extend(attachments::attachment_view_ui(&ctx, view, q));
         }
         for cmd in cmds {
             self.apply_with_ctx(&ctx, cmd);

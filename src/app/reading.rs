@@ -8,12 +8,12 @@ use egui::{Color32, FontId, RichText};
 
 use super::{Command, Reading};
 use crate::display::{visible, visible_text};
-use crate::index::snippet::Highlighter;
+use crate::index::snippet::{Highlighter, MatchPlace};
 use crate::model::Address;
 use crate::query::{Field, Query};
 
 /// Background of search hits.
-const HIT_BG: Color32 = Color32::from_rgb(250, 220, 90);
+pub(super) const HIT_BG: Color32 = Color32::from_rgb(250, 220, 90);
 
 /// Body text shown at most (the source window shows everything).
 const BODY_MAX: usize = 256 * 1024;
@@ -232,20 +232,66 @@ pub fn reading_pane_ui(
                     }
                 });
                 for (i, a) in atts {
-                    ui.horizontal(|ui| {
+                    let hit = r
+                        .matched
+                        .iter()
+                        .any(|m| matches!(m, MatchPlace::Attachment { index, .. } if *index == i));
+                    ui.horizontal_wrapped(|ui| {
                         let name = a
                             .name
                             .as_deref()
                             .map(visible)
                             .unwrap_or_else(|| "(no name)".into());
-                        ui.label(format!("📎 {name}"));
-                        ui.weak(format!("{} · {}", visible(&a.mime), size(a.size)));
+                        let label = RichText::new(format!("📎 {name}"));
+                        if hit {
+                            ui.label(label.background_color(HIT_BG).color(Color32::BLACK))
+                                .on_hover_text("The search matched the text of this attachment");
+                        } else {
+                            ui.label(label);
+                        }
+                        let mut info = format!("{} · {}", visible(&a.mime), size(a.size));
+                        if let Some(k) = &a.kind {
+                            info.push_str(&format!(" · {k}"));
+                        }
+                        if let Some(st) = a.text_status {
+                            info.push_str(&format!(" · text {}", st.as_str()));
+                        }
+                        ui.weak(info);
                         if ui
                             .small_button("Save…")
                             .on_hover_text(format!("Save {name}"))
                             .clicked()
                         {
                             out.push(Command::SaveAttachment(i));
+                        }
+                        if a.text.is_some()
+                            && ui
+                                .small_button("View text")
+                                .on_hover_text(format!("The text of {name}, search hits marked"))
+                                .clicked()
+                        {
+                            out.push(Command::ViewAttachmentText(i));
+                        }
+                        if a.kind.as_deref() == Some("image")
+                            && ui
+                                .small_button("Preview")
+                                .on_hover_text(format!(
+                                    "Show {name} (decoded here, nothing is opened)"
+                                ))
+                                .clicked()
+                        {
+                            out.push(Command::PreviewAttachment(i));
+                        }
+                        let others = r.also_in.get(i).copied().unwrap_or(0);
+                        if others > 0
+                            && ui
+                                .link(format!(
+                                    "also in {others} other message{}",
+                                    if others == 1 { "" } else { "s" }
+                                ))
+                                .clicked()
+                        {
+                            out.push(Command::AttachmentAlsoIn(i));
                         }
                     });
                 }

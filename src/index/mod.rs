@@ -606,6 +606,8 @@ mod tests {
             sha256: Sha256::of(b""),
             inline: false,
             text: Some("secret donor list".into()),
+            kind: None,
+            text_status: None,
         });
         let b = msg(
             2,

@@ -134,6 +134,55 @@ impl Highlighter {
     }
 }
 
+/// Where a search hit is: in the message itself, or in the text of one
+/// of its attachments.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "in", rename_all = "snake_case")]
+pub enum MatchPlace {
+    Message,
+    Attachment {
+        /// Position in the message's attachment list.
+        index: usize,
+        name: Option<String>,
+    },
+}
+
+/// Where the words of `q` are found in `msg` (whose attachment texts must
+/// be filled, see [`crate::store::Case::fill_attachment_texts`]): each
+/// attachment whose text has a match, and the message itself when its
+/// subject or body has one — or when no attachment does (the hit then
+/// comes from the message's other fields: addresses, dates, names).
+pub fn matched_in(q: &Query, msg: &crate::model::Message) -> Vec<MatchPlace> {
+    let in_att = Highlighter::new(q, Field::Attachment);
+    let mut out = Vec::new();
+    let mut attachments = Vec::new();
+    if !in_att.is_empty() {
+        for (index, a) in msg.attachments.iter().enumerate() {
+            if a.text
+                .as_deref()
+                .is_some_and(|t| !in_att.ranges(t).is_empty())
+            {
+                attachments.push(MatchPlace::Attachment {
+                    index,
+                    name: a.name.clone(),
+                });
+            }
+        }
+    }
+    let in_body = !Highlighter::new(q, Field::Body)
+        .ranges(&msg.body_text)
+        .is_empty();
+    let in_subject = msg
+        .subject
+        .as_deref()
+        .is_some_and(|s| !Highlighter::new(q, Field::Subject).ranges(s).is_empty());
+    if in_body || in_subject || attachments.is_empty() {
+        out.push(MatchPlace::Message);
+    }
+    out.extend(attachments);
+    out
+}
+
 fn floor_char(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -192,6 +241,40 @@ pub fn mark(text: &str, ranges: &[Range<usize>], open: &str, close: &str) -> Str
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn matched_in_tells_message_from_attachment() {
+        use super::{MatchPlace, matched_in};
+        let q = |t: &str| crate::query::parse(t).unwrap();
+        let mut m = crate::model::Message::empty(crate::model::Sha256::of(b"m"), 1);
+        m.subject = Some("Budget call".into());
+        m.body_text = "See the numbers attached.".into();
+        for (name, text) in [("a.pdf", "nothing here"), ("b.xlsx", "zanzibar donors")] {
+            m.attachments.push(crate::model::Attachment {
+                name: Some(name.into()),
+                mime: "application/octet-stream".into(),
+                size: 1,
+                sha256: crate::model::Sha256::of(name.as_bytes()),
+                inline: false,
+                text: Some(text.into()),
+                kind: None,
+                text_status: None,
+            });
+        }
+        let att = MatchPlace::Attachment {
+            index: 1,
+            name: Some("b.xlsx".into()),
+        };
+        assert_eq!(matched_in(&q("zanzibar"), &m), std::slice::from_ref(&att));
+        assert_eq!(matched_in(&q("budget"), &m), [MatchPlace::Message]);
+        assert_eq!(
+            matched_in(&q("budget OR donors"), &m),
+            [MatchPlace::Message, att.clone()]
+        );
+        assert_eq!(matched_in(&q("attachment:donors"), &m), [att]);
+        // A hit from the headers only is in the message.
+        assert_eq!(matched_in(&q("from:ann"), &m), [MatchPlace::Message]);
+    }
+
     use super::*;
     use crate::query::parse;
 

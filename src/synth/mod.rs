@@ -15,10 +15,10 @@
 //! message), `engine` (threads), `mbox` (containers), `sample` and `broken`
 //! (the committed sample).
 
-mod attach;
+pub(crate) mod attach;
 mod broken;
 mod cast;
-mod date;
+pub(crate) mod date;
 mod encode;
 mod engine;
 mod mbox;
