@@ -1619,6 +1619,74 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_case_is_upgraded_in_place() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("c");
+        let raw = "From: a@x\nTo: Zed <ZED@Example.org>\nSubject: s\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nbody\n--b\nContent-Type: text/plain; name=notes.txt\nContent-Disposition: attachment; filename=notes.txt\n\nquillwort notes\n--b--\n";
+        let mut msg = crate::parse::parse_message(
+            Sha256::of(raw.as_bytes()),
+            raw.as_bytes(),
+            true,
+            raw.len() as u64,
+            &Default::default(),
+            2_000_000_000,
+        );
+        let sha = msg.attachments[0].sha256;
+        {
+            let mut case = Case::open_for_writing(&root).unwrap();
+            let import = case.begin_import("test").unwrap();
+            case.transaction(|tx| {
+                let src = tx.source(Path::new("/s"), SourceFormat::Folder, 0, import)?;
+                let f = tx.file(src, Path::new("/s/1.eml"), SourceFormat::Eml, 10, 1, import)?;
+                // A version-1 record: the attachment text inline.
+                msg.attachments[0].text_status = None;
+                let mut p = prepare(msg.clone());
+                p.data = lz4_flex::compress_prepend_size(&serde_json::to_vec(&msg).unwrap());
+                tx.add_message(
+                    &p,
+                    &OriginRow {
+                        file_id: f,
+                        offset: 0,
+                        length: 10,
+                        raw_sha256: Sha256::of(b"r"),
+                        from_line: None,
+                        maildir_flags: None,
+                    },
+                    import,
+                )?;
+                Ok(())
+            })
+            .unwrap();
+            // Back to what version 1 had.
+            case.conn
+                .execute_batch(
+                    "ALTER TABLE messages DROP COLUMN to_addr;
+                     DELETE FROM message_attachments; DELETE FROM attachment_texts;",
+                )
+                .unwrap();
+        }
+        let marker = root.join(MARKER);
+        let v1 = fs::read_to_string(&marker)
+            .unwrap()
+            .replace(&format!("\"version\": {FORMAT_VERSION}"), "\"version\": 1");
+        fs::write(&marker, v1).unwrap();
+        assert_eq!(Case::marker(&root).unwrap().version, 1);
+
+        // Opening it for reading upgrades it first.
+        let case = Case::open(&root).unwrap();
+        assert_eq!(Case::marker(&root).unwrap().version, FORMAT_VERSION);
+        let rows = case.light_rows(0).unwrap();
+        assert_eq!(rows[0].to.as_deref(), Some("zed@example.org"));
+        assert_eq!(
+            case.messages_with_attachment(&sha).unwrap(),
+            [rows[0].rowid]
+        );
+        let text = case.attachment_text(&sha).unwrap().unwrap();
+        assert_eq!(text.text.as_deref().map(str::trim), Some("quillwort notes"));
+        assert_eq!(text.status, TextStatus::Extracted);
+    }
+
+    #[test]
     fn messages_dedup_and_message_id_collisions() {
         let t = tempfile::tempdir().unwrap();
         let mut case = Case::open_for_writing(&t.path().join("c")).unwrap();

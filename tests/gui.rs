@@ -284,3 +284,115 @@ fn cancelled_dialog_changes_nothing() {
     assert!(h.state().case_path.is_none());
     assert!(h.state().status.is_none());
 }
+
+#[test]
+fn attachment_hits_text_preview_and_sorting() {
+    use mailsift::app::Command;
+    use mailsift::app::attachments::AttachmentView;
+    use mailsift::index::snippet::MatchPlace;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(
+        &tmp.path().join("data"),
+        vec![Answer::Folder(Some(sample()))],
+        true,
+    );
+    h.step();
+    open_sample(&mut h);
+
+    // A word that is only in the text of attached documents.
+    search(&mut h, "attachment:budget");
+    let n = h.state().hit_count().unwrap();
+    assert!(n > 0, "no attachment hits in the sample");
+    h.state_mut().apply(Command::SelectRow(0));
+    step_until(&mut h, "the message", LONG, |a| a.reading.is_some());
+    let r = h.state().reading.as_ref().unwrap();
+    let index = r
+        .matched
+        .iter()
+        .find_map(|m| match m {
+            MatchPlace::Attachment { index, .. } => Some(*index),
+            MatchPlace::Message => None,
+        })
+        .expect("the hit is placed in an attachment");
+    assert!(r.message.attachments[index].text.is_some());
+    // The row carries the attachment-hit marker.
+    h.get_all_by_label("📄")
+        .next()
+        .expect("a marker on the row");
+    // View text: the window shows the attachment's text.
+    assert!(h.get_all_by_label("View text").count() >= 1);
+    h.state_mut().apply(Command::ViewAttachmentText(index));
+    step_until(&mut h, "the text window", LONG, |a| {
+        a.attachment_view.is_some()
+    });
+    match &h.state().attachment_view {
+        Some(AttachmentView::Text { text, .. }) => {
+            assert!(text.to_lowercase().contains("budget"), "{text}");
+        }
+        _ => panic!("not a text view"),
+    }
+    h.get_by_label_contains("Text of ");
+
+    // An image attachment is previewed in the window, decoded in-process.
+    let case = h.state().case_path.clone().unwrap();
+    let b = mailsift::browse::Browser::open(&case).unwrap();
+    let found = b
+        .search("has:attachment", mailsift::index::Sort::Date)
+        .unwrap();
+    let (rowid, i) = found
+        .hits
+        .iter()
+        .find_map(|hit| {
+            let m = b.message(hit.rowid).unwrap();
+            m.attachments
+                .iter()
+                .position(|a| a.kind.as_deref() == Some("image") && a.name.is_some())
+                .filter(|&i| m.attachments[i].mime == "image/png")
+                .map(|i| (hit.rowid, i))
+        })
+        .expect("a PNG attachment in the sample");
+    h.state_mut().apply(Command::ShowMessage(rowid));
+    h.step();
+    h.state_mut().apply(Command::PreviewAttachment(i));
+    h.step();
+    match &h.state().attachment_view {
+        Some(AttachmentView::Image { size, .. }) => assert!(size[0] > 0 && size[1] > 0),
+        _ => panic!(
+            "no preview; status {:?}",
+            h.state().status.as_ref().map(|s| &s.text)
+        ),
+    }
+    h.state_mut().apply(Command::CloseAttachmentView);
+    assert!(h.state().attachment_view.is_none());
+
+    // The To column sorts.
+    h.state_mut().query = String::new();
+    h.state_mut().apply(Command::SearchNow);
+    step_until(&mut h, "everything", LONG, |a| {
+        !a.busy()
+            && a.hit_count() == Some(a.last_report.as_ref().map_or(0, |r| r.messages as usize))
+    });
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "To")
+        .click();
+    step_until(&mut h, "sorting by To", LONG, |a| {
+        !a.busy() && a.sort.column == mailsift::jobs::SortColumn::To
+    });
+    let firsts: Vec<String> = {
+        let case = mailsift::store::Case::open(&case).unwrap();
+        let light: std::collections::HashMap<u64, Option<String>> = case
+            .light_rows(0)
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.rowid, l.to))
+            .collect();
+        let res = h.state().results.as_ref().unwrap();
+        res.hits
+            .iter()
+            .map(|hit| light[&hit.rowid].clone().unwrap_or_default().to_lowercase())
+            .collect()
+    };
+    let mut sorted = firsts.clone();
+    sorted.sort();
+    assert_eq!(firsts, sorted);
+}

@@ -5,7 +5,7 @@
 //! work itself is in the library: imports, searches and exports run as
 //! [`crate::jobs`] on background threads; the window never blocks on them.
 
-mod attachments;
+pub mod attachments;
 pub mod dialogs;
 mod list;
 mod panels;
