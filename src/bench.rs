@@ -277,6 +277,41 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
         ),
     );
 
+    // Attachment text extraction during the first import (summed worker
+    // time per kind: the throughput of one core).
+    if let Some(report) = crate::store::Case::open(&case)?.first_import_report()? {
+        let kinds = report["attachment_texts"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        for (group, names) in [
+            ("PDF", &["pdf"][..]),
+            (
+                "Office/ODF/RTF",
+                &["docx", "xlsx", "pptx", "odt", "ods", "odp", "xls", "rtf"][..],
+            ),
+        ] {
+            let (mut n, mut b, mut ms, mut reused) = (0u64, 0u64, 0u64, 0u64);
+            for k in names {
+                let v = &kinds.get(*k).cloned().unwrap_or_default();
+                n += v["extracted"].as_u64().unwrap_or(0);
+                b += v["bytes"].as_u64().unwrap_or(0);
+                ms += v["millis"].as_u64().unwrap_or(0);
+                reused += v["reused"].as_u64().unwrap_or(0);
+            }
+            let secs = (ms as f64 / 1e3).max(1e-3);
+            r.add(
+                format!("attachment text: {group}"),
+                format!(
+                    "{n} distinct documents, {}, {:.0} documents/s and {:.1} MB/s per core ({reused} more were the same content)",
+                    mb(b),
+                    n as f64 / secs,
+                    b as f64 / 1e6 / secs
+                ),
+            );
+        }
+    }
+
     // Re-open and first page.
     let t = Instant::now();
     let b = Browser::open(&case)?;

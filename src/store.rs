@@ -741,6 +741,18 @@ impl Case {
     }
 
     /// Messages first imported by import `id` that have each kind of defect.
+    /// The report (JSON) of the first import into the case, if it finished.
+    pub fn first_import_report(&self) -> Result<Option<serde_json::Value>> {
+        let json: Option<Option<String>> = self
+            .conn
+            .query_row("SELECT report FROM imports ORDER BY id LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(json.flatten().and_then(|j| serde_json::from_str(&j).ok()))
+    }
+
     pub fn defects_of_import(&self, id: i64) -> Result<BTreeMap<String, u64>> {
         let mut stmt = self
             .conn

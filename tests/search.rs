@@ -1096,12 +1096,14 @@ fn show_headers_body_raw_and_json() {
     let o = ok(&[&"show", case, &ids["Quarterly report"]]);
     let text = stdout(&o);
     assert!(
-        text.contains("Attachment 1: notes.txt (text/plain, 32 bytes"),
+        text.contains(
+            "Attachment 1: notes.txt (text/plain, 32 bytes, text, text extracted, sha256"
+        ),
         "{text}"
     );
     assert!(
         text.contains(&format!(
-            "Attachment 2: q1.pdf (application/pdf, {} bytes, sha256 {})",
+            "Attachment 2: q1.pdf (application/pdf, {} bytes, pdf, text failed, sha256 {})",
             PDF.len(),
             Sha256::of(PDF).to_hex()
         )),

@@ -205,6 +205,15 @@ fn zip_kind(b: &[u8]) -> Option<DocKind> {
     None
 }
 
+/// A password-protected DOCX/XLSX/PPTX: an OLE2 compound file holding an
+/// `EncryptedPackage` stream.
+pub(crate) fn is_encrypted_ooxml(b: &[u8]) -> bool {
+    b.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
+        && cfb::CompoundFile::open(Cursor::new(b))
+            .map(|cf| cf.is_stream("/EncryptedPackage"))
+            .unwrap_or(false)
+}
+
 /// UTF-16LE of an ASCII stream name, as in an OLE2 directory entry.
 fn utf16(name: &str) -> Vec<u8> {
     name.bytes().flat_map(|c| [c, 0]).collect()

@@ -39,9 +39,9 @@
 //! data) is contained with [`crate::parse::contain`] and loses only that
 //! attachment's text ([`ExtractError::Panicked`]). What no thread can contain
 //! — unbounded recursion (stack overflow) and allocation failure abort the
-//! process — is guarded against by checks before the parsers run: cycles and
-//! nesting in PDF page trees and form XObjects, and the cell area of legacy
-//! XLS sheets (which the spreadsheet crate allocates densely).
+//! process — is guarded against by checks before the PDF parsers run
+//! (cycles and nesting in page trees and form XObjects); the spreadsheet
+//! readers are our own and keep only the cells that exist.
 //!
 //! Output text: paragraphs, slides and rows end with a newline; sheets and
 //! slides are introduced by a `=== name ===` line after a blank line;
@@ -51,7 +51,7 @@
 //! Files: `detect.rs` (classification), `sink.rs` (the bounded text buffer
 //! and deadline), `isolate.rs` (the watchdog thread), `zipped.rs` (bounded
 //! zip access), `ooxml.rs` (DOCX, PPTX), `odf.rs` (ODT, ODS, ODP),
-//! `sheet.rs` (XLSX, XLS via calamine), `pdf.rs` (pdf-extract), `rtf.rs`,
+//! `sheet.rs` (XLSX, XLS), `pdf.rs` (pdf-extract), `rtf.rs`,
 //! `xml.rs` (the XML walk shared by the zip formats).
 
 mod detect;
@@ -273,6 +273,11 @@ pub fn extract(
         });
     }
     let run = || {
+        if matches!(kind, DocKind::Docx | DocKind::Xlsx | DocKind::Pptx)
+            && detect::is_encrypted_ooxml(bytes)
+        {
+            return Err(ExtractError::Encrypted);
+        }
         let mut sink = Sink::new(limits);
         match kind {
             DocKind::Pdf => pdf::extract(bytes, &mut sink)?,

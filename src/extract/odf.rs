@@ -69,18 +69,12 @@ impl Odf {
                     self.in_para += 1;
                 }
             }
-            "text:s" => {
-                if self.in_para > 0 {
-                    self.write(" ", sink);
-                }
-            }
-            "text:tab" => {
-                if self.in_para > 0 && self.in_changes == 0 {
-                    if self.in_cell > 0 {
-                        sink.space();
-                    } else {
-                        sink.tab();
-                    }
+            "text:s" if self.in_para > 0 => self.write(" ", sink),
+            "text:tab" if self.in_para > 0 && self.in_changes == 0 => {
+                if self.in_cell > 0 {
+                    sink.space();
+                } else {
+                    sink.tab();
                 }
             }
             "text:line-break" => {
@@ -163,26 +157,24 @@ impl Odf {
                     sink.newline();
                 }
             }
-            "table:table-cell" | "table:covered-table-cell" => {
-                if self.in_cell > 0 {
-                    self.in_cell -= 1;
-                    if !self.cell_has_text
-                        && let Some(v) = self.cell_value.take()
-                    {
-                        sink.text(&v);
-                        self.cell_has_text = true;
-                    }
-                    // A repeated cell with text is written once.
-                    let tabs = if self.cell_has_text {
-                        1
-                    } else {
-                        self.cell_repeat
-                    };
-                    for _ in 0..tabs {
-                        sink.tab();
-                    }
-                    self.cell_value = None;
+            "table:table-cell" | "table:covered-table-cell" if self.in_cell > 0 => {
+                self.in_cell -= 1;
+                if !self.cell_has_text
+                    && let Some(v) = self.cell_value.take()
+                {
+                    sink.text(&v);
+                    self.cell_has_text = true;
                 }
+                // A repeated cell with text is written once.
+                let tabs = if self.cell_has_text {
+                    1
+                } else {
+                    self.cell_repeat
+                };
+                for _ in 0..tabs {
+                    sink.tab();
+                }
+                self.cell_value = None;
             }
             "table:table-row" | "table:table" => sink.line_end(),
             _ => {}

@@ -287,17 +287,13 @@ impl Parser<'_, '_> {
                 }
             }
             "plain" | "pard" => {}
-            "par" | "line" | "sect" | "page" | "row" | "softline" => {
-                if !self.state.skip {
-                    self.flush();
-                    self.sink.newline();
-                }
+            "par" | "line" | "sect" | "page" | "row" | "softline" if !self.state.skip => {
+                self.flush();
+                self.sink.newline();
             }
-            "tab" | "cell" | "nestcell" => {
-                if !self.state.skip {
-                    self.flush();
-                    self.sink.tab();
-                }
+            "tab" | "cell" | "nestcell" if !self.state.skip => {
+                self.flush();
+                self.sink.tab();
             }
             "emdash" => self.text("\u{2014}"),
             "endash" => self.text("\u{2013}"),
@@ -334,11 +330,9 @@ impl Parser<'_, '_> {
             b'\\' | b'{' | b'}' => self.byte(c),
             b'~' => self.text(" "),
             b'_' => self.text("-"),
-            b'\n' | b'\r' => {
-                if !self.state.skip {
-                    self.flush();
-                    self.sink.newline();
-                }
+            b'\n' | b'\r' if !self.state.skip => {
+                self.flush();
+                self.sink.newline();
             }
             _ => {}
         }
