@@ -93,5 +93,20 @@ fn main() -> ExitCode {
         ms(times[frames * 95 / 100]),
         ms(times[frames - 1])
     );
+    // Memory of the whole process (case open, results, caches, fonts).
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .map(|l| l[name.len()..].trim().to_string())
+                .unwrap_or_default()
+        };
+        println!(
+            "memory after scrolling: RSS {}, peak {}",
+            field("VmRSS:"),
+            field("VmHWM:")
+        );
+    }
     ExitCode::SUCCESS
 }
