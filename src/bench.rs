@@ -149,36 +149,33 @@ fn tree_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs a command, returning wall time and the child's peak RSS in bytes.
+/// Runs a command, returning wall time and the child's peak RSS in bytes
+/// (of that child alone: `wait4`, not `RUSAGE_CHILDREN`, which would also
+/// count whatever this process's parent ran before `exec`, e.g. cargo).
 fn timed(cmd: &mut Command) -> Result<(Duration, u64)> {
     let start = Instant::now();
-    let status = cmd
+    let child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()
+        .spawn()
         .map_err(io(Path::new("(command)"), "running"))?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: wait4 only writes into the two values we pass, for our own child.
+    let (pid, usage) = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        let pid = libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u);
+        (pid, u)
+    };
     let wall = start.elapsed();
-    if !status.success() {
+    let ok = pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    if !ok {
         return Err(Error::Io {
             path: PathBuf::from(format!("{cmd:?}")),
             op: "running",
-            source: std::io::Error::other(format!("exited with {status}")),
+            source: std::io::Error::other(format!("exited with wait status {status}")),
         });
     }
-    Ok((wall, peak_child_rss()))
-}
-
-/// Largest RSS of any child waited for so far.
-fn peak_child_rss() -> u64 {
-    // SAFETY: getrusage only writes into the struct we pass.
-    unsafe {
-        let mut u: libc::rusage = std::mem::zeroed();
-        if libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) == 0 {
-            u.ru_maxrss as u64 * 1024
-        } else {
-            0
-        }
-    }
+    Ok((wall, usage.ru_maxrss as u64 * 1024))
 }
 
 fn installed(tool: &str) -> bool {

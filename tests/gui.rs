@@ -300,6 +300,15 @@ fn attachment_hits_text_preview_and_sorting() {
     h.step();
     open_sample(&mut h);
 
+    // The opened case is remembered for the next run (eframe storage).
+    let opened = h.state().case_path.clone().unwrap();
+    let kept = h.state().persisted.clone();
+    assert_eq!(kept.last_case.as_ref(), Some(&opened));
+    assert_eq!(kept.recent_cases.first(), Some(&opened));
+    let json = serde_json::to_string(&kept).unwrap();
+    let back: mailsift::app::Persisted = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.last_case, kept.last_case);
+
     // A word that is only in the text of attached documents.
     search(&mut h, "attachment:budget");
     let n = h.state().hit_count().unwrap();

@@ -228,8 +228,16 @@ impl MailsiftApp {
         let mut app = MailsiftApp::with_context(ctx, config, dialogs);
         app.thread_view = persisted.thread_view;
         app.persisted = persisted;
-        if let Some(p) = path {
-            app.apply(Command::OpenPath(p));
+        match path {
+            Some(p) => app.apply(Command::OpenPath(p)),
+            // Started without a path: back to the last case, if it is still there.
+            None => {
+                if let Some(last) = app.persisted.last_case.clone()
+                    && last.join(crate::store::MARKER).exists()
+                {
+                    app.apply(Command::OpenPath(last));
+                }
+            }
         }
         app
     }
@@ -1181,9 +1189,15 @@ impl MailsiftApp {
                 let focus = std::mem::take(&mut self.focus_search);
                 cmds.extend(panels::search_bar_ui(ui, self, focus));
             });
+            // Side panels take at most a share of the window, so that the
+            // list keeps room however narrow the window gets.
+            let w = ui.available_width();
+            let facets_max = (w * 0.22).max(140.0);
+            let reading_max = (w * 0.42).max(260.0);
             egui::Panel::left("facets")
                 .resizable(true)
-                .default_size(220.0)
+                .default_size(220.0_f32.min(facets_max))
+                .size_range(120.0..=facets_max)
                 .show(ui, |ui| {
                     if let Some(res) = &self.results {
                         cmds.extend(panels::facets_ui(ui, res));
@@ -1191,7 +1205,8 @@ impl MailsiftApp {
                 });
             egui::Panel::right("reading")
                 .resizable(true)
-                .default_size((ui.available_width() * 0.36).clamp(340.0, 760.0))
+                .default_size((w * 0.36).clamp(340.0, 760.0).min(reading_max))
+                .size_range(240.0..=reading_max)
                 .show(ui, |ui| {
                     let q = self.results.as_ref().map(|r| &r.query);
                     cmds.extend(reading::reading_pane_ui(ui, self.reading.as_ref(), q));
