@@ -219,7 +219,7 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
 }
 
 /// The CSV row for one message, in [`CSV_HEADER`] order.
-fn csv_row(item: &ExportItem) -> String {
+pub(crate) fn csv_row(item: &ExportItem) -> String {
     let m = item.message;
     let cells = [
         m.key.to_hex(),
@@ -268,7 +268,7 @@ fn asctime(secs: i64) -> String {
 
 /// The `From_` line for a message: the first origin's, else
 /// `From MAILER-DAEMON <asctime date>`.
-fn from_line(item: &ExportItem) -> String {
+pub(crate) fn from_line(item: &ExportItem) -> String {
     if let Some(line) = item.origins.first().and_then(|o| o.from_line.as_deref()) {
         let line = line.trim_end_matches(['\r', '\n']);
         if line.starts_with("From ") && !line.contains(['\r', '\n']) {
@@ -284,7 +284,7 @@ fn from_line(item: &ExportItem) -> String {
 /// Appends one mboxrd entry: `From_` line, `raw` with `^>*From ` lines
 /// quoted with one more `>`, a final newline if missing, and a blank line.
 /// Line ends follow the message's first line end (CRLF or LF).
-fn mbox_entry(out: &mut Vec<u8>, from_line: &str, raw: &[u8]) {
+pub(crate) fn mbox_entry(out: &mut Vec<u8>, from_line: &str, raw: &[u8]) {
     let crlf = memchr::memchr(b'\n', raw).is_some_and(|i| i > 0 && raw[i - 1] == b'\r');
     let nl: &[u8] = if crlf { b"\r\n" } else { b"\n" };
     out.extend_from_slice(from_line.as_bytes());

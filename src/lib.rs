@@ -10,6 +10,8 @@ pub mod display;
 pub mod error;
 pub mod export;
 pub mod extract;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod html;
 pub mod index;
 pub mod jobs;

@@ -70,7 +70,7 @@ pub fn safe_file_name(name: &str) -> String {
 
 /// Characters removed outright: controls, bidi controls and invisible
 /// format characters (which can hide or reorder what a reader sees).
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
@@ -91,13 +91,13 @@ fn is_invisible(c: char) -> bool {
 }
 
 /// Characters trimmed from both ends of a name.
-fn is_trimmed(c: char) -> bool {
+pub(crate) fn is_trimmed(c: char) -> bool {
     c == '.' || c.is_whitespace()
 }
 
 /// Whether Windows would take `name` for a device (`CON`, `nul.txt`,
 /// `Com1 .tar.gz`, …).
-fn is_device_name(name: &str) -> bool {
+pub(crate) fn is_device_name(name: &str) -> bool {
     let stem = name.split('.').next().unwrap_or("");
     let stem = stem.trim_end_matches(is_trimmed).to_ascii_uppercase();
     match stem.as_str() {
@@ -194,7 +194,7 @@ pub fn save_into(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
 }
 
 /// `x.pdf` → `x (n).pdf`; `x` → `x (n)`.
-fn numbered(safe: &str, n: u32) -> String {
+pub(crate) fn numbered(safe: &str, n: u32) -> String {
     match safe.rfind('.') {
         Some(i) if i > 0 => format!("{} ({n}){}", &safe[..i], &safe[i..]),
         _ => format!("{safe} ({n})"),

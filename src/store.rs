@@ -1277,7 +1277,7 @@ impl Case {
 }
 
 /// Decodes a stored record.
-fn decode_record(data: &[u8]) -> Option<Message> {
+pub(crate) fn decode_record(data: &[u8]) -> Option<Message> {
     let json = lz4_flex::decompress_size_prepended(data).ok()?;
     serde_json::from_slice(&json).ok()
 }

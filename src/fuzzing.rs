@@ -1,0 +1,706 @@
+//! The bodies of the fuzz targets in `fuzz/` (cargo fuzz), kept in the
+//! library so that each target is a one-liner and a plain test
+//! (`tests/fuzz_regressions.rs`) can replay saved inputs on stable Rust.
+//!
+//! Each function takes arbitrary bytes, runs one piece of the import or
+//! export path on them and asserts that piece's invariants with `assert!`:
+//! a failed assertion is a panic, which libFuzzer reports as a crash.
+//!
+//! | function | what it runs | invariants |
+//! | --- | --- | --- |
+//! | [`mbox_splitter`] | [`MboxSplitter`] | spans cover the input (only `From_` lines, line ends and noted junk between messages); spans are where they say; boundaries and keys do not depend on the memory limit |
+//! | [`message`] | canonical form, [`parse::parse_message`], [`parse::attachment_contents`], index document, stored record | streaming and one-shot canonical forms agree; limits hold; attachment contents match the record's list; the record round-trips |
+//! | [`safe_name`] | [`safename::safe_file_name`] | one safe, non-device, visible component of bounded length; idempotent |
+//! | [`query`] | [`query::parse`], conversion to a tantivy query and a search, snippets | canonical form is a fixed point; errors point inside the input; highlight ranges are inside the snippet |
+//! | [`html`] | [`html::html_to_text_limited`], [`html::decode_entities`] | output within the cap, trimmed |
+//! | [`export`] | CSV row, NDJSON record, mbox entry | CSV parses back to the same cells and no cell starts with a formula character; the mbox re-splits into the same messages (same keys) |
+//!
+//! Not part of the stable API.
+
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use crate::export::{self, CSV_HEADER, ExportItem};
+use crate::index::snippet::{Highlighter, mark};
+use crate::index::{Fields, Resolver, SearchIndex, Sort};
+use crate::model::{
+    Address, Attachment, DefectKind, Limits, Message, Origin, ParseStatus, Sha256, SourceFormat,
+};
+use crate::source::mbox::MboxSplitter;
+use crate::source::{Canonicalizer, RawMessage};
+use crate::{html as html_mod, parse, query as query_mod, safename, source, store};
+
+/// The fuzz targets by name (the names of the files in `fuzz/fuzz_targets/`
+/// and of the folders in `fuzz/regressions/`).
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("mbox_splitter", mbox_splitter),
+    ("message", message),
+    ("safe_name", safe_name),
+    ("query", query),
+    ("html", html),
+    ("export", export),
+];
+
+/// The body of the target called `name`, if there is one.
+pub fn target(name: &str) -> Option<fn(&[u8])> {
+    TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+/// Import time used for date checks (2027-01-15).
+const NOW: i64 = 1_800_000_000;
+
+// ---------------------------------------------------------------------------
+// mbox splitter
+
+/// Splits `data` as an mbox with the given limits, returning the messages
+/// and whether any note (junk, read error) was made.
+fn split(data: &[u8], max_message: usize, max_head: usize) -> (Vec<RawMessage>, usize) {
+    let mut s = MboxSplitter::new(
+        data,
+        Arc::from(Path::new("/fuzz.mbox")),
+        SourceFormat::Mbox,
+        max_message,
+        max_head,
+    );
+    let msgs: Vec<RawMessage> = s.by_ref().collect();
+    (msgs, s.notes().len())
+}
+
+/// Whether `b` is a line-end byte.
+fn is_eol(b: u8) -> bool {
+    b == b'\n' || b == b'\r'
+}
+
+/// Checks that the bytes between two messages (or before the first) are
+/// exactly: line ends, the message's `From_` line, one line end.
+/// `first`: before the first message, where other bytes may precede the
+/// separator when they were noted as junk.
+fn check_gap(gap: &[u8], m: &RawMessage, first: bool, noted: bool) {
+    let from = m
+        .from_line
+        .as_deref()
+        .expect("mbox messages have a From_ line");
+    // The separator line ends with the byte just before the message.
+    assert!(
+        gap.ends_with(b"\n"),
+        "no line end before the message: {gap:?}"
+    );
+    let body = &gap[..gap.len() - 1];
+    let body = body.strip_suffix(b"\r").unwrap_or(body);
+    let line_start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let line = &body[line_start..];
+    assert!(
+        source::is_from_line(line),
+        "the line before a message is not a From_ line: {:?}",
+        String::from_utf8_lossy(line)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(line),
+        from,
+        "from_line is not the separator line"
+    );
+    let before = &gap[..line_start];
+    if first {
+        assert!(
+            before.iter().all(|b| b.is_ascii_whitespace()) || noted,
+            "bytes before the first message neither blank nor noted: {:?}",
+            String::from_utf8_lossy(before)
+        );
+    } else {
+        assert!(
+            before.iter().all(|&b| is_eol(b)),
+            "bytes lost between messages: {:?}",
+            String::from_utf8_lossy(before)
+        );
+    }
+}
+
+/// Fuzz target `mbox_splitter`: any bytes as an mbox.
+pub fn mbox_splitter(data: &[u8]) {
+    let (msgs, notes) = split(data, 1 << 30, 1 << 20);
+    let mut at = 0usize;
+    for (n, m) in msgs.iter().enumerate() {
+        let (o, len) = (m.offset as usize, m.length as usize);
+        assert!(
+            o >= at && o + len <= data.len(),
+            "span {o}+{len} out of order or bounds"
+        );
+        assert!(m.is_complete(), "a small message was spilled");
+        assert_eq!(&data[o..o + len], &m.bytes[..], "bytes are not the span");
+        check_gap(&data[at..o], m, n == 0, notes > 0);
+        at = o + len;
+    }
+    let tail = &data[at..];
+    if msgs.is_empty() {
+        assert!(
+            tail.iter().all(|b| b.is_ascii_whitespace()) || notes > 0,
+            "no message and nothing noted"
+        );
+    } else {
+        assert!(
+            tail.iter().all(|&b| is_eol(b)),
+            "bytes lost after the last message: {:?}",
+            String::from_utf8_lossy(tail)
+        );
+    }
+
+    // The smallest limits the splitter allows: messages over 1 KiB are
+    // hashed while streaming and only their head is kept. Boundaries, keys
+    // and source hashes must not change (a Content-Length is only trusted
+    // within the limit, so inputs with one are compared on coverage only).
+    let (small, _) = split(data, 1024, 1024);
+    for m in &small {
+        let (o, len) = (m.offset as usize, m.length as usize);
+        assert!(o + len <= data.len());
+        let whole = &data[o..o + len];
+        assert!(
+            whole.starts_with(&m.bytes),
+            "kept head is not the message's start"
+        );
+        assert_eq!(
+            m.hashes(),
+            source::hash_message(whole, true),
+            "streamed hashes"
+        );
+    }
+    let has_content_length = data
+        .windows(15)
+        .any(|w| w.eq_ignore_ascii_case(b"content-length:"));
+    if !has_content_length {
+        let spans = |v: &[RawMessage]| -> Vec<(u64, u64)> {
+            v.iter().map(|m| (m.offset, m.length)).collect()
+        };
+        assert_eq!(
+            spans(&msgs),
+            spans(&small),
+            "boundaries depend on the limit"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// One message: canonical form, parse, attachments, index document, record
+
+/// Small limits, so that every limit is reached by small inputs.
+fn small_limits() -> Limits {
+    Limits {
+        max_message_bytes: 4096,
+        max_header_block: 512,
+        max_header_value: 64,
+        max_parts: 6,
+        max_depth: 3,
+        max_decoded_bytes: 2048,
+        max_body_text: 256,
+        max_attachment_text: 128,
+    }
+}
+
+fn fields() -> &'static Fields {
+    static F: OnceLock<Fields> = OnceLock::new();
+    F.get_or_init(Fields::new)
+}
+
+/// Fuzz target `message`. The first byte chooses: bit 0 mbox quoting,
+/// bit 1 small limits, bits 2–7 the chunk size for the streaming
+/// canonicaliser; the rest is the message as found in a source.
+pub fn message(data: &[u8]) {
+    let Some((&flags, raw)) = data.split_first() else {
+        return;
+    };
+    let quoted = flags & 1 != 0;
+    let limits = if flags & 2 != 0 {
+        small_limits()
+    } else {
+        Limits::default()
+    };
+    let chunk = usize::from(flags >> 2) + 1;
+
+    // Key and source hash, one-shot and streaming in chunks.
+    let (raw_sha, key) = source::hash_message(raw, quoted);
+    assert_eq!(raw_sha, Sha256::of(raw));
+    let canon = source::canonical(raw, quoted);
+    assert_eq!(key, Sha256::of(&canon));
+    let mut streamed = Vec::new();
+    let mut c = Canonicalizer::new(quoted);
+    for piece in raw.chunks(chunk) {
+        c.feed(piece, &mut |b| streamed.extend_from_slice(b));
+    }
+    c.finish(&mut |b| streamed.extend_from_slice(b));
+    assert_eq!(
+        &streamed[..],
+        &canon[..],
+        "streaming canonical form differs"
+    );
+    assert!(!canon.ends_with(b"\n") && !canon.ends_with(b"\r"));
+
+    // What the import parses: quoting undone, line ends as in the source.
+    let bytes = if quoted {
+        source::unquote_mbox(raw)
+    } else {
+        std::borrow::Cow::Borrowed(raw)
+    };
+    let msg = parse::parse_message(key, &bytes, true, bytes.len() as u64, &limits, NOW);
+    assert_eq!(msg.key, key);
+    check_message(&msg, &limits);
+    let fatal = msg.defects.iter().any(|d| d.kind.is_fatal());
+    assert_eq!(
+        msg.status == ParseStatus::RawOnly,
+        fatal,
+        "raw-only exactly when a fatal defect says why: {:?}",
+        msg.defects
+    );
+
+    // Saving attachments reads them again; the list must be the one shown
+    // (the window saves attachment i of this list under the i-th name).
+    let contents = parse::attachment_contents(&bytes, &limits);
+    if msg.status == ParseStatus::Parsed {
+        assert_eq!(
+            contents.len(),
+            msg.attachments.len(),
+            "attachment_contents and the record list different attachments"
+        );
+        for ((a, content), shown) in contents.iter().zip(&msg.attachments) {
+            assert_eq!((&a.name, &a.mime), (&shown.name, &shown.mime));
+            assert_eq!((a.size, a.sha256), (shown.size, shown.sha256));
+            assert_eq!(a.size, content.len() as u64);
+            assert_eq!(a.sha256, Sha256::of(content));
+        }
+    }
+
+    // A message too large to hold: only its head, always raw-only.
+    let head = &bytes[..bytes.len().min(limits.max_header_block)];
+    let big = parse::parse_message(key, head, false, u64::MAX, &limits, NOW);
+    assert_eq!(big.status, ParseStatus::RawOnly);
+    assert!(big.has_defect(DefectKind::TooLarge));
+    check_message(&big, &limits);
+
+    // The index document and the stored record.
+    let _doc = fields().document(&msg);
+    let mut expected = msg.clone();
+    expected.defects.clear();
+    let prepared = store::prepare(msg);
+    let back = store::decode_record(&prepared.data).expect("a stored record decodes");
+    assert_eq!(back, expected, "the stored record does not round-trip");
+}
+
+/// Limits every record must respect, and text safe to show.
+fn check_message(m: &Message, limits: &Limits) {
+    assert!(
+        m.body_text.len() <= limits.max_body_text,
+        "body over the limit"
+    );
+    for a in &m.attachments {
+        if let Some(t) = &a.text {
+            assert!(
+                t.len() <= limits.max_attachment_text,
+                "attachment text over the limit"
+            );
+        }
+    }
+    assert!(
+        m.attachments.len() <= limits.max_parts,
+        "more attachments than parts"
+    );
+    for s in [&m.subject, &m.date_raw, &m.message_id]
+        .into_iter()
+        .flatten()
+    {
+        let shown = crate::display::visible(s);
+        assert!(!shown.chars().any(crate::display::is_invisible));
+    }
+    if let Some(d) = m.date {
+        let _ = store::rfc3339(d);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Attachment file names
+
+/// Fuzz target `safe_name`: any bytes (as UTF-8, lossily) as a file name
+/// from a mail.
+pub fn safe_name(data: &[u8]) {
+    let name = String::from_utf8_lossy(data);
+    let s = safename::safe_file_name(&name);
+    check_safe_component(&s);
+    assert_eq!(safename::safe_file_name(&s), s, "not idempotent");
+    // The numbered variants used to avoid overwriting are safe too.
+    for n in [2, 10_000] {
+        let v = safename::numbered(&s, n);
+        check_safe_component(&v);
+    }
+    // Joined to a folder it stays in that folder.
+    let dir = Path::new("/tmp/attachments");
+    assert_eq!(dir.join(&s).parent(), Some(dir));
+}
+
+fn check_safe_component(s: &str) {
+    assert!(!s.is_empty());
+    assert!(s.len() <= safename::MAX_NAME_BYTES + 8, "{} bytes", s.len());
+    assert!(!s.contains(['/', '\\', '\0']), "{s:?}");
+    assert!(s != "." && s != "..");
+    let comps: Vec<Component> = Path::new(s).components().collect();
+    assert!(
+        matches!(comps[..], [Component::Normal(_)]),
+        "not one component: {s:?}"
+    );
+    assert!(
+        !s.chars().any(safename::is_invisible),
+        "invisible character in {s:?}"
+    );
+    assert!(!s.contains(['<', '>', ':', '"', '|', '?', '*']), "{s:?}");
+    assert!(
+        !s.starts_with(safename::is_trimmed) && !s.ends_with(safename::is_trimmed),
+        "{s:?}"
+    );
+    assert!(!safename::is_device_name(s), "device name {s:?}");
+}
+
+// ---------------------------------------------------------------------------
+// Queries
+
+/// A resolver with no case behind it.
+struct NoCase;
+
+impl Resolver for NoCase {
+    fn thread_rowids(&self, _: &str) -> crate::error::Result<Vec<u64>> {
+        Ok(vec![2])
+    }
+    fn source_rowids(&self, _: &str) -> crate::error::Result<Vec<u64>> {
+        Ok(vec![1])
+    }
+}
+
+/// A small in-memory index, built once per process.
+fn index() -> &'static SearchIndex {
+    static I: OnceLock<SearchIndex> = OnceLock::new();
+    I.get_or_init(|| {
+        let idx = SearchIndex::in_ram();
+        let f = idx.fields().clone();
+        let mut w = idx.writer().expect("an index writer");
+        let texts = [
+            (
+                "Budget for May",
+                "The MOSCOW trip. 会議の資料 García",
+                "ann@mail.dnc.org",
+            ),
+            (
+                "Re: travel",
+                "budget talk in the body, donor",
+                "bob@example.com",
+            ),
+            ("", "", ""),
+        ];
+        for (i, (subject, body, from)) in texts.iter().enumerate() {
+            let mut m = Message::empty(Sha256::of(&[i as u8]), 10);
+            m.subject = Some(subject.to_string());
+            m.body_text = body.to_string();
+            m.from = vec![Address {
+                name: Some("Ann".into()),
+                addr: from.to_string(),
+            }];
+            m.date = Some(1_462_000_000 + i as i64 * 86_400);
+            m.message_id = Some(format!("m{i}@x"));
+            let mut d = f.document(&m);
+            f.set_rowid(&mut d, i as u64 + 1);
+            w.add(d).expect("add a document");
+        }
+        w.commit(texts.len() as u64).expect("commit");
+        idx.reload().expect("reload");
+        idx
+    })
+}
+
+fn check_ranges(text: &str, ranges: &[Range<usize>]) {
+    for r in ranges {
+        assert!(
+            r.start <= r.end && r.end <= text.len(),
+            "range {r:?} outside {} bytes",
+            text.len()
+        );
+        assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
+    }
+}
+
+/// Fuzz target `query`: any bytes (as UTF-8, lossily) as a search query.
+pub fn query(data: &[u8]) {
+    let input = String::from_utf8_lossy(data);
+    let q = match query_mod::parse(&input) {
+        Ok(q) => q,
+        Err(e) => {
+            assert!(
+                e.span.start <= e.span.end && e.span.end <= input.len(),
+                "error span {:?} outside the input",
+                e.span
+            );
+            assert!(input.is_char_boundary(e.span.start) && input.is_char_boundary(e.span.end));
+            let _ = e.caret(&input);
+            return;
+        }
+    };
+    let shown = q.to_string();
+    let again = query_mod::parse(&shown)
+        .unwrap_or_else(|e| panic!("canonical form {shown:?} does not parse: {e}"));
+    assert_eq!(again, q, "canonical form {shown:?} parses to another query");
+    assert_eq!(
+        again.to_string(),
+        shown,
+        "canonical form is not a fixed point"
+    );
+
+    // To tantivy and back: a search never fails on a parsed query.
+    let idx = index();
+    let hits = idx
+        .search(&q, &NoCase, Sort::Relevance)
+        .expect("a parsed query searches");
+    let count = idx.count(&q, &NoCase).expect("a parsed query counts");
+    assert_eq!(hits.len(), count);
+
+    // Highlighting and snippets, on the query itself and on a fixed text.
+    let h = Highlighter::new(&q, crate::query::Field::Body);
+    for text in [&*input, "The MOSCOW trip. 会議の資料 García, budget talk"] {
+        check_ranges(text, &h.ranges(text));
+        let (snip, ranges) = h.snippet(text, 40);
+        check_ranges(&snip, &ranges);
+        let _ = mark(&snip, &ranges, "«", "»");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// HTML
+
+/// Fuzz target `html`: the first byte is an output cap (×16 bytes), the
+/// rest HTML (as UTF-8, lossily).
+pub fn html(data: &[u8]) {
+    let Some((&cap, rest)) = data.split_first() else {
+        return;
+    };
+    let cap = usize::from(cap) * 16;
+    let text = String::from_utf8_lossy(rest);
+    let out = html_mod::html_to_text_limited(&text, cap);
+    assert!(out.len() <= cap, "{} bytes over the cap {cap}", out.len());
+    let full = html_mod::html_to_text(&text);
+    assert!(full.len() <= html_mod::DEFAULT_MAX_OUTPUT);
+    assert!(!full.ends_with(char::is_whitespace), "trailing whitespace");
+    assert!(!full.starts_with('\n'), "leading blank line");
+    let _ = html_mod::decode_entities(&text);
+}
+
+// ---------------------------------------------------------------------------
+// Exports
+
+/// Reads one RFC 4180 record (CRLF-terminated) from `text`: its cells and
+/// the rest of the text. Panics on anything a strict reader would refuse.
+fn read_csv_record(text: &str) -> (Vec<String>, &str) {
+    let mut cells = Vec::new();
+    let mut cell = String::new();
+    let mut chars = text.char_indices().peekable();
+    let mut quoted = false;
+    let mut at_start = true;
+    while let Some((i, c)) = chars.next() {
+        if quoted {
+            if c == '"' {
+                if chars.peek().map(|x| x.1) == Some('"') {
+                    chars.next();
+                    cell.push('"');
+                } else {
+                    quoted = false;
+                }
+            } else {
+                cell.push(c);
+            }
+            continue;
+        }
+        match c {
+            '"' if at_start => {
+                quoted = true;
+                at_start = false;
+            }
+            '"' => panic!("quote inside an unquoted cell: {text:?}"),
+            ',' => {
+                cells.push(std::mem::take(&mut cell));
+                at_start = true;
+            }
+            '\r' => {
+                assert_eq!(
+                    chars.next().map(|x| x.1),
+                    Some('\n'),
+                    "CR without LF outside quotes"
+                );
+                cells.push(cell);
+                return (cells, &text[i + 2..]);
+            }
+            '\n' => panic!("bare LF outside quotes: {text:?}"),
+            c => {
+                cell.push(c);
+                at_start = false;
+            }
+        }
+    }
+    panic!("record without CRLF: {text:?}");
+}
+
+/// The cell value a spreadsheet sees, after the exporter's defusing `'`.
+fn undefused(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+/// Fields of an export input: separated by 0x1F; raw messages (the last
+/// fields) separated by 0x1E.
+fn export_fields(data: &[u8]) -> (Vec<String>, Vec<&[u8]>) {
+    let mut parts = data.splitn(10, |&b| b == 0x1F);
+    let mut meta = Vec::new();
+    for _ in 0..9 {
+        meta.push(String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned());
+    }
+    let raws = parts
+        .next()
+        .map(|r| r.split(|&b| b == 0x1E).collect())
+        .unwrap_or_default();
+    (meta, raws)
+}
+
+fn addresses(s: &str) -> Vec<Address> {
+    s.split(';')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('<') {
+            Some((name, addr)) => Address {
+                name: Some(name.to_string()),
+                addr: addr.to_string(),
+            },
+            None => Address {
+                name: None,
+                addr: p.to_string(),
+            },
+        })
+        .collect()
+}
+
+/// Fuzz target `export`: message data in (subject, from, to, cc,
+/// attachment names, thread, source path, `From_` line, date; then raw
+/// messages), CSV / NDJSON / mbox out.
+pub fn export(data: &[u8]) {
+    let (meta, raws) = export_fields(data);
+    let mut m = Message::empty(Sha256::of(data), data.len() as u64);
+    m.subject = Some(meta[0].clone()).filter(|s| !s.is_empty());
+    m.from = addresses(&meta[1]);
+    m.to = addresses(&meta[2]);
+    m.cc = addresses(&meta[3]);
+    m.attachments = meta[4]
+        .split(';')
+        .filter(|n| !n.is_empty())
+        .map(|n| Attachment {
+            name: Some(n.to_string()),
+            mime: "application/octet-stream".into(),
+            size: 0,
+            sha256: Sha256::of(b""),
+            inline: false,
+            text: None,
+        })
+        .collect();
+    m.date = meta[8].trim().parse().ok();
+    let origin = Origin {
+        path: PathBuf::from(&meta[6]),
+        format: SourceFormat::Mbox,
+        offset: 0,
+        length: 0,
+        raw_sha256: Sha256::of(b""),
+        from_line: Some(meta[7].clone()).filter(|s| !s.is_empty()),
+        maildir_flags: None,
+    };
+    let origins = [origin];
+    let item = ExportItem {
+        message: &m,
+        origins: &origins,
+        thread: Some(meta[5].as_str()),
+        snippet: Some(meta[0].as_str()),
+        score: Some(1.5),
+        raw: None,
+    };
+
+    // CSV: one record, the header's width, every cell back as written and
+    // none that a spreadsheet would evaluate.
+    let row = export::csv_row(&item);
+    let (cells, rest) = read_csv_record(&row);
+    assert!(rest.is_empty(), "more than one record in a row: {row:?}");
+    assert_eq!(cells.len(), CSV_HEADER.len());
+    for c in &cells {
+        assert!(
+            !c.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "cell starts with a formula character: {c:?}"
+        );
+    }
+    assert_eq!(undefused(&cells[5]), meta[0], "subject cell");
+    assert_eq!(undefused(&cells[7]), meta[5], "thread cell");
+    assert_eq!(undefused(&cells[8]), meta[6], "source cell");
+    for s in [&meta[0], &meta[5], &meta[6]] {
+        let cell = export::csv_cell(s);
+        let line = format!("{cell}\r\n");
+        let (one, rest) = read_csv_record(&line);
+        assert!(rest.is_empty() && one.len() == 1);
+        assert_eq!(undefused(&one[0]), s.as_str());
+    }
+
+    // NDJSON: one line that reads back.
+    let line = serde_json::to_string(&export::json_record(&item)).expect("JSON");
+    assert!(!line.contains('\n'));
+    let v: serde_json::Value = serde_json::from_str(&line).expect("JSON reads back");
+    assert_eq!(v["subject"].as_str(), m.subject.as_deref());
+
+    // mbox: the entries re-split into the same messages, same keys.
+    if raws.is_empty() {
+        return;
+    }
+    let mut out = Vec::new();
+    let mut keys = Vec::new();
+    for (i, raw) in raws.iter().enumerate() {
+        let mut mi = m.clone();
+        mi.key = Sha256::of(&source::canonical(raw, false));
+        keys.push(mi.key);
+        // Every other message without an origin: the generated From_ line.
+        let it = ExportItem {
+            message: &mi,
+            origins: if i % 2 == 0 { &origins } else { &[] },
+            raw: Some(raw),
+            ..item
+        };
+        export::mbox_entry(&mut out, &export::from_line(&it), raw);
+    }
+    let (back, notes) = split(&out, 1 << 30, 1 << 20);
+    assert_eq!(
+        notes,
+        0,
+        "the export has junk: {:?}",
+        String::from_utf8_lossy(&out)
+    );
+    let got: Vec<Sha256> = back.iter().map(|r| r.hashes().1).collect();
+    assert_eq!(
+        got.len(),
+        keys.len(),
+        "mbox export re-splits into another number of messages: {:?}",
+        String::from_utf8_lossy(&out)
+    );
+    assert_eq!(got, keys, "mbox export changes message keys");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_accept_trivial_inputs() {
+        for (name, f) in TARGETS {
+            for input in [
+                &b""[..],
+                b"\0",
+                b"From a Mon Oct 12 14:02:11 2015\nSubject: x\n\ny\n",
+            ] {
+                f(input);
+            }
+            assert!(target(name).is_some());
+        }
+    }
+}
