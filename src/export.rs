@@ -271,7 +271,11 @@ fn asctime(secs: i64) -> String {
 pub(crate) fn from_line(item: &ExportItem) -> String {
     if let Some(line) = item.origins.first().and_then(|o| o.from_line.as_deref()) {
         let line = line.trim_end_matches(['\r', '\n']);
-        if line.starts_with("From ") && !line.contains(['\r', '\n']) {
+        // A stored line is data: it is reused only when mailsift's own mbox
+        // reader takes it for a separator. `From nobody` (no date) is not
+        // one, and would merge this message into the one before it when the
+        // export is read back (found by the `export` fuzz target).
+        if crate::source::is_from_line(line.as_bytes()) && !line.contains(['\r', '\n']) {
             return line.to_string();
         }
     }
@@ -1128,6 +1132,26 @@ mod tests {
         }
         assert_eq!("CSV".parse::<Format>().unwrap(), Format::Csv);
         assert!("xml".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn stored_from_line_is_reused_only_when_it_is_a_separator() {
+        let m = message(1, "x");
+        let real = "From someone@example.org Mon Mar  7 10:00:00 2016";
+        for (stored, want) in [
+            (real, real.to_string()),
+            (
+                "From nobody",
+                format!("From MAILER-DAEMON {}", asctime(1_473_339_601)),
+            ),
+            (
+                "From a Mon Mar  7 10:00:00 2016\rx",
+                format!("From MAILER-DAEMON {}", asctime(1_473_339_601)),
+            ),
+        ] {
+            let o = [origin("/a.mbox", Some(stored))];
+            assert_eq!(from_line(&item(&m, &o, None)), want, "{stored:?}");
+        }
     }
 
     #[test]

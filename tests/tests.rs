@@ -6,6 +6,7 @@ mod util;
 mod attachments;
 mod bench;
 mod crash;
+mod fuzz_regressions;
 #[cfg(feature = "gui")]
 mod gui;
 mod import;
