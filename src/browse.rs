@@ -262,6 +262,19 @@ impl Browser {
     /// Saves every attachment of a message into `dir` under a safe name,
     /// never overwriting; returns the paths written.
     pub fn save_attachments(&self, key: &MessageKey, dir: &Path) -> Result<Vec<PathBuf>> {
+        // The folder is checked first: a missing one is an error even for a
+        // message without attachments.
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(Error::io(
+                    dir,
+                    "saving attachments",
+                    std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"),
+                ));
+            }
+            Err(e) => return Err(Error::io(dir, "opening folder", e)),
+        }
         let mut out = Vec::new();
         for (a, bytes) in self.attachments(key)? {
             let name = a.name.clone().unwrap_or_else(|| default_name(&a));

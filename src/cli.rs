@@ -84,13 +84,36 @@ pub fn search(
 }
 
 fn print_text(b: &Browser, found: &Found, snippets: bool, output: Option<&Path>) -> Result<()> {
-    let mut out: Box<dyn Write> = match output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("{}: cannot create", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    let tty = output.is_none() && std::io::stdout().is_terminal();
+    match output {
+        // Into a file: written under a temporary name and renamed when
+        // complete; an error (a full disk) leaves no partial file behind.
+        Some(p) => mailsift::export::write_file_atomically(p, |out| {
+            write_text(b, found, snippets, false, out)
+                .map_err(|e| into_path_error(e, p, "writing the results"))
+        }),
+        None => {
+            let tty = std::io::stdout().is_terminal();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_text(b, found, snippets, tty, &mut out)
+        }
+    }
+}
+
+/// An I/O error while writing `path` names it; other errors are kept.
+fn into_path_error(e: anyhow::Error, path: &Path, what: &str) -> anyhow::Error {
+    match e.downcast::<std::io::Error>() {
+        Ok(io) => anyhow::anyhow!("{}: {what} failed: {io}", path.display()),
+        Err(e) => e,
+    }
+}
+
+fn write_text(
+    b: &Browser,
+    found: &Found,
+    snippets: bool,
+    tty: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let (open, close) = if tty {
         ("\x1b[1m", "\x1b[0m")
     } else {

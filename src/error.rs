@@ -47,7 +47,7 @@ pub enum Error {
     },
 
     /// The case database refused an operation.
-    #[error("case database {path}: {source}")]
+    #[error("case database {path}: {}", explain_sqlite(source))]
     Store {
         path: PathBuf,
         #[source]
@@ -123,4 +123,36 @@ impl Error {
             source,
         }
     }
+}
+
+/// What a database error means for the user. SQLite reports a full disk or
+/// a file-size limit as a bare "disk I/O error" (extended code 778) and a
+/// case it may not write as "readonly database"; say what is likely wrong,
+/// then SQLite's own words (as its error type prints them, so that a
+/// printed cause chain does not repeat them).
+fn explain_sqlite(e: &rusqlite::Error) -> String {
+    use rusqlite::ffi;
+    let rusqlite::Error::SqliteFailure(f, _) = e else {
+        return e.to_string();
+    };
+    let what = match f.extended_code {
+        ffi::SQLITE_FULL => "the disk is full",
+        ffi::SQLITE_IOERR_WRITE
+        | ffi::SQLITE_IOERR_FSYNC
+        | ffi::SQLITE_IOERR_DIR_FSYNC
+        | ffi::SQLITE_IOERR_TRUNCATE
+        | ffi::SQLITE_IOERR_SHMSIZE
+        | ffi::SQLITE_IOERR_SHMMAP => {
+            "writing failed: the disk may be full, or a file-size limit or quota was reached"
+        }
+        _ => match f.code {
+            rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::PermissionDenied => {
+                "no permission to write the case"
+            }
+            rusqlite::ErrorCode::CannotOpen => "the database file cannot be opened",
+            rusqlite::ErrorCode::DiskFull => "the disk is full",
+            _ => return e.to_string(),
+        },
+    };
+    format!("{what} ({f})")
 }

@@ -419,7 +419,9 @@ fn create_temp(dest: &Path, dir: bool) -> Result<(PathBuf, Option<File>)> {
         match made {
             Ok(f) => return Ok((tmp, f)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Error::io(tmp, "creating temporary export", e)),
+            // Named by the destination the user gave, not the temporary
+            // name: `out/x.csv: creating export failed: No such file…`.
+            Err(e) => return Err(Error::io(dest, "creating export", e)),
         }
     }
     Err(Error::io(
@@ -460,6 +462,43 @@ fn check_eml_dest(dest: &Path) -> Result<()> {
             io::Error::new(io::ErrorKind::AlreadyExists, "exists and is not a folder"),
         )),
     }
+}
+
+/// Writes the file `dest` all at once: `write` gets a writer on a temporary
+/// file next to `dest` (same naming as exports), which is synced and renamed
+/// to `dest` when `write` succeeds, and removed when anything fails, so a
+/// full disk or an error leaves neither a half-written file nor a
+/// temporary one, and an existing `dest` is kept. For outputs that are not
+/// one of the export [`Format`]s (the CLI's text listing).
+pub fn write_file_atomically<E: From<Error>>(
+    dest: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
+    if fs::metadata(dest).is_ok_and(|m| m.is_dir()) {
+        return Err(Error::io(
+            dest,
+            "writing",
+            invalid("is a folder; a file name is needed"),
+        )
+        .into());
+    }
+    let (tmp, file) = create_temp(dest, false)?;
+    let file = file.expect("create_temp opens files");
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    let result = write(&mut w).and_then(|()| {
+        let done = w
+            .flush()
+            .and_then(|()| w.get_ref().sync_all())
+            .and_then(|()| fs::rename(&tmp, dest));
+        done.map_err(|e| Error::io(dest, "writing", e).into())
+    });
+    if result.is_err() {
+        drop(w);
+        let _ = fs::remove_file(&tmp);
+    } else {
+        sync_dir(parent_of(dest));
+    }
+    result
 }
 
 /// Flushes a folder's entry list to disk, where the platform allows it.
@@ -609,6 +648,7 @@ impl Exporter {
             Format::Eml => {
                 let raw = item.raw.ok_or_else(needs_raw)?;
                 let Output::Eml {
+                    dest,
                     tmp,
                     manifest,
                     seen,
@@ -625,13 +665,16 @@ impl Exporter {
                 }
                 let file = format!("{}.eml", key.to_hex());
                 let path = tmp.join(&file);
+                // Errors name the file in the destination folder (where it
+                // would have been), not in the temporary folder.
+                let shown = dest.join(&file);
                 let mut f = OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .open(&path)
-                    .map_err(|e| Error::io(&path, "creating", e))?;
+                    .map_err(|e| Error::io(&shown, "creating", e))?;
                 f.write_all(raw)
-                    .map_err(|e| Error::io(&path, "writing export", e))?;
+                    .map_err(|e| Error::io(&shown, "writing export", e))?;
                 *bytes += raw.len() as u64;
                 manifest.push(ManifestRow {
                     file,
@@ -670,7 +713,7 @@ impl Exporter {
                 hw.inner
                     .get_ref()
                     .sync_all()
-                    .map_err(|e| Error::io(&*tmp, "syncing export", e))?;
+                    .map_err(|e| Error::io(&*dest, "syncing export", e))?;
                 let sha = Sha256(hw.hasher.clone().finalize().into());
                 let bytes = hw.bytes;
                 drop(hw);
@@ -700,20 +743,21 @@ impl Exporter {
                     ]));
                 }
                 let mpath = tmp.join(EML_MANIFEST);
+                let shown = dest.join(EML_MANIFEST);
                 let mut f = OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .open(&mpath)
-                    .map_err(|e| Error::io(&mpath, "creating", e))?;
+                    .map_err(|e| Error::io(&shown, "creating", e))?;
                 f.write_all(text.as_bytes())
                     .and_then(|_| f.sync_all())
-                    .map_err(|e| Error::io(&mpath, "writing export", e))?;
+                    .map_err(|e| Error::io(&shown, "writing export", e))?;
                 drop(f);
                 for row in manifest.iter() {
                     let p = tmp.join(&row.file);
                     File::open(&p)
                         .and_then(|f| f.sync_all())
-                        .map_err(|e| Error::io(&p, "syncing export", e))?;
+                        .map_err(|e| Error::io(dest.join(&row.file), "syncing export", e))?;
                 }
                 sync_dir(tmp);
                 // An empty folder in the way is replaced (checked again now).

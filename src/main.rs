@@ -133,10 +133,25 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("mailsift: error: {e:#}");
+            eprintln!("mailsift: error: {}", error_text(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line. The library's errors already say
+/// their cause (`x.csv: writing export failed: File too large`), so a cause
+/// whose text is already there is not repeated.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {

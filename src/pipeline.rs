@@ -467,8 +467,18 @@ pub fn import(
         if report.new > 0 || case.unthreaded()? > 0 {
             update_threads(case)?;
         }
-        index_writer.finish()
+        Ok(())
     });
+    let result = match result {
+        Ok(()) => index_writer.finish(),
+        Err(e) => {
+            // A failed import (a full disk) leaves the index as of its last
+            // commit, without the segment files of documents it never
+            // committed.
+            index_writer.discard();
+            Err(e)
+        }
+    };
     report.bytes = bytes_read.load(Ordering::Relaxed);
     report.attachment_texts = docs.stats();
     report.elapsed_secs = started.elapsed().as_secs_f64();

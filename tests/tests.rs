@@ -12,3 +12,4 @@ mod gui;
 mod import;
 mod sample;
 mod search;
+mod storage_errors;

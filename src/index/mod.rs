@@ -495,6 +495,17 @@ impl IndexWriterHandle {
         Ok(())
     }
 
+    /// Gives up everything added since the last commit, and deletes the
+    /// segment files it had already written (when a writer stops, its
+    /// indexing threads flush what they hold into segments that no commit
+    /// will ever list). Best effort: used after a failed import, when the
+    /// disk may be full; files left over are collected by the next commit.
+    pub fn discard(mut self) {
+        if self.w.rollback().is_ok() {
+            let _ = self.w.garbage_collect_files().wait();
+        }
+    }
+
     /// Waits for background merges to finish.
     pub fn finish(self) -> Result<()> {
         let dir = self.dir.clone();
