@@ -73,20 +73,26 @@ fn is_eol(b: u8) -> bool {
 }
 
 /// Checks that the bytes between two messages (or before the first) are
-/// exactly: line ends, the message's `From_` line, one line end.
+/// exactly: line ends, the message's `From_` line, one line end (none when
+/// the input ends with the `From_` line: an empty last message).
 /// `first`: before the first message, where other bytes may precede the
 /// separator when they were noted as junk.
-fn check_gap(gap: &[u8], m: &RawMessage, first: bool, noted: bool) {
+fn check_gap(gap: &[u8], m: &RawMessage, first: bool, noted: bool, at_end: bool) {
     let from = m
         .from_line
         .as_deref()
         .expect("mbox messages have a From_ line");
     // The separator line ends with the byte just before the message.
-    assert!(
-        gap.ends_with(b"\n"),
-        "no line end before the message: {gap:?}"
-    );
-    let body = &gap[..gap.len() - 1];
+    let body = match gap.strip_suffix(b"\n") {
+        Some(body) => body,
+        None => {
+            assert!(
+                at_end && m.length == 0,
+                "no line end before the message: {gap:?}"
+            );
+            gap
+        }
+    };
     let body = body.strip_suffix(b"\r").unwrap_or(body);
     let line_start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let line = &body[line_start..];
@@ -128,7 +134,7 @@ pub fn mbox_splitter(data: &[u8]) {
         );
         assert!(m.is_complete(), "a small message was spilled");
         assert_eq!(&data[o..o + len], &m.bytes[..], "bytes are not the span");
-        check_gap(&data[at..o], m, n == 0, notes > 0);
+        check_gap(&data[at..o], m, n == 0, notes > 0, o == data.len());
         at = o + len;
     }
     let tail = &data[at..];
