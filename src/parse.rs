@@ -717,18 +717,20 @@ impl Walker<'_> {
             Some(bytes) => {
                 let sha = Sha256::of(&bytes);
                 let kind = crate::extract::detect(&bytes, &mime, name.as_deref());
-                let (text, status) = if self.contents.is_some() {
-                    (None, None)
-                } else {
-                    self.attachment_text(
-                        &mime,
-                        &bytes,
-                        declared_charset(part).as_deref(),
-                        name.as_deref(),
-                        kind,
-                        &sha,
-                    )
-                };
+                // Worked out for `attachment_contents` too (which extracts no
+                // documents): reading a forwarded message counts its parts
+                // and decoded bytes against the limits, so skipping it let
+                // more attachments through than the record lists, and the
+                // window saves attachment i under the record's i-th name
+                // (found by the invariant of the `message` fuzz target).
+                let (text, status) = self.attachment_text(
+                    &mime,
+                    &bytes,
+                    declared_charset(part).as_deref(),
+                    name.as_deref(),
+                    kind,
+                    &sha,
+                );
                 (bytes.len() as u64, sha, kind, text, status, bytes)
             }
             None => (

@@ -38,11 +38,9 @@ fn replay(root: &Path) -> (usize, Vec<String>) {
             match outcome {
                 Err(_) => failures.push(format!("{}: panicked", file.display())),
                 // libFuzzer's -timeout=1, with room for an unoptimised build.
-                Ok(()) if start.elapsed() > Duration::from_secs(10) => failures.push(format!(
-                    "{}: took {:?}",
-                    file.display(),
-                    start.elapsed()
-                )),
+                Ok(()) if start.elapsed() > Duration::from_secs(10) => {
+                    failures.push(format!("{}: took {:?}", file.display(), start.elapsed()))
+                }
                 Ok(()) => {}
             }
         }

@@ -112,7 +112,10 @@ fn messages(case: &Path) -> u64 {
 fn eml_folder(dir: &Path, prefix: &str, n: usize) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     for i in 0..n {
-        let body = format!("Budget note {i} of {prefix}.\n{}", "filler text ".repeat(200));
+        let body = format!(
+            "Budget note {i} of {prefix}.\n{}",
+            "filler text ".repeat(200)
+        );
         std::fs::write(
             dir.join(format!("{i}.eml")),
             message(
@@ -168,7 +171,10 @@ fn a_full_disk_fails_an_import_and_the_case_keeps_what_it_had() {
     // The failed attempt is in the audit log, as failed (the searches
     // above, exports to standard output, are logged after it).
     let audit = std::fs::read_to_string(case.join("audit.log")).unwrap();
-    let added = audit[audit_before.len()..].lines().next().unwrap_or_default();
+    let added = audit[audit_before.len()..]
+        .lines()
+        .next()
+        .unwrap_or_default();
     let last: serde_json::Value = serde_json::from_str(added)
         .unwrap_or_else(|e| panic!("audit entry {added:?}: {e}; import said {err}"));
     assert_eq!(last["status"], "failed", "{last:#}");
@@ -226,7 +232,10 @@ fn a_full_disk_fails_exports_without_leaving_anything() {
         assert!(err.contains("File too large"), "{format}: {err}");
         assert_eq!(listing(&out_dir), out_before, "{format}: nothing left");
     }
-    assert_eq!(std::fs::read(out_dir.join("x.csv")).unwrap(), b"previous export");
+    assert_eq!(
+        std::fs::read(out_dir.join("x.csv")).unwrap(),
+        b"previous export"
+    );
     // No failed export is recorded as made; the case is untouched.
     assert_eq!(std::fs::read(case.join("audit.log")).unwrap(), audit_before);
     assert_eq!(listing(&case), case_before);
@@ -236,7 +245,13 @@ fn a_full_disk_fails_exports_without_leaving_anything() {
     for format in ["csv", "mbox"] {
         let dest = out_dir.join(format!("ok.{format}"));
         let out = run(&[
-            &"search", &case, &"*", &"--format", &format, &"--output", &dest,
+            &"search",
+            &case,
+            &"*",
+            &"--format",
+            &format,
+            &"--output",
+            &dest,
         ]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert!(std::fs::metadata(&dest).unwrap().len() > 48 << 10);
@@ -290,7 +305,13 @@ fn unusable_case_and_export_paths_are_refused_by_name() {
         ("eml", file.join("emls")),
     ] {
         let out = run(&[
-            &"search", &case, &"*", &"--format", &format, &"--output", &dest,
+            &"search",
+            &case,
+            &"*",
+            &"--format",
+            &format,
+            &"--output",
+            &dest,
         ]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{format}: {err}");
@@ -365,7 +386,8 @@ fn without_permission_to_write_nothing_changes() {
         let reachable = bin.ancestors().skip(1).all(|p| {
             p.as_os_str().is_empty()
                 || std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
-        }) && std::fs::metadata(&bin).is_ok_and(|m| m.permissions().mode() & 0o001 != 0);
+        }) && std::fs::metadata(&bin)
+            .is_ok_and(|m| m.permissions().mode() & 0o001 != 0);
         if !reachable {
             let copy = t.path().join("mailsift");
             std::fs::copy(&bin, &copy).unwrap();
@@ -404,7 +426,10 @@ fn without_permission_to_write_nothing_changes() {
     let out = run_restricted(&[&"import", &case, &more, &"--quiet"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains(&*case.to_string_lossy()), "names the case: {err}");
+    assert!(
+        err.contains(&*case.to_string_lossy()),
+        "names the case: {err}"
+    );
     assert!(
         err.contains("Permission denied") || err.contains("no permission"),
         "{err}"
@@ -429,7 +454,13 @@ fn without_permission_to_write_nothing_changes() {
     for (format, file) in [("csv", "x.csv"), ("eml", "emls"), ("text", "x.txt")] {
         let dest = out_dir.join(file);
         let out = run_restricted(&[
-            &"search", &case, &"*", &"--format", &format, &"--output", &dest,
+            &"search",
+            &case,
+            &"*",
+            &"--format",
+            &format,
+            &"--output",
+            &dest,
         ]);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{format}: {err}");
@@ -438,6 +469,9 @@ fn without_permission_to_write_nothing_changes() {
         assert_eq!(listing(&out_dir), out_before, "{format}: nothing left");
     }
     set_mode_tree(&out_dir, 0o755, 0o644);
-    assert_eq!(std::fs::read(out_dir.join("x.csv")).unwrap(), b"previous export");
+    assert_eq!(
+        std::fs::read(out_dir.join("x.csv")).unwrap(),
+        b"previous export"
+    );
     assert_eq!(messages(&case), 12);
 }
