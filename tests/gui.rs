@@ -17,7 +17,7 @@ fn sample() -> PathBuf {
 /// The window with scripted dialogs. `mail_text`: the sample holds CJK mail,
 /// which the default fonts draw as boxes; elsewhere a missing glyph in the
 /// window's own text fails the test.
-fn harness(
+pub(crate) fn harness(
     data_dir: &Path,
     answers: Vec<Answer>,
     mail_text: bool,
@@ -47,7 +47,7 @@ fn harness(
 }
 
 /// Steps frames until `cond` holds; panics after `timeout`.
-fn step_until(
+pub(crate) fn step_until(
     h: &mut Harness<'static, MailsiftApp>,
     what: &str,
     timeout: Duration,
@@ -73,7 +73,7 @@ fn step_until(
     }
 }
 
-const LONG: Duration = Duration::from_secs(60);
+pub(crate) const LONG: Duration = Duration::from_secs(60);
 
 fn open_sample(h: &mut Harness<'static, MailsiftApp>) {
     h.get_by_label("Open folder…").click();

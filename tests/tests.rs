@@ -10,6 +10,7 @@ mod fuzz_regressions;
 #[cfg(feature = "gui")]
 mod gui;
 mod import;
+mod network;
 mod sample;
 mod search;
 mod storage_errors;
