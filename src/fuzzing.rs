@@ -31,9 +31,12 @@ use crate::source::mbox::MboxSplitter;
 use crate::source::{Canonicalizer, RawMessage};
 use crate::{html as html_mod, parse, query as query_mod, safename, source, store};
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets by name (the names of the files in `fuzz/fuzz_targets/`
 /// and of the folders in `fuzz/regressions/`).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("mbox_splitter", mbox_splitter),
     ("message", message),
     ("safe_name", safe_name),
@@ -43,7 +46,7 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 ];
 
 /// The body of the target called `name`, if there is one.
-pub fn target(name: &str) -> Option<fn(&[u8])> {
+pub fn target(name: &str) -> Option<Target> {
     TARGETS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
 }
 
