@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery,
-    Query as TQuery, RangeQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, EnableScoring, Explanation, FuzzyTermQuery,
+    Occur, PhraseQuery, Query as TQuery, RangeQuery, Scorer, TermQuery, TermSetQuery, Weight,
 };
 use tantivy::schema::{Field as TField, IndexRecordOption};
 use tantivy::{
-    DocId, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentOrdinal, SegmentReader,
-    TantivyDocument, Term,
+    DocId, DocSet, IndexReader, IndexWriter, ReloadPolicy, Score, SeekDangerResult, SegmentOrdinal,
+    SegmentReader, TantivyDocument, Term,
 };
 
 use crate::error::{Error, Result};
@@ -285,13 +285,14 @@ impl SearchIndex {
                 _ => self.phrase(*field, text),
             },
             Query::And(qs) => {
-                let mut clauses = Vec::new();
+                let mut clauses: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
                 let mut positive = false;
                 for sub in qs {
                     match sub {
-                        Query::Not(inner) => {
-                            clauses.push((Occur::MustNot, self.convert(inner, resolver)?))
-                        }
+                        Query::Not(inner) => clauses.push((
+                            Occur::MustNot,
+                            Box::new(Excluded(self.convert(inner, resolver)?)),
+                        )),
                         other => {
                             positive = true;
                             clauses.push((Occur::Must, self.convert(other, resolver)?))
@@ -312,7 +313,10 @@ impl SearchIndex {
             }
             Query::Not(inner) => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, Box::new(AllQuery)),
-                (Occur::MustNot, self.convert(inner, resolver)?),
+                (
+                    Occur::MustNot,
+                    Box::new(Excluded(self.convert(inner, resolver)?)),
+                ),
             ])),
         })
     }
@@ -411,6 +415,87 @@ impl SearchIndex {
             .map(|(tf, boost)| (Occur::Should, boosted(words_query(tf, &words), boost)))
             .collect();
         Box::new(BooleanQuery::new(clauses))
+    }
+}
+
+/// A query used as a `MustNot` clause. tantivy 0.27's `Exclude` asks its
+/// excluded scorer about every candidate with `seek_danger(candidate)`,
+/// also for candidates below where that scorer already is (a fresh scorer
+/// sits on its first match; a `seek_danger` may leave it past the target),
+/// and phrase and intersection scorers assume `target >= doc()`:
+/// `-body:"talking points"` and `-(body:"talking points" subject:re)` hit
+/// the phrase scorer's debug assertion (a panic in debug builds; found by
+/// the `query` fuzz target). The wrapper answers such calls itself and
+/// otherwise moves its scorer with plain `seek`, so the scorer is always
+/// on a document it holds.
+#[derive(Debug)]
+struct Excluded(Box<dyn TQuery>);
+
+impl Clone for Excluded {
+    fn clone(&self) -> Self {
+        Excluded(self.0.box_clone())
+    }
+}
+
+impl TQuery for Excluded {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(ExcludedWeight(self.0.weight(scoring)?)))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.0.query_terms(visitor)
+    }
+}
+
+struct ExcludedWeight(Box<dyn Weight>);
+
+impl Weight for ExcludedWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(Box::new(ExcludedScorer(self.0.scorer(reader, boost)?)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.0.explain(reader, doc)
+    }
+}
+
+struct ExcludedScorer(Box<dyn Scorer>);
+
+impl DocSet for ExcludedScorer {
+    fn advance(&mut self) -> DocId {
+        self.0.advance()
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        let doc = self.0.doc();
+        if doc >= target {
+            return doc;
+        }
+        self.0.seek(target)
+    }
+
+    fn seek_danger(&mut self, target: DocId) -> SeekDangerResult {
+        // The inner scorer only ever moves by `advance`/`seek`, so it is
+        // always on a matching document (or terminated), and nothing
+        // between the target and that document matches.
+        match self.seek(target) {
+            doc if doc == target => SeekDangerResult::Found,
+            doc => SeekDangerResult::SeekLowerBound(doc),
+        }
+    }
+
+    fn doc(&self) -> DocId {
+        self.0.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.0.size_hint()
+    }
+}
+
+impl Scorer for ExcludedScorer {
+    fn score(&mut self) -> Score {
+        self.0.score()
     }
 }
 
@@ -674,6 +759,25 @@ mod tests {
         assert_eq!(rowids(&idx, "id:4bf5122f"), [1]);
         assert_eq!(rowids(&idx, "moscow OR travel"), [1, 2]);
         assert_eq!(rowids(&idx, "nothing-here"), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn negated_phrases_and_groups_exclude_exactly_their_matches() {
+        // These panicked in debug builds (tantivy's Exclude broke the phrase
+        // scorer's seek precondition); see `Excluded`.
+        let idx = index();
+        assert_eq!(rowids(&idx, "-\"budget talk\""), [1]);
+        assert_eq!(rowids(&idx, "-body:\"moscow trip\""), [2]);
+        assert_eq!(rowids(&idx, "* -\"nothing like this\""), [1, 2]);
+        assert_eq!(rowids(&idx, "-(\"budget talk\" donor)"), [1]);
+        assert_eq!(
+            rowids(&idx, "budget -(body:\"moscow trip\" subject:budget)"),
+            [2]
+        );
+        assert_eq!(
+            rowids(&idx, "NOT (\"budget talk\" OR moscow)"),
+            Vec::<u64>::new()
+        );
     }
 
     #[test]
