@@ -1243,12 +1243,20 @@ impl Writer<'_> {
                 && (ready.len() >= BATCH || last_commit.elapsed() >= COMMIT_EVERY || !open)
             {
                 let batch = std::mem::take(&mut ready);
-                case.transaction(|tx| {
+                // Counts stand only once committed: when the transaction
+                // fails (a full disk) the report, which the audit log keeps
+                // for the failed import, must not count what was rolled back.
+                let counted = self.report.clone();
+                let written = case.transaction(|tx| {
                     for kind in batch {
                         self.apply(tx, kind)?;
                     }
                     Ok(())
-                })?;
+                });
+                if let Err(e) = written {
+                    self.report = counted;
+                    return Err(e);
+                }
                 last_commit = Instant::now();
                 if self.index.pending() >= INDEX_COMMIT_DOCS
                     || (self.index.pending() > 0

@@ -178,6 +178,9 @@ fn a_full_disk_fails_an_import_and_the_case_keeps_what_it_had() {
     let last: serde_json::Value = serde_json::from_str(added)
         .unwrap_or_else(|e| panic!("audit entry {added:?}: {e}; import said {err}"));
     assert_eq!(last["status"], "failed", "{last:#}");
+    // It counts nothing that was rolled back.
+    assert_eq!(num(&last, "report.new"), 0, "{last:#}");
+    assert_eq!(num(&last, "report.messages"), 30, "{last:#}");
 
     // With room again, the same command completes.
     let (code, r, err) = import_json(&case, &[&second]);
