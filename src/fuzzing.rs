@@ -288,11 +288,31 @@ pub fn message(data: &[u8]) {
 
     // The index document and the stored record.
     let _doc = fields().document(&msg);
+    // Attachment texts are stored apart, once per content.
     let mut expected = msg.clone();
     expected.defects.clear();
+    for a in &mut expected.attachments {
+        a.text = None;
+    }
+    let with_text: Vec<(Sha256, Option<String>)> = msg
+        .attachments
+        .iter()
+        .map(|a| (a.sha256, a.text.clone()))
+        .collect();
     let prepared = store::prepare(msg);
     let back = store::decode_record(&prepared.data).expect("a stored record decodes");
     assert_eq!(back, expected, "the stored record does not round-trip");
+    for (sha, text) in with_text {
+        if let Some(text) = text {
+            let kept = prepared
+                .texts
+                .iter()
+                .find(|t| t.sha256 == sha)
+                .expect("every attachment text is kept");
+            // The first text of a content is the one kept.
+            assert!(kept.text.is_some(), "text of {sha} lost ({text:?})");
+        }
+    }
 }
 
 /// Limits every record must respect, and text safe to show.
@@ -612,6 +632,8 @@ pub fn export(data: &[u8]) {
             sha256: Sha256::of(b""),
             inline: false,
             text: None,
+            kind: None,
+            text_status: None,
         })
         .collect();
     m.date = meta[8].trim().parse().ok();
@@ -631,6 +653,7 @@ pub fn export(data: &[u8]) {
         thread: Some(meta[5].as_str()),
         snippet: Some(meta[0].as_str()),
         score: Some(1.5),
+        matched_in: None,
         raw: None,
     };
 
