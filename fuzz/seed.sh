@@ -7,10 +7,11 @@
 # committed (fuzz/corpus is ignored); run this before the first fuzzing run.
 #
 # Usage: fuzz/seed.sh [--no-generate]   (--no-generate: skip gen_corpus)
+#        SEED_OUT=DIR fuzz/seed.sh        (write somewhere else than fuzz/corpus)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-OUT=$ROOT/fuzz/corpus
+OUT=${SEED_OUT:-$ROOT/fuzz/corpus}
 SAMPLE=$ROOT/sample_mbox
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -178,8 +179,8 @@ done
 
 # --- a small synthetic corpus from the generator (other seeds, other shapes)
 if [[ $GENERATE == 1 ]]; then
-    cargo run --quiet --release --no-default-features --example gen_corpus -- "$TMP/gen" 60 mbox 7 3000 >/dev/null
-    cargo run --quiet --release --no-default-features --example gen_corpus -- "$TMP/gen-eml" 40 eml 8 3000 >/dev/null
+    cargo run --quiet --no-default-features --example gen_corpus -- "$TMP/gen" 60 mbox 7 3000 >/dev/null
+    cargo run --quiet --no-default-features --example gen_corpus -- "$TMP/gen-eml" 40 eml 8 3000 >/dev/null
     for f in "$TMP"/gen/*; do
         mkdir -p "$TMP/genmsgs"
         awk -v dir="$TMP/genmsgs" '/^From /{n++} {print > sprintf("%s/%05d", dir, n)}' "$f"
