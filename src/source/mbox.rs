@@ -171,16 +171,32 @@ impl<R: Read> MboxSplitter<R> {
         line.strip_suffix(b"\r").unwrap_or(line)
     }
 
+    /// End of the line at `at` (index of its `\n`, or the end of the data)
+    /// when the line, without its line end, is at most [`MAX_FROM_LINE`]
+    /// bytes; `None` for a longer one. A longer line is never a separator:
+    /// taking its first [`MAX_FROM_LINE`] bytes for one cut the message in
+    /// the middle of that line and lost a byte (found by the
+    /// `mbox_splitter` fuzz target).
+    fn from_line_end(&mut self, at: usize) -> Option<usize> {
+        let end = self.line_end(at, MAX_FROM_LINE + 2);
+        let line = &self.buf[at..end];
+        let len = line.strip_suffix(b"\r").unwrap_or(line).len();
+        (len <= MAX_FROM_LINE).then_some(end)
+    }
+
     /// Whether a separator starts at `at` (a `From_` line). With
     /// `need_header`, the line after it must also be a header line.
     fn separator_at(&mut self, at: usize, need_header: bool) -> bool {
-        if !is_from_line(self.line_at(at, MAX_FROM_LINE)) {
+        let Some(end) = self.from_line_end(at) else {
+            return false;
+        };
+        let line = &self.buf[at..end];
+        if !is_from_line(line.strip_suffix(b"\r").unwrap_or(line)) {
             return false;
         }
         if !need_header {
             return true;
         }
-        let end = self.line_end(at, MAX_FROM_LINE);
         if end >= self.buf.len() {
             return false;
         }
@@ -436,7 +452,7 @@ impl<R: Read> MboxSplitter<R> {
     /// Whether the From_ line at `at` is followed by a full header block.
     fn full_header_block_after(&mut self, at: usize) -> bool {
         const STRONG: [&[u8]; 5] = [b"from", b"date", b"message-id", b"received", b"return-path"];
-        let mut line_start = self.line_end(at, MAX_FROM_LINE) + 1;
+        let mut line_start = self.line_end(at, MAX_FROM_LINE + 2) + 1;
         let (mut fields, mut strong) = (0, false);
         for _ in 0..64 {
             if line_start >= self.buf.len() {
@@ -474,12 +490,12 @@ impl<R: Read> Iterator for MboxSplitter<R> {
             self.start();
         }
         self.compact();
-        self.fill_to(self.pos + MAX_FROM_LINE);
+        self.fill_to(self.pos + MAX_FROM_LINE + 2);
         if self.pos >= self.buf.len() {
             return None;
         }
-        // At a From_ line.
-        let line_end = self.line_end(self.pos, MAX_FROM_LINE);
+        // At a From_ line (of at most MAX_FROM_LINE bytes: see `from_line_end`).
+        let line_end = self.line_end(self.pos, MAX_FROM_LINE + 2);
         let from_line = {
             let line = &self.buf[self.pos..line_end];
             String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line)).into_owned()
@@ -742,6 +758,27 @@ mod tests {
         let data = format!("{F1}\nSubject: a\n\nx\n{F2}\nplain text\n");
         let (msgs, _) = split(data.as_bytes());
         assert_eq!(msgs.len(), 1);
+    }
+
+    #[test]
+    fn a_from_line_longer_than_the_limit_is_not_a_separator() {
+        // Found by the mbox_splitter fuzz target: the first 1000 bytes of a
+        // longer line were taken for a separator and byte 1000 was lost.
+        let long = format!("{F1}{}", " x".repeat(600));
+        let data = format!("{F2}\nSubject: a\n\nbody\n\n{long}\nSubject: b\n\nmore\n");
+        let (msgs, _) = split(data.as_bytes());
+        assert_eq!(msgs.len(), 1, "the long line is body text");
+        assert!(msgs[0].bytes.ends_with(b"more\n"));
+        // Up to the limit (with CRLF too) it still is one.
+        let edge = format!("{F1}{}", " ".repeat(MAX_FROM_LINE - F1.len()));
+        for nl in ["\n", "\r\n"] {
+            let data =
+                format!("{F2}{nl}Subject: a{nl}{nl}x{nl}{nl}{edge}{nl}Subject: b{nl}{nl}y{nl}");
+            let (msgs, _) = split(data.as_bytes());
+            assert_eq!(msgs.len(), 2, "{nl:?}");
+            assert_eq!(msgs[1].from_line.as_deref(), Some(edge.as_str()));
+            assert!(msgs[1].bytes.starts_with(b"Subject: b"), "{nl:?}");
+        }
     }
 
     #[test]
