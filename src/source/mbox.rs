@@ -177,7 +177,7 @@ impl<R: Read> MboxSplitter<R> {
     /// taking its first [`MAX_FROM_LINE`] bytes for one cut the message in
     /// the middle of that line and lost a byte (found by the
     /// `mbox_splitter` fuzz target).
-    fn from_line_end(&mut self, at: usize) -> Option<usize> {
+    fn separator_line_end(&mut self, at: usize) -> Option<usize> {
         let end = self.line_end(at, MAX_FROM_LINE + 2);
         let line = &self.buf[at..end];
         let len = line.strip_suffix(b"\r").unwrap_or(line).len();
@@ -187,7 +187,7 @@ impl<R: Read> MboxSplitter<R> {
     /// Whether a separator starts at `at` (a `From_` line). With
     /// `need_header`, the line after it must also be a header line.
     fn separator_at(&mut self, at: usize, need_header: bool) -> bool {
-        let Some(end) = self.from_line_end(at) else {
+        let Some(end) = self.separator_line_end(at) else {
             return false;
         };
         let line = &self.buf[at..end];
@@ -494,7 +494,7 @@ impl<R: Read> Iterator for MboxSplitter<R> {
         if self.pos >= self.buf.len() {
             return None;
         }
-        // At a From_ line (of at most MAX_FROM_LINE bytes: see `from_line_end`).
+        // At a From_ line (of at most MAX_FROM_LINE bytes: see `separator_line_end`).
         let line_end = self.line_end(self.pos, MAX_FROM_LINE + 2);
         let from_line = {
             let line = &self.buf[self.pos..line_end];
