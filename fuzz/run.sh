@@ -10,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 MINUTES=${MINUTES:-15}
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=(mbox_splitter message safe_name query html export)
+[[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=(mbox_splitter message safe_name query html export extract)
 mkdir -p logs
 for t in "${TARGETS[@]}"; do
     mkdir -p "corpus/$t"

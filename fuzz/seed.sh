@@ -18,7 +18,7 @@ trap 'rm -rf "$TMP"' EXIT
 GENERATE=1
 [[ "${1:-}" == "--no-generate" ]] && GENERATE=0
 
-for t in mbox_splitter message safe_name query html export; do
+for t in mbox_splitter message safe_name query html export extract; do
     mkdir -p "$OUT/$t"
 done
 
@@ -177,6 +177,46 @@ for m in "$TMP"/msgs/*; do
     n=$((n + 1))
 done
 
+# --- attachment documents: every attachment of the sample, saved by the CLI
+# First byte: the document kind (0 PDF, 1 DOCX, 2 XLSX, 3 PPTX, 4 ODT, 5 ODS,
+# 6 ODP, 7 XLS, 8 RTF; 255: detected from the content). Each document is
+# seeded as its own kind and as detected; a PDF also as a DOCX and the
+# reverse, so that the readers meet foreign formats.
+cargo build --quiet --release --bin mailsift
+BIN=$ROOT/target/release/mailsift
+"$BIN" import "$TMP/case" "$SAMPLE" >/dev/null 2>&1 || true
+mkdir -p "$TMP/docs"
+"$BIN" search "$TMP/case" has:attachment --format json 2>/dev/null |
+    grep -oE '"id":"[0-9a-f]+"' | cut -d'"' -f4 | sort -u | while read -r id; do
+    mkdir -p "$TMP/docs/$id"
+    "$BIN" attachments "$TMP/case" "$id" --save "$TMP/docs/$id" >/dev/null 2>&1 || true
+done
+find "$TMP/docs" -type f | sort | while read -r f; do
+    sum=$(sha256sum "$f" | cut -c1-16)
+    [[ -e "$TMP/docs-seen-$sum" ]] && continue
+    touch "$TMP/docs-seen-$sum"
+    case "${f,,}" in
+        *.pdf) k='\x00' ;; *.docx) k='\x01' ;; *.xlsx) k='\x02' ;; *.pptx) k='\x03' ;;
+        *.odt) k='\x04' ;; *.ods) k='\x05' ;; *.odp) k='\x06' ;; *.xls) k='\x07' ;;
+        *.rtf) k='\x08' ;; *) k='' ;;
+    esac
+    [[ -n "$k" ]] && seed extract "$k" "$f"
+    seed extract '\xff' "$f"
+    case "$k" in '\x00') seed extract '\x01' "$f" ;; '\x01') seed extract '\x00' "$f" ;; esac
+done
+# Hostile shapes: a PDF whose page tree loops, an encrypted PDF trailer, a
+# truncated PDF, RTF with a code page and Unicode escapes.
+# seed_doc KIND_BYTE_PRINTF CONTENT
+seed_doc() {
+    n=$((n + 1))
+    { printf "$1"; printf '%s' "$2"; } >"$OUT/extract/seed-$(printf %05d $n)"
+}
+CATALOG=$'%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n'
+seed_doc '\x00' "$CATALOG"$'2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 /Parent 2 0 R >> endobj\n3 0 obj << /Type /Page /Parent 2 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'
+seed_doc '\x00' "$CATALOG"$'trailer << /Root 1 0 R /Encrypt 9 0 R >>\n%%EOF\n'
+seed_doc '\x00' $'%PDF-1.7\n1 0 obj << /Type /Catalog'
+seed_doc '\x08' '{\rtf1\ansi\ansicpg1251{\fonttbl{\f0 Arial;}}\f0 \u1055? \'"'"'cf\par}'
+
 # --- a small synthetic corpus from the generator (other seeds, other shapes)
 if [[ $GENERATE == 1 ]]; then
     cargo run --quiet --no-default-features --example gen_corpus -- "$TMP/gen" 60 mbox 7 3000 >/dev/null
@@ -190,10 +230,10 @@ if [[ $GENERATE == 1 ]]; then
 fi
 
 # --- saved regressions seed their target ------------------------------------
-for t in mbox_splitter message safe_name query html export; do
+for t in mbox_splitter message safe_name query html export extract; do
     [[ -d "$ROOT/fuzz/regressions/$t" ]] && cp "$ROOT"/fuzz/regressions/$t/* "$OUT/$t/" 2>/dev/null || true
 done
 
-for t in mbox_splitter message safe_name query html export; do
+for t in mbox_splitter message safe_name query html export extract; do
     printf '%-14s %5d seeds, %8d bytes\n' "$t" "$(ls "$OUT/$t" | wc -l)" "$(cat "$OUT/$t"/* | wc -c)"
 done

@@ -9,10 +9,11 @@
 //! | function | what it runs | invariants |
 //! | --- | --- | --- |
 //! | [`mbox_splitter`] | [`MboxSplitter`] | spans cover the input (only `From_` lines, line ends and noted junk between messages); spans are where they say; boundaries and keys do not depend on the memory limit |
-//! | [`message`] | canonical form, [`parse::parse_message`], [`parse::attachment_contents`], index document, stored record | streaming and one-shot canonical forms agree; limits hold; raw-only says why; attachment contents match the record's list; the record round-trips |
+//! | [`message`] | canonical form, [`parse::parse_message_with`] (attachment text extracted inline), [`parse::attachment_contents`], index document, stored record | streaming and one-shot canonical forms agree; limits hold; raw-only says why; attachment contents match the record's list; the record round-trips |
 //! | [`safe_name`] | [`safename::safe_file_name`] | one safe, non-device, visible component of bounded length; idempotent |
 //! | [`query`] | [`query::parse`], conversion to a tantivy query and a search, snippets | canonical form is a fixed point; errors point inside the input; highlight ranges are inside the snippet |
 //! | [`html`] | [`html::html_to_text_limited`], [`html::decode_entities`] | output within the cap, trimmed |
+//! | [`extract()`] | [`extract_mod::detect`], [`extract_mod::extract`] on any bytes as each document kind | ends within its time budget; text within its limit; no panic escapes |
 //! | [`export`] | CSV row, NDJSON record, mbox entry | CSV parses back to the same cells (defused) and no cell starts with a formula character; the mbox re-splits into the same messages (same keys) |
 //!
 //! Not part of the stable API.
@@ -20,16 +21,22 @@
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use crate::export::{self, CSV_HEADER, ExportItem};
+use crate::extract::{DocKind, ExtractError, ExtractLimits};
 use crate::index::snippet::{Highlighter, mark};
 use crate::index::{Fields, Resolver, SearchIndex, Sort};
 use crate::model::{
     Address, Attachment, DefectKind, Limits, Message, Origin, ParseStatus, Sha256, SourceFormat,
+    TextStatus,
 };
 use crate::source::mbox::MboxSplitter;
 use crate::source::{Canonicalizer, RawMessage};
-use crate::{html as html_mod, parse, query as query_mod, safename, source, store};
+use crate::{
+    attachtext, extract as extract_mod, html as html_mod, parse, query as query_mod, safename,
+    source, store,
+};
 
 /// A fuzz target's body.
 pub type Target = fn(&[u8]);
@@ -43,6 +50,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("query", query),
     ("html", html),
     ("export", export),
+    ("extract", extract),
 ];
 
 /// The body of the target called `name`, if there is one.
@@ -249,7 +257,21 @@ pub fn message(data: &[u8]) {
     } else {
         std::borrow::Cow::Borrowed(raw)
     };
-    let msg = parse::parse_message(key, &bytes, true, bytes.len() as u64, &limits, NOW);
+    // With the import's attachment extraction (inline here, so that a hang
+    // shows as a libFuzzer timeout instead of an abandoned thread).
+    let docs = Direct(ExtractLimits {
+        max_text_chars: limits.max_attachment_text,
+        ..fuzz_extract_limits()
+    });
+    let msg = parse::parse_message_with(
+        key,
+        &bytes,
+        true,
+        bytes.len() as u64,
+        &limits,
+        NOW,
+        Some(&docs),
+    );
     assert_eq!(msg.key, key);
     check_message(&msg, &limits);
     // Raw-only always says why. (Not the converse: `too_deep` also marks
@@ -342,6 +364,83 @@ fn check_message(m: &Message, limits: &Limits) {
     }
     if let Some(d) = m.date {
         let _ = store::rfc3339(d);
+    }
+}
+
+/// Attachment text extraction without the watchdog thread: in a fuzz
+/// target a hang must show as a timeout, not be abandoned.
+struct Direct(ExtractLimits);
+
+impl parse::DocText for Direct {
+    fn text(&self, _sha: &Sha256, bytes: &[u8], kind: DocKind) -> parse::DocOutcome {
+        attachtext::outcome(extract_mod::extract(bytes, kind, &self.0))
+    }
+}
+
+/// The default extraction limits with a time budget well under libFuzzer's
+/// one-second timeout: an input that runs past it has a loop without a
+/// deadline check.
+fn fuzz_extract_limits() -> ExtractLimits {
+    ExtractLimits {
+        time: Duration::from_millis(300),
+        ..ExtractLimits::default()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Attachment documents
+
+/// The document kinds [`extract()`] reads, chosen by the target's first byte.
+const DOC_KINDS: [DocKind; 9] = [
+    DocKind::Pdf,
+    DocKind::Docx,
+    DocKind::Xlsx,
+    DocKind::Pptx,
+    DocKind::Odt,
+    DocKind::Ods,
+    DocKind::Odp,
+    DocKind::Xls,
+    DocKind::Rtf,
+];
+
+/// Fuzz target `extract`: the first byte picks a document kind (or, past
+/// the kinds, lets [`extract_mod::detect`] decide, as the import does for an
+/// `application/octet-stream` attachment), the rest is the document.
+/// Extraction must end within its time budget (libFuzzer's timeout) and
+/// memory limit, keep at most the text limit, and never let a panic out.
+pub fn extract(data: &[u8]) {
+    let Some((&pick, doc)) = data.split_first() else {
+        return;
+    };
+    let detected = extract_mod::detect(doc, "application/octet-stream", Some("attachment.bin"));
+    let kind = match DOC_KINDS.get(usize::from(pick)) {
+        Some(&k) => k,
+        None => match detected {
+            Some(k) if k.is_document() => k,
+            _ => return,
+        },
+    };
+    let limits = ExtractLimits {
+        max_text_chars: 4096,
+        ..fuzz_extract_limits()
+    };
+    match extract_mod::extract(doc, kind, &limits) {
+        Ok(out) => {
+            assert!(
+                out.text.chars().count() <= limits.max_text_chars,
+                "{} characters over the limit {}",
+                out.text.chars().count(),
+                limits.max_text_chars
+            );
+            let status = attachtext::outcome(Ok(out)).status;
+            assert!(matches!(
+                status,
+                TextStatus::Extracted | TextStatus::Truncated | TextStatus::Empty
+            ));
+        }
+        Err(ExtractError::Unsupported { .. }) => panic!("{kind:?} is a document kind"),
+        Err(ExtractError::Busy) => panic!("extract() runs no watchdog"),
+        Err(_) => {}
     }
 }
 
