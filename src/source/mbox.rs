@@ -552,14 +552,14 @@ fn find_blank_line(data: &[u8]) -> Option<usize> {
     if data.starts_with(b"\r\n") {
         return Some(2);
     }
-    let lf = memchr::memmem::find(data, b"\n\n").map(|i| (i, i + 2));
-    let crlf = memchr::memmem::find(data, b"\n\r\n").map(|i| (i, i + 3));
-    match (lf, crlf) {
-        (Some(a), Some(b)) => Some(if a.0 < b.0 { a.1 } else { b.1 }),
-        (Some(a), None) => Some(a.1),
-        (None, Some(b)) => Some(b.1),
-        (None, None) => None,
-    }
+    // Line by line: a header block is short, and searching the whole range
+    // for both "\n\n" and "\n\r\n" read up to `max_head` bytes per message
+    // for the line end the file does not use.
+    memchr::memchr_iter(b'\n', data).find_map(|i| match data.get(i + 1..) {
+        Some([b'\n', ..]) => Some(i + 2),
+        Some([b'\r', b'\n', ..]) => Some(i + 3),
+        _ => None,
+    })
 }
 
 /// The value of a `Content-Length` header in a header block.
@@ -821,6 +821,27 @@ mod tests {
     }
 
     proptest! {
+        /// The end of a header block is the first "\n\n" or "\n\r\n"
+        /// (or a blank first line), whichever comes first.
+        #[test]
+        fn blank_line_is_the_first_of_either_kind(
+            data in proptest::collection::vec(
+                prop_oneof![Just(b'\n'), Just(b'\r'), Just(b'a'), Just(b':')],
+                0..64,
+            )
+        ) {
+            let reference = if data.starts_with(b"\n") {
+                Some(1)
+            } else if data.starts_with(b"\r\n") {
+                Some(2)
+            } else {
+                let lf = memchr::memmem::find(&data, b"\n\n").map(|i| (i, i + 2));
+                let crlf = memchr::memmem::find(&data, b"\n\r\n").map(|i| (i, i + 3));
+                [lf, crlf].into_iter().flatten().min().map(|(_, end)| end)
+            };
+            prop_assert_eq!(find_blank_line(&data), reference);
+        }
+
         /// The splitter never loses bytes: between consecutive messages
         /// there is only a From_ line and line ends, and every byte before
         /// the first message is either blank or noted as junk.
