@@ -1154,16 +1154,25 @@ pub fn reindex(case: &mut Case) -> Result<u64> {
 
 /// Recomputes threads over the whole case and stores the ids that changed.
 pub fn update_threads(case: &mut Case) -> Result<usize> {
-    let inputs = case.thread_inputs()?;
-    let list: Vec<crate::thread::ThreadInput> = inputs.iter().map(|(_, i, _)| i.clone()).collect();
+    // Split, not cloned: the inputs of a large case (References chains of
+    // long threads) are the biggest thing an import holds at once.
+    let mut rows = Vec::new();
+    let mut list: Vec<crate::thread::ThreadInput> = Vec::new();
+    for (rowid, input, old) in case.thread_inputs()? {
+        rows.push((rowid, old));
+        list.push(input);
+    }
     let threads = crate::thread::thread(&list);
-    let changes: Vec<(u64, String)> = inputs
-        .iter()
-        .filter_map(|(rowid, input, old)| {
+    let changes: Vec<(u64, String)> = rows
+        .into_iter()
+        .zip(&list)
+        .filter_map(|((rowid, old), input)| {
             let new = threads.thread_of(&input.key)?.as_str();
-            (old.as_deref() != Some(new)).then(|| (*rowid, new.to_string()))
+            (old.as_deref() != Some(new)).then(|| (rowid, new.to_string()))
         })
         .collect();
+    drop(list);
+    drop(threads);
     case.set_threads(&changes)
 }
 
