@@ -215,7 +215,14 @@ pub fn prepare(mut msg: Message) -> Prepared {
             (None, Some(_)) => TextStatus::Extracted,
             (None, None) => continue,
         };
-        if texts.iter().any(|t| t.sha256 == a.sha256) {
+        // The same content twice in a message (an empty file, or the same
+        // bytes under a name of another kind): one entry, the one with text.
+        if let Some(t) = texts.iter_mut().find(|t| t.sha256 == a.sha256) {
+            if t.text.is_none() && text.is_some() {
+                t.kind = a.kind.clone();
+                t.status = status;
+                t.text = text;
+            }
             continue;
         }
         texts.push(AttachmentText {
@@ -1540,7 +1547,11 @@ impl Tx<'_> {
                 .map(|t| lz4_flex::compress_prepend_size(t.as_bytes()));
             self.tx
                 .prepare_cached(
-                    "INSERT OR IGNORE INTO attachment_texts(sha256, kind, status, text) VALUES (?1, ?2, ?3, ?4)",
+                    // Kept once per content; a text replaces a stored
+                    // "no text" (the same bytes met first under another kind).
+                    "INSERT INTO attachment_texts(sha256, kind, status, text) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(sha256) DO UPDATE SET kind=excluded.kind, status=excluded.status, text=excluded.text
+                     WHERE attachment_texts.text IS NULL AND excluded.text IS NOT NULL",
                 )
                 .and_then(|mut s| s.execute(params![&t.sha256.0[..], t.kind, t.status.as_str(), text]))
                 .map_err(|e| self.err(e))?;
@@ -1628,6 +1639,34 @@ mod tests {
             Err(Error::BadCase { .. })
         ));
         assert!(matches!(Case::open(t.path()), Err(Error::BadCase { .. })));
+    }
+
+    #[test]
+    fn the_same_content_twice_keeps_the_entry_with_text() {
+        // Found by the `message` fuzz target: an empty part as a document
+        // (no text) and again as plain text (""): the text was dropped.
+        let att = |kind: &str, status, text: Option<&str>| crate::model::Attachment {
+            name: Some(format!("a.{kind}")),
+            mime: "application/octet-stream".into(),
+            size: 3,
+            sha256: Sha256::of(b"abc"),
+            inline: false,
+            text: text.map(String::from),
+            kind: Some(kind.into()),
+            text_status: Some(status),
+        };
+        let mut msg = Message::empty(Sha256::of(b"m"), 10);
+        msg.attachments = vec![
+            att("pdf", TextStatus::Failed, None),
+            att("text", TextStatus::Extracted, Some("abc")),
+            att("image", TextStatus::Unsupported, None),
+        ];
+        let p = prepare(msg);
+        assert_eq!(p.texts.len(), 1);
+        assert_eq!(p.texts[0].text.as_deref(), Some("abc"));
+        assert_eq!(p.texts[0].status, TextStatus::Extracted);
+        assert_eq!(p.texts[0].kind.as_deref(), Some("text"));
+        assert_eq!(p.attachment_shas.len(), 3);
     }
 
     #[test]
