@@ -331,7 +331,7 @@ pub fn message(data: &[u8]) {
                 .iter()
                 .find(|t| t.sha256 == sha)
                 .expect("every attachment text is kept");
-            // The first text of a content is the one kept.
+            // A content with a text in any attachment keeps a text.
             assert!(kept.text.is_some(), "text of {sha} lost ({text:?})");
         }
     }
