@@ -275,6 +275,33 @@ fn bad_input_is_explained_in_the_window() {
 }
 
 #[test]
+fn a_file_that_is_not_mail_is_refused_without_making_a_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let bin = sample().join("broken").join("random.bin");
+    let mut h = harness(&data, vec![Answer::File(Some(bin.clone()))], false);
+    h.step();
+    h.get_by_label("Open mailbox file…").click();
+    h.step();
+    h.step();
+    let status = h.state().status.clone().expect("a message");
+    assert!(status.error, "{status:?}");
+    assert!(
+        status.text.contains("random.bin") && status.text.contains("not a mailbox or mail file"),
+        "{status:?}"
+    );
+    // The path is named once, not twice.
+    assert_eq!(status.text.matches("random.bin").count(), 1, "{status:?}");
+    h.get_by_label_contains("Nothing was imported");
+    assert!(h.state().case_path.is_none());
+    assert!(h.state().import.is_none());
+    assert!(
+        !data.join("cases").exists(),
+        "no case folder is made for a file that is not mail"
+    );
+}
+
+#[test]
 fn cancelled_dialog_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let mut h = harness(&tmp.path().join("data"), vec![Answer::File(None)], false);

@@ -353,6 +353,30 @@ impl MailsiftApp {
             self.set_status("An import is already running; cancel it first.", true);
             return;
         }
+        // A single file that is not mail is refused before a case is made
+        // for it: the open case stays, and no empty case is left behind.
+        if abs.is_file() {
+            match crate::source::detect_file(&abs) {
+                Ok(crate::source::Detected::Mail(_)) => {}
+                Ok(crate::source::Detected::NotMail(why)) => {
+                    self.set_status(
+                        format!(
+                            "Cannot open {}: not a mailbox or mail file ({why}). Nothing was imported.",
+                            abs.display()
+                        ),
+                        true,
+                    );
+                    return;
+                }
+                Err(e) => {
+                    self.set_status(
+                        format!("Cannot read {}: {e}. Nothing was imported.", abs.display()),
+                        true,
+                    );
+                    return;
+                }
+            }
+        }
         let case = self.config.case_dir_for(&abs);
         self.close_case();
         let req = ImportRequest {
@@ -460,10 +484,8 @@ impl MailsiftApp {
                     if let Some(b) = &self.browser {
                         let _ = b.index.reload();
                     }
-                    let errors: Vec<String> = report
-                        .errors()
-                        .map(|(p, e)| format!("{}: {e}", p.display()))
-                        .collect();
+                    // Each error names its path already.
+                    let errors: Vec<String> = report.errors().map(|(_, e)| e.to_string()).collect();
                     let summary = import_summary(&report);
                     if !errors.is_empty() {
                         self.set_status(format!("{}; {summary}", errors.join("; ")), true);

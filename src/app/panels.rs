@@ -518,11 +518,9 @@ pub fn import_report_ui(ctx: &egui::Context, app: &MailsiftApp) -> Vec<Command> 
                         "The import was cancelled; open the same source again to resume.",
                     );
                 }
-                for (path, e) in r.errors() {
-                    ui.colored_label(
-                        ui.visuals().error_fg_color,
-                        format!("{}: {e}", path.display()),
-                    );
+                for (_, e) in r.errors() {
+                    // The error names its path.
+                    ui.colored_label(ui.visuals().error_fg_color, e);
                 }
                 if !r.defects.is_empty() {
                     ui.separator();
