@@ -318,6 +318,18 @@ pub struct LightRow {
     pub to: Option<String>,
 }
 
+/// One defect of a message, for the import report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DefectRow {
+    pub rowid: u64,
+    pub kind: String,
+    pub detail: String,
+    pub subject: Option<String>,
+    /// The file the message was first found in, and its byte offset there.
+    pub path: Option<PathBuf>,
+    pub offset: Option<u64>,
+}
+
 /// A named source as recorded in the case manifest.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceRow {
@@ -1027,15 +1039,31 @@ impl Case {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Every (row id, defect kind, detail) in the case, in row order.
-    pub fn defect_rows(&self) -> Result<Vec<(u64, String, String)>> {
+    /// Every defect in the case, in row order, with the message's subject
+    /// and where it was first found (file and byte offset).
+    pub fn defect_rows(&self) -> Result<Vec<DefectRow>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT message, kind, detail FROM defects ORDER BY message")
+            .prepare_cached(
+                "SELECT d.message, d.kind, d.detail, m.subject,
+                        (SELECT f.path FROM origins o JOIN files f ON f.id = o.file
+                          WHERE o.message = d.message ORDER BY o.import_id, f.id, o.offset LIMIT 1),
+                        (SELECT o.offset FROM origins o JOIN files f ON f.id = o.file
+                          WHERE o.message = d.message ORDER BY o.import_id, f.id, o.offset LIMIT 1)
+                   FROM defects d JOIN messages m ON m.id = d.message
+                  ORDER BY d.message, d.rowid",
+            )
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([], |r| {
-                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?, r.get(2)?))
+                Ok(DefectRow {
+                    rowid: r.get::<_, i64>(0)? as u64,
+                    kind: r.get(1)?,
+                    detail: r.get(2)?,
+                    subject: r.get(3)?,
+                    path: r.get::<_, Option<String>>(4)?.map(PathBuf::from),
+                    offset: r.get::<_, Option<i64>>(5)?.map(|o| o.max(0) as u64),
+                })
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
@@ -1798,5 +1826,15 @@ mod tests {
         assert_eq!(case.origins(&ka).unwrap().len(), 2);
         let s = case.stats().unwrap();
         assert_eq!((s.messages, s.parsed, s.duplicates), (2, 3, 1));
+        // The report's defect list names the subject and the first origin.
+        let rows = case.defect_rows().unwrap();
+        let of_a: Vec<_> = rows
+            .iter()
+            .filter(|r| r.kind == DefectKind::DuplicateMessageId.as_str())
+            .collect();
+        assert_eq!(of_a.len(), 2, "{rows:?}");
+        assert_eq!(of_a[0].subject.as_deref(), Some("s"));
+        assert_eq!(of_a[0].path.as_deref(), Some(Path::new("/s/1.eml")));
+        assert_eq!(of_a[0].offset, Some(0));
     }
 }

@@ -141,6 +141,50 @@ fn open_search_read_threads_export() {
     }
     assert!(h.state().show_report);
     h.get_by_label_contains("parsed,");
+    // The case's totals and each defective message by subject.
+    h.get_by_label_contains("The whole case");
+    let details = h.state().report_details.clone().expect("report details");
+    let bad_date = details
+        .defects
+        .iter()
+        .find(|d| d.kind == "bad_date")
+        .expect("the sample's bad-date message");
+    assert_eq!(bad_date.subject.as_deref(), Some("Re: when?"));
+    assert!(
+        bad_date
+            .path
+            .as_ref()
+            .is_some_and(|p| p.ends_with("broken/bad-date.eml")),
+        "{bad_date:?}"
+    );
+
+    // A conversation names its senders, not only their addresses.
+    {
+        let b = mailsift::browse::Browser::open(h.state().case_path.as_ref().unwrap()).unwrap();
+        let found = b
+            .search(
+                "subject:\"re donor dinner seating chart\"",
+                mailsift::index::Sort::Date,
+            )
+            .unwrap();
+        assert!(found.hits.len() >= 2, "{} hits", found.hits.len());
+        h.state_mut()
+            .apply(mailsift::app::Command::ShowMessage(found.hits[0].rowid));
+        h.step();
+        let reading = h.state().reading.as_ref().expect("a message shown");
+        assert!(
+            reading.thread.len() >= 2,
+            "{} in thread",
+            reading.thread.len()
+        );
+        for (_, _, s) in &reading.thread {
+            assert!(
+                !s.from.starts_with('<') && s.from.contains(" <"),
+                "a name and an address: {:?}",
+                s.from
+            );
+        }
+    }
 
     // Everything is listed when the query is empty.
     let all = h.state().hit_count().unwrap();

@@ -121,6 +121,9 @@ const IMPORT_REFRESH: Duration = Duration::from_secs(1);
 const ROW_CACHE_MAX: usize = 4096;
 /// Conversation entries listed in the reading pane, at most.
 const CONVERSATION_MAX: usize = 400;
+/// Conversation entries this close to the message shown get their sender's
+/// name (the record is read); farther ones show the address only.
+const CONVERSATION_NAMED: usize = 50;
 /// Time per frame spent draining job events, at most.
 const DRAIN_BUDGET: Duration = Duration::from_millis(3);
 
@@ -163,8 +166,9 @@ pub struct Status {
 pub struct ReportDetails {
     pub skipped: Vec<(PathBuf, String)>,
     pub notes: Vec<(PathBuf, u64, String)>,
-    /// (row id, defect kind, detail).
-    pub defects: Vec<(u64, String, String)>,
+    pub defects: Vec<crate::store::DefectRow>,
+    /// Totals over the whole case (every import).
+    pub totals: Option<crate::store::CaseStats>,
 }
 
 /// The application.
@@ -463,6 +467,7 @@ impl MailsiftApp {
             skipped: b.case.skipped().unwrap_or_default(),
             notes: b.case.notes().unwrap_or_default(),
             defects: b.case.defect_rows().unwrap_or_default(),
+            totals: b.case.stats().ok(),
         };
         self.report_details = Some(details);
     }
@@ -832,12 +837,21 @@ impl MailsiftApp {
                     // A huge thread is listed around this message only.
                     let at = tree.iter().position(|(_, id)| *id == rowid).unwrap_or(0);
                     let from = at.saturating_sub(CONVERSATION_MAX / 2);
-                    for (depth, id) in tree.iter().skip(from).take(CONVERSATION_MAX) {
-                        let s = match light.as_ref().and_then(|l| l.get(id)) {
-                            Some(l) => RowSummary::light(l),
-                            None => match b.case.message_by_rowid(*id) {
-                                Ok(Some(m)) => RowSummary::of(&m, None, 0),
-                                _ => continue,
+                    for (i, (depth, id)) in
+                        tree.iter().enumerate().skip(from).take(CONVERSATION_MAX)
+                    {
+                        // Names as in the list: from the row cache, else read
+                        // from the case near this message; far entries of a
+                        // huge thread show the light row (address only).
+                        let near = i.abs_diff(at) <= CONVERSATION_NAMED;
+                        let s = match self.row_cache.get(id) {
+                            Some(s) => s.clone(),
+                            None => match light.as_ref().and_then(|l| l.get(id)) {
+                                Some(l) if !near => RowSummary::light(l),
+                                _ => match b.case.message_by_rowid(*id) {
+                                    Ok(Some(m)) => RowSummary::of(&m, None, 0),
+                                    _ => continue,
+                                },
                             },
                         };
                         thread.push((*depth, *id, s));

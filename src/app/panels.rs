@@ -538,6 +538,42 @@ pub fn import_report_ui(ctx: &egui::Context, app: &MailsiftApp) -> Vec<Command> 
                 }
             }
             if let Some(d) = &app.report_details {
+                if let Some(t) = &d.totals {
+                    if app.last_report.is_some() {
+                        ui.separator();
+                        ui.strong("The whole case (every import)");
+                    } else {
+                        ui.heading(format!(
+                            "The case: {} found, {} parsed, {} raw-only, {} skipped",
+                            thousands(t.found),
+                            thousands(t.parsed),
+                            thousands(t.raw_only),
+                            thousands(t.skipped)
+                        ));
+                    }
+                    ui.label(format!(
+                        "{} messages ({} duplicates stored once) · {} attachments · imports: {}",
+                        thousands(t.messages),
+                        thousands(t.duplicates),
+                        thousands(t.attachments),
+                        thousands(t.imports)
+                    ));
+                    if !t.defects.is_empty() {
+                        let kinds: Vec<String> =
+                            t.defects.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                        ui.label(format!("Messages with each defect: {}", kinds.join(", ")));
+                    }
+                    for s in &t.sources {
+                        ui.label(format!(
+                            "{} [{}] {} bytes, {} messages found, SHA-256 {}",
+                            visible(&s.path.display().to_string()),
+                            s.format,
+                            thousands(s.size),
+                            thousands(s.found),
+                            s.sha256.as_deref().unwrap_or("not computed")
+                        ));
+                    }
+                }
                 ui.separator();
                 egui::CollapsingHeader::new(format!("Skipped files ({})", d.skipped.len()))
                     .default_open(!d.skipped.is_empty())
@@ -560,12 +596,23 @@ pub fn import_report_ui(ctx: &egui::Context, app: &MailsiftApp) -> Vec<Command> 
                 egui::CollapsingHeader::new(format!("Messages with defects ({})", d.defects.len()))
                     .default_open(false)
                     .show(ui, |ui| {
-                        for (rowid, kind, detail) in d.defects.iter().take(2000) {
-                            ui.horizontal(|ui| {
-                                if ui.link(format!("message {rowid}")).clicked() {
-                                    out.push(Command::ShowMessage(*rowid));
+                        for row in d.defects.iter().take(2000) {
+                            ui.horizontal_wrapped(|ui| {
+                                let subject = row.subject.as_deref().unwrap_or("(no subject)");
+                                if ui.link(visible(subject)).clicked() {
+                                    out.push(Command::ShowMessage(row.rowid));
                                 }
-                                ui.label(format!("{kind}: {}", visible(detail)));
+                                ui.label(format!("{}: {}", row.kind, visible(&row.detail)));
+                                if let Some(path) = &row.path {
+                                    let at = match row.offset {
+                                        Some(o) if o > 0 => format!(" at byte {o}"),
+                                        _ => String::new(),
+                                    };
+                                    ui.weak(format!(
+                                        "— {}{at}",
+                                        visible(&path.display().to_string())
+                                    ));
+                                }
                             });
                         }
                         if d.defects.len() > 2000 {
