@@ -476,3 +476,74 @@ fn attachment_hits_text_preview_and_sorting() {
     sorted.sort();
     assert_eq!(firsts, sorted);
 }
+
+/// eframe's storage, in memory.
+#[derive(Default)]
+struct MemStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn a_restart_reopens_the_last_case_with_its_settings() {
+    use eframe::App as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut storage = MemStorage::default();
+    let case = {
+        let mut h = harness(&data, vec![Answer::Folder(Some(sample()))], true);
+        h.step();
+        open_sample(&mut h);
+        h.get_by_label("Threads").click();
+        step_until(&mut h, "thread view", LONG, |a| a.thread_view);
+        h.state_mut().save(&mut storage);
+        h.state().case_path.clone().expect("a case")
+    };
+    assert!(!storage.0.is_empty(), "settings were written");
+
+    // Started again without a path: the last case opens at once (no
+    // import), in thread view, and is first among the recent cases.
+    let app = MailsiftApp::restored(
+        egui::Context::default(),
+        AppConfig {
+            data_dir: data.clone(),
+        },
+        Box::new(ScriptedDialogs::new(vec![])),
+        Some(&storage),
+        None,
+    );
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .allow_missing_glyphs()
+        .build_ui_state(
+            |ui, app: &mut MailsiftApp| {
+                let ctx = ui.ctx().clone();
+                app.step_logic(&ctx);
+                app.draw(ui);
+            },
+            app,
+        );
+    assert!(h.state().import.is_none(), "a case is opened, not imported");
+    assert_eq!(h.state().case_path.as_ref(), Some(&case));
+    assert!(h.state().thread_view);
+    assert_eq!(h.state().persisted.recent_cases.first(), Some(&case));
+    step_until(&mut h, "the first search", LONG, |a| {
+        !a.busy() && a.hit_count().is_some()
+    });
+    let rows = h.state().rows.len();
+    let hits = h.state().hit_count().unwrap();
+    assert!(
+        rows > 0 && rows < hits,
+        "{rows} thread rows for {hits} hits"
+    );
+}

@@ -224,9 +224,20 @@ impl MailsiftApp {
         dialogs: Box<dyn FileDialogs>,
         path: Option<PathBuf>,
     ) -> MailsiftApp {
-        let ctx = cc.egui_ctx.clone();
-        let persisted: Persisted = cc
-            .storage
+        MailsiftApp::restored(cc.egui_ctx.clone(), config, dialogs, cc.storage, path)
+    }
+
+    /// The app with the settings of an earlier run read from `storage`
+    /// (eframe's; a test's in memory); `path` is opened at once, else the
+    /// last case.
+    pub fn restored(
+        ctx: egui::Context,
+        config: AppConfig,
+        dialogs: Box<dyn FileDialogs>,
+        storage: Option<&dyn eframe::Storage>,
+        path: Option<PathBuf>,
+    ) -> MailsiftApp {
+        let persisted: Persisted = storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
             .unwrap_or_default();
         let mut app = MailsiftApp::with_context(ctx, config, dialogs);
