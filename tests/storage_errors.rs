@@ -477,4 +477,26 @@ fn without_permission_to_write_nothing_changes() {
         b"previous export"
     );
     assert_eq!(messages(&case), 12);
+
+    // Sources in a folder the child cannot write (evidence on read-only
+    // media): the import works and the folder is exactly as it was.
+    set_mode_tree(&src, 0o555, 0o444);
+    let src_before = tree_state(&src);
+    let writable = t.path().join("cases");
+    std::fs::create_dir(&writable).unwrap();
+    if root {
+        chown_tree(&writable, NOBODY);
+    }
+    let fresh = writable.join("fresh");
+    let out = run_restricted(&[&"import", &fresh, &src, &"--json", &"--quiet"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(num(&report, "new"), 12, "{report}");
+    assert_eq!(
+        tree_state(&src),
+        src_before,
+        "nothing written to the sources"
+    );
+    set_mode_tree(&src, 0o755, 0o644);
 }
