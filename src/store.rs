@@ -360,8 +360,14 @@ pub fn data_dir() -> PathBuf {
 }
 
 /// The case folder for a source opened without naming a case:
-/// `<data_dir>/cases/<name>-<first 8 hex of the SHA-256 of its path>`.
+/// `<data_dir>/cases/<`[`case_name_for`]`>`.
 pub fn case_dir_for(data_dir: &Path, source: &Path) -> PathBuf {
+    data_dir.join("cases").join(case_name_for(source))
+}
+
+/// The folder name of a case made for a source: `<name>-<first 8 hex of
+/// the SHA-256 of its path>`, the name reduced to letters, digits, `-`, `_`.
+pub fn case_name_for(source: &Path) -> String {
     let name: String = source
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -376,9 +382,7 @@ pub fn case_dir_for(data_dir: &Path, source: &Path) -> PathBuf {
         })
         .collect();
     let hash = Sha256::of(source.to_string_lossy().as_bytes()).to_hex();
-    data_dir
-        .join("cases")
-        .join(format!("{name}-{}", &hash[..8]))
+    format!("{name}-{}", &hash[..8])
 }
 
 /// Formats seconds since the epoch as an RFC 3339 UTC timestamp.

@@ -547,3 +547,55 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
         "{rows} thread rows for {hits} hits"
     );
 }
+
+#[test]
+fn sources_added_to_the_open_case_and_a_chosen_cases_folder() {
+    use mailsift::app::Command;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let chosen = tmp.path().join("my cases");
+    std::fs::create_dir(&chosen).unwrap();
+    let mut h = harness(
+        &data,
+        vec![
+            Answer::Folder(Some(chosen.clone())),
+            Answer::Folder(Some(sample().join("dnc"))),
+            Answer::Folder(Some(sample().join("maildir"))),
+        ],
+        true,
+    );
+    h.step();
+    // New cases go to the chosen folder, not the data folder.
+    h.state_mut().apply(Command::ChooseCasesFolder);
+    assert_eq!(h.state().persisted.cases_dir.as_ref(), Some(&chosen));
+    h.state_mut().apply(Command::OpenFolder);
+    let case = h.state().case_path.clone().expect("a case");
+    assert_eq!(case.parent(), Some(chosen.as_path()), "{}", case.display());
+    step_until(&mut h, "the first import", LONG, |a| {
+        a.import.is_none() && !a.busy() && a.hit_count().is_some()
+    });
+    let first = h.state().last_report.clone().unwrap();
+    assert!(first.new > 0);
+    assert!(!data.join("cases").exists());
+
+    // The maildir is added to the same case: it stays open and grows.
+    h.get_by_label("File").click();
+    h.step();
+    h.step();
+    h.get_by_label("Add folder to this case…").click();
+    h.step();
+    assert_eq!(h.state().case_path.as_ref(), Some(&case));
+    step_until(&mut h, "the second import", LONG, |a| {
+        a.import.is_none()
+            && !a.busy()
+            && a.last_report
+                .as_ref()
+                .is_some_and(|r| r.import_id != first.import_id)
+    });
+    let second = h.state().last_report.clone().unwrap();
+    assert!(second.new > 0);
+    assert_eq!(second.messages, first.messages + second.new);
+    step_until(&mut h, "the list to show both", LONG, |a| {
+        a.hit_count() == Some(second.messages as usize)
+    });
+}

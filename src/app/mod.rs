@@ -58,6 +58,12 @@ pub enum Command {
     OpenCase,
     /// A source or a case folder (recent cases, the command line).
     OpenPath(PathBuf),
+    /// Import a mailbox file into the open case.
+    AddFile,
+    /// Import a folder into the open case.
+    AddFolder,
+    /// Choose the folder new cases are made in.
+    ChooseCasesFolder,
     CancelImport,
     ShowReport(bool),
     /// The query text changed (search after a pause).
@@ -109,6 +115,8 @@ pub struct Persisted {
     pub last_case: Option<PathBuf>,
     pub recent_cases: Vec<PathBuf>,
     pub thread_view: bool,
+    /// Where new cases are made (default: the data folder's `cases/`).
+    pub cases_dir: Option<PathBuf>,
 }
 
 const STORAGE_KEY: &str = "mailsift";
@@ -357,6 +365,12 @@ impl MailsiftApp {
             self.open_case(path);
             return;
         }
+        self.import_source(path, None);
+    }
+
+    /// Imports a source: into `into` (the open case: it stays open and
+    /// fills), or into a new case made for it in the cases folder.
+    fn import_source(&mut self, path: PathBuf, into: Option<PathBuf>) {
         let abs = match std::fs::canonicalize(&path) {
             Ok(p) => p,
             Err(e) => {
@@ -392,8 +406,17 @@ impl MailsiftApp {
                 }
             }
         }
-        let case = self.config.case_dir_for(&abs);
-        self.close_case();
+        let adding = into.is_some();
+        let case = match into {
+            Some(case) => case,
+            None => match &self.persisted.cases_dir {
+                Some(dir) => dir.join(crate::store::case_name_for(&abs)),
+                None => self.config.case_dir_for(&abs),
+            },
+        };
+        if !adding {
+            self.close_case();
+        }
         let req = ImportRequest {
             case: case.clone(),
             sources: vec![abs.clone()],
@@ -670,6 +693,7 @@ impl MailsiftApp {
 
     /// Applies a command from a panel or a shortcut.
     pub fn apply(&mut self, cmd: Command) {
+        let cmd_is_file = cmd == Command::AddFile;
         match cmd {
             Command::OpenFile => {
                 if let Some(p) = self.dialogs.pick_file() {
@@ -679,6 +703,29 @@ impl MailsiftApp {
             Command::OpenFolder => {
                 if let Some(p) = self.dialogs.pick_folder() {
                     self.open_path(p);
+                }
+            }
+            Command::AddFile | Command::AddFolder => {
+                let Some(case) = self.case_path.clone() else {
+                    self.set_status("Open a case first, then add sources to it.", true);
+                    return;
+                };
+                let picked = if cmd_is_file {
+                    self.dialogs.pick_file()
+                } else {
+                    self.dialogs.pick_folder()
+                };
+                if let Some(p) = picked {
+                    self.import_source(p, Some(case));
+                }
+            }
+            Command::ChooseCasesFolder => {
+                if let Some(dir) = self.dialogs.pick_folder() {
+                    self.set_status(
+                        format!("New cases will be made in {}.", dir.display()),
+                        false,
+                    );
+                    self.persisted.cases_dir = Some(dir);
                 }
             }
             Command::OpenCase => {

@@ -56,6 +56,31 @@ pub fn menu_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
             if ui.button("Open case…").clicked() {
                 out.push(Command::OpenCase);
             }
+            let can_add = app.case_path.is_some() && app.import.is_none();
+            if ui
+                .add_enabled(can_add, egui::Button::new("Add mailbox file to this case…"))
+                .on_hover_text("Import another mbox, mbox.gz or .eml into the open case")
+                .clicked()
+            {
+                out.push(Command::AddFile);
+            }
+            if ui
+                .add_enabled(can_add, egui::Button::new("Add folder to this case…"))
+                .on_hover_text("Import another folder into the open case")
+                .clicked()
+            {
+                out.push(Command::AddFolder);
+            }
+            if ui
+                .button("Where new cases are kept…")
+                .on_hover_text(match &app.persisted.cases_dir {
+                    Some(d) => format!("Now: {}", d.display()),
+                    None => format!("Now: {}", app.config.data_dir.join("cases").display()),
+                })
+                .clicked()
+            {
+                out.push(Command::ChooseCasesFolder);
+            }
             if !app.persisted.recent_cases.is_empty() {
                 ui.menu_button("Recent cases", |ui| {
                     for c in &app.persisted.recent_cases {
