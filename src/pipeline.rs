@@ -395,6 +395,7 @@ pub fn import(
         index: &mut index_writer,
         fields: &fields,
         last_index_commit: Instant::now(),
+        index_commits: 0,
         file_id: None,
         file_path: None,
         last_raw_sha: None,
@@ -1181,6 +1182,17 @@ const INDEX_COMMIT_DOCS: u64 = 20_000;
 /// Time between index commits during an import, at most, so that a case
 /// being imported can be searched.
 const INDEX_COMMIT_EVERY: Duration = Duration::from_secs(20);
+/// The first index commit comes this soon, so that the window lists the
+/// first messages of a big import within seconds; the interval then
+/// doubles up to [`INDEX_COMMIT_EVERY`].
+const INDEX_FIRST_COMMIT: Duration = Duration::from_secs(2);
+
+/// Time before the next index commit after `commits` of them in this import.
+fn index_commit_interval(commits: u32) -> Duration {
+    INDEX_FIRST_COMMIT
+        .saturating_mul(1u32 << commits.min(8))
+        .min(INDEX_COMMIT_EVERY)
+}
 
 /// The writer: puts results back in order and commits them in batches.
 struct Writer<'a> {
@@ -1190,6 +1202,8 @@ struct Writer<'a> {
     index: &'a mut IndexWriterHandle,
     fields: &'a Fields,
     last_index_commit: Instant,
+    /// Index commits made during this import.
+    index_commits: u32,
     file_id: Option<i64>,
     file_path: Option<PathBuf>,
     file_source: usize,
@@ -1269,10 +1283,12 @@ impl Writer<'_> {
                 last_commit = Instant::now();
                 if self.index.pending() >= INDEX_COMMIT_DOCS
                     || (self.index.pending() > 0
-                        && self.last_index_commit.elapsed() >= INDEX_COMMIT_EVERY)
+                        && self.last_index_commit.elapsed()
+                            >= index_commit_interval(self.index_commits))
                 {
                     self.index.commit(case.max_rowid()?)?;
                     self.last_index_commit = Instant::now();
+                    self.index_commits += 1;
                 }
             }
             if last_progress.elapsed() >= Duration::from_millis(100) || !open {
@@ -1490,5 +1506,17 @@ impl Writer<'_> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_commits_come_early_then_back_off() {
+        let secs: Vec<u64> = (0..7).map(|n| index_commit_interval(n).as_secs()).collect();
+        assert_eq!(secs, [2, 4, 8, 16, 20, 20, 20]);
+        assert_eq!(index_commit_interval(u32::MAX), INDEX_COMMIT_EVERY);
     }
 }
