@@ -1,14 +1,19 @@
 //! The watchdog behind [`super::extract_isolated`]: run a closure on a
-//! thread of its own, wait for its result with a timeout, and abandon the
+//! helper thread, wait for its result with a timeout, and abandon the
 //! thread when it does not answer in time. Abandoned threads that are still
 //! running are counted; past [`MAX_STUCK`] no new thread is started.
+//!
+//! Helper threads are reused: one that finishes a job (in time or after
+//! being abandoned) waits for the next, up to [`MAX_IDLE`] of them. An
+//! import extracts thousands of attachments; a thread for each cost time
+//! and, through glibc's per-thread arenas, tens of MB of fragmented memory.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use crossbeam_channel::RecvTimeoutError;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::{ExtractError, ExtractLimits};
 
@@ -21,6 +26,55 @@ pub const MAX_STUCK: usize = 4;
 const STACK_BYTES: usize = 16 << 20;
 
 static STUCK: AtomicUsize = AtomicUsize::new(0);
+
+/// Idle helper threads kept waiting for work, at most.
+pub const MAX_IDLE: usize = 8;
+
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// The job queues of idle helper threads.
+static IDLE: Mutex<Vec<Sender<Job>>> = Mutex::new(Vec::new());
+
+/// Threads started for extraction so far (tests: reuse is visible).
+static STARTED: AtomicUsize = AtomicUsize::new(0);
+
+/// How many helper threads were started in this process.
+#[cfg(test)]
+fn helpers_started() -> usize {
+    STARTED.load(Ordering::SeqCst)
+}
+
+/// A helper's life: run jobs; after each, offer itself as idle (or end
+/// when enough are idle). A job that panics is contained here; its result
+/// channel is dropped, which the waiter sees as [`Failure::Lost`].
+fn helper(jobs: Receiver<Job>, me: Sender<Job>) {
+    while let Ok(job) = jobs.recv() {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+        let mut idle = IDLE.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() >= MAX_IDLE {
+            return;
+        }
+        idle.push(me.clone());
+    }
+}
+
+/// Hands `job` to an idle helper, or to a new one.
+fn dispatch(job: Job) -> Result<(), Failure> {
+    let idle = IDLE.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    if let Some(tx) = idle {
+        // An idle helper holds its own sender, so it is still listening.
+        return tx.send(job).map_err(|_| Failure::Busy);
+    }
+    let (tx, rx) = crossbeam_channel::bounded::<Job>(1);
+    let me = tx.clone();
+    thread::Builder::new()
+        .name("mailsift-extract".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || helper(rx, me))
+        .map_err(|_| Failure::Busy)?;
+    STARTED.fetch_add(1, Ordering::SeqCst);
+    tx.send(job).map_err(|_| Failure::Busy)
+}
 
 /// The process-wide count of stuck threads.
 pub(super) fn global() -> &'static AtomicUsize {
@@ -79,7 +133,7 @@ impl Drop for Done {
     }
 }
 
-/// Runs `f` on a new thread and waits up to `wait` for its result. On
+/// Runs `f` on a helper thread and waits up to `wait` for its result. On
 /// timeout the thread is left running and `stuck` counts it until it ends.
 pub(super) fn run<T: Send + 'static>(
     stuck: &'static AtomicUsize,
@@ -92,21 +146,15 @@ pub(super) fn run<T: Send + 'static>(
     let state = Arc::new(AtomicU8::new(RUNNING));
     let (tx, rx) = crossbeam_channel::bounded(1);
     let thread_state = Arc::clone(&state);
-    let spawned = thread::Builder::new()
-        .name("mailsift-extract".into())
-        .stack_size(STACK_BYTES)
-        .spawn(move || {
-            // Runs on every way out of the thread, unwinding included.
-            let _done = Done {
-                state: thread_state,
-                stuck,
-            };
-            // The receiver may be gone (abandoned): nothing to do then.
-            let _ = tx.send(f());
-        });
-    if spawned.is_err() {
-        return Err(Failure::Busy);
-    }
+    dispatch(Box::new(move || {
+        // Runs on every way out of the job, unwinding included.
+        let _done = Done {
+            state: thread_state,
+            stuck,
+        };
+        // The receiver may be gone (abandoned): nothing to do then.
+        let _ = tx.send(f());
+    }))?;
     match rx.recv_timeout(wait) {
         Ok(result) => Ok(result),
         Err(RecvTimeoutError::Disconnected) => Err(Failure::Lost),
@@ -142,6 +190,19 @@ mod tests {
         let stuck = counter();
         assert_eq!(run(stuck, Duration::from_secs(30), || 7), Ok(7));
         assert_eq!(stuck.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn helper_threads_are_reused() {
+        let stuck = counter();
+        // Sequential jobs: after the first, an idle helper is always there
+        // (other tests may run jobs at the same time, hence the margin).
+        let before = helpers_started();
+        for i in 0..200 {
+            assert_eq!(run(stuck, Duration::from_secs(30), move || i), Ok(i));
+        }
+        let started = helpers_started() - before;
+        assert!(started <= 1 + MAX_IDLE, "{started} threads for 200 jobs");
     }
 
     #[test]
