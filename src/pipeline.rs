@@ -1154,26 +1154,32 @@ pub fn reindex(case: &mut Case) -> Result<u64> {
 }
 
 /// Recomputes threads over the whole case and stores the ids that changed.
+/// Uses [`crate::thread::IdThreader`] over three ordered passes of the
+/// case, so memory is a couple of hundred bytes per message (no inputs or
+/// trees held).
 pub fn update_threads(case: &mut Case) -> Result<usize> {
-    // Split, not cloned: the inputs of a large case (References chains of
-    // long threads) are the biggest thing an import holds at once.
-    let mut rows = Vec::new();
-    let mut list: Vec<crate::thread::ThreadInput> = Vec::new();
-    for (rowid, input, old) in case.thread_inputs()? {
-        rows.push((rowid, old));
-        list.push(input);
+    let mut threader = crate::thread::IdThreader::new();
+    case.for_each_message_id(|key, mid| threader.add_message(key, mid))?;
+    fn ids(s: &str) -> impl Iterator<Item = &str> {
+        s.split(' ').filter(|x| !x.is_empty())
     }
-    let threads = crate::thread::thread(&list);
-    let changes: Vec<(u64, String)> = rows
-        .into_iter()
-        .zip(&list)
-        .filter_map(|((rowid, old), input)| {
-            let new = threads.thread_of(&input.key)?.as_str();
-            (old.as_deref() != Some(new)).then(|| (rowid, new.to_string()))
-        })
-        .collect();
-    drop(list);
-    drop(threads);
+    case.for_each_reply_headers(|irt, refs, gm, index| {
+        threader.add_replies(ids(irt), ids(refs), gm, index);
+    })?;
+    let (group_of, thread_ids) = threader.finish();
+    let mut changes: Vec<(u64, String)> = Vec::new();
+    let mut m = 0;
+    case.for_each_stored_thread(|rowid, old| {
+        if let Some(&g) = group_of.get(m) {
+            let new = thread_ids[g as usize].as_str();
+            if old != Some(new) {
+                changes.push((rowid, new.to_string()));
+            }
+        }
+        m += 1;
+    })?;
+    drop(group_of);
+    drop(thread_ids);
     case.set_threads(&changes)
 }
 

@@ -318,6 +318,18 @@ pub struct LightRow {
     pub to: Option<String>,
 }
 
+/// A message key from a `key` column (32 bytes; anything else reads as
+/// zeros, which no SHA-256 is).
+fn key_of(v: rusqlite::types::ValueRef<'_>) -> MessageKey {
+    let mut k = [0u8; 32];
+    if let rusqlite::types::ValueRef::Blob(b) = v
+        && b.len() == 32
+    {
+        k.copy_from_slice(b);
+    }
+    Sha256(k)
+}
+
 /// One defect of a message, for the import report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DefectRow {
@@ -1136,6 +1148,72 @@ impl Case {
         thread: &str,
     ) -> Result<Vec<(u64, crate::thread::ThreadInput, Option<String>)>> {
         self.thread_inputs_where(Some(thread))
+    }
+
+    /// Feeds every message to `f` in ascending key order: (key,
+    /// Message-ID). The first pass of [`crate::thread::IdThreader`].
+    pub fn for_each_message_id(&self, mut f: impl FnMut(MessageKey, Option<&str>)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key, message_id FROM messages ORDER BY key")
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let key = key_of(r.get_ref(0).map_err(|e| self.err(e))?);
+            let mid = r
+                .get_ref(1)
+                .and_then(|v| Ok(v.as_str_or_null()?))
+                .map_err(|e| self.err(e))?;
+            f(key, mid);
+        }
+        Ok(())
+    }
+
+    /// Feeds every message to `f` in ascending key order: (In-Reply-To
+    /// ids, References ids, X-GM-THRID, Thread-Index), ids space-separated.
+    /// The second pass of [`crate::thread::IdThreader`].
+    pub fn for_each_reply_headers(
+        &self,
+        mut f: impl FnMut(&str, &str, Option<&str>, Option<&str>),
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT in_reply_to, refs, gm_thrid, thread_index FROM messages ORDER BY key")
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let text = |i: usize| -> Result<Option<&str>> {
+                r.get_ref(i)
+                    .and_then(|v| Ok(v.as_str_or_null()?))
+                    .map_err(|e| self.err(e))
+            };
+            f(
+                text(0)?.unwrap_or(""),
+                text(1)?.unwrap_or(""),
+                text(2)?,
+                text(3)?,
+            );
+        }
+        Ok(())
+    }
+
+    /// Feeds every message to `f` in ascending key order: (row id, stored
+    /// thread id).
+    pub fn for_each_stored_thread(&self, mut f: impl FnMut(u64, Option<&str>)) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, thread FROM messages ORDER BY key")
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let id: i64 = r.get(0).map_err(|e| self.err(e))?;
+            let thread = r
+                .get_ref(1)
+                .and_then(|v| Ok(v.as_str_or_null()?))
+                .map_err(|e| self.err(e))?;
+            f(id as u64, thread);
+        }
+        Ok(())
     }
 
     fn thread_inputs_where(

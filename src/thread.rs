@@ -747,6 +747,282 @@ fn clean_subject(m: &ThreadInput) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
+/// Thread ids only, computed with little memory: the same links, joins and
+/// anchors as [`thread`] (so the same ids), without building trees or
+/// holding inputs. Message-IDs are interned once; per message it keeps a
+/// key and a few container numbers (about 200 bytes a message in all,
+/// against a few KB for [`thread`] with its inputs), so that re-threading
+/// a 500,000-message case after an import stays within a bounded budget.
+///
+/// Fed in two passes over the messages in ascending key order (repeated
+/// keys not allowed): [`IdThreader::add_message`] for every message, then
+/// [`IdThreader::add_replies`] for every message in the same order; then
+/// [`IdThreader::finish`].
+pub struct IdThreader {
+    keys: Vec<MessageKey>,
+    /// Each message's own container.
+    own: Vec<u32>,
+    /// The container its Message-ID resolves to (its own, or the first
+    /// copy's for a duplicate), `NONE` without an id.
+    me: Vec<u32>,
+    duplicates: Vec<(u32, u32)>,
+    /// Per container: the message in it (`NONE`: ghost), its parent, its id.
+    msg: Vec<u32>,
+    parent: Vec<u32>,
+    cid: Vec<u32>,
+    uf: UnionFind,
+    /// Normalised Message-IDs, interned: id -> index in `names`.
+    id_index: HashMap<std::sync::Arc<str>, u32>,
+    names: Vec<std::sync::Arc<str>>,
+    /// Id index -> container (the first message's, or a ghost's).
+    container_of: Vec<u32>,
+    scratch: String,
+    /// Pass 2: resolved references (flattened), In-Reply-To parent.
+    refs: Vec<u32>,
+    refs_at: Vec<u32>,
+    reply_to: Vec<u32>,
+    gm: HashMap<Box<str>, u32>,
+    by_index: HashMap<[u8; 22], u32>,
+    joins: Vec<(u32, u32)>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Default for IdThreader {
+    fn default() -> Self {
+        IdThreader::new()
+    }
+}
+
+impl IdThreader {
+    pub fn new() -> IdThreader {
+        IdThreader {
+            keys: Vec::new(),
+            own: Vec::new(),
+            me: Vec::new(),
+            duplicates: Vec::new(),
+            msg: Vec::new(),
+            parent: Vec::new(),
+            cid: Vec::new(),
+            uf: UnionFind::new(),
+            id_index: HashMap::new(),
+            names: Vec::new(),
+            container_of: Vec::new(),
+            scratch: String::new(),
+            refs: Vec::new(),
+            refs_at: vec![0],
+            reply_to: Vec::new(),
+            gm: HashMap::new(),
+            by_index: HashMap::new(),
+            joins: Vec::new(),
+        }
+    }
+
+    fn add_container(&mut self, msg: u32, cid: u32) -> u32 {
+        self.msg.push(msg);
+        self.parent.push(NONE);
+        self.cid.push(cid);
+        self.uf.push();
+        (self.msg.len() - 1) as u32
+    }
+
+    /// The interned index of `raw`'s normalised form, if it has one;
+    /// `Err` with the normalised form when it is new.
+    fn lookup(&mut self, raw: &str) -> Option<Result<u32, std::sync::Arc<str>>> {
+        let (id, lower) = id_parts(raw)?;
+        let key: &str = if lower {
+            self.scratch.clear();
+            push_lowered_domain(id, &mut self.scratch);
+            &self.scratch
+        } else {
+            id
+        };
+        Some(match self.id_index.get(key) {
+            Some(&i) => Ok(i),
+            None => Err(std::sync::Arc::from(key)),
+        })
+    }
+
+    fn intern(&mut self, name: std::sync::Arc<str>, container: u32) -> u32 {
+        let i = self.names.len() as u32;
+        self.id_index.insert(name.clone(), i);
+        self.names.push(name);
+        self.container_of.push(container);
+        i
+    }
+
+    /// Pass 1: a message and its Message-ID, in ascending key order.
+    pub fn add_message(&mut self, key: MessageKey, message_id: Option<&str>) {
+        debug_assert!(self.keys.last().is_none_or(|k| *k < key), "keys ascending");
+        let m = self.keys.len() as u32;
+        self.keys.push(key);
+        let c = self.add_container(m, NONE);
+        self.own.push(c);
+        let me = match message_id.and_then(|raw| self.lookup(raw)) {
+            None => NONE,
+            Some(Ok(i)) => {
+                let first = self.container_of[i as usize];
+                self.duplicates.push((c, first));
+                self.cid[c as usize] = i;
+                first
+            }
+            Some(Err(name)) => {
+                let i = self.intern(name, c);
+                self.cid[c as usize] = i;
+                c
+            }
+        };
+        self.me.push(me);
+    }
+
+    /// The container of `raw`, creating a ghost for an unknown id.
+    fn resolve(&mut self, raw: &str) -> Option<u32> {
+        Some(match self.lookup(raw)? {
+            Ok(i) => self.container_of[i as usize],
+            Err(name) => {
+                let c = self.add_container(NONE, NONE);
+                let i = self.intern(name, c);
+                self.cid[c as usize] = i;
+                c
+            }
+        })
+    }
+
+    /// Pass 2: the reply headers of the next message (same order as pass 1).
+    pub fn add_replies<'a>(
+        &mut self,
+        in_reply_to: impl IntoIterator<Item = &'a str>,
+        references: impl IntoIterator<Item = &'a str>,
+        gm_thread_id: Option<&str>,
+        thread_index: Option<&str>,
+    ) {
+        let m = self.reply_to.len();
+        assert!(
+            m < self.keys.len(),
+            "add_replies called more often than add_message"
+        );
+        let me = self.me[m];
+        for raw in references {
+            if let Some(c) = self.resolve(raw)
+                && c != me
+            {
+                self.refs.push(c);
+            }
+        }
+        self.refs_at.push(self.refs.len() as u32);
+        let mut irt = NONE;
+        for raw in in_reply_to {
+            if let Some(c) = self.resolve(raw)
+                && c != me
+            {
+                irt = c;
+                break;
+            }
+        }
+        self.reply_to.push(irt);
+        let own = self.own[m];
+        if let Some(gm) = gm_thread_id.map(str::trim)
+            && !gm.is_empty()
+        {
+            let c = *self.gm.entry(gm.into()).or_insert(own);
+            self.joins.push((c, own));
+        }
+        if let Some(prefix) = thread_index.and_then(thread_index_prefix) {
+            let c = *self.by_index.entry(prefix).or_insert(own);
+            self.joins.push((c, own));
+        }
+    }
+
+    fn link(&mut self, child: u32, parent: u32) {
+        let (c, p) = (child as usize, parent as usize);
+        if self.parent[c] != NONE || self.uf.find(c) == self.uf.find(p) {
+            return;
+        }
+        self.parent[c] = parent;
+        self.uf.union(c, p);
+    }
+
+    /// Each message's thread, in pass-1 order: an index into the returned
+    /// ids.
+    pub fn finish(mut self) -> (Vec<u32>, Vec<ThreadId>) {
+        assert_eq!(
+            self.reply_to.len(),
+            self.keys.len(),
+            "one add_replies per message"
+        );
+        let n = self.keys.len();
+        // 3. Own parents: last References id, else In-Reply-To.
+        for m in 0..n {
+            let (a, b) = (self.refs_at[m] as usize, self.refs_at[m + 1] as usize);
+            let p = if b > a {
+                self.refs[b - 1]
+            } else {
+                self.reply_to[m]
+            };
+            if p != NONE {
+                self.link(self.own[m], p);
+            }
+        }
+        // 4. References chains.
+        for m in 0..n {
+            let (a, b) = (self.refs_at[m] as usize, self.refs_at[m + 1] as usize);
+            for i in a + 1..b {
+                self.link(self.refs[i], self.refs[i - 1]);
+            }
+        }
+        // 6. Joins.
+        for (dup, first) in std::mem::take(&mut self.duplicates) {
+            self.uf.union(dup as usize, first as usize);
+        }
+        for (a, b) in std::mem::take(&mut self.joins) {
+            self.uf.union(a as usize, b as usize);
+        }
+        drop(std::mem::take(&mut self.refs));
+        drop(std::mem::take(&mut self.id_index));
+        // Groups of messages; the anchor is the smallest id of any
+        // container in the group, ghosts included.
+        let nc = self.msg.len();
+        let mut slot = vec![NONE; nc];
+        let mut group_of = Vec::with_capacity(n);
+        let mut groups = 0u32;
+        for m in 0..n {
+            let r = self.uf.find(self.own[m] as usize);
+            if slot[r] == NONE {
+                slot[r] = groups;
+                groups += 1;
+            }
+            group_of.push(slot[r]);
+        }
+        let mut anchor: Vec<u32> = vec![NONE; groups as usize];
+        for c in 0..nc {
+            let g = slot[self.uf.find(c)];
+            let id = self.cid[c];
+            if g == NONE || id == NONE {
+                continue;
+            }
+            let a = &mut anchor[g as usize];
+            if *a == NONE || self.names[id as usize] < self.names[*a as usize] {
+                *a = id;
+            }
+        }
+        // Groups without any id: the smallest key (keys are ascending, so
+        // the group's first message).
+        let mut first_msg = vec![NONE; groups as usize];
+        for (m, &g) in group_of.iter().enumerate() {
+            if first_msg[g as usize] == NONE {
+                first_msg[g as usize] = m as u32;
+            }
+        }
+        let ids = (0..groups as usize)
+            .map(|g| match anchor[g] {
+                NONE => ThreadId::from_anchor(&self.keys[first_msg[g] as usize].to_hex()),
+                a => ThreadId::from_anchor(&self.names[a as usize]),
+            })
+            .collect();
+        (group_of, ids)
+    }
+}
+
 /// Realistic-looking inputs for benchmarks and tests: `n` messages in
 /// threads of mostly 1–5 messages with a few of hundreds, deep reply
 /// chains, missing parents, messages without ids or with only
@@ -932,7 +1208,42 @@ mod tests {
     }
 
     /// Everything that must hold for any input.
+    /// Thread ids through [`IdThreader`], fed as the store feeds it (by key,
+    /// each key once: the copy [`thread`] keeps).
+    fn lean_ids(inputs: &[ThreadInput]) -> HashMap<MessageKey, ThreadId> {
+        let mut ms: Vec<&ThreadInput> = inputs.iter().collect();
+        ms.sort_unstable_by(|a, b| a.key.cmp(&b.key).then_with(|| canonical_cmp(a, b)));
+        ms.dedup_by(|later, earlier| later.key == earlier.key);
+        let mut t = IdThreader::new();
+        for m in &ms {
+            t.add_message(m.key, m.message_id.as_deref());
+        }
+        for m in &ms {
+            t.add_replies(
+                m.in_reply_to.iter().map(String::as_str),
+                m.references.iter().map(String::as_str),
+                m.gm_thread_id.as_deref(),
+                m.thread_index.as_deref(),
+            );
+        }
+        let (group, ids) = t.finish();
+        ms.iter()
+            .zip(group)
+            .map(|(m, g)| (m.key, ids[g as usize].clone()))
+            .collect()
+    }
+
     fn check(inputs: &[ThreadInput], ts: &Threads) {
+        // The lean id-only threader agrees with the full one everywhere.
+        let lean = lean_ids(inputs);
+        for m in inputs {
+            assert_eq!(
+                lean.get(&m.key),
+                ts.thread_of(&m.key),
+                "lean id of {:?}",
+                m.key
+            );
+        }
         let keys: HashSet<MessageKey> = inputs.iter().map(|m| m.key).collect();
         let mut seen_in_messages = HashSet::new();
         let mut seen_in_nodes = HashSet::new();
