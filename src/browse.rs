@@ -102,7 +102,12 @@ impl Browser {
         let origins = self.case.origins(key)?;
         let mut last = None;
         for o in origins {
-            match crate::source::read_raw(&o) {
+            let checkpoint = if o.format.is_compressed() {
+                self.case.gz_checkpoint(&o.path, o.offset)
+            } else {
+                None
+            };
+            match crate::source::read_raw_from(&o, checkpoint.as_ref()) {
                 Ok(bytes) => return Ok((bytes, o)),
                 Err(e) => last = Some(e),
             }

@@ -223,6 +223,8 @@ enum WorkKind {
         sha_from_message: bool,
         notes: Vec<SourceNote>,
         complete: bool,
+        /// A large gzip file's checkpoints (random access for read-back).
+        gz_checkpoints: Vec<source::gzindex::Checkpoint>,
     },
     FileUnchanged {
         idx: usize,
@@ -591,7 +593,7 @@ fn read_file(idx: usize, path: PathBuf, size: u64, mtime_ns: i64, ctx: &WorkerCt
     } else {
         let sha = Sha256::of(&bytes);
         let stream: Box<dyn Read> = if format.is_compressed() {
-            Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(bytes)))
+            Box::new(source::gzindex::GzReader::new(Cursor::new(bytes)))
         } else {
             Box::new(Cursor::new(bytes))
         };
@@ -917,14 +919,19 @@ impl Reader<'_> {
             mtime_ns,
         })?;
         let shared: Arc<Path> = Arc::from(path);
+        let mut gz_checkpoints = Vec::new();
         let (mut notes, complete) = {
             let chain = Cursor::new(head).chain(&mut hashing);
-            let stream: Box<dyn Read + '_> = if format.is_compressed() {
-                Box::new(flate2::read::MultiGzDecoder::new(chain))
+            if format.is_compressed() {
+                // Checkpoints let a message be read back without
+                // decompressing the file from its start.
+                let mut gz = source::gzindex::GzReader::new(chain).with_checkpoints();
+                let r = self.messages(Box::new(&mut gz), shared, format, path)?;
+                gz_checkpoints = gz.take_checkpoints();
+                r
             } else {
-                Box::new(chain)
-            };
-            self.messages(stream, shared, format, path)?
+                self.messages(Box::new(chain), shared, format, path)?
+            }
         };
         let sha256 = match hashing.finish() {
             Ok(s) => Some(s),
@@ -942,6 +949,7 @@ impl Reader<'_> {
             sha_from_message: false,
             notes,
             complete: complete && sha256.is_some(),
+            gz_checkpoints,
         })?;
         Ok(if self.cancelled() && !complete {
             FileOutcome::Stopped
@@ -1007,12 +1015,13 @@ impl Reader<'_> {
                 sha_from_message: true,
                 notes: Vec::new(),
                 complete: true,
+                gz_checkpoints: Vec::new(),
             })?;
             return Ok(FileOutcome::Mail);
         }
         let sha256 = Sha256::of(&bytes);
         let stream: Box<dyn Read> = if format.is_compressed() {
-            Box::new(flate2::read::MultiGzDecoder::new(Cursor::new(bytes)))
+            Box::new(source::gzindex::GzReader::new(Cursor::new(bytes)))
         } else {
             Box::new(Cursor::new(bytes))
         };
@@ -1022,6 +1031,7 @@ impl Reader<'_> {
             sha_from_message: false,
             notes,
             complete,
+            gz_checkpoints: Vec::new(),
         })?;
         Ok(if self.cancelled() && !complete {
             FileOutcome::Stopped
@@ -1371,6 +1381,7 @@ impl Writer<'_> {
                 sha_from_message,
                 notes,
                 complete,
+                gz_checkpoints,
             } => {
                 let sha256 = if sha_from_message {
                     self.last_raw_sha.take()
@@ -1382,6 +1393,7 @@ impl Writer<'_> {
                 }
                 if let Some(id) = self.file_id {
                     if complete {
+                        tx.gz_checkpoints(id, &gz_checkpoints)?;
                         tx.file_complete(id, sha256.as_ref())?;
                     }
                     for n in &notes {
@@ -1455,6 +1467,7 @@ impl Writer<'_> {
                         sha_from_message,
                         notes,
                         complete,
+                        gz_checkpoints: Vec::new(),
                     },
                 )?;
             }

@@ -117,6 +117,13 @@ CREATE TABLE IF NOT EXISTS message_attachments(
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS message_attachments_sha ON message_attachments(sha256);
 CREATE INDEX IF NOT EXISTS defects_kind ON defects(kind);
+CREATE TABLE IF NOT EXISTS gz_checkpoints(
+    file INTEGER NOT NULL REFERENCES files(id),
+    out_offset INTEGER NOT NULL,
+    in_offset INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY(file, out_offset)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS skipped(
     import_id INTEGER NOT NULL,
     source_id INTEGER,
@@ -1283,6 +1290,30 @@ impl Case {
         Ok(changes.len())
     }
 
+    /// The last checkpoint at or before `offset` of the gzip file at
+    /// `path` (the newest version of it that has checkpoints). `None` when
+    /// there is none, or for a case made before checkpoints existed.
+    pub fn gz_checkpoint(
+        &self,
+        path: &Path,
+        offset: u64,
+    ) -> Option<crate::source::gzindex::Checkpoint> {
+        let data: Vec<u8> = self
+            .conn
+            .prepare_cached(
+                "SELECT c.data FROM gz_checkpoints c JOIN files f ON f.id = c.file
+                  WHERE f.path = ?1 AND c.out_offset <= ?2
+                  ORDER BY f.id DESC, c.out_offset DESC LIMIT 1",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![path_str(path), offset as i64], |r| r.get(0))
+                    .optional()
+            })
+            .ok()
+            .flatten()?;
+        crate::source::gzindex::Checkpoint::from_bytes(&data)
+    }
+
     /// The stored record of a message, with its defects.
     pub fn message(&self, key: &MessageKey) -> Result<Option<Message>> {
         let row = self
@@ -1515,6 +1546,31 @@ impl Tx<'_> {
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
+    }
+
+    /// Stores a gzip file's checkpoints (replacing any it had).
+    pub fn gz_checkpoints(
+        &self,
+        file_id: i64,
+        checkpoints: &[crate::source::gzindex::Checkpoint],
+    ) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO gz_checkpoints(file, out_offset, in_offset, data)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(|e| self.err(e))?;
+        for cp in checkpoints {
+            stmt.execute(params![
+                file_id,
+                cp.out_offset as i64,
+                cp.in_offset as i64,
+                cp.to_bytes()
+            ])
+            .map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 
     /// Records a file that was not imported.

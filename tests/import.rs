@@ -504,3 +504,67 @@ fn sources_are_never_touched() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("inside the source folder"));
     assert_eq!(tree_state(&src), before);
 }
+
+/// Bytes that do not compress, as base64 lines (like attached scans).
+fn incompressible_base64(n: usize, seed: u64) -> String {
+    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut x = seed | 1;
+    let mut out = String::with_capacity(n + n / 76);
+    for i in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.push(B64[(x % 64) as usize] as char);
+        if i % 76 == 75 {
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn a_large_gzip_mbox_is_read_back_through_checkpoints() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    fs::create_dir(&src).unwrap();
+    // 40 messages of ~1 MB of incompressible base64: a 40 MB stream and a
+    // gzip file over the small-file size, so it is streamed and indexed.
+    let msgs: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                "From: p{i}@x\nSubject: scan {i}\nMessage-ID: <scan{i}@x>\nDate: Mon, 1 Feb 2016 10:00:00 +0000\n\n{}",
+                incompressible_base64(1 << 20, i + 1)
+            )
+        })
+        .collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(mbox(&msgs).as_bytes()).unwrap();
+    let path = src.join("podesta.mbox.gz");
+    fs::write(&path, gz.finish().unwrap()).unwrap();
+    assert!(fs::metadata(&path).unwrap().len() > 8 << 20);
+
+    let case = t.path().join("case");
+    let (code, r, err) = import_json(&case, &[&path]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(num(&r, "new"), 40);
+
+    let c = Case::open(&case).unwrap();
+    let last = first_with_subject(&case, "scan 39");
+    let origin = c.origins(&last.key).unwrap().remove(0);
+    assert!(origin.offset > 32 << 20, "{origin:?}");
+    let cp = c
+        .gz_checkpoint(&origin.path, origin.offset)
+        .expect("a checkpoint before the last message");
+    assert!(
+        cp.out_offset >= 32 << 20 && cp.out_offset <= origin.offset,
+        "{cp:?}"
+    );
+    // Through the checkpoint, the exact bytes (their SHA-256 is checked).
+    let via = mailsift::source::read_raw_from(&origin, Some(&cp)).unwrap();
+    assert_eq!(via, read_raw(&origin).unwrap());
+    assert_eq!(hash_message(&via, true).1, last.key);
+    // And through the CLI.
+    let out = run(&[&"show", &case, &last.key.to_hex(), &"--raw"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, via);
+}

@@ -3,11 +3,13 @@
 //! This module owns format detection (by content, never by file name), the
 //! canonical form of a message that its key is computed from, and the walk
 //! over folders. The mbox splitter lives in [`mbox`], single files and
-//! maildir flags in [`eml`], and the folder walk in [`walk`].
+//! maildir flags in [`eml`], the folder walk in [`walk`], and gzip
+//! decoding with checkpoints for random access in [`gzindex`].
 //!
 //! Sources are only ever opened for reading.
 
 pub mod eml;
+pub mod gzindex;
 pub mod mbox;
 pub mod walk;
 
@@ -644,13 +646,35 @@ impl<R: Read> Read for HashingReader<R> {
 /// Reads a message's raw bytes back from its source, exactly as they are
 /// there, and checks them against the SHA-256 recorded at import.
 pub fn read_raw(origin: &crate::model::Origin) -> crate::error::Result<Vec<u8>> {
+    read_raw_from(origin, None)
+}
+
+/// [`read_raw`], for a gzip'd source starting at `checkpoint` (one of that
+/// file's, at or before the message) when given; if that fails, from the
+/// start of the file.
+pub fn read_raw_from(
+    origin: &crate::model::Origin,
+    checkpoint: Option<&gzindex::Checkpoint>,
+) -> crate::error::Result<Vec<u8>> {
+    if origin.format.is_compressed()
+        && let Some(cp) = checkpoint.filter(|cp| cp.out_offset <= origin.offset)
+        && let Ok(bytes) = gzindex::read_range(&origin.path, cp, origin.offset, origin.length)
+        && bytes.len() as u64 == origin.length
+        && Sha256::of(&bytes) == origin.raw_sha256
+    {
+        return Ok(bytes);
+    }
+    read_raw_from_start(origin)
+}
+
+fn read_raw_from_start(origin: &crate::model::Origin) -> crate::error::Result<Vec<u8>> {
     use crate::error::Error;
     let file = File::open(&origin.path).map_err(|e| Error::SourceUnreadable {
         path: origin.path.clone(),
         source: e,
     })?;
     let mut stream: Box<dyn Read> = if origin.format.is_compressed() {
-        Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::new(file)))
+        Box::new(gzindex::GzReader::new(file))
     } else {
         let mut f = file;
         io::Seek::seek(&mut f, io::SeekFrom::Start(origin.offset)).map_err(|e| Error::IoAt {
