@@ -436,7 +436,7 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            if x % 11 == 0 {
+            if x.is_multiple_of(11) {
                 out.push((x >> 24) as u8);
             } else {
                 out.extend_from_slice(words[(x % words.len() as u64) as usize].as_bytes());
