@@ -18,7 +18,7 @@ trap 'rm -rf "$TMP"' EXIT
 GENERATE=1
 [[ "${1:-}" == "--no-generate" ]] && GENERATE=0
 
-for t in mbox_splitter message safe_name query html export extract; do
+for t in mbox_splitter message safe_name query html export extract gzip; do
     mkdir -p "$OUT/$t"
 done
 
@@ -217,6 +217,19 @@ seed_doc '\x00' "$CATALOG"$'trailer << /Root 1 0 R /Encrypt 9 0 R >>\n%%EOF\n'
 seed_doc '\x00' $'%PDF-1.7\n1 0 obj << /Type /Catalog'
 seed_doc '\x08' '{\rtf1\ansi\ansicpg1251{\fonttbl{\f0 Arial;}}\f0 \u1055? \'"'"'cf\par}'
 
+# --- gzip: the sample's gzip'd mbox (cut: the decoders meet a truncated
+# stream) and small gzip files of mail, mode byte 0; mail text to compress
+# and read back through checkpoints, odd mode bytes.
+seed gzip '\x00' "$SAMPLE/podesta/podesta-style.mbox.gz"
+for f in "$SAMPLE"/dnc/1.eml "$SAMPLE"/broken/crlf.mbox "$SAMPLE"/broken/mboxcl2.mbox; do
+    gzip -c "$f" >"$TMP/one.gz"
+    seed gzip '\x00' "$TMP/one.gz"
+    cat "$TMP/one.gz" "$TMP/one.gz" >"$TMP/two.gz"
+    seed gzip '\x00' "$TMP/two.gz"
+    seed gzip '\x01' "$f"
+    seed gzip '\x13' "$f"
+done
+
 # --- a small synthetic corpus from the generator (other seeds, other shapes)
 if [[ $GENERATE == 1 ]]; then
     cargo run --quiet --no-default-features --example gen_corpus -- "$TMP/gen" 60 mbox 7 3000 >/dev/null
@@ -230,10 +243,10 @@ if [[ $GENERATE == 1 ]]; then
 fi
 
 # --- saved regressions seed their target ------------------------------------
-for t in mbox_splitter message safe_name query html export extract; do
+for t in mbox_splitter message safe_name query html export extract gzip; do
     [[ -d "$ROOT/fuzz/regressions/$t" ]] && cp "$ROOT"/fuzz/regressions/$t/* "$OUT/$t/" 2>/dev/null || true
 done
 
-for t in mbox_splitter message safe_name query html export extract; do
+for t in mbox_splitter message safe_name query html export extract gzip; do
     printf '%-14s %5d seeds, %8d bytes\n' "$t" "$(ls "$OUT/$t" | wc -l)" "$(cat "$OUT/$t"/* | wc -c)"
 done

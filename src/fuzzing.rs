@@ -14,6 +14,7 @@
 //! | [`query`] | [`query::parse`], conversion to a tantivy query and a search, snippets | canonical form is a fixed point; errors point inside the input; highlight ranges are inside the snippet |
 //! | [`html`] | [`html::html_to_text_limited`], [`html::decode_entities`] | output within the cap, trimmed |
 //! | [`extract()`] | [`extract_mod::detect`], [`extract_mod::extract`] on any bytes as each document kind | ends within its time budget; text within its limit; no panic escapes |
+//! | [`gzip`] | [`source::gzindex::GzReader`] against flate2; compression, checkpoints and reads through them | the two decoders agree; data round-trips; every checkpoint reads back exact ranges |
 //! | [`export`] | CSV row, NDJSON record, mbox entry | CSV parses back to the same cells (defused) and no cell starts with a formula character; the mbox re-splits into the same messages (same keys) |
 //!
 //! Not part of the stable API.
@@ -51,6 +52,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("html", html),
     ("export", export),
     ("extract", extract),
+    ("gzip", gzip),
 ];
 
 /// The body of the target called `name`, if there is one.
@@ -614,6 +616,78 @@ pub fn html(data: &[u8]) {
     assert!(!full.ends_with(char::is_whitespace), "trailing whitespace");
     assert!(!full.starts_with('\n'), "leading blank line");
     let _ = html_mod::decode_entities(&text);
+}
+
+// ---------------------------------------------------------------------------
+// gzip sources
+
+/// Decodes `gz` with `r` into at most 4 MiB: (output, whether it ended
+/// without error).
+fn gunzip_capped(r: impl std::io::Read) -> (Vec<u8>, bool) {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let ok = r.take(4 << 20).read_to_end(&mut out).is_ok();
+    (out, ok)
+}
+
+/// Fuzz target `gzip`: the first byte picks the mode.
+/// Even: the rest is a gzip file, decoded by mailsift's reader and by
+/// flate2: what each produces before stopping is a prefix of the other's,
+/// and equal when both succeed.
+/// Odd: the rest is plain data, compressed (levels and member splits from
+/// the mode byte and the data) and decoded with a checkpoint every few
+/// bytes: the output is the data, and ranges read through each checkpoint
+/// are the data's.
+pub fn gzip(data: &[u8]) {
+    use source::gzindex::{GzReader, read_range_in};
+    use std::io::{Cursor, Read, Write};
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    if mode % 2 == 0 {
+        let (ours, ours_ok) = gunzip_capped(GzReader::new(rest));
+        let (theirs, theirs_ok) = gunzip_capped(flate2::read::MultiGzDecoder::new(rest));
+        let n = ours.len().min(theirs.len());
+        assert_eq!(ours[..n], theirs[..n], "decoders disagree");
+        if ours_ok && theirs_ok {
+            assert_eq!(ours, theirs, "both succeeded with different output");
+        }
+        return;
+    }
+    // Up to three members, split where the data says.
+    let cut = |i: usize| rest.get(i).map_or(0, |&b| usize::from(b) * rest.len() / 256);
+    let (mut a, mut b) = (cut(0), cut(1));
+    if a > b {
+        std::mem::swap(&mut a, &mut b);
+    }
+    let mut file = Vec::new();
+    for (k, piece) in [&rest[..a], &rest[a..b], &rest[b..]].into_iter().enumerate() {
+        if k > 0 && piece.is_empty() {
+            continue;
+        }
+        let level = u32::from(mode >> 1).wrapping_add(k as u32) % 10;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+        let _ = e.write_all(piece);
+        file.extend(e.finish().unwrap_or_default());
+    }
+    let span = 1 + u64::from(mode) * 7;
+    let mut r = GzReader::new(&file[..]).with_checkpoint_span(span);
+    let mut out = Vec::new();
+    r.read_to_end(&mut out).expect("our own gzip data decodes");
+    assert_eq!(out, rest, "round trip");
+    let cps = r.take_checkpoints();
+    for cp in cps.iter().take(16) {
+        let cp = source::gzindex::Checkpoint::from_bytes(&cp.to_bytes()).expect("stored form");
+        let start = cp.out_offset as usize;
+        assert!(start <= rest.len());
+        for (delta, len) in [(0usize, 1usize), (3, 200), (span as usize, 5000)] {
+            let off = (start + delta).min(rest.len());
+            let len = len.min(rest.len() - off);
+            let got = read_range_in(Cursor::new(&file[..]), &cp, off as u64, len as u64)
+                .expect("read through a checkpoint");
+            assert_eq!(got, rest[off..off + len], "range at {off} through {}", cp.out_offset);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -91,6 +91,7 @@ pub struct GzReader<R> {
     check_member: bool,
     members: u64,
     checkpoints: Option<Vec<Checkpoint>>,
+    span: u64,
     next_checkpoint: u64,
 }
 
@@ -119,13 +120,21 @@ impl<R: Read> GzReader<R> {
             check_member: true,
             members: 0,
             checkpoints: None,
+            span: SPAN,
             next_checkpoint: SPAN,
         }
     }
 
     /// Records a checkpoint every [`SPAN`] bytes of output.
-    pub fn with_checkpoints(mut self) -> GzReader<R> {
+    pub fn with_checkpoints(self) -> GzReader<R> {
+        self.with_checkpoint_span(SPAN)
+    }
+
+    /// Records a checkpoint every `span` bytes of output (tests, fuzzing).
+    pub fn with_checkpoint_span(mut self, span: u64) -> GzReader<R> {
         self.checkpoints = Some(Vec::new());
+        self.span = span.max(1);
+        self.next_checkpoint = self.span;
         self
     }
 
@@ -257,7 +266,7 @@ impl<R: Read> GzReader<R> {
                 state: self.state.clone(),
                 window: self.window.to_vec(),
             });
-            self.next_checkpoint = self.out_total + SPAN;
+            self.next_checkpoint = self.out_total + self.span;
         }
     }
 
@@ -325,10 +334,10 @@ impl<R: Read> GzReader<R> {
     }
 }
 
-impl GzReader<std::fs::File> {
+impl<R: Read + Seek> GzReader<R> {
     /// A decoder that goes on from `cp` in `file` (the file it was made
     /// from). The member it resumes in is not CRC-checked.
-    pub fn resume(mut file: std::fs::File, cp: &Checkpoint) -> io::Result<GzReader<std::fs::File>> {
+    pub fn resume(mut file: R, cp: &Checkpoint) -> io::Result<GzReader<R>> {
         file.seek(SeekFrom::Start(cp.in_offset))?;
         let mut r = GzReader::new(file);
         r.in_read = cp.in_offset;
@@ -384,13 +393,22 @@ pub fn read_range(
     offset: u64,
     length: u64,
 ) -> io::Result<Vec<u8>> {
+    read_range_in(std::fs::File::open(path)?, cp, offset, length)
+}
+
+/// [`read_range`] in any seekable gzip data.
+pub fn read_range_in<R: Read + Seek>(
+    file: R,
+    cp: &Checkpoint,
+    offset: u64,
+    length: u64,
+) -> io::Result<Vec<u8>> {
     if cp.out_offset > offset {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "checkpoint after the offset",
         ));
     }
-    let file = std::fs::File::open(path)?;
     let mut r = GzReader::resume(file, cp)?;
     let skip = offset - cp.out_offset;
     let skipped = io::copy(&mut (&mut r).take(skip), &mut io::sink())?;
