@@ -11,14 +11,22 @@
 use std::io::{self, Read, Seek, SeekFrom};
 
 use miniz_oxide::inflate::TINFLStatus;
-use miniz_oxide::inflate::core::inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+use miniz_oxide::inflate::core::inflate_flags::{
+    TINFL_FLAG_HAS_MORE_INPUT, TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+};
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress};
 use serde::{Deserialize, Serialize};
 
 /// Output between checkpoints.
 pub const SPAN: u64 = 16 << 20;
-/// The decompressor's window (a power of two, at least deflate's 32 KiB).
+/// Deflate's window: how far back a match may reach.
 const WINDOW: usize = 32 << 10;
+/// The output buffer: the window plus room to decompress into. Output is
+/// written linearly (no wrapping), so that the decompressor refuses a
+/// match reaching before the start of its member, as zlib does, instead
+/// of copying stale bytes; when the buffer is full its last [`WINDOW`]
+/// bytes move to the front.
+const OUT_BUF: usize = 256 << 10;
 /// Compressed bytes read at a time.
 const IN_BUF: usize = 64 << 10;
 
@@ -30,8 +38,8 @@ pub struct Checkpoint {
     pub out_offset: u64,
     /// Offset in the gzip file of the next compressed byte.
     pub in_offset: u64,
-    window_pos: u32,
     state: Box<DecompressorOxide>,
+    /// The member's last output before `out_offset` (at most [`WINDOW`]).
     window: Vec<u8>,
 }
 
@@ -55,7 +63,7 @@ impl Checkpoint {
     pub fn from_bytes(bytes: &[u8]) -> Option<Checkpoint> {
         let json = lz4_flex::decompress_size_prepended(bytes).ok()?;
         let cp: Checkpoint = serde_json::from_slice(&json).ok()?;
-        (cp.window.len() == WINDOW && (cp.window_pos as usize) < WINDOW).then_some(cp)
+        (cp.window.len() <= WINDOW).then_some(cp)
     }
 }
 
@@ -77,9 +85,11 @@ pub struct GzReader<R> {
     /// Compressed bytes read from `inner` (plus the resume offset).
     in_read: u64,
     state: Box<DecompressorOxide>,
-    window: Box<[u8]>,
-    window_pos: usize,
-    /// Output in `window` not yet handed to the caller.
+    /// [`OUT_BUF`]: the member's recent output, then free space.
+    out: Box<[u8]>,
+    /// Where the next output byte goes; `out[..out_pos]` is history.
+    out_pos: usize,
+    /// Output in `out` not yet handed to the caller.
     pending: std::ops::Range<usize>,
     /// Uncompressed bytes produced so far (all members).
     out_total: u64,
@@ -110,8 +120,8 @@ impl<R: Read> GzReader<R> {
             in_eof: false,
             in_read: 0,
             state: Box::default(),
-            window: vec![0; WINDOW].into_boxed_slice(),
-            window_pos: 0,
+            out: vec![0; OUT_BUF].into_boxed_slice(),
+            out_pos: 0,
             pending: 0..0,
             out_total: 0,
             phase: Phase::Header,
@@ -227,6 +237,8 @@ impl<R: Read> GzReader<R> {
             self.byte()?;
         }
         *self.state = DecompressorOxide::new();
+        // A new member starts without history.
+        self.out_pos = 0;
         self.crc = crc32fast::Hasher::new();
         self.member_out = 0;
         self.check_member = true;
@@ -259,12 +271,12 @@ impl<R: Read> GzReader<R> {
         if let Some(list) = &mut self.checkpoints
             && self.out_total >= self.next_checkpoint
         {
+            let keep = self.out_pos.min(WINDOW);
             list.push(Checkpoint {
                 out_offset: self.out_total,
                 in_offset: self.in_read - (self.in_end - self.in_start) as u64,
-                window_pos: self.window_pos as u32,
                 state: self.state.clone(),
-                window: self.window.to_vec(),
+                window: self.out[self.out_pos - keep..self.out_pos].to_vec(),
             });
             self.next_checkpoint = self.out_total + self.span;
         }
@@ -277,26 +289,32 @@ impl<R: Read> GzReader<R> {
             if self.in_start == self.in_end && !self.in_eof {
                 self.fill(1)?;
             }
-            let flags = if self.in_eof {
-                0
-            } else {
-                TINFL_FLAG_HAS_MORE_INPUT
-            };
+            if self.out_pos == OUT_BUF {
+                // Full: keep the window, make room after it.
+                self.out.copy_within(OUT_BUF - WINDOW..OUT_BUF, 0);
+                self.out_pos = WINDOW;
+            }
+            let flags = TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
+                | if self.in_eof {
+                    0
+                } else {
+                    TINFL_FLAG_HAS_MORE_INPUT
+                };
             let (status, used, written) = decompress(
                 &mut self.state,
                 &self.inbuf[self.in_start..self.in_end],
-                &mut self.window,
-                self.window_pos,
+                &mut self.out,
+                self.out_pos,
                 flags,
             );
             self.in_start += used;
             if written > 0 {
-                let start = self.window_pos;
-                self.crc.update(&self.window[start..start + written]);
+                let start = self.out_pos;
+                self.crc.update(&self.out[start..start + written]);
                 self.member_out += written as u64;
                 self.out_total += written as u64;
                 self.pending = start..start + written;
-                self.window_pos = (start + written) % WINDOW;
+                self.out_pos = start + written;
             }
             match status {
                 TINFLStatus::Done => {
@@ -342,8 +360,8 @@ impl<R: Read + Seek> GzReader<R> {
         let mut r = GzReader::new(file);
         r.in_read = cp.in_offset;
         *r.state = (*cp.state).clone();
-        r.window.copy_from_slice(&cp.window);
-        r.window_pos = cp.window_pos as usize;
+        r.out[..cp.window.len()].copy_from_slice(&cp.window);
+        r.out_pos = cp.window.len();
         r.out_total = cp.out_offset;
         r.phase = Phase::Body;
         r.check_member = false;
@@ -361,7 +379,7 @@ impl<R: Read> Read for GzReader<R> {
             if !self.pending.is_empty() {
                 let n = buf.len().min(self.pending.len());
                 let start = self.pending.start;
-                buf[..n].copy_from_slice(&self.window[start..start + n]);
+                buf[..n].copy_from_slice(&self.out[start..start + n]);
                 self.pending.start += n;
                 return Ok(n);
             }
