@@ -603,46 +603,71 @@ pub fn import_report_ui(ctx: &egui::Context, app: &MailsiftApp) -> Vec<Command> 
                 egui::CollapsingHeader::new(format!("Skipped files ({})", d.skipped.len()))
                     .default_open(!d.skipped.is_empty())
                     .show(ui, |ui| {
-                        for (p, why) in &d.skipped {
-                            ui.label(format!("{} — {}", visible(&p.display().to_string()), why));
-                        }
+                        let lines: Vec<String> = d
+                            .skipped
+                            .iter()
+                            .map(|(p, why)| {
+                                format!("{} — {}", visible(&p.display().to_string()), why)
+                            })
+                            .collect();
+                        long_list_ui(ui, "report-skipped", &lines);
                     });
                 egui::CollapsingHeader::new(format!("Notes ({})", d.notes.len()))
                     .default_open(!d.notes.is_empty())
                     .show(ui, |ui| {
-                        for (p, off, text) in &d.notes {
-                            ui.label(format!(
-                                "{} @{off}: {}",
-                                visible(&p.display().to_string()),
-                                visible(text)
-                            ));
-                        }
+                        let lines: Vec<String> = d
+                            .notes
+                            .iter()
+                            .map(|(p, off, text)| {
+                                format!(
+                                    "{} @{off}: {}",
+                                    visible(&p.display().to_string()),
+                                    visible(text)
+                                )
+                            })
+                            .collect();
+                        long_list_ui(ui, "report-notes", &lines);
                     });
                 egui::CollapsingHeader::new(format!("Messages with defects ({})", d.defects.len()))
                     .default_open(false)
                     .show(ui, |ui| {
-                        for row in d.defects.iter().take(2000) {
-                            ui.horizontal_wrapped(|ui| {
-                                let subject = row.subject.as_deref().unwrap_or("(no subject)");
-                                if ui.link(visible(subject)).clicked() {
-                                    out.push(Command::ShowMessage(row.rowid));
-                                }
-                                ui.label(format!("{}: {}", row.kind, visible(&row.detail)));
-                                if let Some(path) = &row.path {
-                                    let at = match row.offset {
-                                        Some(o) if o > 0 => format!(" at byte {o}"),
-                                        _ => String::new(),
-                                    };
-                                    ui.weak(format!(
-                                        "— {}{at}",
-                                        visible(&path.display().to_string())
-                                    ));
+                        // Every defect, however many: only visible rows
+                        // are laid out. One line each; the whole text on hover.
+                        let row_h = ui.text_style_height(&egui::TextStyle::Body)
+                            + ui.spacing().item_spacing.y;
+                        egui::ScrollArea::vertical()
+                            .id_salt("report-defects")
+                            .max_height(320.0)
+                            .auto_shrink([false, true])
+                            .show_rows(ui, row_h, d.defects.len(), |ui, range| {
+                                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+                                for row in &d.defects[range] {
+                                    ui.horizontal(|ui| {
+                                        let subject = visible(
+                                            row.subject.as_deref().unwrap_or("(no subject)"),
+                                        );
+                                        if ui.link(&subject).clicked() {
+                                            out.push(Command::ShowMessage(row.rowid));
+                                        }
+                                        let place = match (&row.path, row.offset) {
+                                            (Some(p), Some(o)) if o > 0 => format!(
+                                                " — {} at byte {o}",
+                                                visible(&p.display().to_string())
+                                            ),
+                                            (Some(p), _) => {
+                                                format!(" — {}", visible(&p.display().to_string()))
+                                            }
+                                            _ => String::new(),
+                                        };
+                                        let text = format!(
+                                            "{}: {}{place}",
+                                            row.kind,
+                                            visible(&row.detail)
+                                        );
+                                        ui.label(&text).on_hover_text(&text);
+                                    });
                                 }
                             });
-                        }
-                        if d.defects.len() > 2000 {
-                            ui.weak(format!("… and {} more", d.defects.len() - 2000));
-                        }
                     });
             }
         });
@@ -650,6 +675,22 @@ pub fn import_report_ui(ctx: &egui::Context, app: &MailsiftApp) -> Vec<Command> 
         out.push(Command::ShowReport(false));
     }
     out
+}
+
+/// Lines in a scroll area that lays out only the visible ones, one line
+/// each (the whole line on hover): lists of any length stay fast.
+fn long_list_ui(ui: &mut egui::Ui, id: &str, lines: &[String]) {
+    let row_h = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    egui::ScrollArea::vertical()
+        .id_salt(id)
+        .max_height(240.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_h, lines.len(), |ui, range| {
+            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+            for line in &lines[range] {
+                ui.label(line).on_hover_text(line);
+            }
+        });
 }
 
 /// The export window: format and scope.
