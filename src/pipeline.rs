@@ -1164,30 +1164,44 @@ pub fn reindex(case: &mut Case) -> Result<u64> {
 }
 
 /// Recomputes threads over the whole case and stores the ids that changed.
-/// Uses [`crate::thread::IdThreader`] over three ordered passes of the
-/// case, so memory is a couple of hundred bytes per message (no inputs or
-/// trees held).
+/// Uses [`crate::thread::IdThreader`] over sequential scans of the case
+/// (Message-IDs sorted by key in memory, then reply headers and stored ids
+/// in row order), so memory is a couple of hundred bytes per message (no
+/// inputs or trees held) and the table is read in its own order.
 pub fn update_threads(case: &mut Case) -> Result<usize> {
+    let mut ids = case.message_ids()?;
+    ids.sort_unstable_by_key(|r| r.1);
+    // Row id -> position in key order.
+    let max_row = ids.iter().map(|r| r.0).max().unwrap_or(0) as usize;
+    let mut pos = vec![u32::MAX; max_row + 1];
     let mut threader = crate::thread::IdThreader::new();
-    case.for_each_message_id(|key, mid| threader.add_message(key, mid))?;
-    fn ids(s: &str) -> impl Iterator<Item = &str> {
+    for (m, (rowid, key, mid)) in ids.into_iter().enumerate() {
+        pos[rowid as usize] = m as u32;
+        threader.add_message(key, mid.as_deref());
+    }
+    fn split(s: &str) -> impl Iterator<Item = &str> {
         s.split(' ').filter(|x| !x.is_empty())
     }
-    case.for_each_reply_headers(|irt, refs, gm, index| {
-        threader.add_replies(ids(irt), ids(refs), gm, index);
+    case.for_each_reply_headers(|rowid, irt, refs, gm, index| {
+        if let Some(&m) = pos.get(rowid as usize)
+            && m != u32::MAX
+        {
+            threader.add_replies(m as usize, split(irt), split(refs), gm, index);
+        }
     })?;
     let (group_of, thread_ids) = threader.finish();
     let mut changes: Vec<(u64, String)> = Vec::new();
-    let mut m = 0;
     case.for_each_stored_thread(|rowid, old| {
-        if let Some(&g) = group_of.get(m) {
+        if let Some(&m) = pos.get(rowid as usize)
+            && let Some(&g) = group_of.get(m as usize)
+        {
             let new = thread_ids[g as usize].as_str();
             if old != Some(new) {
                 changes.push((rowid, new.to_string()));
             }
         }
-        m += 1;
     })?;
+    drop(pos);
     drop(group_of);
     drop(thread_ids);
     case.set_threads(&changes)

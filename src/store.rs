@@ -1157,59 +1157,63 @@ impl Case {
         self.thread_inputs_where(Some(thread))
     }
 
-    /// Feeds every message to `f` in ascending key order: (key,
-    /// Message-ID). The first pass of [`crate::thread::IdThreader`].
-    pub fn for_each_message_id(&self, mut f: impl FnMut(MessageKey, Option<&str>)) -> Result<()> {
+    /// Every message's (row id, key, Message-ID), in row order (a
+    /// sequential scan of the table).
+    pub fn message_ids(&self) -> Result<Vec<(u64, MessageKey, Option<Box<str>>)>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT key, message_id FROM messages ORDER BY key")
+            .prepare("SELECT id, key, message_id FROM messages ORDER BY id")
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let key = key_of(r.get_ref(0).map_err(|e| self.err(e))?);
+            let id: i64 = r.get(0).map_err(|e| self.err(e))?;
+            let key = key_of(r.get_ref(1).map_err(|e| self.err(e))?);
             let mid = r
-                .get_ref(1)
+                .get_ref(2)
                 .and_then(|v| Ok(v.as_str_or_null()?))
                 .map_err(|e| self.err(e))?;
-            f(key, mid);
+            out.push((id as u64, key, mid.map(Box::from)));
         }
-        Ok(())
+        Ok(out)
     }
 
-    /// Feeds every message to `f` in ascending key order: (In-Reply-To
-    /// ids, References ids, X-GM-THRID, Thread-Index), ids space-separated.
-    /// The second pass of [`crate::thread::IdThreader`].
+    /// Feeds every message to `f` in row order: (row id, In-Reply-To ids,
+    /// References ids, X-GM-THRID, Thread-Index), ids space-separated.
     pub fn for_each_reply_headers(
         &self,
-        mut f: impl FnMut(&str, &str, Option<&str>, Option<&str>),
+        mut f: impl FnMut(u64, &str, &str, Option<&str>, Option<&str>),
     ) -> Result<()> {
         let mut stmt = self
             .conn
-            .prepare("SELECT in_reply_to, refs, gm_thrid, thread_index FROM messages ORDER BY key")
+            .prepare(
+                "SELECT id, in_reply_to, refs, gm_thrid, thread_index FROM messages ORDER BY id",
+            )
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let id: i64 = r.get(0).map_err(|e| self.err(e))?;
             let text = |i: usize| -> Result<Option<&str>> {
                 r.get_ref(i)
                     .and_then(|v| Ok(v.as_str_or_null()?))
                     .map_err(|e| self.err(e))
             };
             f(
-                text(0)?.unwrap_or(""),
+                id as u64,
                 text(1)?.unwrap_or(""),
-                text(2)?,
+                text(2)?.unwrap_or(""),
                 text(3)?,
+                text(4)?,
             );
         }
         Ok(())
     }
 
-    /// Feeds every message to `f` in ascending key order: (row id, stored
-    /// thread id).
+    /// Feeds every message to `f` in row order: (row id, stored thread id).
     pub fn for_each_stored_thread(&self, mut f: impl FnMut(u64, Option<&str>)) -> Result<()> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, thread FROM messages ORDER BY key")
+            .prepare("SELECT id, thread FROM messages ORDER BY id")
             .map_err(|e| self.err(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {

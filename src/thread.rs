@@ -754,10 +754,10 @@ fn clean_subject(m: &ThreadInput) -> Option<String> {
 /// against a few KB for [`thread`] with its inputs), so that re-threading
 /// a 500,000-message case after an import stays within a bounded budget.
 ///
-/// Fed in two passes over the messages in ascending key order (repeated
-/// keys not allowed): [`IdThreader::add_message`] for every message, then
-/// [`IdThreader::add_replies`] for every message in the same order; then
-/// [`IdThreader::finish`].
+/// Fed in two passes: [`IdThreader::add_message`] for every message in
+/// ascending key order (repeated keys not allowed), then
+/// [`IdThreader::add_replies`] once for every message, in any order (so
+/// the store can read its table in row order); then [`IdThreader::finish`].
 pub struct IdThreader {
     keys: Vec<MessageKey>,
     /// Each message's own container.
@@ -777,9 +777,10 @@ pub struct IdThreader {
     /// Id index -> container (the first message's, or a ghost's).
     container_of: Vec<u32>,
     scratch: String,
-    /// Pass 2: resolved references (flattened), In-Reply-To parent.
+    /// Pass 2: resolved references (flattened, in arrival order) and each
+    /// message's span of them; In-Reply-To parent.
     refs: Vec<u32>,
-    refs_at: Vec<u32>,
+    refs_span: Vec<(u32, u32)>,
     reply_to: Vec<u32>,
     gm: HashMap<Box<str>, u32>,
     by_index: HashMap<[u8; 22], u32>,
@@ -810,7 +811,7 @@ impl IdThreader {
             container_of: Vec::new(),
             scratch: String::new(),
             refs: Vec::new(),
-            refs_at: vec![0],
+            refs_span: Vec::new(),
             reply_to: Vec::new(),
             gm: HashMap::new(),
             by_index: HashMap::new(),
@@ -888,20 +889,27 @@ impl IdThreader {
         })
     }
 
-    /// Pass 2: the reply headers of the next message (same order as pass 1).
+    /// Pass 2: the reply headers of message `m` (its position in pass 1),
+    /// once per message, in any order.
     pub fn add_replies<'a>(
         &mut self,
+        m: usize,
         in_reply_to: impl IntoIterator<Item = &'a str>,
         references: impl IntoIterator<Item = &'a str>,
         gm_thread_id: Option<&str>,
         thread_index: Option<&str>,
     ) {
-        let m = self.reply_to.len();
-        assert!(
-            m < self.keys.len(),
-            "add_replies called more often than add_message"
+        debug_assert!(m < self.keys.len(), "add_replies for a message never added");
+        if m >= self.keys.len() {
+            return;
+        }
+        self.ensure_reply_slots();
+        debug_assert!(
+            self.refs_span[m].0 == NONE,
+            "add_replies twice for one message"
         );
         let me = self.me[m];
+        let start = self.refs.len();
         for raw in references {
             if let Some(c) = self.resolve(raw)
                 && c != me
@@ -909,17 +917,15 @@ impl IdThreader {
                 self.refs.push(c);
             }
         }
-        self.refs_at.push(self.refs.len() as u32);
-        let mut irt = NONE;
+        self.refs_span[m] = (start as u32, (self.refs.len() - start) as u32);
         for raw in in_reply_to {
             if let Some(c) = self.resolve(raw)
                 && c != me
             {
-                irt = c;
+                self.reply_to[m] = c;
                 break;
             }
         }
-        self.reply_to.push(irt);
         let own = self.own[m];
         if let Some(gm) = gm_thread_id.map(str::trim)
             && !gm.is_empty()
@@ -930,6 +936,13 @@ impl IdThreader {
         if let Some(prefix) = thread_index.and_then(thread_index_prefix) {
             let c = *self.by_index.entry(prefix).or_insert(own);
             self.joins.push((c, own));
+        }
+    }
+
+    fn ensure_reply_slots(&mut self) {
+        if self.reply_to.len() < self.keys.len() {
+            self.reply_to.resize(self.keys.len(), NONE);
+            self.refs_span.resize(self.keys.len(), (NONE, 0));
         }
     }
 
@@ -945,15 +958,16 @@ impl IdThreader {
     /// Each message's thread, in pass-1 order: an index into the returned
     /// ids.
     pub fn finish(mut self) -> (Vec<u32>, Vec<ThreadId>) {
-        assert_eq!(
-            self.reply_to.len(),
-            self.keys.len(),
-            "one add_replies per message"
-        );
+        // A message whose replies never came has none.
+        self.ensure_reply_slots();
         let n = self.keys.len();
+        let span = |t: &IdThreader, m: usize| match t.refs_span[m] {
+            (NONE, _) => (0, 0),
+            (a, len) => (a as usize, a as usize + len as usize),
+        };
         // 3. Own parents: last References id, else In-Reply-To.
         for m in 0..n {
-            let (a, b) = (self.refs_at[m] as usize, self.refs_at[m + 1] as usize);
+            let (a, b) = span(&self, m);
             let p = if b > a {
                 self.refs[b - 1]
             } else {
@@ -965,7 +979,7 @@ impl IdThreader {
         }
         // 4. References chains.
         for m in 0..n {
-            let (a, b) = (self.refs_at[m] as usize, self.refs_at[m + 1] as usize);
+            let (a, b) = span(&self, m);
             for i in a + 1..b {
                 self.link(self.refs[i], self.refs[i - 1]);
             }
@@ -1218,8 +1232,10 @@ mod tests {
         for m in &ms {
             t.add_message(m.key, m.message_id.as_deref());
         }
-        for m in &ms {
+        // Replies in reverse: their order must not matter.
+        for (i, m) in ms.iter().enumerate().rev() {
             t.add_replies(
+                i,
                 m.in_reply_to.iter().map(String::as_str),
                 m.references.iter().map(String::as_str),
                 m.gm_thread_id.as_deref(),
