@@ -337,6 +337,9 @@ fn key_of(v: rusqlite::types::ValueRef<'_>) -> MessageKey {
     Sha256(k)
 }
 
+/// (row id, key, Message-ID) of a message: [`Case::message_ids`].
+pub type MessageIdRow = (u64, MessageKey, Option<Box<str>>);
+
 /// One defect of a message, for the import report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DefectRow {
@@ -1159,7 +1162,7 @@ impl Case {
 
     /// Every message's (row id, key, Message-ID), in row order (a
     /// sequential scan of the table).
-    pub fn message_ids(&self) -> Result<Vec<(u64, MessageKey, Option<Box<str>>)>> {
+    pub fn message_ids(&self) -> Result<Vec<MessageIdRow>> {
         let mut stmt = self
             .conn
             .prepare("SELECT id, key, message_id FROM messages ORDER BY id")
