@@ -415,7 +415,15 @@ pub fn import(
         docs: &docs,
         now,
     };
+    // The write-ahead log is copied into the database (with its fsyncs)
+    // on a thread of its own, not on the writer's.
+    let checkpointer = case.checkpointer()?;
+    let (stop_checkpoints, checkpoints_stop) = bounded::<()>(1);
     let result = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("mailsift-checkpoint".into())
+            .spawn_scoped(scope, move || checkpointer.run(&checkpoints_stop))
+            .map_err(|e| Error::io(case.root(), "starting the checkpoint thread", e))?;
         let reader = Reader {
             tx: work_tx,
             seq: 0,
@@ -458,8 +466,11 @@ pub fn import(
             halt.store(true, Ordering::Relaxed);
             drain(&done_rx);
         }
+        drop(stop_checkpoints);
         r
     });
+    let restored = case.end_checkpointer();
+    let result = result.and(restored);
 
     let mut report = writer.report;
     let result = result.and_then(|()| {
@@ -1191,16 +1202,27 @@ pub fn update_threads(case: &mut Case) -> Result<usize> {
     })?;
     let (group_of, thread_ids) = threader.finish();
     let mut changes: Vec<(u64, String)> = Vec::new();
+    let mut stored = vec![false; group_of.len()];
     case.for_each_stored_thread(|rowid, old| {
         if let Some(&m) = pos.get(rowid as usize)
             && let Some(&g) = group_of.get(m as usize)
         {
+            stored[m as usize] = true;
             let new = thread_ids[g as usize].as_str();
-            if old != Some(new) {
+            if old != new {
                 changes.push((rowid, new.to_string()));
             }
         }
     })?;
+    // Messages not threaded before.
+    for (rowid, &m) in pos.iter().enumerate() {
+        if m != u32::MAX && !stored[m as usize] {
+            changes.push((
+                rowid as u64,
+                thread_ids[group_of[m as usize] as usize].to_string(),
+            ));
+        }
+    }
     drop(pos);
     drop(group_of);
     drop(thread_ids);
