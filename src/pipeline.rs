@@ -17,7 +17,6 @@
 //! the rest is imported.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -573,7 +572,7 @@ fn read_file(idx: usize, path: PathBuf, size: u64, mtime_ns: i64, ctx: &WorkerCt
             reason,
         },
     };
-    let bytes = match std::fs::read(&path) {
+    let bytes = match source::read_source(&path) {
         Ok(b) => b,
         Err(e) => return skip(format!("cannot be read: {e}")),
     };
@@ -897,7 +896,7 @@ impl Reader<'_> {
         if size <= SMALL_FILE {
             return self.small_file(idx, path, named, size, mtime_ns);
         }
-        let file = match File::open(path) {
+        let file = match source::open_source(path) {
             Ok(f) => f,
             Err(e) => return Ok(FileOutcome::Unreadable(e)),
         };
@@ -980,7 +979,7 @@ impl Reader<'_> {
         size: u64,
         mtime_ns: i64,
     ) -> std::result::Result<FileOutcome, Stopped> {
-        let bytes = match std::fs::read(path) {
+        let bytes = match source::read_source(path) {
             Ok(b) => b,
             Err(e) => return Ok(FileOutcome::Unreadable(e)),
         };

@@ -505,6 +505,55 @@ fn sources_are_never_touched() {
     assert_eq!(tree_state(&src), before);
 }
 
+/// Reading evidence does not change even its access time (Linux
+/// `O_NOATIME`, allowed for the files' owner): with access times older
+/// than the modification times, a plain read would update them (relatime).
+#[cfg(target_os = "linux")]
+#[test]
+fn importing_keeps_the_sources_access_times() {
+    use std::time::{Duration, SystemTime};
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("evidence");
+    fs::create_dir_all(src.join("cur")).unwrap();
+    fs::create_dir_all(src.join("new")).unwrap();
+    fs::create_dir_all(src.join("tmp")).unwrap();
+    let big_body = "x".repeat(80);
+    let big: Vec<String> = (0..15_000)
+        .map(|i| message("a@x", &format!("m{i}"), &format!("{i}@x"), &big_body))
+        .collect();
+    let files = [
+        (src.join("big.mbox"), mbox(&big)),
+        (
+            src.join("small.mbox"),
+            mbox(&[message("a@x", "a", "a@x", "x")]),
+        ),
+        (src.join("cur/1.host:2,S"), message("c@x", "c", "c@x", "z")),
+        (src.join("one.eml"), message("b@x", "b", "b@x", "y")),
+    ];
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    for (path, text) in &files {
+        fs::write(path, text).unwrap();
+        let f = fs::File::options().write(true).open(path).unwrap();
+        f.set_times(fs::FileTimes::new().set_accessed(old)).unwrap();
+    }
+    assert!(
+        fs::metadata(&files[0].0).unwrap().len() > 1 << 20,
+        "a large file too"
+    );
+    let case = t.path().join("case");
+    let (code, r, _) = import_json(&case, &[&src]);
+    assert_eq!(code, 0);
+    assert_eq!(num(&r, "new"), 15_003);
+    for (path, _) in &files {
+        assert_eq!(
+            fs::metadata(path).unwrap().accessed().unwrap(),
+            old,
+            "the import changed the access time of {}",
+            path.display()
+        );
+    }
+}
+
 /// Bytes that do not compress, as base64 lines (like attached scans).
 fn incompressible_base64(n: usize, seed: u64) -> String {
     const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

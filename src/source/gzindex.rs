@@ -411,7 +411,7 @@ pub fn read_range(
     offset: u64,
     length: u64,
 ) -> io::Result<Vec<u8>> {
-    read_range_in(std::fs::File::open(path)?, cp, offset, length)
+    read_range_in(super::open_source(path)?, cp, offset, length)
 }
 
 /// [`read_range`] in any seekable gzip data.

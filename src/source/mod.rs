@@ -571,9 +571,38 @@ pub(crate) fn read_head(r: &mut dyn Read, n: usize) -> io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// Opens a source file for reading, without updating its access time
+/// where the system allows it (Linux `O_NOATIME`: for files the user owns,
+/// or as root): reading evidence should not change even its metadata.
+/// Elsewhere, or when refused, a plain read-only open.
+pub fn open_source(path: &Path) -> io::Result<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOATIME)
+            .open(path)
+        {
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => {}
+            other => return other,
+        }
+    }
+    File::open(path)
+}
+
+/// Reads a whole source file (see [`open_source`]).
+pub fn read_source(path: &Path) -> io::Result<Vec<u8>> {
+    let mut f = open_source(path)?;
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    f.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Detects the format of a file by content.
 pub fn detect_file(path: &Path) -> io::Result<Detected> {
-    let mut f = File::open(path)?;
+    let mut f = open_source(path)?;
     let head = read_head(&mut f, SNIFF_BYTES)?;
     Ok(detect_head(&head))
 }
@@ -669,7 +698,7 @@ pub fn read_raw_from(
 
 fn read_raw_from_start(origin: &crate::model::Origin) -> crate::error::Result<Vec<u8>> {
     use crate::error::Error;
-    let file = File::open(&origin.path).map_err(|e| Error::SourceUnreadable {
+    let file = open_source(&origin.path).map_err(|e| Error::SourceUnreadable {
         path: origin.path.clone(),
         source: e,
     })?;
