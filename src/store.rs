@@ -1625,27 +1625,28 @@ impl Tx<'_> {
         mtime_ns: i64,
         import_id: i64,
     ) -> Result<i64> {
+        // Once per file of a folder of 44,000 EML files: a cached
+        // statement, and the id returned by the same statement.
         self.tx
-            .execute(
+            .prepare_cached(
                 "INSERT INTO files(source_id, path, format, size, mtime_ns, import_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT(path, size, mtime_ns) DO UPDATE SET format=?3",
-                params![
-                    source_id,
-                    path_str(path),
-                    format.as_str(),
-                    size as i64,
-                    mtime_ns,
-                    import_id
-                ],
+                 ON CONFLICT(path, size, mtime_ns) DO UPDATE SET format=?3
+                 RETURNING id",
             )
-            .map_err(|e| self.err(e))?;
-        self.tx
-            .query_row(
-                "SELECT id FROM files WHERE path=?1 AND size=?2 AND mtime_ns=?3",
-                params![path_str(path), size as i64, mtime_ns],
-                |r| r.get(0),
-            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![
+                        source_id,
+                        path_str(path),
+                        format.as_str(),
+                        size as i64,
+                        mtime_ns,
+                        import_id
+                    ],
+                    |r| r.get(0),
+                )
+            })
             .map_err(|e| self.err(e))
     }
 
@@ -1653,12 +1654,11 @@ impl Tx<'_> {
     pub fn file_sha(&self, path: &Path, size: u64, mtime_ns: i64) -> Result<Option<Sha256>> {
         let hex: Option<Option<String>> = self
             .tx
-            .query_row(
-                "SELECT sha256 FROM files WHERE path=?1 AND size=?2 AND mtime_ns=?3",
-                params![path_str(path), size as i64, mtime_ns],
-                |r| r.get(0),
-            )
-            .optional()
+            .prepare_cached("SELECT sha256 FROM files WHERE path=?1 AND size=?2 AND mtime_ns=?3")
+            .and_then(|mut s| {
+                s.query_row(params![path_str(path), size as i64, mtime_ns], |r| r.get(0))
+                    .optional()
+            })
             .map_err(|e| self.err(e))?;
         Ok(hex.flatten().and_then(|h| h.parse().ok()))
     }
@@ -1666,10 +1666,8 @@ impl Tx<'_> {
     /// Marks a file version as completely imported, with its SHA-256.
     pub fn file_complete(&self, id: i64, sha: Option<&Sha256>) -> Result<()> {
         self.tx
-            .execute(
-                "UPDATE files SET complete=1, sha256=?1 WHERE id=?2",
-                params![sha.map(|s| s.to_hex()), id],
-            )
+            .prepare_cached("UPDATE files SET complete=1, sha256=?1 WHERE id=?2")
+            .and_then(|mut s| s.execute(params![sha.map(|s| s.to_hex()), id]))
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -1708,10 +1706,10 @@ impl Tx<'_> {
         reason: &str,
     ) -> Result<()> {
         self.tx
-            .execute(
+            .prepare_cached(
                 "INSERT INTO skipped(import_id, source_id, path, reason) VALUES (?1, ?2, ?3, ?4)",
-                params![import_id, source_id, path_str(path), reason],
             )
+            .and_then(|mut s| s.execute(params![import_id, source_id, path_str(path), reason]))
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -1726,10 +1724,12 @@ impl Tx<'_> {
         text: &str,
     ) -> Result<()> {
         self.tx
-            .execute(
+            .prepare_cached(
                 "INSERT INTO notes(import_id, source_id, path, offset, text) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![import_id, source_id, path_str(path), offset as i64, text],
             )
+            .and_then(|mut s| {
+                s.execute(params![import_id, source_id, path_str(path), offset as i64, text])
+            })
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
