@@ -99,44 +99,23 @@ impl Browser {
     /// The message's raw bytes exactly as in its first readable source,
     /// verified against the recorded SHA-256, with that origin.
     pub fn raw(&self, key: &MessageKey) -> Result<(Vec<u8>, Origin)> {
-        let origins = self.case.origins(key)?;
-        let mut last = None;
-        for o in origins {
-            let checkpoint = if o.format.is_compressed() {
-                self.case.gz_checkpoint(&o.path, o.offset)
-            } else {
-                None
-            };
-            match crate::source::read_raw_from(&o, checkpoint.as_ref()) {
-                Ok(bytes) => return Ok((bytes, o)),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| Error::NoSuchMessage {
-            case: self.case.root().to_path_buf(),
-            key: key.to_hex(),
-        }))
+        self.sources().raw(key)
     }
 
     /// The message as it was before it was put into an mbox (quoting
     /// undone), for exports.
     pub fn message_bytes(&self, key: &MessageKey) -> Result<(Vec<u8>, Origin)> {
-        let (raw, origin) = self.raw(key)?;
-        let bytes = if matches!(origin.format, SourceFormat::Mbox | SourceFormat::MboxGz) {
-            crate::source::unquote_mbox(&raw).into_owned()
-        } else {
-            raw
-        };
-        Ok((bytes, origin))
+        self.sources().message_bytes(key)
     }
 
     /// The attachments of a message with their decoded bytes.
     pub fn attachments(&self, key: &MessageKey) -> Result<Vec<(Attachment, Vec<u8>)>> {
-        let (bytes, _) = self.message_bytes(key)?;
-        Ok(crate::parse::attachment_contents(
-            &bytes,
-            &Limits::default(),
-        ))
+        self.sources().attachments(key)
+    }
+
+    /// Reading messages back from their sources.
+    pub fn sources(&self) -> SourceReader<'_> {
+        SourceReader::new(&self.case)
     }
 
     /// Threads over the whole case.
@@ -262,6 +241,86 @@ impl Browser {
         let mut with_texts = msg.clone();
         self.case.fill_attachment_texts(&mut with_texts)?;
         Ok(snippet::matched_in(query, &with_texts))
+    }
+
+    /// Saves every attachment of a message into `dir` under a safe name,
+    /// never overwriting; returns the paths written.
+    pub fn save_attachments(&self, key: &MessageKey, dir: &Path) -> Result<Vec<PathBuf>> {
+        self.sources().save_attachments(key, dir)
+    }
+}
+
+/// Reads messages and attachments back from their sources with only the
+/// case database (no search index): what a thread that reads sources
+/// while the window stays responsive needs to open.
+pub struct SourceReader<'a> {
+    case: &'a Case,
+}
+
+impl<'a> SourceReader<'a> {
+    pub fn new(case: &'a Case) -> SourceReader<'a> {
+        SourceReader { case }
+    }
+
+    /// The message's raw bytes exactly as in its first readable source,
+    /// verified against the recorded SHA-256, with that origin.
+    pub fn raw(&self, key: &MessageKey) -> Result<(Vec<u8>, Origin)> {
+        let origins = self.case.origins(key)?;
+        let mut last = None;
+        for o in origins {
+            let checkpoint = if o.format.is_compressed() {
+                self.case.gz_checkpoint(&o.path, o.offset)
+            } else {
+                None
+            };
+            match crate::source::read_raw_from(&o, checkpoint.as_ref()) {
+                Ok(bytes) => return Ok((bytes, o)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::NoSuchMessage {
+            case: self.case.root().to_path_buf(),
+            key: key.to_hex(),
+        }))
+    }
+
+    /// The message as it was before it was put into an mbox (quoting
+    /// undone), for exports.
+    pub fn message_bytes(&self, key: &MessageKey) -> Result<(Vec<u8>, Origin)> {
+        let (raw, origin) = self.raw(key)?;
+        let bytes = if matches!(origin.format, SourceFormat::Mbox | SourceFormat::MboxGz) {
+            crate::source::unquote_mbox(&raw).into_owned()
+        } else {
+            raw
+        };
+        Ok((bytes, origin))
+    }
+
+    /// The attachments of a message with their decoded bytes.
+    pub fn attachments(&self, key: &MessageKey) -> Result<Vec<(Attachment, Vec<u8>)>> {
+        let (bytes, _) = self.message_bytes(key)?;
+        Ok(crate::parse::attachment_contents(
+            &bytes,
+            &Limits::default(),
+        ))
+    }
+
+    /// Saves attachment `index` of a message as `file` in `dir` (the name
+    /// made safe, never overwriting); returns the path written.
+    pub fn save_attachment(
+        &self,
+        key: &MessageKey,
+        index: usize,
+        dir: &Path,
+        file: &str,
+    ) -> Result<PathBuf> {
+        match self.attachments(key)?.get(index) {
+            Some((_, bytes)) => crate::safename::save_into(dir, file, bytes),
+            None => Err(Error::NoSuchMessage {
+                case: self.case.root().to_path_buf(),
+                key: format!("{} attachment {index}", key.to_hex()),
+            }),
+        }
     }
 
     /// Saves every attachment of a message into `dir` under a safe name,

@@ -434,8 +434,18 @@ fn attachment_hits_text_preview_and_sorting() {
         .expect("a PNG attachment in the sample");
     h.state_mut().apply(Command::ShowMessage(rowid));
     h.step();
+    // Read and decoded off the UI thread: the status line says so meanwhile.
     h.state_mut().apply(Command::PreviewAttachment(i));
-    h.step();
+    assert!(h.state().busy(), "the read runs in the background");
+    assert!(
+        h.state()
+            .status
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with("Reading ")),
+        "{:?}",
+        h.state().status
+    );
+    step_until(&mut h, "the preview", LONG, |a| !a.busy());
     match &h.state().attachment_view {
         Some(AttachmentView::Image { size, .. }) => assert!(size[0] > 0 && size[1] > 0),
         _ => panic!(
@@ -598,4 +608,105 @@ fn sources_added_to_the_open_case_and_a_chosen_cases_folder() {
     step_until(&mut h, "the list to show both", LONG, |a| {
         a.hit_count() == Some(second.messages as usize)
     });
+}
+
+/// View source and saving attachments read the sources on a thread of
+/// their own; the result lands in the window when it is there, and only
+/// for the message it was asked for.
+#[test]
+fn source_and_attachments_are_read_off_the_ui_thread() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let all = tmp.path().join("all");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::create_dir_all(&all).unwrap();
+    let mut h = harness(
+        &tmp.path().join("data"),
+        vec![
+            Answer::Folder(Some(sample())),
+            Answer::Save(Some(out.join("saved.bin"))),
+            Answer::Folder(Some(all.clone())),
+        ],
+        true,
+    );
+    h.step();
+    open_sample(&mut h);
+    let case = h.state().case_path.clone().unwrap();
+    let b = mailsift::browse::Browser::open(&case).unwrap();
+    let found = b
+        .search("has:attachment", mailsift::index::Sort::Date)
+        .unwrap();
+    let (rowid, key, attachments) = found
+        .hits
+        .iter()
+        .find_map(|hit| {
+            let m = b.message(hit.rowid).unwrap();
+            (m.attachments.len() >= 2).then_some((hit.rowid, m.key, m.attachments.len()))
+        })
+        .expect("a message with two attachments in the sample");
+    let other = found.hits.iter().find(|h| h.rowid != rowid).unwrap().rowid;
+    let (raw, origin) = b.raw(&key).unwrap();
+    let contents = b.attachments(&key).unwrap();
+
+    h.state_mut()
+        .apply(mailsift::app::Command::ShowMessage(rowid));
+    h.step();
+    h.state_mut().apply(mailsift::app::Command::ViewSource);
+    assert!(h.state().busy(), "the source is read in the background");
+    step_until(&mut h, "the source", LONG, |a| !a.busy());
+    let text = h.state().reading.as_ref().unwrap().source.clone();
+    let text = text.expect("the source is shown");
+    assert!(
+        text.starts_with(&format!(
+            "{} @ {} ({} bytes, SHA-256 {})",
+            origin.path.display(),
+            origin.offset,
+            raw.len(),
+            origin.raw_sha256.to_hex()
+        )),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    assert!(h.state().status.is_none(), "{:?}", h.state().status);
+
+    // A read overtaken by another message is not applied to it.
+    h.state_mut().apply(mailsift::app::Command::ViewSource);
+    h.state_mut()
+        .apply(mailsift::app::Command::ShowMessage(other));
+    step_until(&mut h, "the stale read", LONG, |a| !a.busy());
+    let r = h.state().reading.as_ref().unwrap();
+    assert_eq!(r.rowid, other);
+    assert!(r.source.is_none());
+
+    // One attachment, through the save dialog, byte for byte.
+    h.state_mut()
+        .apply(mailsift::app::Command::ShowMessage(rowid));
+    h.step();
+    h.state_mut()
+        .apply(mailsift::app::Command::SaveAttachment(0));
+    step_until(&mut h, "the attachment saved", LONG, |a| !a.busy());
+    assert_eq!(std::fs::read(out.join("saved.bin")).unwrap(), contents[0].1);
+    let status = h.state().status.clone().unwrap();
+    assert!(
+        !status.error && status.text.starts_with("Saved "),
+        "{status:?}"
+    );
+
+    // All of them into a folder.
+    h.state_mut()
+        .apply(mailsift::app::Command::SaveAllAttachments);
+    step_until(&mut h, "the attachments saved", LONG, |a| !a.busy());
+    let status = h.state().status.clone().unwrap();
+    assert_eq!(
+        status.text,
+        format!("{attachments} attachments saved to {}", all.display())
+    );
+    let mut saved: Vec<Vec<u8>> = std::fs::read_dir(&all)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    let mut expected: Vec<Vec<u8>> = contents.into_iter().map(|(_, b)| b).collect();
+    saved.sort();
+    expected.sort();
+    assert_eq!(saved, expected);
 }

@@ -321,9 +321,9 @@ fn read_in_the_window(case: &std::path::Path, ids: &[String]) {
             html_seen += 1;
         }
         h.state_mut().apply(Command::ViewSource);
-        for _ in 0..3 {
-            h.step();
-        }
+        step_until(&mut h, "the source", LONG, |a| {
+            a.reading.as_ref().is_some_and(|r| r.source.is_some())
+        });
         h.get_by_label_contains("Message source");
         h.state_mut().apply(Command::CloseSource);
         h.step();

@@ -10,6 +10,7 @@ pub mod dialogs;
 mod list;
 mod panels;
 mod reading;
+mod reads;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -211,6 +212,8 @@ pub struct MailsiftApp {
     pub reading: Option<Reading>,
     /// The attachment window (text, preview, other messages).
     pub attachment_view: Option<attachments::AttachmentView>,
+    /// View source, a preview or a save reading the sources off this thread.
+    pending_read: Option<reads::PendingRead>,
     pub status: Option<Status>,
     pub export_progress: Option<(u64, u64)>,
     pub last_export: Option<ExportSummary>,
@@ -299,6 +302,7 @@ impl MailsiftApp {
             attachment_hits: HashMap::new(),
             reading: None,
             attachment_view: None,
+            pending_read: None,
             status: None,
             export_progress: None,
             last_export: None,
@@ -319,6 +323,7 @@ impl MailsiftApp {
             || self.jobs.is_running(JobKind::Search)
             || self.jobs.is_running(JobKind::Export)
             || self.query_edited_at.is_some()
+            || self.pending_read.is_some()
     }
 
     /// Number of hits of the current search.
@@ -978,29 +983,79 @@ impl MailsiftApp {
     }
 
     fn view_source(&mut self) {
-        let Some(b) = &self.browser else {
+        let Some(r) = &self.reading else {
             return;
         };
-        let Some(r) = &mut self.reading else {
+        let (key, rowid) = (r.message.key, r.rowid);
+        self.start_read("Reading the source…".into(), move |src| {
+            reads::source_text(src, &key, rowid)
+        });
+    }
+
+    /// Starts a read of the sources on its own thread (see [`reads`]); its
+    /// label shows in the status line until it is done.
+    fn start_read(
+        &mut self,
+        label: String,
+        f: impl FnOnce(&crate::browse::SourceReader<'_>) -> reads::ReadDone + Send + 'static,
+    ) {
+        let Some(root) = self.case_path.clone() else {
             return;
         };
-        const MAX: usize = 4 << 20;
-        match b.raw(&r.message.key) {
-            Ok((raw, origin)) => {
-                let mut text = format!(
-                    "{} @ {} ({} bytes, SHA-256 {})\n\n",
-                    origin.path.display(),
-                    origin.offset,
-                    raw.len(),
-                    origin.raw_sha256.to_hex()
-                );
-                text.push_str(&crate::display::escape_bytes(&raw[..raw.len().min(MAX)]));
-                if raw.len() > MAX {
-                    text.push_str(&format!("\n… {} more bytes not shown", raw.len() - MAX));
-                }
-                r.source = Some(text);
+        match reads::PendingRead::start(root, label.clone(), self.ctx.clone(), f) {
+            Ok(p) => {
+                self.set_status(label, false);
+                self.pending_read = Some(p);
             }
-            Err(e) => r.error = Some(format!("Cannot read the source: {e}")),
+            Err(e) => self.set_status(format!("Cannot start reading: {e}"), true),
+        }
+    }
+
+    /// Applies the result of the running read, once it is there.
+    fn poll_read(&mut self) {
+        let Some(done) = self.pending_read.as_ref().and_then(|p| p.poll()) else {
+            return;
+        };
+        let label = self.pending_read.take().map(|p| p.label);
+        if self.status.as_ref().map(|s| &s.text) == label.as_ref() {
+            self.status = None;
+        }
+        match done {
+            reads::ReadDone::Source { rowid, text } => {
+                if let Some(r) = &mut self.reading
+                    && r.rowid == rowid
+                {
+                    match text {
+                        Ok(t) => r.source = Some(t),
+                        Err(e) => r.error = Some(e),
+                    }
+                }
+            }
+            reads::ReadDone::Preview {
+                rowid,
+                index,
+                name,
+                image,
+            } => match image {
+                Ok(img) => {
+                    if self.reading.as_ref().is_some_and(|r| r.rowid == rowid) {
+                        let size = img.size;
+                        let texture = self.ctx.load_texture(
+                            format!("attachment-{rowid}-{index}"),
+                            img,
+                            egui::TextureOptions::LINEAR,
+                        );
+                        self.attachment_view = Some(attachments::AttachmentView::Image {
+                            name,
+                            texture,
+                            size,
+                        });
+                    }
+                }
+                Err(e) => self.set_status(format!("Cannot show {name}: {e}"), true),
+            },
+            reads::ReadDone::Saved(Ok(text)) => self.set_status(text, false),
+            reads::ReadDone::Saved(Err(e)) => self.set_status(e, true),
         }
     }
 
@@ -1032,34 +1087,14 @@ impl MailsiftApp {
     }
 
     fn preview_attachment(&mut self, i: usize) {
-        let (Some(b), Some(r)) = (&self.browser, &self.reading) else {
+        let Some(r) = &self.reading else {
             return;
         };
+        let (key, rowid) = (r.message.key, r.rowid);
         let name = self.attachment_name(i).unwrap_or_default();
-        let result = b
-            .attachments(&r.message.key)
-            .map_err(|e| e.to_string())
-            .and_then(|all| {
-                all.get(i)
-                    .map(|(_, bytes)| attachments::decode_image(bytes))
-                    .unwrap_or_else(|| Err("no such attachment".into()))
-            });
-        match result {
-            Ok(img) => {
-                let size = img.size;
-                let texture = self.ctx.load_texture(
-                    format!("attachment-{}-{i}", r.rowid),
-                    img,
-                    egui::TextureOptions::LINEAR,
-                );
-                self.attachment_view = Some(attachments::AttachmentView::Image {
-                    name,
-                    texture,
-                    size,
-                });
-            }
-            Err(e) => self.set_status(format!("Cannot show {name}: {e}"), true),
-        }
+        self.start_read(format!("Reading {name}…"), move |src| {
+            reads::preview(src, &key, rowid, i, name)
+        });
     }
 
     fn attachment_also_in(&mut self, i: usize) {
@@ -1086,26 +1121,24 @@ impl MailsiftApp {
     }
 
     fn save_attachment(&mut self, which: Option<usize>) {
-        let (Some(b), Some(r)) = (&self.browser, &self.reading) else {
+        let Some(r) = &self.reading else {
             return;
         };
         let key = r.message.key;
-        let result = match which {
-            None => match self.dialogs.pick_folder() {
-                Some(dir) => b
-                    .save_attachments(&key, &dir)
-                    .map(|paths| format!("{} attachments saved to {}", paths.len(), dir.display())),
-                None => return,
-            },
+        match which {
+            None => {
+                let Some(dir) = self.dialogs.pick_folder() else {
+                    return;
+                };
+                self.start_read("Saving the attachments…".into(), move |src| {
+                    reads::save_all(src, &key, &dir)
+                });
+            }
             Some(i) => {
                 let Some(att) = r.message.attachments.get(i) else {
                     return;
                 };
-                let name = crate::safename::safe_file_name(
-                    &att.name
-                        .clone()
-                        .unwrap_or_else(|| crate::browse::default_name(att)),
-                );
+                let name = reads::suggested_name(att);
                 let Some(dest) = self.dialogs.save_file(&name) else {
                     return;
                 };
@@ -1114,19 +1147,10 @@ impl MailsiftApp {
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or(name);
-                b.attachments(&key).and_then(|all| match all.get(i) {
-                    Some((_, bytes)) => crate::safename::save_into(&dir, &file, bytes)
-                        .map(|p| format!("Saved {}", p.display())),
-                    None => Err(crate::error::Error::NoSuchMessage {
-                        case: b.case.root().to_path_buf(),
-                        key: format!("attachment {i}"),
-                    }),
-                })
+                self.start_read(format!("Saving {file}…"), move |src| {
+                    reads::save_one(src, &key, i, &dir, &file)
+                });
             }
-        };
-        match result {
-            Ok(text) => self.set_status(text, false),
-            Err(e) => self.set_status(format!("Saving failed: {e}"), true),
         }
     }
 
@@ -1237,6 +1261,7 @@ impl MailsiftApp {
     /// State changes of a frame (jobs, debounce, shortcuts); draws nothing.
     pub fn step_logic(&mut self, ctx: &egui::Context) {
         self.drain_jobs();
+        self.poll_read();
         if let Some(t) = self.query_edited_at {
             if t.elapsed() >= DEBOUNCE {
                 self.request_search(false);
