@@ -651,8 +651,19 @@ fn source_and_attachments_are_read_off_the_ui_thread() {
     h.state_mut()
         .apply(mailsift::app::Command::ShowMessage(rowid));
     h.step();
+    let before = h.state().status.clone();
+    assert!(
+        before
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with("Imported ")),
+        "{before:?}"
+    );
     h.state_mut().apply(mailsift::app::Command::ViewSource);
     assert!(h.state().busy(), "the source is read in the background");
+    assert_eq!(
+        h.state().status.as_ref().map(|s| s.text.as_str()),
+        Some("Reading the source…")
+    );
     step_until(&mut h, "the source", LONG, |a| !a.busy());
     let text = h.state().reading.as_ref().unwrap().source.clone();
     let text = text.expect("the source is shown");
@@ -667,7 +678,11 @@ fn source_and_attachments_are_read_off_the_ui_thread() {
         "{}",
         &text[..200.min(text.len())]
     );
-    assert!(h.state().status.is_none(), "{:?}", h.state().status);
+    assert_eq!(
+        h.state().status,
+        before,
+        "the status line from before the read"
+    );
 
     // A read overtaken by another message is not applied to it.
     h.state_mut().apply(mailsift::app::Command::ViewSource);

@@ -212,8 +212,9 @@ pub struct MailsiftApp {
     pub reading: Option<Reading>,
     /// The attachment window (text, preview, other messages).
     pub attachment_view: Option<attachments::AttachmentView>,
-    /// View source, a preview or a save reading the sources off this thread.
-    pending_read: Option<reads::PendingRead>,
+    /// View source, a preview or a save reading the sources off this
+    /// thread, with the status line it replaced while it runs.
+    pending_read: Option<(reads::PendingRead, Option<Status>)>,
     pub status: Option<Status>,
     pub export_progress: Option<(u64, u64)>,
     pub last_export: Option<ExportSummary>,
@@ -1004,8 +1005,13 @@ impl MailsiftApp {
         };
         match reads::PendingRead::start(root, label.clone(), self.ctx.clone(), f) {
             Ok(p) => {
+                let previous = match self.pending_read.take() {
+                    // A read overtaken: the line from before it.
+                    Some((_, before)) => before,
+                    None => self.status.clone(),
+                };
                 self.set_status(label, false);
-                self.pending_read = Some(p);
+                self.pending_read = Some((p, previous));
             }
             Err(e) => self.set_status(format!("Cannot start reading: {e}"), true),
         }
@@ -1013,12 +1019,14 @@ impl MailsiftApp {
 
     /// Applies the result of the running read, once it is there.
     fn poll_read(&mut self) {
-        let Some(done) = self.pending_read.as_ref().and_then(|p| p.poll()) else {
+        let Some(done) = self.pending_read.as_ref().and_then(|(p, _)| p.poll()) else {
             return;
         };
-        let label = self.pending_read.take().map(|p| p.label);
-        if self.status.as_ref().map(|s| &s.text) == label.as_ref() {
-            self.status = None;
+        if let Some((p, previous)) = self.pending_read.take()
+            && self.status.as_ref().is_some_and(|s| s.text == p.label)
+        {
+            // What the status line said before the read.
+            self.status = previous;
         }
         match done {
             reads::ReadDone::Source { rowid, text } => {
