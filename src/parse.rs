@@ -665,7 +665,7 @@ impl Walker<'_> {
             return None;
         }
         self.decoded += raw_len;
-        match part.get_body_raw() {
+        match decoded_body(part) {
             Ok(b) => Some(b),
             Err(e) => {
                 self.defects.push(Defect::new(
@@ -907,6 +907,42 @@ impl Walker<'_> {
 }
 
 /// A part's body before transfer decoding.
+/// A part's body decoded from its transfer encoding, as mailparse's
+/// `get_body_raw` decodes it. Base64 (attachments: most of a leak's bytes)
+/// goes through a SIMD decoder first; what that strict decoder refuses
+/// (not canonical, not padded) goes through mailparse's lenient one, so
+/// the result is always mailparse's.
+fn decoded_body(part: &ParsedMail<'_>) -> Result<Vec<u8>, mailparse::MailParseError> {
+    if let mailparse::body::Body::Base64(b) = part.get_body_encoded()
+        && let Some(bytes) = strict_base64(b.get_raw())
+    {
+        return Ok(bytes);
+    }
+    part.get_body_raw()
+}
+
+/// Base64 with ASCII whitespace anywhere (line breaks), decoded strictly:
+/// `None` unless it is canonical, padded base64.
+pub(crate) fn strict_base64(encoded: &[u8]) -> Option<Vec<u8>> {
+    let mut clean = Vec::with_capacity(encoded.len());
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', encoded).chain([encoded.len()]) {
+        let mut line = &encoded[start..end];
+        start = end + 1;
+        if let [rest @ .., b'\r'] = line {
+            line = rest;
+        }
+        // Lines are mostly clean: copied whole, else byte by byte (a
+        // branch-free test for bytes up to space, which vectorises).
+        if line.iter().fold(false, |any, &b| any | (b <= b' ')) {
+            clean.extend(line.iter().filter(|b| !b.is_ascii_whitespace()));
+        } else {
+            clean.extend_from_slice(line);
+        }
+    }
+    base64_simd::STANDARD.decode_to_vec(&clean).ok()
+}
+
 fn encoded_raw<'a>(part: &'a ParsedMail<'a>) -> &'a [u8] {
     use mailparse::body::Body;
     match part.get_body_encoded() {
@@ -1031,6 +1067,73 @@ mod tests {
 
     const HEAD: &str =
         "From: a@example.org\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n";
+
+    /// mailparse's decoding of a base64 part with this body.
+    fn mailparse_base64(body: &[u8]) -> Option<Vec<u8>> {
+        let mut raw = b"Content-Transfer-Encoding: base64\n\n".to_vec();
+        raw.extend_from_slice(body);
+        mailparse::parse_mail(&raw).ok()?.get_body_raw().ok()
+    }
+
+    /// Base64 text with line breaks (CRLF or LF) every `width` characters,
+    /// and stray whitespace and junk where `noise` says.
+    fn wrapped(data: &[u8], width: usize, crlf: bool, noise: &[(usize, u8)]) -> Vec<u8> {
+        let text = base64_simd::STANDARD.encode_to_string(data);
+        let mut out = Vec::new();
+        for (i, c) in text.bytes().enumerate() {
+            if i > 0 && i % width.max(1) == 0 {
+                out.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+            out.push(c);
+        }
+        for &(at, b) in noise {
+            let at = at % (out.len() + 1);
+            out.insert(at, b);
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Whatever the strict decoder accepts, mailparse decodes to the
+        /// same bytes (and what it refuses goes to mailparse anyway).
+        #[test]
+        fn strict_base64_agrees_with_mailparse(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+            width in 1usize..100,
+            crlf in proptest::prelude::any::<bool>(),
+            noise in proptest::collection::vec(
+                (proptest::prelude::any::<usize>(),
+                 proptest::sample::select(vec![b' ', b'\t', b'\r', b'\n', 0x0c, b'=', b'*', 0, b'A'])),
+                0..4,
+            ),
+        ) {
+            let body = wrapped(&data, width, crlf, &noise);
+            if let Some(ours) = strict_base64(&body) {
+                proptest::prop_assert_eq!(Some(ours), mailparse_base64(&body));
+            }
+            if noise.is_empty() {
+                proptest::prop_assert_eq!(strict_base64(&body), Some(data));
+            }
+        }
+    }
+
+    #[test]
+    fn strict_base64_refuses_what_is_not_canonical() {
+        // Padding missing, trailing bits set, junk: left to mailparse.
+        assert_eq!(strict_base64(b"QQ"), None);
+        assert_eq!(strict_base64(b"QR=="), None);
+        assert_eq!(strict_base64(b"QQ==\n*"), None);
+        assert_eq!(strict_base64(b"QU\r\nJD\n"), Some(b"ABC".to_vec()));
+        assert_eq!(strict_base64(b" Q U J D "), Some(b"ABC".to_vec()));
+        // The part decodes the same either way.
+        let raw = format!(
+            "{HEAD}Content-Type: application/octet-stream; name=a.bin\nContent-Transfer-Encoding: base64\n\nQR==\n"
+        );
+        let m = parse(raw.as_bytes());
+        assert_eq!(m.attachments[0].size, 1);
+    }
 
     #[test]
     fn headers_and_encoded_words() {
