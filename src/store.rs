@@ -1104,8 +1104,11 @@ impl Case {
     pub fn unthreaded(&self) -> Result<u64> {
         self.conn
             .query_row(
-                "SELECT count(*) FROM messages m
-                 WHERE NOT EXISTS (SELECT 1 FROM message_threads t WHERE t.message = m.id)",
+                // Messages are never deleted and every thread row is a
+                // message's: the difference of two counts (each from a
+                // small b-tree) instead of a scan of every message row,
+                // which made opening a 60,000-message case 30 ms slower.
+                "SELECT (SELECT count(*) FROM messages) - (SELECT count(*) FROM message_threads)",
                 [],
                 |r| r.get::<_, i64>(0),
             )
