@@ -594,8 +594,10 @@ pub fn open_source(path: &Path) -> io::Result<File> {
 /// Reads a whole source file (see [`open_source`]).
 pub fn read_source(path: &Path) -> io::Result<Vec<u8>> {
     let mut f = open_source(path)?;
-    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    // The size only sizes the buffer (at most 64 MB ahead: a file may
+    // claim more than it holds).
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0).min(64 << 20);
+    let mut bytes = Vec::with_capacity(size as usize + 1);
     f.read_to_end(&mut bytes)?;
     Ok(bytes)
 }
