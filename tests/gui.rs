@@ -143,6 +143,8 @@ fn open_search_read_threads_export() {
     h.get_by_label_contains("parsed,");
     // The case's totals and each defective message by subject.
     h.get_by_label_contains("The whole case");
+    // Skipped files are listed with their reason (rows formatted as drawn).
+    h.get_by_label_contains("README.txt — not mail");
     let details = h.state().report_details.clone().expect("report details");
     let bad_date = details
         .defects

@@ -603,30 +603,22 @@ pub fn import_report_ui(ctx: &egui::Context, app: &MailsiftApp) -> Vec<Command> 
                 egui::CollapsingHeader::new(format!("Skipped files ({})", d.skipped.len()))
                     .default_open(!d.skipped.is_empty())
                     .show(ui, |ui| {
-                        let lines: Vec<String> = d
-                            .skipped
-                            .iter()
-                            .map(|(p, why)| {
-                                format!("{} — {}", visible(&p.display().to_string()), why)
-                            })
-                            .collect();
-                        long_list_ui(ui, "report-skipped", &lines);
+                        long_list_ui(ui, "report-skipped", d.skipped.len(), |i| {
+                            let (p, why) = &d.skipped[i];
+                            format!("{} — {}", visible(&p.display().to_string()), why)
+                        });
                     });
                 egui::CollapsingHeader::new(format!("Notes ({})", d.notes.len()))
                     .default_open(!d.notes.is_empty())
                     .show(ui, |ui| {
-                        let lines: Vec<String> = d
-                            .notes
-                            .iter()
-                            .map(|(p, off, text)| {
-                                format!(
-                                    "{} @{off}: {}",
-                                    visible(&p.display().to_string()),
-                                    visible(text)
-                                )
-                            })
-                            .collect();
-                        long_list_ui(ui, "report-notes", &lines);
+                        long_list_ui(ui, "report-notes", d.notes.len(), |i| {
+                            let (p, off, text) = &d.notes[i];
+                            format!(
+                                "{} @{off}: {}",
+                                visible(&p.display().to_string()),
+                                visible(text)
+                            )
+                        });
                     });
                 egui::CollapsingHeader::new(format!("Messages with defects ({})", d.defects.len()))
                     .default_open(false)
@@ -677,18 +669,20 @@ pub fn import_report_ui(ctx: &egui::Context, app: &MailsiftApp) -> Vec<Command> 
     out
 }
 
-/// Lines in a scroll area that lays out only the visible ones, one line
-/// each (the whole line on hover): lists of any length stay fast.
-fn long_list_ui(ui: &mut egui::Ui, id: &str, lines: &[String]) {
+/// `n` rows in a scroll area, one line each (the whole line on hover);
+/// only the visible ones are formatted (`line(i)`) and laid out, so
+/// 100,000 rows cost what 20 do.
+fn long_list_ui(ui: &mut egui::Ui, id: &str, n: usize, line: impl Fn(usize) -> String) {
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
     egui::ScrollArea::vertical()
         .id_salt(id)
         .max_height(240.0)
         .auto_shrink([false, true])
-        .show_rows(ui, row_h, lines.len(), |ui, range| {
+        .show_rows(ui, row_h, n, |ui, range| {
             ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-            for line in &lines[range] {
-                ui.label(line).on_hover_text(line);
+            for i in range {
+                let text = line(i);
+                ui.label(&text).on_hover_text(text);
             }
         });
 }
