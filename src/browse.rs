@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 use crate::export::{ExportItem, ExportSummary, Exporter, Format};
-use crate::index::snippet::{self, Highlighter, MatchPlace};
+use crate::index::snippet::{self, Highlighter};
+use crate::model::MatchPlace;
 use crate::index::{Hit, SearchIndex, Sort};
 use crate::model::{Attachment, Limits, Message, MessageKey, Origin, SourceFormat};
 use crate::query::{self, Field, Query};
@@ -216,7 +217,7 @@ impl Browser {
         let summary = exporter.finish()?;
         self.case.audit(&serde_json::json!({
             "event": "export",
-            "when": crate::store::rfc3339(now()),
+            "when": crate::time::rfc3339(now()),
             "query": query_text,
             "format": format.name(),
             "messages": summary.messages,
@@ -346,7 +347,7 @@ impl<'a> SourceReader<'a> {
         }
         self.case.audit(&serde_json::json!({
             "event": "save_attachments",
-            "when": crate::store::rfc3339(now()),
+            "when": crate::time::rfc3339(now()),
             "message": key.to_hex(),
             "folder": dir.display().to_string(),
             "files": out.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),

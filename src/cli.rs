@@ -14,7 +14,7 @@ use mailsift::index::Sort;
 use mailsift::index::snippet::{Highlighter, mark};
 use mailsift::model::{Address, Message};
 use mailsift::query::Field;
-use mailsift::store::rfc3339;
+use mailsift::time::rfc3339;
 use mailsift::thread::{Thread, ThreadId};
 
 pub use mailsift::query::HELP as QUERY_HELP;

@@ -24,7 +24,7 @@ use sha2::Digest;
 
 use crate::error::{Error, Result};
 use crate::model::{Address, Message, MessageKey, Origin, Sha256};
-use crate::store::rfc3339;
+use crate::time::rfc3339;
 
 /// One message to export, with what the exporters need.
 #[derive(Clone, Copy, Debug)]
@@ -35,7 +35,7 @@ pub struct ExportItem<'a> {
     pub snippet: Option<&'a str>,
     pub score: Option<f32>,
     /// Where the search hit is (JSON exports of a search).
-    pub matched_in: Option<&'a [crate::index::snippet::MatchPlace]>,
+    pub matched_in: Option<&'a [crate::model::MatchPlace]>,
     /// The message bytes as in the source with any mbox `>From` quoting
     /// removed (line ends as in the source); needed by mbox and eml exports.
     pub raw: Option<&'a [u8]>,

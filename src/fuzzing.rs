@@ -365,7 +365,7 @@ fn check_message(m: &Message, limits: &Limits) {
         assert!(!shown.chars().any(crate::display::is_invisible));
     }
     if let Some(d) = m.date {
-        let _ = store::rfc3339(d);
+        let _ = crate::time::rfc3339(d);
     }
 }
 

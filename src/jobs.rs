@@ -19,7 +19,8 @@ use crate::export::{ExportSummary, Format};
 use crate::index::{Hit, Sort};
 use crate::pipeline::{self, ImportOptions, ImportReport, Progress};
 use crate::query::Query;
-use crate::store::{Case, LightRow, rfc3339};
+use crate::store::{Case, LightRow};
+use crate::time::rfc3339;
 
 /// The kinds of job; one of each may run at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -540,6 +540,19 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// Where a search hit is: in the message itself, or in the text of one
+/// of its attachments.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "in", rename_all = "snake_case")]
+pub enum MatchPlace {
+    Message,
+    Attachment {
+        /// Position in the message's attachment list.
+        index: usize,
+        name: Option<String>,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,12 +14,9 @@
 //! charsets as UTF-8 when valid, else windows-1252 — always with a defect
 //! saying so. HTML bodies are rendered as text by [`crate::html`].
 
-use std::cell::RefCell;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
-
 use mailparse::{MailAddr, MailHeader, MailHeaderMap, ParsedMail};
 
+use crate::contain::contain;
 use crate::extract::DocKind;
 use crate::model::{
     Address, Attachment, Defect, DefectKind, Limits, Message, ParseStatus, Sha256, TextStatus,
@@ -31,52 +28,6 @@ const EARLIEST_PLAUSIBLE: i64 = 157_766_400;
 const FUTURE_SLACK: i64 = 2 * 86_400;
 /// How deep forwarded messages (message/rfc822) are followed for their text.
 const MAX_RFC822_DEPTH: usize = 4;
-
-thread_local! {
-    /// Set by the panic hook on threads that contain parser panics.
-    static CONTAINED: RefCell<Option<String>> = const { RefCell::new(None) };
-    static CONTAINING: RefCell<bool> = const { RefCell::new(false) };
-}
-
-/// Installs (once) a panic hook that stays silent for panics contained by
-/// [`contain`], recording their message instead; other panics go to the
-/// previous hook.
-fn install_hook() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if CONTAINING.with(|c| *c.borrow()) {
-                let loc = info
-                    .location()
-                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
-                    .unwrap_or_default();
-                let msg = info
-                    .payload()
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                CONTAINED.with(|c| *c.borrow_mut() = Some(format!("{msg}{loc}")));
-            } else {
-                previous(info);
-            }
-        }));
-    });
-}
-
-/// Runs `f`, turning a panic into `Err(message)`.
-pub fn contain<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    install_hook();
-    CONTAINING.with(|c| *c.borrow_mut() = true);
-    let r = panic::catch_unwind(AssertUnwindSafe(f));
-    CONTAINING.with(|c| *c.borrow_mut() = false);
-    r.map_err(|_| {
-        CONTAINED
-            .with(|c| c.borrow_mut().take())
-            .unwrap_or_else(|| "unknown panic".into())
-    })
-}
 
 /// Text of document attachments (PDF, Office, RTF …), asked for while a
 /// message is parsed. The import's implementation extracts each content

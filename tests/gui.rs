@@ -362,7 +362,7 @@ fn cancelled_dialog_changes_nothing() {
 fn attachment_hits_text_preview_and_sorting() {
     use mailsift::app::Command;
     use mailsift::app::attachments::AttachmentView;
-    use mailsift::index::snippet::MatchPlace;
+    use mailsift::model::MatchPlace;
 
     let tmp = tempfile::tempdir().unwrap();
     let mut h = harness(

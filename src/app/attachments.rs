@@ -48,7 +48,7 @@ pub fn decode_image(bytes: &[u8]) -> Result<egui::ColorImage, String> {
     limits.max_image_height = Some(MAX_SIDE);
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
-    let img = crate::parse::contain(|| reader.decode())
+    let img = crate::contain::contain(|| reader.decode())
         .map_err(|p| format!("the image decoder failed: {p}"))?
         .map_err(|e| e.to_string())?;
     let rgba = img.to_rgba8();

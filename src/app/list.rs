@@ -63,7 +63,7 @@ pub fn address(a: &Address) -> String {
 /// `YYYY-MM-DD HH:MM` (UTC).
 pub fn short_date(d: Option<i64>) -> String {
     d.map(|t| {
-        crate::store::rfc3339(t)
+        crate::time::rfc3339(t)
             .chars()
             .take(16)
             .collect::<String>()

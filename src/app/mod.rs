@@ -156,7 +156,7 @@ pub struct Reading {
     pub source: Option<String>,
     pub error: Option<String>,
     /// Where the current search matched this message.
-    pub matched: Vec<crate::index::snippet::MatchPlace>,
+    pub matched: Vec<crate::model::MatchPlace>,
     /// Per attachment: how many other messages carry the same content.
     pub also_in: Vec<usize>,
 }
@@ -670,7 +670,7 @@ impl MailsiftApp {
                 let hit = b.matched_in(&m, q).is_ok_and(|places| {
                     places
                         .iter()
-                        .any(|p| matches!(p, crate::index::snippet::MatchPlace::Attachment { .. }))
+                        .any(|p| matches!(p, crate::model::MatchPlace::Attachment { .. }))
                 });
                 self.attachment_hits.insert(rowid, hit);
             }
@@ -967,7 +967,7 @@ impl MailsiftApp {
             m.key.to_hex(),
             reading::addresses(&m.from),
             m.date
-                .map(crate::store::rfc3339)
+                .map(crate::time::rfc3339)
                 .unwrap_or_else(|| "(no date)".into()),
             crate::display::visible(m.subject.as_deref().unwrap_or("(no subject)")),
         );

@@ -8,7 +8,8 @@ use egui::{Color32, FontId, RichText};
 
 use super::{Command, Reading};
 use crate::display::{visible, visible_text};
-use crate::index::snippet::{Highlighter, MatchPlace};
+use crate::index::snippet::Highlighter;
+use crate::model::MatchPlace;
 use crate::model::Address;
 use crate::query::{Field, Query};
 

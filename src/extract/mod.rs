@@ -36,7 +36,7 @@
 //!   further isolated extractions fail fast with [`ExtractError::Busy`]).
 //!
 //! A panic inside an extractor (the third-party parsers have `unwrap`s on
-//! data) is contained with [`crate::parse::contain`] and loses only that
+//! data) is contained with [`crate::contain::contain`] and loses only that
 //! attachment's text ([`ExtractError::Panicked`]). What no thread can contain
 //! — unbounded recursion (stack overflow) and allocation failure abort the
 //! process — is guarded against by checks before the PDF parsers run
@@ -291,7 +291,7 @@ pub fn extract(
         }
         Ok(sink.finish())
     };
-    match crate::parse::contain(run) {
+    match crate::contain::contain(run) {
         Ok(result) => result,
         Err(message) => Err(ExtractError::Panicked { message }),
     }

@@ -609,7 +609,7 @@ pub(crate) fn extract(bytes: &[u8], sink: &mut Sink) -> Result<(), ExtractError>
     let mut read = 0usize;
     for number in 1..=pages.len() as u32 {
         let result =
-            crate::parse::contain(|| pdf_extract::output_doc_page(&doc, &mut device, number));
+            crate::contain::contain(|| pdf_extract::output_doc_page(&doc, &mut device, number));
         match (device.stop.take(), result) {
             (Some(Stop::Error(e)), _) => return Err(e),
             (Some(Stop::Full), _) => {

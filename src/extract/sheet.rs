@@ -44,20 +44,6 @@ fn number(f: f64) -> String {
     format!("{rounded}")
 }
 
-/// Year, month, day of a count of days since 1970-01-01 (proleptic
-/// Gregorian).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// An Excel date serial as a date (and time, when it has one).
 fn date(serial: f64, is_1904: bool) -> String {
     if !serial.is_finite() || !(0.0..3_000_000.0).contains(&serial) {
@@ -88,7 +74,7 @@ fn date(serial: f64, is_1904: bool) -> String {
     } else {
         whole - 25_569
     };
-    let (y, m, d) = civil(day);
+    let (y, m, d) = crate::time::civil_from_days(day);
     if secs > 0 {
         format!("{y:04}-{m:02}-{d:02} {time}")
     } else {

@@ -7,6 +7,7 @@ use std::ops::Range;
 use tantivy::tokenizer::TokenStream;
 
 use super::schema;
+use crate::model::MatchPlace;
 use crate::query::{Field, Mode, Query};
 
 /// The positive words of a query that can be highlighted in a field.
@@ -132,19 +133,6 @@ impl Highlighter {
             .collect();
         (snippet, rel)
     }
-}
-
-/// Where a search hit is: in the message itself, or in the text of one
-/// of its attachments.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "in", rename_all = "snake_case")]
-pub enum MatchPlace {
-    Message,
-    Attachment {
-        /// Position in the message's attachment list.
-        index: usize,
-        name: Option<String>,
-    },
 }
 
 /// Where the words of `q` are found in `msg` (whose attachment texts must
