@@ -14,8 +14,8 @@ use mailsift::index::Sort;
 use mailsift::index::snippet::{Highlighter, mark};
 use mailsift::model::{Address, Message};
 use mailsift::query::Field;
-use mailsift::time::rfc3339;
 use mailsift::thread::{Thread, ThreadId};
+use mailsift::time::rfc3339;
 
 pub use mailsift::query::HELP as QUERY_HELP;
 

@@ -9,8 +9,8 @@ use egui::{Color32, FontId, RichText};
 use super::{Command, Reading};
 use crate::display::{visible, visible_text};
 use crate::index::snippet::Highlighter;
-use crate::model::MatchPlace;
 use crate::model::Address;
+use crate::model::MatchPlace;
 use crate::query::{Field, Query};
 
 /// Background of search hits.

@@ -28,6 +28,10 @@ use crate::error::{Error, Result};
 use crate::query::{Field, Mode, Query};
 pub use schema::Fields;
 
+/// A message as the index stores it, made by [`Fields::document`] on the
+/// import's workers and added by the writer.
+pub type Document = TantivyDocument;
+
 /// Heap for the index writer (shared by its threads).
 const WRITER_HEAP: usize = 48 << 20;
 

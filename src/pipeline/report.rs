@@ -1,0 +1,138 @@
+//! What an import reports: progress while it runs, and per source and in
+//! total when it ends (counts that reconcile, skipped files, notes).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::model::{Skipped, SourceFormat};
+use crate::source::SourceNote;
+
+/// Where an import is.
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    /// Messages written to the case so far.
+    pub messages: u64,
+    /// Source bytes read so far (compressed bytes for gzip files).
+    pub bytes_read: u64,
+    /// Source bytes to read in all (grows while folders are listed).
+    pub bytes_total: u64,
+    pub elapsed: Duration,
+    /// The file being written.
+    pub current: Option<PathBuf>,
+}
+
+impl Progress {
+    pub fn messages_per_sec(&self) -> f64 {
+        self.messages as f64 / self.elapsed.as_secs_f64().max(1e-3)
+    }
+
+    /// Estimated time left, from the byte rate so far.
+    pub fn eta(&self) -> Option<Duration> {
+        let secs = self.elapsed.as_secs_f64();
+        if self.bytes_read == 0 || secs < 0.5 {
+            return None;
+        }
+        let rate = self.bytes_read as f64 / secs;
+        let left = self.bytes_total.saturating_sub(self.bytes_read) as f64;
+        Some(Duration::from_secs_f64(left / rate))
+    }
+}
+
+/// What an import did, per source and in total.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImportReport {
+    pub import_id: i64,
+    pub found: u64,
+    pub parsed: u64,
+    pub raw_only: u64,
+    pub skipped: u64,
+    pub duplicates: u64,
+    /// Messages the case did not have before.
+    pub new: u64,
+    /// Messages found at an origin the case already had (a repeated or
+    /// resumed import).
+    pub already_present: u64,
+    /// Files imported before, unchanged, and not read again.
+    pub unchanged_files: u64,
+    /// Unique messages in the case after this import.
+    pub messages: u64,
+    /// New messages with each kind of defect.
+    pub defects: BTreeMap<String, u64>,
+    pub sources: Vec<SourceReport>,
+    pub skipped_files: Vec<Skipped>,
+    pub notes: Vec<SourceNote>,
+    pub bytes: u64,
+    pub elapsed_secs: f64,
+    pub messages_per_sec: f64,
+    pub cancelled: bool,
+    /// Text extraction from document attachments, per kind (`pdf`, `docx`, …).
+    pub attachment_texts: BTreeMap<String, crate::attachtext::KindStats>,
+}
+
+impl ImportReport {
+    /// Sources that could not be used at all, with why.
+    pub fn errors(&self) -> impl Iterator<Item = (&Path, &str)> {
+        self.sources
+            .iter()
+            .filter_map(|s| s.error.as_deref().map(|e| (s.path.as_path(), e)))
+    }
+}
+
+/// One named source in a report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SourceReport {
+    pub path: PathBuf,
+    pub format: Option<SourceFormat>,
+    pub size: u64,
+    /// SHA-256 of the file; for a folder, of its list of mail files and their hashes.
+    pub sha256: Option<String>,
+    pub found: u64,
+    pub parsed: u64,
+    pub raw_only: u64,
+    pub skipped: u64,
+    pub duplicates: u64,
+    pub new: u64,
+    pub already_present: u64,
+    pub unchanged_files: u64,
+    /// Why the source could not be used at all.
+    pub error: Option<String>,
+}
+
+impl SourceReport {
+    /// One line: path, format and counts (and the error, if any).
+    pub fn summary_line(&self) -> String {
+        format!(
+            "{} [{}] {} found, {} new, {} duplicates, {} skipped{}",
+            self.path.display(),
+            self.format.map(|f| f.as_str()).unwrap_or("?"),
+            self.found,
+            self.new,
+            self.duplicates,
+            self.skipped,
+            self.error
+                .as_ref()
+                .map(|e| format!(" — ERROR: {e}"))
+                .unwrap_or_default()
+        )
+    }
+}
+
+impl ImportReport {
+    /// An empty report of import `import_id` with a line per source.
+    pub(super) fn new(import_id: i64, sources: &[PathBuf]) -> ImportReport {
+        ImportReport {
+            import_id,
+            sources: sources
+                .iter()
+                .map(|p| SourceReport {
+                    path: p.clone(),
+                    ..SourceReport::default()
+                })
+                .collect(),
+            ..ImportReport::default()
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The parse workers (one per core): each message is hashed,
+//! canonicalised, parsed (attachment text included) and prepared for the
+//! writer; the small files of a folder are also read and split here, so a
+//! folder of 44,000 `.eml` files is read on all cores.
+
+use std::io::{Cursor, Read};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::split::{sniff, split_stream, whole_message};
+use super::work::{Budget, Parsed, Work, WorkKind};
+use crate::index::Fields;
+use crate::model::{Limits, Sha256, Skipped, SourceFormat};
+use crate::source::{self, Detected, RawMessage};
+use crate::store;
+
+/// What a parse worker needs.
+pub(super) struct WorkerCtx<'a> {
+    pub(super) limits: &'a Limits,
+    pub(super) fields: &'a Fields,
+    pub(super) budget: &'a Budget,
+    pub(super) bytes_read: &'a AtomicU64,
+    pub(super) docs: &'a crate::attachtext::DocCache,
+    /// Now, in seconds since the epoch (dates far in the future are flagged).
+    pub(super) now: i64,
+}
+
+/// Works until the reader's channel closes or the writer is gone.
+pub(super) fn worker(rx: Receiver<Work>, tx: Sender<Work>, ctx: &WorkerCtx<'_>) {
+    for work in rx {
+        let kind = match work.kind {
+            WorkKind::Message(raw) => {
+                let held = raw.bytes.len();
+                let parsed = process(*raw, ctx);
+                ctx.budget.release(held);
+                WorkKind::Parsed(Box::new(parsed))
+            }
+            WorkKind::ReadFile {
+                idx,
+                path,
+                size,
+                mtime_ns,
+            } => read_file(idx, path, size, mtime_ns, ctx),
+            other => other,
+        };
+        if tx
+            .send(Work {
+                seq: work.seq,
+                kind,
+            })
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Reads, detects and parses a small file in a folder.
+fn read_file(idx: usize, path: PathBuf, size: u64, mtime_ns: i64, ctx: &WorkerCtx<'_>) -> WorkKind {
+    let skip = |reason: String| WorkKind::Skipped {
+        idx,
+        skipped: Skipped {
+            path: path.clone(),
+            reason,
+        },
+    };
+    let bytes = match source::read_source(&path) {
+        Ok(b) => b,
+        Err(e) => return skip(format!("cannot be read: {e}")),
+    };
+    ctx.bytes_read
+        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    let format = match sniff(&bytes) {
+        Detected::Mail(f) => f,
+        Detected::NotMail(why) => return skip(format!("not mail: {why}")),
+    };
+    let (raws, sha256, notes, complete) = if format == SourceFormat::Eml {
+        (
+            vec![whole_message(&path, format, bytes)],
+            None,
+            Vec::new(),
+            true,
+        )
+    } else {
+        let sha = Sha256::of(&bytes);
+        let stream: Box<dyn Read> = if format.is_compressed() {
+            Box::new(source::gzindex::GzReader::new(Cursor::new(bytes)))
+        } else {
+            Box::new(Cursor::new(bytes))
+        };
+        let mut raws: Vec<RawMessage> = Vec::new();
+        let Ok((notes, complete)) = split_stream(stream, &path, format, ctx.limits, |m| {
+            raws.push(m);
+            Ok::<bool, std::convert::Infallible>(true)
+        });
+        (raws, Some(sha), notes, complete)
+    };
+    let messages = raws.into_iter().map(|r| process(r, ctx)).collect();
+    WorkKind::FileDone {
+        idx,
+        path,
+        format,
+        size,
+        mtime_ns,
+        messages,
+        sha256,
+        sha_from_message: format == SourceFormat::Eml,
+        notes,
+        complete,
+    }
+}
+
+/// Hash, canonicalise, parse and prepare one message.
+fn process(raw: RawMessage, ctx: &WorkerCtx<'_>) -> Parsed {
+    let (raw_sha256, key) = raw.hashes();
+    let complete = raw.is_complete();
+    // Parse the message as it was before it went into an mbox: quoting
+    // undone, line ends untouched (binary parts may hold CRLF).
+    let bytes = if raw.mbox_quoted {
+        source::unquote_mbox(&raw.bytes)
+    } else {
+        std::borrow::Cow::Borrowed(&raw.bytes[..])
+    };
+    let size = if complete {
+        bytes.len() as u64
+    } else {
+        raw.length
+    };
+    let mut msg = crate::parse::parse_message_with(
+        key,
+        &bytes,
+        complete,
+        size,
+        ctx.limits,
+        ctx.now,
+        Some(ctx.docs),
+    );
+    let mut defects = raw.defects;
+    defects.append(&mut msg.defects);
+    msg.defects = defects;
+    let doc = ctx.fields.document(&msg);
+    Parsed {
+        doc,
+        prepared: store::prepare(msg),
+        offset: raw.offset,
+        length: raw.length,
+        raw_sha256,
+        from_line: raw.from_line,
+        maildir_flags: raw.maildir_flags,
+    }
+}

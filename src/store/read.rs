@@ -1,0 +1,338 @@
+//! Reading messages back from a case: records by key or row id, keys and
+//! row ids, the list columns, attachment texts, origins and gzip
+//! checkpoints. The window and the CLI reach these through `browse`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::params;
+
+use super::write::AttachmentText;
+use super::{Case, decode_record, key_of, path_str};
+use crate::error::{Error, Result};
+use crate::model::{
+    Defect, DefectKind, Message, MessageKey, Origin, Sha256, SourceFormat, TextStatus,
+};
+
+/// The few fields of a message needed for lists.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub from: Option<String>,
+    pub date: Option<i64>,
+    pub subject: Option<String>,
+    pub rowid: u64,
+}
+
+/// The list columns of a message, read without decoding its record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LightRow {
+    pub rowid: u64,
+    pub date: Option<i64>,
+    /// The first From address.
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    pub attachments: u32,
+    pub thread: Option<String>,
+    /// The first To address.
+    pub to: Option<String>,
+}
+
+impl Case {
+    /// The highest message row id (0 when empty).
+    pub fn max_rowid(&self) -> Result<u64> {
+        self.sql()
+            .count("SELECT coalesce(max(id), 0) FROM messages", [])
+    }
+
+    /// A damaged stored record, as an error naming the database.
+    fn damaged(&self, what: String) -> Error {
+        Error::BadCase {
+            path: self.db_path.clone(),
+            reason: format!("stored record of {what} is damaged"),
+        }
+    }
+
+    /// Messages with row id above `after`, in row order, with their row id.
+    pub fn messages_after(
+        &self,
+        after: u64,
+        f: &mut dyn FnMut(u64, Message) -> Result<()>,
+    ) -> Result<()> {
+        let sql = self.sql();
+        sql.each(
+            "SELECT id, data FROM messages WHERE id > ?1 ORDER BY id",
+            [after as i64],
+            |row| {
+                let id: i64 = sql.get(row, 0)?;
+                let data: Vec<u8> = sql.get(row, 1)?;
+                let mut msg = decode_record(&data)
+                    .ok_or_else(|| self.damaged(format!("message row {id}")))?;
+                self.fill_attachment_texts(&mut msg)?;
+                f(id as u64, msg)
+            },
+        )
+    }
+
+    /// Row id and key of a message given by its key's hex, or a unique
+    /// prefix of it (at least 6 digits).
+    pub fn resolve_id(&self, id: &str) -> Result<(u64, MessageKey)> {
+        let hex = id.trim().to_ascii_lowercase();
+        let not_found = || Error::NoSuchMessage {
+            case: self.root.clone(),
+            key: id.to_string(),
+        };
+        if hex.len() < 6 || hex.len() > 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(not_found());
+        }
+        // Keys are stored as blobs: compare their hex.
+        let rows: Vec<(i64, Vec<u8>)> = self.sql().rows(
+            "SELECT id, key FROM messages WHERE hex(key) LIKE ?1 LIMIT 2",
+            [format!("{}%", hex.to_ascii_uppercase())],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        match rows.as_slice() {
+            [(rowid, key)] if key.len() == 32 => {
+                let mut k = [0u8; 32];
+                k.copy_from_slice(key);
+                Ok((*rowid as u64, Sha256(k)))
+            }
+            [] => Err(not_found()),
+            _ => Err(Error::BadCase {
+                path: self.root.clone(),
+                reason: format!("{id} matches more than one message; give more digits"),
+            }),
+        }
+    }
+
+    /// Keys of the given row ids (in the order given; unknown ids skipped).
+    pub fn keys_of(&self, rowids: &[u64]) -> Result<Vec<(u64, MessageKey)>> {
+        let sql = self.sql();
+        let mut out = Vec::with_capacity(rowids.len());
+        for &r in rowids {
+            let key: Option<Vec<u8>> =
+                sql.opt("SELECT key FROM messages WHERE id=?1", [r as i64], |row| {
+                    row.get(0)
+                })?;
+            if let Some(k) = key.filter(|k| k.len() == 32) {
+                let mut a = [0u8; 32];
+                a.copy_from_slice(&k);
+                out.push((r, Sha256(a)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stored text of an attachment content, if any was kept.
+    pub fn attachment_text(&self, sha: &Sha256) -> Result<Option<AttachmentText>> {
+        let row: Option<(Option<String>, String, Option<Vec<u8>>)> = self.sql().opt(
+            "SELECT kind, status, text FROM attachment_texts WHERE sha256=?1",
+            [&sha.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let Some((kind, status, text)) = row else {
+            return Ok(None);
+        };
+        let text = match text {
+            Some(b) => Some(
+                lz4_flex::decompress_size_prepended(&b)
+                    .ok()
+                    .and_then(|v| String::from_utf8(v).ok())
+                    .ok_or_else(|| Error::BadCase {
+                        path: self.db_path.clone(),
+                        reason: format!("stored text of attachment {} is damaged", sha.to_hex()),
+                    })?,
+            ),
+            None => None,
+        };
+        Ok(Some(AttachmentText {
+            sha256: *sha,
+            kind,
+            status: TextStatus::parse(&status).unwrap_or(TextStatus::Failed),
+            text,
+        }))
+    }
+
+    /// Puts the stored texts back into a message's attachments (records
+    /// keep them apart; a version-1 record may still hold them inline).
+    pub fn fill_attachment_texts(&self, msg: &mut Message) -> Result<()> {
+        for a in &mut msg.attachments {
+            if a.text.is_some() {
+                continue;
+            }
+            if let Some(t) = self.attachment_text(&a.sha256)? {
+                a.text = t.text;
+                a.text_status = a.text_status.or(Some(t.status));
+            }
+        }
+        Ok(())
+    }
+
+    /// Row ids of the messages that carry an attachment with this content.
+    pub fn messages_with_attachment(&self, sha: &Sha256) -> Result<Vec<u64>> {
+        self.sql().rows(
+            "SELECT DISTINCT message FROM message_attachments WHERE sha256=?1 ORDER BY message",
+            [&sha.0[..]],
+            |r| Ok(r.get::<_, i64>(0)? as u64),
+        )
+    }
+
+    /// The stored record of a message by row id, with its defects.
+    pub fn message_by_rowid(&self, rowid: u64) -> Result<Option<Message>> {
+        let data: Option<Vec<u8>> = self.sql().opt(
+            "SELECT data FROM messages WHERE id=?1",
+            [rowid as i64],
+            |r| r.get(0),
+        )?;
+        let Some(data) = data else {
+            return Ok(None);
+        };
+        let mut msg =
+            decode_record(&data).ok_or_else(|| self.damaged(format!("message row {rowid}")))?;
+        msg.defects = self.defects_of(rowid as i64)?;
+        Ok(Some(msg))
+    }
+
+    /// The stored record of a message, with its defects.
+    pub fn message(&self, key: &MessageKey) -> Result<Option<Message>> {
+        let row = self.sql().opt(
+            "SELECT id, data FROM messages WHERE key=?1",
+            [&key.0[..]],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)),
+        )?;
+        let Some((id, data)) = row else {
+            return Ok(None);
+        };
+        let mut msg = decode_record(&data).ok_or_else(|| self.damaged(format!("message {key}")))?;
+        msg.defects = self.defects_of(id)?;
+        Ok(Some(msg))
+    }
+
+    fn defects_of(&self, id: i64) -> Result<Vec<Defect>> {
+        let rows = self.sql().rows(
+            "SELECT kind, detail FROM defects WHERE message=?1 ORDER BY rowid",
+            [id],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(kind, detail)| {
+                DefectKind::parse(&kind).map(|kind| Defect { kind, detail })
+            })
+            .collect())
+    }
+
+    /// Every origin of a message, in the order found.
+    pub fn origins(&self, key: &MessageKey) -> Result<Vec<Origin>> {
+        self.sql().rows(
+            "SELECT f.path, f.format, o.offset, o.length, o.raw_sha256, o.from_line, o.maildir_flags
+             FROM origins o JOIN files f ON f.id=o.file JOIN messages m ON m.id=o.message
+             WHERE m.key=?1 ORDER BY o.import_id, f.id, o.offset",
+            [&key.0[..]],
+            |r| {
+                Ok(Origin {
+                    path: PathBuf::from(r.get::<_, String>(0)?),
+                    format: SourceFormat::parse(&r.get::<_, String>(1)?)
+                        .unwrap_or(SourceFormat::Eml),
+                    offset: r.get::<_, i64>(2)? as u64,
+                    length: r.get::<_, i64>(3)? as u64,
+                    raw_sha256: key_of(r.get_ref(4)?),
+                    from_line: r.get(5)?,
+                    maildir_flags: r.get(6)?,
+                })
+            },
+        )
+    }
+
+    /// All message keys, in import order.
+    pub fn keys(&self) -> Result<Vec<MessageKey>> {
+        let keys = self
+            .sql()
+            .rows("SELECT key FROM messages ORDER BY id", [], |r| {
+                r.get::<_, Vec<u8>>(0)
+            })?;
+        Ok(keys
+            .into_iter()
+            .filter(|k| k.len() == 32)
+            .map(|k| {
+                let mut a = [0u8; 32];
+                a.copy_from_slice(&k);
+                Sha256(a)
+            })
+            .collect())
+    }
+
+    /// (first From address, date, subject, row id) of every message, by key.
+    pub fn summaries(&self) -> Result<HashMap<MessageKey, Summary>> {
+        let rows = self.sql().rows(
+            "SELECT key, from_addr, date, subject, id FROM messages",
+            [],
+            |r| {
+                Ok((
+                    key_of(r.get_ref(0)?),
+                    Summary {
+                        from: r.get(1)?,
+                        date: r.get(2)?,
+                        subject: r.get(3)?,
+                        rowid: r.get::<_, i64>(4)? as u64,
+                    },
+                ))
+            },
+        )?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The list columns of every message with row id above `after`, in
+    /// row order: cheap (no record is decoded), for sorting and facets.
+    pub fn light_rows(&self, after: u64) -> Result<Vec<LightRow>> {
+        self.sql().rows(
+            "SELECT m.id, m.date, m.from_addr, m.subject, m.attachments, t.thread, m.to_addr
+             FROM messages m LEFT JOIN message_threads t ON t.message = m.id
+             WHERE m.id > ?1 ORDER BY m.id",
+            [after as i64],
+            |r| {
+                Ok(LightRow {
+                    rowid: r.get::<_, i64>(0)? as u64,
+                    date: r.get(1)?,
+                    from: r.get(2)?,
+                    subject: r.get(3)?,
+                    attachments: r.get::<_, i64>(4)?.max(0) as u32,
+                    thread: r.get(5)?,
+                    to: r.get(6)?,
+                })
+            },
+        )
+    }
+
+    /// Row ids of the messages found in a file whose path contains `part`
+    /// (case-insensitive).
+    pub fn source_rowids(&self, part: &str) -> Result<Vec<u64>> {
+        self.sql().rows(
+            "SELECT DISTINCT o.message FROM origins o JOIN files f ON f.id=o.file
+             WHERE instr(lower(f.path), lower(?1)) > 0",
+            [part],
+            |r| Ok(r.get::<_, i64>(0)? as u64),
+        )
+    }
+
+    /// The last checkpoint at or before `offset` of the gzip file at
+    /// `path` (the newest version of it that has checkpoints). `None` when
+    /// there is none, or for a case made before checkpoints existed.
+    pub fn gz_checkpoint(
+        &self,
+        path: &Path,
+        offset: u64,
+    ) -> Option<crate::source::gzindex::Checkpoint> {
+        let data: Vec<u8> = self
+            .sql()
+            .opt(
+                "SELECT c.data FROM gz_checkpoints c JOIN files f ON f.id = c.file
+                  WHERE f.path = ?1 AND c.out_offset <= ?2
+                  ORDER BY f.id DESC, c.out_offset DESC LIMIT 1",
+                params![path_str(path), offset as i64],
+                |r| r.get(0),
+            )
+            .ok()
+            .flatten()?;
+        crate::source::gzindex::Checkpoint::from_bytes(&data)
+    }
+}
