@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 mod cli;
@@ -119,13 +119,6 @@ enum Command {
     Reindex { case: PathBuf },
     /// Explain the query language.
     HelpQuery,
-    /// Write the bundled synthetic sample (what `sample_mbox/` holds).
-    GenSample {
-        out: PathBuf,
-        /// Write into a folder that is not empty.
-        #[arg(long)]
-        force: bool,
-    },
 }
 
 fn main() -> ExitCode {
@@ -244,10 +237,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", cli::QUERY_HELP);
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::GenSample { out, force }) => {
-            gen_sample(&out, force)?;
-            Ok(ExitCode::SUCCESS)
-        }
         None => open_window(cli.path),
     }
 }
@@ -301,8 +290,9 @@ fn open_path(path: &Path) -> Result<ExitCode> {
         print_stats(path, &stats);
         return Ok(ExitCode::SUCCESS);
     }
-    let abs = std::fs::canonicalize(path)
-        .with_context(|| format!("{}: no such file or folder", path.display()))?;
+    let abs = anyhow::Context::with_context(std::fs::canonicalize(path), || {
+        format!("{}: no such file or folder", path.display())
+    })?;
     let case = mailsift::store::case_dir_for(&mailsift::store::data_dir(), &abs);
     eprintln!(
         "mailsift: importing {} into case {}",
@@ -429,18 +419,4 @@ fn print_stats(case: &Path, s: &CaseStats) {
             src.sha256.as_deref().unwrap_or("-")
         );
     }
-}
-
-fn gen_sample(out: &Path, force: bool) -> Result<()> {
-    if out.exists() && !force && std::fs::read_dir(out)?.next().is_some() {
-        anyhow::bail!("{}: folder is not empty (use --force)", out.display());
-    }
-    let summary = mailsift::synth::write_sample(out)
-        .with_context(|| format!("{}: writing the sample", out.display()))?;
-    println!(
-        "wrote {} messages to {}",
-        summary.total_messages(),
-        out.display()
-    );
-    Ok(())
 }

@@ -81,11 +81,6 @@ pub(super) fn global() -> &'static AtomicUsize {
     &STUCK
 }
 
-/// How many abandoned extraction threads are still running.
-pub fn stuck_extractions() -> usize {
-    STUCK.load(Ordering::SeqCst)
-}
-
 /// Why no result came back.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Failure {

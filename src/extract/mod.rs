@@ -74,7 +74,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use detect::detect;
-pub use isolate::{MAX_STUCK, stuck_extractions};
 
 use sink::Sink;
 
@@ -104,6 +103,7 @@ pub enum DocKind {
 
 impl DocKind {
     /// Every kind, in declaration order.
+    #[cfg(test)]
     pub const ALL: [DocKind; 15] = [
         DocKind::Pdf,
         DocKind::Docx,
