@@ -1,0 +1,284 @@
+//! Parsing whole messages: headers and encoded words, charsets, raw
+//! 8-bit headers, alternatives and HTML, attachments, dates, raw-only
+//! messages, limits, truncation, address fallback, contained panics.
+
+use super::*;
+
+const NOW: i64 = 1_800_000_000;
+
+fn parse(raw: &[u8]) -> Message {
+    parse_with(raw, &Limits::default())
+}
+
+fn parse_with(raw: &[u8], limits: &Limits) -> Message {
+    parse_message(Sha256::of(raw), raw, true, raw.len() as u64, limits, NOW)
+}
+
+fn kinds(m: &Message) -> Vec<DefectKind> {
+    m.defects.iter().map(|d| d.kind).collect()
+}
+
+const HEAD: &str =
+    "From: a@example.org\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n";
+
+#[test]
+fn headers_and_encoded_words() {
+    let raw = b"From: =?UTF-8?Q?Jos=C3=A9_Garc=C3=ADa?= <jose@example.org>\n\
+To: \"Smith, Ann\" <ann@example.org>, bob@example.org\n\
+Cc: Team: c1@example.org, c2@example.org;\n\
+Subject: =?koi8-r?B?8NLJ18XU?= and =?ISO-8859-1?Q?caf=E9?=\n\
+Date: Mon, 12 Oct 2015 14:02:11 -0400\n\
+Message-ID: <abc@mail.example.org>\n\
+In-Reply-To: <p1@x> (message from Ann)\n\
+References: <r0@x>\n <p1@x>\n\
+X-GM-THRID: 1234567\n\
+\n\
+Hello\n";
+    let m = parse(raw);
+    assert_eq!(m.status, ParseStatus::Parsed);
+    assert_eq!(m.subject.as_deref(), Some("Привет and café"));
+    assert_eq!(m.from[0].name.as_deref(), Some("José García"));
+    assert_eq!(m.from[0].addr, "jose@example.org");
+    assert_eq!(m.to.len(), 2);
+    assert_eq!(m.to[0].name.as_deref(), Some("Smith, Ann"));
+    assert_eq!(
+        m.cc.iter().map(|a| a.addr.as_str()).collect::<Vec<_>>(),
+        ["c1@example.org", "c2@example.org"]
+    );
+    assert_eq!(m.date, Some(1444672931));
+    assert_eq!(m.message_id.as_deref(), Some("abc@mail.example.org"));
+    assert_eq!(m.in_reply_to, ["p1@x"]);
+    assert_eq!(m.references, ["r0@x", "p1@x"]);
+    assert_eq!(m.gm_thread_id.as_deref(), Some("1234567"));
+    assert_eq!(m.body_text, "Hello\n");
+    assert!(m.defects.is_empty(), "{:?}", m.defects);
+}
+
+#[test]
+fn legacy_charsets_in_bodies() {
+    let (koi, _, _) = encoding_rs::KOI8_R.encode("Встреча в Москве");
+    let mut raw = format!(
+        "{HEAD}Content-Type: text/plain; charset=koi8-r\nContent-Transfer-Encoding: 8bit\n\n"
+    )
+    .into_bytes();
+    raw.extend_from_slice(&koi);
+    assert_eq!(parse(&raw).body_text, "Встреча в Москве");
+
+    let (jis, _, _) = encoding_rs::ISO_2022_JP.encode("会議の資料");
+    let mut raw =
+        format!("{HEAD}Content-Type: text/plain; charset=\"ISO-2022-JP\"\n\n").into_bytes();
+    raw.extend_from_slice(&jis);
+    let m = parse(&raw);
+    assert_eq!(m.body_text, "会議の資料");
+    assert!(m.defects.is_empty());
+
+    let raw = format!(
+        "{HEAD}Content-Type: text/plain; charset=windows-1251\nContent-Transfer-Encoding: base64\n\n0uXx8g==\n"
+    );
+    assert_eq!(parse(raw.as_bytes()).body_text, "Тест");
+}
+
+#[test]
+fn unknown_and_missing_charsets_are_flagged() {
+    let mut raw =
+        format!("{HEAD}Content-Type: text/plain; charset=\"x-unknown-foo\"\n\n").into_bytes();
+    raw.extend_from_slice(b"caf\xe9");
+    let m = parse(&raw);
+    assert_eq!(m.body_text, "café");
+    assert_eq!(kinds(&m), [DefectKind::UnknownCharset]);
+    assert!(m.defects[0].detail.contains("x-unknown-foo"));
+
+    let mut raw = format!("{HEAD}\n").into_bytes();
+    raw.extend_from_slice("naïve".as_bytes());
+    let m = parse(&raw);
+    assert_eq!(m.body_text, "naïve");
+    assert_eq!(kinds(&m), [DefectKind::Undeclared8bit]);
+
+    let mut raw = format!("{HEAD}Content-Type: text/plain; charset=utf-8\n\n").into_bytes();
+    raw.extend_from_slice(b"bad \xff byte");
+    let m = parse(&raw);
+    assert_eq!(m.body_text, "bad \u{fffd} byte");
+    assert_eq!(kinds(&m), [DefectKind::CharsetErrors]);
+}
+
+#[test]
+fn raw_8bit_headers() {
+    let raw = b"From: Ren\xe9 <rene@example.org>\nSubject: Caf\xe9 cr\xe8me\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n\nx";
+    let m = parse(raw);
+    assert_eq!(m.subject.as_deref(), Some("Café crème"));
+    assert_eq!(m.from[0].name.as_deref(), Some("René"));
+    assert_eq!(kinds(&m), [DefectKind::Raw8bitHeader]);
+    let raw = "From: Zoë <z@example.org>\nSubject: Grüße\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n\nx";
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.subject.as_deref(), Some("Grüße"));
+    assert!(m.defects.is_empty());
+}
+
+#[test]
+fn alternative_prefers_plain_and_html_only_is_rendered() {
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nplain text\n--b\nContent-Type: text/html\n\n<p>html text</p>\n--b--\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.body_text, "plain text");
+    assert!(!m.body_from_html);
+    assert!(m.attachments.is_empty());
+
+    let raw = format!(
+        "{HEAD}Content-Type: text/html\n\n<html><head><style>p{{}}</style><script>alert(1)</script></head><body><p>Hi <b>there</b></p><img src=\"http://tracker.example.net/p.gif\"></body></html>"
+    );
+    let m = parse(raw.as_bytes());
+    assert!(m.body_from_html);
+    assert!(m.body_text.contains("Hi there"), "{:?}", m.body_text);
+    assert!(!m.body_text.contains("alert"));
+    assert!(!m.body_text.contains("tracker.example.net"));
+}
+
+#[test]
+fn attachments_are_described() {
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/pdf; name=\"x.pdf\"\nContent-Disposition: attachment; filename*=UTF-8''Spende%CC%81n%20%C3%BCbersicht.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b\nContent-Type: text/csv\nContent-Disposition: attachment; filename=\"donors.csv\"\n\nname,amount\nAnn,100\n--b\nContent-Type: message/rfc822\n\nFrom: fwd@example.org\nSubject: inner\n\ninner body words\n--b--\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.body_text, "see attached");
+    assert_eq!(m.attachments.len(), 3);
+    let pdf = &m.attachments[0];
+    assert_eq!(pdf.name.as_deref(), Some("Spende\u{301}n übersicht.pdf"));
+    assert_eq!(pdf.mime, "application/pdf");
+    assert_eq!(pdf.size, 9);
+    assert_eq!(pdf.sha256, Sha256::of(b"%PDF-1.4\n"));
+    assert!(pdf.text.is_none());
+    assert_eq!(
+        m.attachments[1].text.as_deref(),
+        Some("name,amount\nAnn,100")
+    );
+    let fwd = &m.attachments[2];
+    assert_eq!(fwd.mime, "message/rfc822");
+    assert!(fwd.text.as_deref().unwrap().contains("inner body words"));
+    assert!(fwd.text.as_deref().unwrap().contains("Subject: inner"));
+}
+
+#[test]
+fn dates() {
+    let base = "From: a@example.org\nMessage-ID: <1@x>\n";
+    let m = parse(format!("{base}\nx").as_bytes());
+    assert_eq!(kinds(&m), [DefectKind::MissingDate]);
+    assert_eq!(m.date, None);
+    let m = parse(format!("{base}Date: yesterday-ish\n\nx").as_bytes());
+    assert_eq!(kinds(&m), [DefectKind::BadDate]);
+    assert_eq!(m.date, None);
+    assert_eq!(m.date_raw.as_deref(), Some("yesterday-ish"));
+    let m = parse(format!("{base}Date: Tue, 1 Jan 1901 00:00:00 +0000\n\nx").as_bytes());
+    assert_eq!(kinds(&m), [DefectKind::ImplausibleDate]);
+    assert_eq!(m.date, None, "not guessed");
+    assert!(m.date_raw.is_some(), "kept as written");
+    let m = parse(format!("{base}Date: Tue, 1 Jan 2099 00:00:00 +0000\n\nx").as_bytes());
+    assert_eq!(kinds(&m), [DefectKind::ImplausibleDate]);
+    assert_eq!(m.date, Some(4_070_908_800), "kept as written");
+}
+
+#[test]
+fn unparseable_messages_are_kept_raw_only() {
+    let m = parse(b"");
+    assert_eq!(
+        (m.status, kinds(&m)),
+        (ParseStatus::RawOnly, vec![DefectKind::Empty])
+    );
+    let m = parse(b"just some words\nno headers");
+    assert_eq!(
+        (m.status, kinds(&m)),
+        (ParseStatus::RawOnly, vec![DefectKind::NoHeaders])
+    );
+    assert!(m.body_text.contains("just some words"));
+
+    // 150 nested multiparts: over the parser's limit.
+    let mut raw = String::from(HEAD);
+    for i in 0..150 {
+        raw.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"b{i}x\"\n\n--b{i}x\n"
+        ));
+    }
+    raw.push_str("Content-Type: text/plain\n\ndeep\n");
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.status, ParseStatus::RawOnly);
+    assert!(kinds(&m).contains(&DefectKind::TooDeep), "{:?}", m.defects);
+    assert_eq!(m.from[0].addr, "a@example.org", "headers recovered");
+    assert_eq!(m.date, Some(1444672931));
+
+    // Too large: headers only.
+    let m = parse_message(
+        Sha256::of(b"x"),
+        HEAD.as_bytes(),
+        false,
+        1 << 40,
+        &Limits::default(),
+        NOW,
+    );
+    assert_eq!(m.status, ParseStatus::RawOnly);
+    assert_eq!(kinds(&m), [DefectKind::TooLarge]);
+    assert_eq!(m.message_id.as_deref(), Some("1@x"));
+}
+
+#[test]
+fn limits_on_parts_depth_and_text() {
+    let mut raw = format!("{HEAD}Content-Type: multipart/mixed; boundary=b\n\n");
+    for i in 0..2000 {
+        raw.push_str(&format!(
+            "--b\nContent-Type: application/octet-stream; name=\"p{i}.bin\"\n\n{i}\n"
+        ));
+    }
+    raw.push_str("--b--\n");
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.status, ParseStatus::Parsed);
+    assert!(kinds(&m).contains(&DefectKind::TooManyParts));
+    assert_eq!(m.attachments.len(), 999);
+
+    let limits = Limits {
+        max_depth: 3,
+        max_body_text: 10,
+        ..Limits::default()
+    };
+    let mut raw = String::from(HEAD);
+    for i in 0..5 {
+        raw.push_str(&format!(
+            "Content-Type: multipart/mixed; boundary=\"b{i}x\"\n\n--b{i}x\n"
+        ));
+    }
+    raw.push_str("Content-Type: text/plain\n\ndeep\n");
+    let m = parse_with(raw.as_bytes(), &limits);
+    assert!(kinds(&m).contains(&DefectKind::TooDeep));
+
+    let raw = format!("{HEAD}\n0123456789abcdef");
+    let m = parse_with(raw.as_bytes(), &limits);
+    assert_eq!(m.body_text, "0123456789");
+    assert_eq!(kinds(&m), [DefectKind::TextTruncated]);
+}
+
+#[test]
+fn unclosed_multipart_is_truncated() {
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nbody\n--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0x"
+    );
+    let m = parse(raw.as_bytes());
+    assert!(
+        kinds(&m).contains(&DefectKind::Truncated),
+        "{:?}",
+        m.defects
+    );
+    assert_eq!(m.body_text, "body");
+}
+
+#[test]
+fn bad_addresses_fall_back_to_patterns() {
+    let raw = "From: \"unterminated <x@example.org>\nTo: a@example.org\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n\nx";
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.from.len(), 1);
+    assert_eq!(m.from[0].addr, "x@example.org");
+}
+
+#[test]
+fn panics_are_contained() {
+    let r: Result<(), String> = contain(|| panic!("boom {}", 7));
+    assert!(r.unwrap_err().starts_with("boom 7"));
+    assert_eq!(contain(|| 5), Ok(5));
+}

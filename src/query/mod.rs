@@ -1,0 +1,254 @@
+//! The query language: its syntax, the [`Query`] tree, the parser and its
+//! typed [`QueryError`]s. There is no search engine here; another module
+//! turns a [`Query`] into index queries.
+//!
+//! The syntax is what investigators know from Gmail, notmuch and Lucene:
+//!
+//! | written                          | meaning                                        |
+//! |----------------------------------|------------------------------------------------|
+//! | `budget memo`, `budget AND memo` | both words (implicit AND)                      |
+//! | `budget OR memo`                 | either (only upper-case `OR`; `or` is a word)  |
+//! | `-spam`, `NOT spam`              | without the word                               |
+//! | `(a OR b) c`                     | grouping; `a b OR c` is `(a b) OR c`           |
+//! | `"exact phrase"`                 | a phrase; `\"` is a quote inside it            |
+//! | `from:ann`, `subject:"q3 plan"`  | a word or phrase in a field                    |
+//! | `from:(ann OR bob)`              | the field applies to every term inside         |
+//! | `from:@dnc.org`, `@dnc.org`      | every address in a domain (in any address)     |
+//! | `word*`, `word~`, `word~2`       | prefix; fuzzy with distance 1 or 2             |
+//! | `*`                              | every message                                  |
+//! | `has:attachment`                 | messages with attachments                      |
+//! | `date:2016`, `date:2016-02`      | a year, month or day (UTC)                     |
+//! | `date:2016-02..2016-05`          | a range, both ends included; `A..` and `..B`   |
+//! | `after:2016-02-29`, `before:2017`| from the start of / before the start of a date |
+//!
+//! Fields: `from to cc bcc subject body attachment filename id msgid thread
+//! source` (names are case-insensitive). A word with an unknown field name,
+//! such as `re:budget` or `http://x.org`, is an ordinary word.
+//!
+//! [`parse`] returns a normalised tree: single-element `And`/`Or` collapse,
+//! nested ones flatten, and a conjunction of only negations gets [`Query::All`]
+//! in front so that `-spam` means "everything except spam". `Display` prints
+//! a canonical form that parses back to the same tree.
+//!
+//! Files: `lexer.rs` (input to tokens), `parser.rs` (tokens to a normalised
+//! tree, with positioned errors), `dates.rs` (date values and ranges, and
+//! the dates `Display` writes), `display.rs` (the canonical form).
+
+mod dates;
+mod display;
+mod lexer;
+mod parser;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::ops::Range;
+
+pub use parser::parse;
+
+/// The query language in one screen (the CLI's `help-query`, the
+/// window's syntax popup).
+pub const HELP: &str = "\
+Words must all match:            budget meeting
+Exact phrase:                    \"talking points\"
+Either / not / grouping:         moscow OR kiev   -spam   NOT draft   (a OR b) c
+Fields (name or address):        from:ann  to:@dnc.org  cc:  bcc:  subject:  body:
+Attachments:                     attachment:donor (text inside)  filename:xlsx  has:attachment
+Identity:                        id:3f2a9c  msgid:<abc@x>  thread:0123456789abcdef  source:podesta
+Dates (UTC):                     after:2016-05-01  before:2016-06  date:2016-05-01..2016-05-31
+Prefix and fuzzy:                budg*  moskva~  moskva~2
+Everything:                      *
+Matching ignores case and accents (Garcia finds García); Cyrillic, Greek and
+CJK text is searchable. Results are never capped; the CLI cuts with --limit.
+";
+
+/// A parsed query.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Query {
+    /// `*` alone: every message.
+    All,
+    /// A word, a prefix (`word*`) or a fuzzy word (`word~`, `word~2`) in a field.
+    Term {
+        field: Field,
+        text: String,
+        mode: Mode,
+    },
+    /// `"exact phrase"` (in a field or in Any).
+    Phrase {
+        field: Field,
+        text: String,
+    },
+    /// `from:@dnc.org` — every address in that domain (field is
+    /// From/To/Cc/Bcc, or Any for any address field).
+    Domain {
+        field: Field,
+        domain: String,
+    },
+    /// Dates as a half-open interval [start, end) in seconds since the Unix
+    /// epoch, UTC.
+    Date {
+        start: Option<i64>,
+        end: Option<i64>,
+    },
+    /// `has:attachment` (also `has:attachments`).
+    HasAttachment,
+    And(Vec<Query>),
+    Or(Vec<Query>),
+    Not(Box<Query>),
+}
+
+/// How a [`Query::Term`] matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The word as written.
+    Exact,
+    /// Words starting with the text (`word*`).
+    Prefix,
+    /// Words within this edit distance (`word~` is 1, `word~2` is 2).
+    Fuzzy(u8),
+}
+
+/// Where a term is looked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// Any text field (no field name written).
+    Any,
+    From,
+    To,
+    Cc,
+    Bcc,
+    Subject,
+    Body,
+    Attachment,
+    Filename,
+    Id,
+    MsgId,
+    Thread,
+    Source,
+}
+
+const NAMED_FIELDS: [Field; 12] = [
+    Field::From,
+    Field::To,
+    Field::Cc,
+    Field::Bcc,
+    Field::Subject,
+    Field::Body,
+    Field::Attachment,
+    Field::Filename,
+    Field::Id,
+    Field::MsgId,
+    Field::Thread,
+    Field::Source,
+];
+
+impl Field {
+    /// The name written before the colon (`"from"`, ...); `""` for Any.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Any => "",
+            Field::From => "from",
+            Field::To => "to",
+            Field::Cc => "cc",
+            Field::Bcc => "bcc",
+            Field::Subject => "subject",
+            Field::Body => "body",
+            Field::Attachment => "attachment",
+            Field::Filename => "filename",
+            Field::Id => "id",
+            Field::MsgId => "msgid",
+            Field::Thread => "thread",
+            Field::Source => "source",
+        }
+    }
+
+    /// The field with this name, ignoring ASCII case. Any has no name, so
+    /// `""` gives `None`.
+    pub fn parse(name: &str) -> Option<Field> {
+        NAMED_FIELDS
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether `@domain` makes sense in this field.
+    fn takes_domain(self) -> bool {
+        matches!(
+            self,
+            Field::Any | Field::From | Field::To | Field::Cc | Field::Bcc
+        )
+    }
+}
+
+/// Why a query does not parse, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryError {
+    /// Short, lower-case, with a hint when the fix is obvious.
+    pub message: String,
+    /// Byte range in the input.
+    pub span: Range<usize>,
+}
+
+impl QueryError {
+    fn new(message: impl Into<String>, span: Range<usize>) -> QueryError {
+        QueryError {
+            message: message.into(),
+            span,
+        }
+    }
+
+    /// Two lines for a terminal or a fixed-width text box: the input (with
+    /// tabs and other control characters shown as spaces), then `^` under
+    /// the span (at least one, also for an empty span).
+    pub fn caret(&self, input: &str) -> String {
+        let line: String = input
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let start = self.span.start;
+        let end = self.span.end.max(start);
+        let mut pad = 0;
+        let mut width = 0;
+        for (i, c) in input.char_indices() {
+            let w = if c.is_control() { 1 } else { column_width(c) };
+            if i < start {
+                pad += w;
+            } else if i < end {
+                width += w;
+            }
+        }
+        format!("{line}\n{}{}", " ".repeat(pad), "^".repeat(width.max(1)))
+    }
+}
+
+/// Columns a character takes in a terminal: a small approximation that gets
+/// combining accents and East Asian wide characters right.
+fn column_width(c: char) -> usize {
+    match u32::from(c) {
+        0x0300..=0x036F | 0x200B..=0x200F => 0,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD => 2,
+        _ => 1,
+    }
+}
+
+impl fmt::Display for QueryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at byte {})", self.message, self.span.start)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+type Result<T> = std::result::Result<T, QueryError>;
