@@ -313,6 +313,13 @@ impl<'a> SourceReader<'a> {
         SourceReader { case }
     }
 
+    /// Opens the case at `root` (its database only) and runs `f` with a
+    /// reader on it: for a thread of its own that reads sources.
+    pub fn with_case<T>(root: &Path, f: impl FnOnce(&SourceReader<'_>) -> T) -> Result<T> {
+        let case = Case::open(root)?;
+        Ok(f(&SourceReader::new(&case)))
+    }
+
     /// The message's raw bytes exactly as in its first readable source,
     /// verified against the recorded SHA-256, with that origin.
     pub fn raw(&self, key: &MessageKey) -> Result<(Vec<u8>, Origin)> {

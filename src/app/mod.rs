@@ -17,6 +17,7 @@ mod open;
 mod panels;
 mod reading;
 mod reads;
+mod report;
 mod state;
 mod ui;
 

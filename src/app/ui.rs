@@ -3,7 +3,7 @@
 //! the next frame. Nothing here reads the case or changes the state beyond
 //! what egui edits in place (the query text, the export format).
 
-use super::{Command, MailsiftApp, attachments, list, panels, reading};
+use super::{Command, MailsiftApp, attachments, list, panels, reading, report};
 
 impl MailsiftApp {
     /// Draws the window; what the panels asked for is kept for `logic`.
@@ -106,7 +106,7 @@ impl MailsiftApp {
     fn windows(&mut self, ctx: &egui::Context) -> Vec<Command> {
         let mut cmds = Vec::new();
         if self.import.show_report {
-            cmds.extend(panels::import_report_ui(ctx, &self.import));
+            cmds.extend(report::import_report_ui(ctx, &self.import));
         }
         if self.export.show {
             let hits = self.search.results.as_ref().map_or(0, |r| r.hits.len());
