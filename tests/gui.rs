@@ -757,3 +757,39 @@ fn source_and_attachments_are_read_off_the_ui_thread() {
     expected.sort();
     assert_eq!(saved, expected);
 }
+
+/// The list's rows are fetched by `logic` before a frame draws them (the
+/// drawing code never reads the case): the rows on screen have their
+/// summaries, and a jump to the end fetches the rows there before the
+/// frame that shows them.
+#[test]
+fn list_rows_are_fetched_before_they_are_drawn() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(
+        &tmp.path().join("data"),
+        vec![Answer::Folder(Some(sample()))],
+        true,
+    );
+    h.step();
+    open_sample(&mut h);
+    let a = h.state();
+    let shown = a.list.shown.clone();
+    assert!(!shown.is_empty(), "the list reported its rows");
+    for i in shown {
+        let rowid = a.list.rows[i].rowid();
+        assert!(a.list.summaries.contains_key(&rowid), "row {i} fetched");
+    }
+    let last = a.list.rows.len() - 1;
+    let last_id = a.list.rows[last].rowid();
+    h.key_press(egui::Key::End);
+    h.step();
+    let a = h.state();
+    assert_eq!(a.list.selected, Some(last));
+    assert!(
+        a.list.summaries.contains_key(&last_id),
+        "fetched before drawn"
+    );
+    step_until(&mut h, "the last message", LONG, |a| {
+        a.reading.as_ref().is_some_and(|r| r.rowid == last_id)
+    });
+}

@@ -245,3 +245,44 @@ pub struct Status {
     /// Offer a link to the import report next to the text.
     pub report_link: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: u64) -> ListState {
+        ListState {
+            rows: (0..n)
+                .map(|rowid| ListRow::Message { rowid, depth: 0 })
+                .collect(),
+            ..ListState::default()
+        }
+    }
+
+    #[test]
+    fn the_rows_wanted_are_around_the_screen_and_the_selection() {
+        let mut list = rows(1000);
+        list.shown = 100..120;
+        assert_eq!(list.wanted(), [70..150, 0..0]);
+        list.selected = Some(990);
+        assert_eq!(list.wanted(), [70..150, 950..1000]);
+        list.shown = 0..10;
+        list.selected = Some(5);
+        assert_eq!(list.wanted(), [0..40, 0..45]);
+    }
+
+    #[test]
+    fn rows_without_a_summary_are_noticed() {
+        let mut list = rows(10);
+        assert!(list.lacks_summaries(2..4));
+        for id in 2..4 {
+            list.summaries.insert(id, RowSummary::default());
+        }
+        assert!(!list.lacks_summaries(2..4));
+        assert!(list.lacks_summaries(2..5));
+        // Past the end: nothing to fetch.
+        assert!(!list.lacks_summaries(10..20));
+        list.clear();
+        assert!(list.rows.is_empty() && list.summaries.is_empty());
+    }
+}
