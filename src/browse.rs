@@ -11,15 +11,26 @@ use crate::export::{ExportItem, ExportSummary, Exporter, Format};
 use crate::index::snippet::{self, Highlighter};
 use crate::index::{Hit, SearchIndex, Sort};
 use crate::model::MatchPlace;
-use crate::model::{Attachment, Limits, Message, MessageKey, Origin, SourceFormat};
+use crate::model::{Attachment, Limits, Message, MessageKey, Origin, Sha256, SourceFormat};
 use crate::query::{self, Field, Query};
-use crate::store::Case;
+use crate::store::{Case, CaseStats, DefectRow};
 use crate::thread::{ThreadId, Threads};
 
 /// An open case, for reading.
 pub struct Browser {
     pub case: Case,
     pub index: SearchIndex,
+}
+
+/// What an import report lists about a whole case (read from it; each
+/// part empty when it cannot be read).
+#[derive(Clone, Debug, Default)]
+pub struct ReportDetails {
+    pub skipped: Vec<(PathBuf, String)>,
+    pub notes: Vec<(PathBuf, u64, String)>,
+    pub defects: Vec<DefectRow>,
+    /// Totals over the whole case (every import).
+    pub totals: Option<CaseStats>,
 }
 
 /// The result of a search.
@@ -90,6 +101,45 @@ impl Browser {
                 case: self.case.root().to_path_buf(),
                 key: format!("row {rowid}"),
             })
+    }
+
+    /// The stored record of a message, `None` when the case has no such
+    /// row (yet: during an import the list may be ahead of what was read).
+    pub fn message_if_any(&self, rowid: u64) -> Result<Option<Message>> {
+        self.case.message_by_rowid(rowid)
+    }
+
+    /// The message with the texts extracted from its attachments filled in
+    /// (they are stored once per content, apart from the record).
+    pub fn fill_attachment_texts(&self, msg: &mut Message) -> Result<()> {
+        self.case.fill_attachment_texts(msg)
+    }
+
+    /// Row ids of every message carrying an attachment with this content.
+    pub fn messages_with_attachment(&self, sha: &Sha256) -> Result<Vec<u64>> {
+        self.case.messages_with_attachment(sha)
+    }
+
+    /// Where a message was found: every source file and offset.
+    pub fn origins(&self, key: &MessageKey) -> Result<Vec<Origin>> {
+        self.case.origins(key)
+    }
+
+    /// What the import report lists about the whole case: skipped files,
+    /// notes, every message with a defect, and the totals.
+    pub fn report_details(&self) -> ReportDetails {
+        ReportDetails {
+            skipped: self.case.skipped().unwrap_or_default(),
+            notes: self.case.notes().unwrap_or_default(),
+            defects: self.case.defect_rows().unwrap_or_default(),
+            totals: self.case.stats().ok(),
+        }
+    }
+
+    /// Makes the latest commit of the search index visible (after or
+    /// during an import).
+    pub fn reload_index(&self) -> Result<()> {
+        self.index.reload()
     }
 
     /// Row id and key of a message from its id or a unique prefix.
@@ -261,6 +311,13 @@ pub struct SourceReader<'a> {
 impl<'a> SourceReader<'a> {
     pub fn new(case: &'a Case) -> SourceReader<'a> {
         SourceReader { case }
+    }
+
+    /// Opens the case at `root` (its database only) and runs `f` with a
+    /// reader on it: for a thread of its own that reads sources.
+    pub fn with_case<T>(root: &Path, f: impl FnOnce(&SourceReader<'_>) -> T) -> Result<T> {
+        let case = Case::open(root)?;
+        Ok(f(&SourceReader::new(&case)))
     }
 
     /// The message's raw bytes exactly as in its first readable source,

@@ -35,8 +35,35 @@ pub enum JobKind {
 pub enum JobEvent {
     Progress(JobProgress),
     Done(JobOutput),
-    Failed(String),
+    Failed(JobError),
 }
+
+/// Why a job failed, for the front end to put in plain words (its
+/// `Display` is the sentence the window shows).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The library's error (it names its path or query).
+    #[error(transparent)]
+    Case(#[from] crate::error::Error),
+    /// A search was asked for before any case was open.
+    #[error("no case")]
+    NoCase,
+}
+
+impl JobError {
+    /// The query could not be parsed (shown under the search box).
+    pub fn is_bad_query(&self) -> bool {
+        matches!(self, JobError::Case(crate::error::Error::Query { .. }))
+    }
+
+    /// The job was cancelled by the user (nothing was written).
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, JobError::Case(crate::error::Error::Cancelled))
+    }
+}
+
+/// What a job function returns.
+pub type JobResult<T> = std::result::Result<T, JobError>;
 
 /// Progress of a running job.
 #[derive(Clone, Debug)]
@@ -401,13 +428,9 @@ impl Sender_ {
     }
 }
 
-fn run_import(
-    req: &ImportRequest,
-    cancel: &AtomicBool,
-    send: &Sender_,
-) -> Result<ImportReport, String> {
-    pipeline::check_case_location(&req.case, &req.sources).map_err(|e| e.to_string())?;
-    let mut case = Case::open_for_writing(&req.case).map_err(|e| e.to_string())?;
+fn run_import(req: &ImportRequest, cancel: &AtomicBool, send: &Sender_) -> JobResult<ImportReport> {
+    pipeline::check_case_location(&req.case, &req.sources)?;
+    let mut case = Case::open_for_writing(&req.case)?;
     let mut last = Instant::now() - Duration::from_secs(1);
     pipeline::import(
         &mut case,
@@ -422,17 +445,17 @@ fn run_import(
         },
         cancel,
     )
-    .map_err(|e| e.to_string())
+    .map_err(JobError::from)
 }
 
 /// Runs an export; a cancelled export leaves no output and fails with
-/// "cancelled".
+/// [`JobError::is_cancelled`].
 fn run_export(
     req: &ExportRequest,
     send: &Sender_,
     cancel: &AtomicBool,
-) -> Result<ExportSummary, String> {
-    let browser = Browser::open(&req.case).map_err(|e| e.to_string())?;
+) -> JobResult<ExportSummary> {
+    let browser = Browser::open(&req.case)?;
     let found = Found {
         query: req.query.clone(),
         hits: req.hits.clone(),
@@ -454,7 +477,7 @@ fn run_export(
                 !cancel.load(Ordering::Relaxed)
             },
         )
-        .map_err(|e| e.to_string())
+        .map_err(JobError::from)
 }
 
 /// The search thread: keeps the case open between searches, runs only the
@@ -483,8 +506,8 @@ struct WorkerCase {
 }
 
 impl WorkerCase {
-    fn open(path: &Path) -> Result<WorkerCase, String> {
-        let browser = Browser::open(path).map_err(|e| e.to_string())?;
+    fn open(path: &Path) -> JobResult<WorkerCase> {
+        let browser = Browser::open(path)?;
         let mut w = WorkerCase {
             path: path.to_path_buf(),
             browser,
@@ -498,12 +521,12 @@ impl WorkerCase {
 
     /// Reloads the light table when the case grew (or threads may have
     /// changed: `full`).
-    fn refresh_light(&mut self, full: bool) -> Result<(), String> {
-        let max = self.browser.case.max_rowid().map_err(|e| e.to_string())?;
+    fn refresh_light(&mut self, full: bool) -> JobResult<()> {
+        let max = self.browser.case.max_rowid()?;
         if max == self.max_rowid && !full {
             return Ok(());
         }
-        let rows = self.browser.case.light_rows(0).map_err(|e| e.to_string())?;
+        let rows = self.browser.case.light_rows(0)?;
         let mut sizes: HashMap<String, u32> = HashMap::new();
         for r in &rows {
             if let Some(t) = &r.thread {
@@ -517,22 +540,19 @@ impl WorkerCase {
     }
 }
 
-fn run_search(
-    state: &mut Option<WorkerCase>,
-    req: &SearchRequest,
-) -> Result<SearchOutcome, String> {
+fn run_search(state: &mut Option<WorkerCase>, req: &SearchRequest) -> JobResult<SearchOutcome> {
     let reopen = state.as_ref().is_none_or(|s| s.path != req.case);
     if reopen {
         *state = Some(WorkerCase::open(&req.case)?);
     } else if req.refresh
         && let Some(s) = state.as_mut()
     {
-        s.browser.index.reload().map_err(|e| e.to_string())?;
+        s.browser.reload_index()?;
         // Threads are assigned at the end of an import: reload fully then.
         s.refresh_light(true)?;
     }
     let Some(s) = state.as_mut() else {
-        return Err("no case".into());
+        return Err(JobError::NoCase);
     };
     let start = Instant::now();
     let index_sort = match (req.sort.column, req.sort.descending) {
@@ -540,10 +560,7 @@ fn run_search(
         (SortColumn::Date, true) => Sort::DateDesc,
         _ => Sort::Relevance,
     };
-    let found = s
-        .browser
-        .search(&req.query, index_sort)
-        .map_err(|e| e.to_string())?;
+    let found = s.browser.search(&req.query, index_sort)?;
     let mut hits = found.hits;
     sort_hits(&mut hits, req.sort, &s.light, &s.thread_sizes);
     let elapsed = start.elapsed();
@@ -636,7 +653,7 @@ pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
     let mut types: HashMap<String, u64> = HashMap::new();
     let sample = hits.len().min(FACET_SAMPLE);
     for h in &hits[..sample] {
-        let Ok(Some(m)) = browser.case.message_by_rowid(h.rowid) else {
+        let Ok(Some(m)) = browser.message_if_any(h.rowid) else {
             continue;
         };
         for a in m.to.iter().chain(&m.cc) {
@@ -669,4 +686,45 @@ pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
 /// `YYYY-MM` of a date (UTC).
 pub fn month_of(secs: i64) -> String {
     rfc3339(secs).chars().take(7).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_errors_are_typed_and_read_as_before() {
+        let bad = crate::browse::parse_query("from:(")
+            .map(|_| ())
+            .unwrap_err();
+        let e = JobError::from(bad);
+        assert!(e.is_bad_query() && !e.is_cancelled());
+        // The window shows the same words as when errors were strings.
+        assert!(e.to_string().starts_with("bad query"), "{e}");
+        let c = JobError::from(crate::error::Error::Cancelled);
+        assert!(c.is_cancelled() && !c.is_bad_query());
+        assert_eq!(c.to_string(), "cancelled");
+        assert_eq!(JobError::NoCase.to_string(), "no case");
+    }
+
+    #[test]
+    fn a_search_without_a_case_fails_with_a_typed_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut jobs = Jobs::new(|| {});
+        let id = jobs.search(SearchRequest {
+            case: tmp.path().join("no-such-case"),
+            query: "*".into(),
+            sort: SortBy::default(),
+            refresh: false,
+        });
+        let events = jobs.wait_idle(Duration::from_secs(30));
+        let failed = events
+            .into_iter()
+            .find_map(|m| match m.event {
+                JobEvent::Failed(e) if m.id == id => Some(e),
+                _ => None,
+            })
+            .expect("the search fails");
+        assert!(matches!(failed, JobError::Case(_)), "{failed:?}");
+    }
 }

@@ -76,7 +76,7 @@ pub(crate) mod contain;
 pub mod display;
 pub mod error;
 pub mod export;
-pub(crate) mod extract;
+pub mod extract;
 pub mod html;
 pub mod index;
 pub mod jobs;

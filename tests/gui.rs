@@ -66,11 +66,16 @@ pub(crate) fn step_until(
             start.elapsed() < timeout,
             "timed out waiting for {what}; status: {:?}, selected row {:?}, reading {:?}",
             h.state().status,
-            h.state().selected_row,
+            h.state().list.selected,
             h.state().reading.as_ref().map(|r| r.rowid)
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// The attachment window of the message being read, if one is open.
+fn attachment_view(a: &MailsiftApp) -> Option<&mailsift::app::attachments::AttachmentView> {
+    a.reading.as_ref()?.attachment_view.as_ref()
 }
 
 pub(crate) const LONG: Duration = Duration::from_secs(60);
@@ -78,10 +83,10 @@ pub(crate) const LONG: Duration = Duration::from_secs(60);
 fn open_sample(h: &mut Harness<'static, MailsiftApp>) {
     h.get_by_label("Open folder…").click();
     step_until(h, "the import to start", LONG, |a| {
-        a.import.is_some() || a.last_report.is_some()
+        a.import.running.is_some() || a.import.last_report.is_some()
     });
     step_until(h, "the import and first search", LONG, |a| {
-        a.import.is_none() && !a.busy() && a.hit_count().is_some()
+        a.import.running.is_none() && !a.busy() && a.hit_count().is_some()
     });
 }
 
@@ -91,9 +96,13 @@ fn search(h: &mut Harness<'static, MailsiftApp>, text: &str) {
     h.step();
     h.get_by_label("Search").type_text(text);
     h.step();
-    assert_eq!(h.state().query, text);
+    assert_eq!(h.state().search.query, text);
     step_until(h, "the search", LONG, |a| {
-        !a.busy() && a.results.as_ref().is_some_and(|r| r.query_text == text)
+        !a.busy()
+            && a.search
+                .results
+                .as_ref()
+                .is_some_and(|r| r.query_text == text)
     });
 }
 
@@ -116,7 +125,12 @@ fn open_search_read_threads_export() {
     h.get_by_label("Open case…");
     open_sample(&mut h);
 
-    let report = h.state().last_report.clone().expect("an import report");
+    let report = h
+        .state()
+        .import
+        .last_report
+        .clone()
+        .expect("an import report");
     assert!(report.found > 400, "found {}", report.found);
     assert_eq!(
         report.found,
@@ -132,20 +146,20 @@ fn open_search_read_threads_export() {
         "{status:?}"
     );
     assert!(
-        !h.state().show_report,
+        !h.state().import.show_report,
         "no window pops up after a clean import"
     );
     h.get_by_label("Import report…").click();
     for _ in 0..4 {
         h.step();
     }
-    assert!(h.state().show_report);
+    assert!(h.state().import.show_report);
     h.get_by_label_contains("parsed,");
     // The case's totals and each defective message by subject.
     h.get_by_label_contains("The whole case");
     // Skipped files are listed with their reason (rows formatted as drawn).
     h.get_by_label_contains("README.txt — not mail");
-    let details = h.state().report_details.clone().expect("report details");
+    let details = h.state().import.details.clone().expect("report details");
     let bad_date = details
         .defects
         .iter()
@@ -200,8 +214,8 @@ fn open_search_read_threads_export() {
     h.get_by_label_contains(&count_text);
 
     // Click the first result: the reading pane shows its subject.
-    step_until(&mut h, "row summaries", LONG, |a| !a.rows.is_empty());
-    let first = h.state().rows[0].rowid();
+    step_until(&mut h, "row summaries", LONG, |a| !a.list.rows.is_empty());
+    let first = h.state().list.rows[0].rowid();
     let subject = {
         let b = mailsift::browse::Browser::open(h.state().case_path.as_ref().unwrap()).unwrap();
         let m = b.message(first).unwrap();
@@ -226,8 +240,8 @@ fn open_search_read_threads_export() {
     // Thread view: fewer rows than messages for the sample's reply chains.
     search(&mut h, "*");
     h.get_by_label("Threads").click();
-    step_until(&mut h, "thread view", LONG, |a| a.thread_view);
-    let rows = h.state().rows.len();
+    step_until(&mut h, "thread view", LONG, |a| a.list.thread_view);
+    let rows = h.state().list.rows.len();
     assert!(rows < all, "{rows} thread rows for {all} messages");
 
     // Export all hits to CSV through the scripted save dialog.
@@ -235,7 +249,7 @@ fn open_search_read_threads_export() {
         format: mailsift::export::Format::Csv,
         selected_only: false,
     });
-    step_until(&mut h, "the export", LONG, |a| a.last_export.is_some());
+    step_until(&mut h, "the export", LONG, |a| a.export.last.is_some());
     let text = std::fs::read_to_string(&out).unwrap();
     // Header + one row per message (fields may hold line breaks: count records by id).
     let records = csv_records(&text);
@@ -252,7 +266,7 @@ fn search_error(h: &mut Harness<'static, MailsiftApp>, text: &str) {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.step();
     h.get_by_label("Search").type_text(text);
-    step_until(h, "the query error", LONG, |a| a.query_error.is_some());
+    step_until(h, "the query error", LONG, |a| a.search.error.is_some());
     h.get_by_label_contains("bad query");
     // Clear the box again.
     h.get_by_label("Search").focus();
@@ -340,7 +354,7 @@ fn a_file_that_is_not_mail_is_refused_without_making_a_case() {
     assert_eq!(status.text.matches("random.bin").count(), 1, "{status:?}");
     h.get_by_label_contains("Nothing was imported");
     assert!(h.state().case_path.is_none());
-    assert!(h.state().import.is_none());
+    assert!(h.state().import.running.is_none());
     assert!(
         !data.join("cases").exists(),
         "no case folder is made for a file that is not mail"
@@ -375,7 +389,7 @@ fn attachment_hits_text_preview_and_sorting() {
 
     // The opened case is remembered for the next run (eframe storage).
     let opened = h.state().case_path.clone().unwrap();
-    let kept = h.state().persisted.clone();
+    let kept = h.state().settings.persisted.clone();
     assert_eq!(kept.last_case.as_ref(), Some(&opened));
     assert_eq!(kept.recent_cases.first(), Some(&opened));
     let json = serde_json::to_string(&kept).unwrap();
@@ -406,9 +420,9 @@ fn attachment_hits_text_preview_and_sorting() {
     assert!(h.get_all_by_label("View text").count() >= 1);
     h.state_mut().apply(Command::ViewAttachmentText(index));
     step_until(&mut h, "the text window", LONG, |a| {
-        a.attachment_view.is_some()
+        attachment_view(a).is_some()
     });
-    match &h.state().attachment_view {
+    match attachment_view(h.state()) {
         Some(AttachmentView::Text { text, .. }) => {
             assert!(text.to_lowercase().contains("budget"), "{text}");
         }
@@ -448,7 +462,7 @@ fn attachment_hits_text_preview_and_sorting() {
         h.state().status
     );
     step_until(&mut h, "the preview", LONG, |a| !a.busy());
-    match &h.state().attachment_view {
+    match attachment_view(h.state()) {
         Some(AttachmentView::Image { size, .. }) => assert!(size[0] > 0 && size[1] > 0),
         _ => panic!(
             "no preview; status {:?}",
@@ -456,19 +470,25 @@ fn attachment_hits_text_preview_and_sorting() {
         ),
     }
     h.state_mut().apply(Command::CloseAttachmentView);
-    assert!(h.state().attachment_view.is_none());
+    assert!(attachment_view(h.state()).is_none());
 
     // The To column sorts.
-    h.state_mut().query = String::new();
+    h.state_mut().search.query = String::new();
     h.state_mut().apply(Command::SearchNow);
     step_until(&mut h, "everything", LONG, |a| {
         !a.busy()
-            && a.hit_count() == Some(a.last_report.as_ref().map_or(0, |r| r.messages as usize))
+            && a.hit_count()
+                == Some(
+                    a.import
+                        .last_report
+                        .as_ref()
+                        .map_or(0, |r| r.messages as usize),
+                )
     });
     h.get_by_role_and_label(egui::accesskit::Role::Button, "To")
         .click();
     step_until(&mut h, "sorting by To", LONG, |a| {
-        !a.busy() && a.sort.column == mailsift::jobs::SortColumn::To
+        !a.busy() && a.search.sort.column == mailsift::jobs::SortColumn::To
     });
     let firsts: Vec<String> = {
         let case = mailsift::store::Case::open(&case).unwrap();
@@ -478,7 +498,7 @@ fn attachment_hits_text_preview_and_sorting() {
             .into_iter()
             .map(|l| (l.rowid, l.to))
             .collect();
-        let res = h.state().results.as_ref().unwrap();
+        let res = h.state().search.results.as_ref().unwrap();
         res.hits
             .iter()
             .map(|hit| light[&hit.rowid].clone().unwrap_or_default().to_lowercase())
@@ -517,7 +537,7 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
         h.step();
         open_sample(&mut h);
         h.get_by_label("Threads").click();
-        step_until(&mut h, "thread view", LONG, |a| a.thread_view);
+        step_until(&mut h, "thread view", LONG, |a| a.list.thread_view);
         h.state_mut().save(&mut storage);
         h.state().case_path.clone().expect("a case")
     };
@@ -545,14 +565,20 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
             },
             app,
         );
-    assert!(h.state().import.is_none(), "a case is opened, not imported");
+    assert!(
+        h.state().import.running.is_none(),
+        "a case is opened, not imported"
+    );
     assert_eq!(h.state().case_path.as_ref(), Some(&case));
-    assert!(h.state().thread_view);
-    assert_eq!(h.state().persisted.recent_cases.first(), Some(&case));
+    assert!(h.state().list.thread_view);
+    assert_eq!(
+        h.state().settings.persisted.recent_cases.first(),
+        Some(&case)
+    );
     step_until(&mut h, "the first search", LONG, |a| {
         !a.busy() && a.hit_count().is_some()
     });
-    let rows = h.state().rows.len();
+    let rows = h.state().list.rows.len();
     let hits = h.state().hit_count().unwrap();
     assert!(
         rows > 0 && rows < hits,
@@ -579,14 +605,17 @@ fn sources_added_to_the_open_case_and_a_chosen_cases_folder() {
     h.step();
     // New cases go to the chosen folder, not the data folder.
     h.state_mut().apply(Command::ChooseCasesFolder);
-    assert_eq!(h.state().persisted.cases_dir.as_ref(), Some(&chosen));
+    assert_eq!(
+        h.state().settings.persisted.cases_dir.as_ref(),
+        Some(&chosen)
+    );
     h.state_mut().apply(Command::OpenFolder);
     let case = h.state().case_path.clone().expect("a case");
     assert_eq!(case.parent(), Some(chosen.as_path()), "{}", case.display());
     step_until(&mut h, "the first import", LONG, |a| {
-        a.import.is_none() && !a.busy() && a.hit_count().is_some()
+        a.import.running.is_none() && !a.busy() && a.hit_count().is_some()
     });
-    let first = h.state().last_report.clone().unwrap();
+    let first = h.state().import.last_report.clone().unwrap();
     assert!(first.new > 0);
     assert!(!data.join("cases").exists());
 
@@ -598,13 +627,14 @@ fn sources_added_to_the_open_case_and_a_chosen_cases_folder() {
     h.step();
     assert_eq!(h.state().case_path.as_ref(), Some(&case));
     step_until(&mut h, "the second import", LONG, |a| {
-        a.import.is_none()
+        a.import.running.is_none()
             && !a.busy()
-            && a.last_report
+            && a.import
+                .last_report
                 .as_ref()
                 .is_some_and(|r| r.import_id != first.import_id)
     });
-    let second = h.state().last_report.clone().unwrap();
+    let second = h.state().import.last_report.clone().unwrap();
     assert!(second.new > 0);
     assert_eq!(second.messages, first.messages + second.new);
     step_until(&mut h, "the list to show both", LONG, |a| {
@@ -726,4 +756,40 @@ fn source_and_attachments_are_read_off_the_ui_thread() {
     saved.sort();
     expected.sort();
     assert_eq!(saved, expected);
+}
+
+/// The list's rows are fetched by `logic` before a frame draws them (the
+/// drawing code never reads the case): the rows on screen have their
+/// summaries, and a jump to the end fetches the rows there before the
+/// frame that shows them.
+#[test]
+fn list_rows_are_fetched_before_they_are_drawn() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(
+        &tmp.path().join("data"),
+        vec![Answer::Folder(Some(sample()))],
+        true,
+    );
+    h.step();
+    open_sample(&mut h);
+    let a = h.state();
+    let shown = a.list.shown.clone();
+    assert!(!shown.is_empty(), "the list reported its rows");
+    for i in shown {
+        let rowid = a.list.rows[i].rowid();
+        assert!(a.list.summaries.contains_key(&rowid), "row {i} fetched");
+    }
+    let last = a.list.rows.len() - 1;
+    let last_id = a.list.rows[last].rowid();
+    h.key_press(egui::Key::End);
+    h.step();
+    let a = h.state();
+    assert_eq!(a.list.selected, Some(last));
+    assert!(
+        a.list.summaries.contains_key(&last_id),
+        "fetched before drawn"
+    );
+    step_until(&mut h, "the last message", LONG, |a| {
+        a.reading.as_ref().is_some_and(|r| r.rowid == last_id)
+    });
 }

@@ -1,14 +1,16 @@
 //! The message list: one row per hit (or per thread, expandable into its
 //! reply tree), virtualised with `TableBuilder::body().rows()` so only the
-//! visible rows are laid out; their summaries come from a small cache the
-//! app fills for the rows shown (see `Command::RowsShown`).
+//! visible rows are laid out. Their summaries are in the [`ListState`],
+//! fetched by `logic` around the rows the list reported on screen
+//! (`Command::RowsShown`); a row not fetched yet is drawn as a placeholder
+//! for a frame. Drawing never reads the case.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use egui_extras::{Column, TableBuilder};
+use egui_extras::{Column, TableBuilder, TableRow};
 
-use super::Command;
+use super::{Command, ListState};
 use crate::display::visible;
 use crate::jobs::{SearchOutcome, SortBy, SortColumn};
 use crate::model::{Address, Message};
@@ -163,19 +165,6 @@ pub fn thread_rows(
     rows
 }
 
-/// What the list draws.
-pub struct ListView<'a> {
-    pub rows: &'a [ListRow],
-    pub cache: &'a HashMap<u64, RowSummary>,
-    pub selected: Option<usize>,
-    pub marked: &'a BTreeSet<u64>,
-    /// Rows whose search hit is in an attachment's text.
-    pub attachment_hits: &'a HashMap<u64, bool>,
-    pub sort: SortBy,
-    pub scroll_to_selected: bool,
-    pub thread_view: bool,
-}
-
 /// Row height of the list.
 pub const ROW_HEIGHT: f32 = 20.0;
 
@@ -192,10 +181,17 @@ fn header_button(ui: &mut egui::Ui, label: &str, col: SortColumn, sort: SortBy) 
     resp.clicked().then_some(Command::SortBy(col))
 }
 
-/// The list; returns what was clicked and which rows were on screen.
-pub fn message_list_ui(ui: &mut egui::Ui, view: &ListView<'_>) -> Vec<Command> {
+/// The list of `list.rows` sorted by `sort` (scrolled to the selection when
+/// `scroll_to_selected`); returns what was clicked and which rows were on
+/// screen.
+pub fn message_list_ui(
+    ui: &mut egui::Ui,
+    list: &ListState,
+    sort: SortBy,
+    scroll_to_selected: bool,
+) -> Vec<Command> {
     let mut out = Vec::new();
-    if view.rows.is_empty() {
+    if list.rows.is_empty() {
         ui.add_space(20.0);
         ui.vertical_centered(|ui| ui.weak("No messages match."));
         return out;
@@ -203,8 +199,58 @@ pub fn message_list_ui(ui: &mut egui::Ui, view: &ListView<'_>) -> Vec<Command> {
     // Cells are plain text: a click anywhere on a row selects the row.
     ui.style_mut().interaction.selectable_labels = false;
     let mut shown: Option<Range<usize>> = None;
+    let mut table = table(ui);
+    if scroll_to_selected && let Some(s) = list.selected {
+        table = table.scroll_to_row(s, None);
+    }
+    table
+        .header(22.0, |mut h| {
+            h.col(|ui| {
+                ui.label("")
+                    .on_hover_text("Marked for export (Ctrl+click a row)");
+            });
+            h.col(|ui| out.extend(header_button(ui, "Date", SortColumn::Date, sort)));
+            h.col(|ui| out.extend(header_button(ui, "From", SortColumn::From, sort)));
+            h.col(|ui| out.extend(header_button(ui, "To", SortColumn::To, sort)));
+            h.col(|ui| {
+                let label = if list.thread_view {
+                    "Subject (threads)"
+                } else {
+                    "Subject"
+                };
+                out.extend(header_button(ui, label, SortColumn::Subject, sort));
+                if sort.column != SortColumn::Relevance
+                    && ui
+                        .small_button("relevance")
+                        .on_hover_text("Sort by relevance again")
+                        .clicked()
+                {
+                    out.push(Command::SortBy(SortColumn::Relevance));
+                }
+            });
+            h.col(|ui| out.extend(header_button(ui, "📎", SortColumn::Attachments, sort)));
+            h.col(|ui| out.extend(header_button(ui, "Thr", SortColumn::ThreadSize, sort)));
+        })
+        .body(|body| {
+            body.rows(ROW_HEIGHT, list.rows.len(), |row| {
+                let i = row.index();
+                shown = Some(match shown.take() {
+                    Some(r) => r.start.min(i)..r.end.max(i + 1),
+                    None => i..i + 1,
+                });
+                out.extend(row_ui(row, list));
+            });
+        });
+    if let Some(r) = shown {
+        out.push(Command::RowsShown(r));
+    }
+    out
+}
+
+/// The table with its columns sized for the width available.
+fn table(ui: &mut egui::Ui) -> TableBuilder<'_> {
     let avail = ui.available_width();
-    let mut table = TableBuilder::new(ui)
+    TableBuilder::new(ui)
         .id_salt("message-list")
         .striped(true)
         .resizable(true)
@@ -229,143 +275,107 @@ pub fn message_list_ui(ui: &mut egui::Ui, view: &ListView<'_>) -> Vec<Command> {
         .column(Column::remainder().at_least(80.0).clip(true))
         .column(Column::exact(22.0))
         .column(Column::exact(34.0))
-        .min_scrolled_height(0.0);
-    if view.scroll_to_selected
-        && let Some(s) = view.selected
-    {
-        table = table.scroll_to_row(s, None);
-    }
-    table
-        .header(22.0, |mut h| {
-            h.col(|ui| {
-                ui.label("")
-                    .on_hover_text("Marked for export (Ctrl+click a row)");
-            });
-            h.col(|ui| out.extend(header_button(ui, "Date", SortColumn::Date, view.sort)));
-            h.col(|ui| out.extend(header_button(ui, "From", SortColumn::From, view.sort)));
-            h.col(|ui| out.extend(header_button(ui, "To", SortColumn::To, view.sort)));
-            h.col(|ui| {
-                let label = if view.thread_view {
-                    "Subject (threads)"
-                } else {
-                    "Subject"
-                };
-                out.extend(header_button(ui, label, SortColumn::Subject, view.sort));
-                if view.sort.column != SortColumn::Relevance
-                    && ui
-                        .small_button("relevance")
-                        .on_hover_text("Sort by relevance again")
-                        .clicked()
-                {
-                    out.push(Command::SortBy(SortColumn::Relevance));
-                }
-            });
-            h.col(|ui| out.extend(header_button(ui, "📎", SortColumn::Attachments, view.sort)));
-            h.col(|ui| out.extend(header_button(ui, "Thr", SortColumn::ThreadSize, view.sort)));
-        })
-        .body(|body| {
-            body.rows(ROW_HEIGHT, view.rows.len(), |mut row| {
-                let i = row.index();
-                shown = Some(match shown.take() {
-                    Some(r) => r.start.min(i)..r.end.max(i + 1),
-                    None => i..i + 1,
-                });
-                let Some(list_row) = view.rows.get(i) else {
-                    return;
-                };
-                let rowid = list_row.rowid();
-                row.set_selected(view.selected == Some(i));
-                let s = view.cache.get(&rowid);
-                let (depth, thread_label) = match list_row {
-                    ListRow::Message { depth, .. } => (*depth, None),
-                    ListRow::Thread {
-                        hits,
-                        size,
-                        expanded,
-                        ..
-                    } => (
-                        0,
-                        Some(format!(
-                            "{} {}",
-                            if *expanded { "⏷" } else { "▶" },
-                            if hits == size {
-                                format!("{size}")
-                            } else {
-                                format!("{hits}/{size}")
-                            }
-                        )),
-                    ),
-                };
-                row.col(|ui| {
-                    if view.marked.contains(&rowid) {
-                        ui.label("✔");
-                    }
-                });
-                row.col(|ui| {
-                    ui.label(s.map(|s| s.date.as_str()).unwrap_or("…"));
-                });
-                row.col(|ui| {
-                    ui.label(s.map(|s| s.from.as_str()).unwrap_or(""));
-                });
-                row.col(|ui| {
-                    ui.label(s.map(|s| s.to.as_str()).unwrap_or(""));
-                });
-                row.col(|ui| {
-                    if depth > 0 {
-                        ui.add_space(12.0 * depth.min(12) as f32);
-                        ui.weak("↪");
-                    }
-                    if let Some(t) = &thread_label {
-                        ui.strong(t);
-                    }
-                    if view.attachment_hits.get(&rowid) == Some(&true) {
-                        ui.label("📄")
-                            .on_hover_text("The search matched the text of an attachment");
-                    }
-                    match s {
-                        Some(s) if s.defects > 0 => {
-                            ui.colored_label(ui.visuals().warn_fg_color, "⚠")
-                                .on_hover_text(format!("{} defects", s.defects));
-                            ui.label(&s.subject);
-                        }
-                        Some(s) => {
-                            ui.label(&s.subject);
-                        }
-                        None => {
-                            ui.weak("…");
-                        }
-                    }
-                });
-                row.col(|ui| {
-                    if let Some(s) = s
-                        && s.attachments > 0
-                    {
-                        ui.label("📎")
-                            .on_hover_text(format!("{} attachments", s.attachments));
-                    }
-                });
-                row.col(|ui| {
-                    if let Some(s) = s
-                        && s.thread_size > 1
-                    {
-                        ui.label(s.thread_size.to_string());
-                    }
-                });
-                let resp = row.response();
-                if resp.clicked() {
-                    if resp.ctx.input(|i| i.modifiers.command) {
-                        out.push(Command::ToggleRowSelection(i));
-                    } else {
-                        if let ListRow::Thread { thread, .. } = list_row {
-                            out.push(Command::ToggleThread(thread.clone()));
-                        }
-                        out.push(Command::SelectRow(i));
-                    }
-                }
-            });
-        });
-    if let Some(r) = shown {
-        out.push(Command::RowsShown(r));
+        .min_scrolled_height(0.0)
+}
+
+/// `▶ 3` or `⏷ 2/5`: a thread row's state and its hits of its size.
+fn thread_label(hits: u32, size: u32, expanded: bool) -> String {
+    format!(
+        "{} {}",
+        if expanded { "⏷" } else { "▶" },
+        if hits == size {
+            format!("{size}")
+        } else {
+            format!("{hits}/{size}")
+        }
+    )
+}
+
+/// One row of the list; its summary from `list` (a placeholder while it is
+/// not fetched). Returns what a click on it asks for.
+fn row_ui(mut row: TableRow<'_, '_>, list: &ListState) -> Vec<Command> {
+    let mut out = Vec::new();
+    let i = row.index();
+    let Some(list_row) = list.rows.get(i) else {
+        return out;
+    };
+    let rowid = list_row.rowid();
+    row.set_selected(list.selected == Some(i));
+    let s = list.summaries.get(&rowid);
+    let (depth, thread) = match list_row {
+        ListRow::Message { depth, .. } => (*depth, None),
+        ListRow::Thread {
+            hits,
+            size,
+            expanded,
+            ..
+        } => (0, Some(thread_label(*hits, *size, *expanded))),
+    };
+    row.col(|ui| {
+        if list.marked.contains(&rowid) {
+            ui.label("✔");
+        }
+    });
+    row.col(|ui| {
+        ui.label(s.map(|s| s.date.as_str()).unwrap_or("…"));
+    });
+    row.col(|ui| {
+        ui.label(s.map(|s| s.from.as_str()).unwrap_or(""));
+    });
+    row.col(|ui| {
+        ui.label(s.map(|s| s.to.as_str()).unwrap_or(""));
+    });
+    row.col(|ui| {
+        if depth > 0 {
+            ui.add_space(12.0 * depth.min(12) as f32);
+            ui.weak("↪");
+        }
+        if let Some(t) = &thread {
+            ui.strong(t);
+        }
+        if list.attachment_hits.get(&rowid) == Some(&true) {
+            ui.label("📄")
+                .on_hover_text("The search matched the text of an attachment");
+        }
+        match s {
+            Some(s) if s.defects > 0 => {
+                ui.colored_label(ui.visuals().warn_fg_color, "⚠")
+                    .on_hover_text(format!("{} defects", s.defects));
+                ui.label(&s.subject);
+            }
+            Some(s) => {
+                ui.label(&s.subject);
+            }
+            None => {
+                ui.weak("…");
+            }
+        }
+    });
+    row.col(|ui| {
+        if let Some(s) = s
+            && s.attachments > 0
+        {
+            ui.label("📎")
+                .on_hover_text(format!("{} attachments", s.attachments));
+        }
+    });
+    row.col(|ui| {
+        if let Some(s) = s
+            && s.thread_size > 1
+        {
+            ui.label(s.thread_size.to_string());
+        }
+    });
+    let resp = row.response();
+    if resp.clicked() {
+        if resp.ctx.input(|i| i.modifiers.command) {
+            out.push(Command::ToggleRowSelection(i));
+        } else {
+            if let ListRow::Thread { thread, .. } = list_row {
+                out.push(Command::ToggleThread(thread.clone()));
+            }
+            out.push(Command::SelectRow(i));
+        }
     }
     out
 }

@@ -1,14 +1,15 @@
-//! The window's panels other than the list and the reading pane: menu,
-//! empty state, search bar, facets and timeline, progress/status line,
-//! import report, export and query-help windows. Each `*_ui` function draws
-//! and returns the [`Command`]s the user asked for; none changes the case.
+//! The window's panels other than the list, the reading pane and the
+//! import report: menu, empty state, search bar, facets and timeline,
+//! progress/status line, export and query-help windows. Each `*_ui`
+//! function draws the sub-states it is given and returns the [`Command`]s
+//! the user asked for; none reads or changes the case.
 
 use std::collections::BTreeMap;
 
 use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, Plot};
 
-use super::{Command, MailsiftApp};
+use super::{Command, ExportState, ImportState, ListState, SearchState, Settings, Status};
 use crate::display::visible;
 use crate::export::Format;
 use crate::jobs::{FacetCounts, SearchOutcome};
@@ -43,7 +44,14 @@ fn duration(d: std::time::Duration) -> String {
 }
 
 /// The menu bar.
-pub fn menu_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
+pub fn menu_ui(
+    ui: &mut egui::Ui,
+    settings: &Settings,
+    case: Option<&std::path::Path>,
+    import: &ImportState,
+    search: &SearchState,
+    list: &ListState,
+) -> Vec<Command> {
     let mut out = Vec::new();
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
@@ -56,7 +64,7 @@ pub fn menu_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
             if ui.button("Open case…").clicked() {
                 out.push(Command::OpenCase);
             }
-            let can_add = app.case_path.is_some() && app.import.is_none();
+            let can_add = case.is_some() && import.running.is_none();
             if ui
                 .add_enabled(can_add, egui::Button::new("Add mailbox file to this case…"))
                 .on_hover_text("Import another mbox, mbox.gz or .eml into the open case")
@@ -73,17 +81,14 @@ pub fn menu_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
             }
             if ui
                 .button("Where new cases are kept…")
-                .on_hover_text(match &app.persisted.cases_dir {
-                    Some(d) => format!("Now: {}", d.display()),
-                    None => format!("Now: {}", app.config.data_dir.join("cases").display()),
-                })
+                .on_hover_text(format!("Now: {}", settings.cases_dir().display()))
                 .clicked()
             {
                 out.push(Command::ChooseCasesFolder);
             }
-            if !app.persisted.recent_cases.is_empty() {
+            if !settings.persisted.recent_cases.is_empty() {
                 ui.menu_button("Recent cases", |ui| {
-                    for c in &app.persisted.recent_cases {
+                    for c in &settings.persisted.recent_cases {
                         if ui.button(c.display().to_string()).clicked() {
                             out.push(Command::OpenPath(c.clone()));
                         }
@@ -91,7 +96,7 @@ pub fn menu_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
                 });
             }
             ui.separator();
-            let can_export = app.results.as_ref().is_some_and(|r| !r.hits.is_empty());
+            let can_export = search.results.as_ref().is_some_and(|r| !r.hits.is_empty());
             if ui
                 .add_enabled(can_export, egui::Button::new("Export results…"))
                 .clicked()
@@ -100,7 +105,7 @@ pub fn menu_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
             }
             if ui
                 .add_enabled(
-                    app.last_report.is_some() || app.report_details.is_some(),
+                    import.last_report.is_some() || import.details.is_some(),
                     egui::Button::new("Import report"),
                 )
                 .clicked()
@@ -113,7 +118,7 @@ pub fn menu_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
             }
         });
         ui.menu_button("View", |ui| {
-            let label = if app.thread_view {
+            let label = if list.thread_view {
                 "Show messages (flat list)"
             } else {
                 "Show threads"
@@ -125,7 +130,7 @@ pub fn menu_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
                 out.push(Command::ToggleHelp);
             }
         });
-        if let Some(case) = &app.case_path {
+        if let Some(case) = case {
             ui.separator();
             ui.weak(format!("Case: {}", case.display()));
         }
@@ -170,10 +175,15 @@ pub fn empty_state_ui(ui: &mut egui::Ui, recent: &[std::path::PathBuf]) -> Vec<C
 }
 
 /// The status line: import/export progress with Cancel, or the last message.
-pub fn progress_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
+pub fn progress_ui(
+    ui: &mut egui::Ui,
+    import: &ImportState,
+    export: &ExportState,
+    status: Option<&Status>,
+) -> Vec<Command> {
     let mut out = Vec::new();
     ui.horizontal(|ui| {
-        if let Some(imp) = &app.import {
+        if let Some(imp) = &import.running {
             let (frac, text) = match &imp.progress {
                 Some(p) => {
                     let frac = if p.bytes_total > 0 {
@@ -211,7 +221,7 @@ pub fn progress_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
             }
             ui.separator();
         }
-        if let Some((done, total)) = app.export_progress {
+        if let Some((done, total)) = export.progress {
             let frac = if total > 0 { done as f32 / total as f32 } else { 0.0 };
             ui.add(egui::ProgressBar::new(frac).desired_width(160.0));
             ui.label(format!("Exporting {} / {}", thousands(done), thousands(total)));
@@ -220,7 +230,7 @@ pub fn progress_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
             }
             ui.separator();
         }
-        if let Some(s) = &app.status {
+        if let Some(s) = status {
             let color = if s.error {
                 ui.visuals().error_fg_color
             } else {
@@ -233,7 +243,7 @@ pub fn progress_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
             if ui.small_button("×").on_hover_text("Dismiss").clicked() {
                 out.push(Command::DismissStatus);
             }
-        } else if app.import.is_none() && app.export_progress.is_none() {
+        } else if import.running.is_none() && export.progress.is_none() {
             ui.weak("Up/Down or j/k move · Enter opens · Ctrl+F or / search · Ctrl+click marks rows for export");
         }
     });
@@ -242,12 +252,18 @@ pub fn progress_ui(ui: &mut egui::Ui, app: &MailsiftApp) -> Vec<Command> {
 
 /// The search bar: query box, hit count and time, help, thread toggle, and
 /// query errors under it.
-pub fn search_bar_ui(ui: &mut egui::Ui, app: &mut MailsiftApp, focus: bool) -> Vec<Command> {
+pub fn search_bar_ui(
+    ui: &mut egui::Ui,
+    search: &mut SearchState,
+    list: &ListState,
+    import: &ImportState,
+) -> Vec<Command> {
     let mut out = Vec::new();
+    let focus = std::mem::take(&mut search.focus);
     ui.add_space(4.0);
     ui.horizontal(|ui| {
         let label = ui.label("Search");
-        let edit = egui::TextEdit::singleline(&mut app.query)
+        let edit = egui::TextEdit::singleline(&mut search.query)
             .id(search_id())
             .hint_text(
                 "words, \"phrases\", from:ann, date:2016-05, has:attachment … (empty: everything)",
@@ -266,26 +282,26 @@ pub fn search_bar_ui(ui: &mut egui::Ui, app: &mut MailsiftApp, focus: bool) -> V
         if ui.button("?").on_hover_text("Query syntax").clicked() {
             out.push(Command::ToggleHelp);
         }
-        let thread_label = if app.thread_view {
+        let thread_label = if list.thread_view {
             "Threads ✔"
         } else {
             "Threads"
         };
         if ui
-            .selectable_label(app.thread_view, thread_label)
+            .selectable_label(list.thread_view, thread_label)
             .on_hover_text("One row per thread; click a thread to expand its replies")
             .clicked()
         {
             out.push(Command::ToggleThreadView);
         }
-        if let Some(res) = &app.results {
+        if let Some(res) = &search.results {
             let mut text = format!(
                 "{} messages · {} ms",
                 thousands(res.hits.len() as u64),
                 res.elapsed.as_millis()
             );
-            if app.thread_view {
-                let threads = app
+            if list.thread_view {
+                let threads = list
                     .rows
                     .iter()
                     .filter(|r| !matches!(r, super::ListRow::Message { depth: 1.., .. }))
@@ -293,11 +309,11 @@ pub fn search_bar_ui(ui: &mut egui::Ui, app: &mut MailsiftApp, focus: bool) -> V
                 text.push_str(&format!(" · {} threads", thousands(threads as u64)));
             }
             ui.strong(text);
-            if !app.marked.is_empty() {
-                ui.weak(format!("· {} marked", app.marked.len()));
+            if !list.marked.is_empty() {
+                ui.weak(format!("· {} marked", list.marked.len()));
             }
         }
-        if let Some(imp) = &app.import {
+        if let Some(imp) = &import.running {
             let n = imp.progress.as_ref().map_or(0, |p| p.messages);
             ui.weak(format!(
                 "(importing: {} read so far; the list catches up as the index commits)",
@@ -305,7 +321,7 @@ pub fn search_bar_ui(ui: &mut egui::Ui, app: &mut MailsiftApp, focus: bool) -> V
             ));
         }
     });
-    if let Some(e) = &app.query_error {
+    if let Some(e) = &search.error {
         ui.label(
             RichText::new(e.trim_end())
                 .monospace()
@@ -506,193 +522,16 @@ fn timeline_ui(ui: &mut egui::Ui, months: &BTreeMap<String, u64>) -> Vec<Command
     out
 }
 
-/// The import report window: totals, skipped files, notes, defects.
-pub fn import_report_ui(ctx: &egui::Context, app: &MailsiftApp) -> Vec<Command> {
-    let mut out = Vec::new();
-    let mut open = true;
-    egui::Window::new("Import report")
-        .open(&mut open)
-        .default_size([620.0, 480.0])
-        .vscroll(true)
-        .show(ctx, |ui| {
-            if let Some(r) = &app.last_report {
-                ui.heading(format!(
-                    "{} found: {} parsed, {} raw-only, {} skipped",
-                    thousands(r.found),
-                    thousands(r.parsed),
-                    thousands(r.raw_only),
-                    thousands(r.skipped)
-                ));
-                ui.label(format!(
-                    "{} new · {} duplicates · {} already in the case · {} unchanged files not read",
-                    thousands(r.new),
-                    thousands(r.duplicates),
-                    thousands(r.already_present),
-                    thousands(r.unchanged_files)
-                ));
-                ui.label(format!(
-                    "The case holds {} messages. {:.1} MB read in {:.1} s ({:.0} messages/s).",
-                    thousands(r.messages),
-                    r.bytes as f64 / 1e6,
-                    r.elapsed_secs,
-                    r.messages_per_sec
-                ));
-                if r.cancelled {
-                    ui.colored_label(
-                        ui.visuals().warn_fg_color,
-                        "The import was cancelled; open the same source again to resume.",
-                    );
-                }
-                for (_, e) in r.errors() {
-                    // The error names its path.
-                    ui.colored_label(ui.visuals().error_fg_color, e);
-                }
-                if !r.defects.is_empty() {
-                    ui.separator();
-                    ui.strong("Defects of new messages");
-                    for (k, n) in &r.defects {
-                        ui.label(format!("{k}: {}", thousands(*n)));
-                    }
-                }
-                if !r.sources.is_empty() {
-                    ui.separator();
-                    ui.strong("Sources");
-                    for s in &r.sources {
-                        ui.label(s.summary_line());
-                    }
-                }
-            }
-            if let Some(d) = &app.report_details {
-                if let Some(t) = &d.totals {
-                    if app.last_report.is_some() {
-                        ui.separator();
-                        ui.strong("The whole case (every import)");
-                    } else {
-                        ui.heading(format!(
-                            "The case: {} found, {} parsed, {} raw-only, {} skipped",
-                            thousands(t.found),
-                            thousands(t.parsed),
-                            thousands(t.raw_only),
-                            thousands(t.skipped)
-                        ));
-                    }
-                    ui.label(format!(
-                        "{} messages ({} duplicates stored once) · {} attachments · imports: {}",
-                        thousands(t.messages),
-                        thousands(t.duplicates),
-                        thousands(t.attachments),
-                        thousands(t.imports)
-                    ));
-                    if !t.defects.is_empty() {
-                        let kinds: Vec<String> =
-                            t.defects.iter().map(|(k, n)| format!("{k} {n}")).collect();
-                        ui.label(format!("Messages with each defect: {}", kinds.join(", ")));
-                    }
-                    for s in &t.sources {
-                        ui.label(format!(
-                            "{} [{}] {} bytes, {} messages found, SHA-256 {}",
-                            visible(&s.path.display().to_string()),
-                            s.format,
-                            thousands(s.size),
-                            thousands(s.found),
-                            s.sha256.as_deref().unwrap_or("not computed")
-                        ));
-                    }
-                }
-                ui.separator();
-                egui::CollapsingHeader::new(format!("Skipped files ({})", d.skipped.len()))
-                    .default_open(!d.skipped.is_empty())
-                    .show(ui, |ui| {
-                        long_list_ui(ui, "report-skipped", d.skipped.len(), |i| {
-                            let (p, why) = &d.skipped[i];
-                            format!("{} — {}", visible(&p.display().to_string()), why)
-                        });
-                    });
-                egui::CollapsingHeader::new(format!("Notes ({})", d.notes.len()))
-                    .default_open(!d.notes.is_empty())
-                    .show(ui, |ui| {
-                        long_list_ui(ui, "report-notes", d.notes.len(), |i| {
-                            let (p, off, text) = &d.notes[i];
-                            format!(
-                                "{} @{off}: {}",
-                                visible(&p.display().to_string()),
-                                visible(text)
-                            )
-                        });
-                    });
-                egui::CollapsingHeader::new(format!("Messages with defects ({})", d.defects.len()))
-                    .default_open(false)
-                    .show(ui, |ui| {
-                        // Every defect, however many: only visible rows
-                        // are laid out. One line each; the whole text on hover.
-                        let row_h = ui.text_style_height(&egui::TextStyle::Body)
-                            + ui.spacing().item_spacing.y;
-                        egui::ScrollArea::vertical()
-                            .id_salt("report-defects")
-                            .max_height(320.0)
-                            .auto_shrink([false, true])
-                            .show_rows(ui, row_h, d.defects.len(), |ui, range| {
-                                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-                                for row in &d.defects[range] {
-                                    ui.horizontal(|ui| {
-                                        let subject = visible(
-                                            row.subject.as_deref().unwrap_or("(no subject)"),
-                                        );
-                                        if ui.link(&subject).clicked() {
-                                            out.push(Command::ShowMessage(row.rowid));
-                                        }
-                                        let place = match (&row.path, row.offset) {
-                                            (Some(p), Some(o)) if o > 0 => format!(
-                                                " — {} at byte {o}",
-                                                visible(&p.display().to_string())
-                                            ),
-                                            (Some(p), _) => {
-                                                format!(" — {}", visible(&p.display().to_string()))
-                                            }
-                                            _ => String::new(),
-                                        };
-                                        let text = format!(
-                                            "{}: {}{place}",
-                                            row.kind,
-                                            visible(&row.detail)
-                                        );
-                                        ui.label(&text).on_hover_text(&text);
-                                    });
-                                }
-                            });
-                    });
-            }
-        });
-    if !open {
-        out.push(Command::ShowReport(false));
-    }
-    out
-}
-
-/// `n` rows in a scroll area, one line each (the whole line on hover);
-/// only the visible ones are formatted (`line(i)`) and laid out, so
-/// 100,000 rows cost what 20 do.
-fn long_list_ui(ui: &mut egui::Ui, id: &str, n: usize, line: impl Fn(usize) -> String) {
-    let row_h = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
-    egui::ScrollArea::vertical()
-        .id_salt(id)
-        .max_height(240.0)
-        .auto_shrink([false, true])
-        .show_rows(ui, row_h, n, |ui, range| {
-            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-            for i in range {
-                let text = line(i);
-                ui.label(&text).on_hover_text(text);
-            }
-        });
-}
-
 /// The export window: format and scope.
-pub fn export_ui(ctx: &egui::Context, app: &mut MailsiftApp) -> Vec<Command> {
+/// `hits`: of the current search; `marked`: rows marked in the list.
+pub fn export_ui(
+    ctx: &egui::Context,
+    export: &mut ExportState,
+    hits: usize,
+    marked: usize,
+) -> Vec<Command> {
     let mut out = Vec::new();
     let mut open = true;
-    let hits = app.results.as_ref().map_or(0, |r| r.hits.len());
-    let marked = app.marked.len();
     egui::Window::new("Export results")
         .open(&mut open)
         .collapsible(false)
@@ -704,7 +543,7 @@ pub fn export_ui(ctx: &egui::Context, app: &mut MailsiftApp) -> Vec<Command> {
                 (Format::Mbox, "mbox (mail programs)"),
                 (Format::Eml, "EML folder (one file per message + manifest)"),
             ] {
-                ui.radio_value(&mut app.export_format, f, label);
+                ui.radio_value(&mut export.format, f, label);
             }
             ui.separator();
             if ui
@@ -712,7 +551,7 @@ pub fn export_ui(ctx: &egui::Context, app: &mut MailsiftApp) -> Vec<Command> {
                 .clicked()
             {
                 out.push(Command::Export {
-                    format: app.export_format,
+                    format: export.format,
                     selected_only: false,
                 });
             }
@@ -725,7 +564,7 @@ pub fn export_ui(ctx: &egui::Context, app: &mut MailsiftApp) -> Vec<Command> {
                 .clicked()
             {
                 out.push(Command::Export {
-                    format: app.export_format,
+                    format: export.format,
                     selected_only: true,
                 });
             }

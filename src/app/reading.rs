@@ -9,8 +9,8 @@ use egui::{Color32, FontId, RichText};
 use super::{Command, Reading};
 use crate::display::{visible, visible_text};
 use crate::index::snippet::Highlighter;
-use crate::model::Address;
 use crate::model::MatchPlace;
+use crate::model::{Address, Attachment, Message};
 use crate::query::{Field, Query};
 
 /// Background of search hits.
@@ -163,33 +163,7 @@ pub fn reading_pane_ui(
         .show(ui, |ui| {
             ui.add_space(4.0);
             ui.add(egui::Label::new(subject_job(m.subject.as_deref(), query, ui)).wrap());
-            egui::Grid::new("headers")
-                .num_columns(2)
-                .spacing([8.0, 2.0])
-                .show(ui, |ui| {
-                    header_row(ui, "From", &addresses(&m.from));
-                    if m.sender.first().is_some_and(|s| !m.from.contains(s)) {
-                        header_row(ui, "Sender", &addresses(&m.sender));
-                    }
-                    if !m.reply_to.is_empty() && m.reply_to != m.from {
-                        header_row(ui, "Reply-To", &addresses(&m.reply_to));
-                    }
-                    header_row(ui, "To", &addresses(&m.to));
-                    header_row(ui, "Cc", &addresses(&m.cc));
-                    header_row(ui, "Bcc", &addresses(&m.bcc));
-                    let date = match (m.date, &m.date_raw) {
-                        (Some(d), Some(raw)) => format!(
-                            "{} UTC  ({})",
-                            super::list::short_date(Some(d)),
-                            visible(raw)
-                        ),
-                        (Some(d), None) => format!("{} UTC", super::list::short_date(Some(d))),
-                        (None, Some(raw)) => format!("unreadable: {}", visible(raw)),
-                        (None, None) => "(no date)".into(),
-                    };
-                    header_row(ui, "Date", &date);
-                    header_row(ui, "ID", &m.key.to_hex());
-                });
+            headers_ui(ui, m);
             ui.horizontal(|ui| {
                 if ui.button("View source").clicked() {
                     out.push(Command::ViewSource);
@@ -218,109 +192,166 @@ pub fn reading_pane_ui(
             if m.body_from_html {
                 ui.weak("(HTML part shown as text; nothing was loaded)");
             }
-            let atts: Vec<_> = m
-                .attachments
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| !a.inline || a.name.is_some())
-                .collect();
-            if !atts.is_empty() {
-                ui.separator();
-                ui.horizontal(|ui| {
-                    ui.strong(format!("Attachments ({})", atts.len()));
-                    if ui.button("Save all…").clicked() {
-                        out.push(Command::SaveAllAttachments);
-                    }
-                });
-                for (i, a) in atts {
-                    let hit = r
-                        .matched
-                        .iter()
-                        .any(|m| matches!(m, MatchPlace::Attachment { index, .. } if *index == i));
-                    ui.horizontal_wrapped(|ui| {
-                        let name = a
-                            .name
-                            .as_deref()
-                            .map(visible)
-                            .unwrap_or_else(|| "(no name)".into());
-                        let label = RichText::new(format!("📎 {name}"));
-                        if hit {
-                            ui.label(label.background_color(HIT_BG).color(Color32::BLACK))
-                                .on_hover_text("The search matched the text of this attachment");
-                        } else {
-                            ui.label(label);
-                        }
-                        let mut info = format!("{} · {}", visible(&a.mime), size(a.size));
-                        if let Some(k) = &a.kind {
-                            info.push_str(&format!(" · {k}"));
-                        }
-                        if let Some(st) = a.text_status {
-                            info.push_str(&format!(" · text {}", st.as_str()));
-                        }
-                        ui.weak(info);
-                        if ui
-                            .small_button("Save…")
-                            .on_hover_text(format!("Save {name}"))
-                            .clicked()
-                        {
-                            out.push(Command::SaveAttachment(i));
-                        }
-                        if a.text.is_some()
-                            && ui
-                                .small_button("View text")
-                                .on_hover_text(format!("The text of {name}, search hits marked"))
-                                .clicked()
-                        {
-                            out.push(Command::ViewAttachmentText(i));
-                        }
-                        if a.kind.as_deref() == Some("image")
-                            && ui
-                                .small_button("Preview")
-                                .on_hover_text(format!(
-                                    "Show {name} (decoded here, nothing is opened)"
-                                ))
-                                .clicked()
-                        {
-                            out.push(Command::PreviewAttachment(i));
-                        }
-                        let others = r.also_in.get(i).copied().unwrap_or(0);
-                        if others > 0
-                            && ui
-                                .link(format!(
-                                    "also in {others} other message{}",
-                                    if others == 1 { "" } else { "s" }
-                                ))
-                                .clicked()
-                        {
-                            out.push(Command::AttachmentAlsoIn(i));
-                        }
-                    });
-                }
-            }
+            out.extend(attachments_ui(ui, r));
             ui.separator();
             let job = body_job(&m.body_text, query, ui);
             ui.add(egui::Label::new(job).wrap().selectable(true));
             if m.body_text.len() > BODY_MAX {
                 ui.weak("… the body goes on; View source shows all of it.");
             }
-            if !r.thread.is_empty() {
-                ui.separator();
-                ui.strong(format!("Conversation ({} messages)", r.thread.len()));
-                // Long lines are cut, not allowed to widen the pane.
-                ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-                for (depth, rowid, s) in &r.thread {
-                    ui.horizontal(|ui| {
-                        ui.add_space(12.0 * (*depth).min(16) as f32);
-                        let text = format!("{}  {}  {}", s.date, s.from, s.subject);
-                        if ui.selectable_label(*rowid == r.rowid, text).clicked()
-                            && *rowid != r.rowid
-                        {
-                            out.push(Command::ShowMessage(*rowid));
-                        }
-                    });
-                }
+            out.extend(conversation_ui(ui, r));
+        });
+    out
+}
+
+/// The header grid: addresses, date (as read and as written), id.
+fn headers_ui(ui: &mut egui::Ui, m: &Message) {
+    egui::Grid::new("headers")
+        .num_columns(2)
+        .spacing([8.0, 2.0])
+        .show(ui, |ui| {
+            header_row(ui, "From", &addresses(&m.from));
+            if m.sender.first().is_some_and(|s| !m.from.contains(s)) {
+                header_row(ui, "Sender", &addresses(&m.sender));
+            }
+            if !m.reply_to.is_empty() && m.reply_to != m.from {
+                header_row(ui, "Reply-To", &addresses(&m.reply_to));
+            }
+            header_row(ui, "To", &addresses(&m.to));
+            header_row(ui, "Cc", &addresses(&m.cc));
+            header_row(ui, "Bcc", &addresses(&m.bcc));
+            let date = match (m.date, &m.date_raw) {
+                (Some(d), Some(raw)) => format!(
+                    "{} UTC  ({})",
+                    super::list::short_date(Some(d)),
+                    visible(raw)
+                ),
+                (Some(d), None) => format!("{} UTC", super::list::short_date(Some(d))),
+                (None, Some(raw)) => format!("unreadable: {}", visible(raw)),
+                (None, None) => "(no date)".into(),
+            };
+            header_row(ui, "Date", &date);
+            header_row(ui, "ID", &m.key.to_hex());
+        });
+}
+
+/// The attachments (not inline parts without a name), each with what can
+/// be done with it.
+fn attachments_ui(ui: &mut egui::Ui, r: &Reading) -> Vec<Command> {
+    let mut out = Vec::new();
+    let atts: Vec<_> = r
+        .message
+        .attachments
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !a.inline || a.name.is_some())
+        .collect();
+    if atts.is_empty() {
+        return out;
+    }
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.strong(format!("Attachments ({})", atts.len()));
+        if ui.button("Save all…").clicked() {
+            out.push(Command::SaveAllAttachments);
+        }
+    });
+    for (i, a) in atts {
+        let hit = r
+            .matched
+            .iter()
+            .any(|m| matches!(m, MatchPlace::Attachment { index, .. } if *index == i));
+        let others = r.also_in.get(i).copied().unwrap_or(0);
+        ui.horizontal_wrapped(|ui| out.extend(attachment_row_ui(ui, i, a, hit, others)));
+    }
+    out
+}
+
+/// Attachment `i`: name (marked when the search `hit` its text), type,
+/// size, and its buttons; `others`: other messages with the same content.
+fn attachment_row_ui(
+    ui: &mut egui::Ui,
+    i: usize,
+    a: &Attachment,
+    hit: bool,
+    others: usize,
+) -> Vec<Command> {
+    let mut out = Vec::new();
+    let name = a
+        .name
+        .as_deref()
+        .map(visible)
+        .unwrap_or_else(|| "(no name)".into());
+    let label = RichText::new(format!("📎 {name}"));
+    if hit {
+        ui.label(label.background_color(HIT_BG).color(Color32::BLACK))
+            .on_hover_text("The search matched the text of this attachment");
+    } else {
+        ui.label(label);
+    }
+    let mut info = format!("{} · {}", visible(&a.mime), size(a.size));
+    if let Some(k) = &a.kind {
+        info.push_str(&format!(" · {k}"));
+    }
+    if let Some(st) = a.text_status {
+        info.push_str(&format!(" · text {}", st.as_str()));
+    }
+    ui.weak(info);
+    if ui
+        .small_button("Save…")
+        .on_hover_text(format!("Save {name}"))
+        .clicked()
+    {
+        out.push(Command::SaveAttachment(i));
+    }
+    if a.text.is_some()
+        && ui
+            .small_button("View text")
+            .on_hover_text(format!("The text of {name}, search hits marked"))
+            .clicked()
+    {
+        out.push(Command::ViewAttachmentText(i));
+    }
+    if a.kind.as_deref() == Some("image")
+        && ui
+            .small_button("Preview")
+            .on_hover_text(format!("Show {name} (decoded here, nothing is opened)"))
+            .clicked()
+    {
+        out.push(Command::PreviewAttachment(i));
+    }
+    if others > 0
+        && ui
+            .link(format!(
+                "also in {others} other message{}",
+                if others == 1 { "" } else { "s" }
+            ))
+            .clicked()
+    {
+        out.push(Command::AttachmentAlsoIn(i));
+    }
+    out
+}
+
+/// The conversation: the thread's messages, this one selected.
+fn conversation_ui(ui: &mut egui::Ui, r: &Reading) -> Vec<Command> {
+    let mut out = Vec::new();
+    if r.thread.is_empty() {
+        return out;
+    }
+    ui.separator();
+    ui.strong(format!("Conversation ({} messages)", r.thread.len()));
+    // Long lines are cut, not allowed to widen the pane.
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+    for (depth, rowid, s) in &r.thread {
+        ui.horizontal(|ui| {
+            ui.add_space(12.0 * (*depth).min(16) as f32);
+            let text = format!("{}  {}  {}", s.date, s.from, s.subject);
+            if ui.selectable_label(*rowid == r.rowid, text).clicked() && *rowid != r.rowid {
+                out.push(Command::ShowMessage(*rowid));
             }
         });
+    }
     out
 }
 

@@ -11,7 +11,6 @@ use crossbeam_channel::{Receiver, TryRecvError};
 
 use crate::browse::{SourceReader, default_name};
 use crate::model::MessageKey;
-use crate::store::Case;
 
 /// Most bytes of a message shown by View source.
 const SOURCE_SHOWN: usize = 4 << 20;
@@ -54,10 +53,8 @@ impl PendingRead {
         std::thread::Builder::new()
             .name("mailsift-read".into())
             .spawn(move || {
-                let done = match Case::open(&root) {
-                    Ok(case) => f(&SourceReader::new(&case)),
-                    Err(e) => ReadDone::Saved(Err(e.to_string())),
-                };
+                let done = SourceReader::with_case(&root, f)
+                    .unwrap_or_else(|e| ReadDone::Saved(Err(e.to_string())));
                 // The window may have moved on (a newer read): then nobody
                 // listens, which is fine.
                 let _ = tx.send(done);

@@ -74,6 +74,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use detect::detect;
+pub use isolate::MAX_STUCK;
 
 use sink::Sink;
 

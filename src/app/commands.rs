@@ -1,0 +1,602 @@
+//! What the panels and shortcuts ask for ([`Command`]) and how each is
+//! carried out: dialogs are asked here, jobs are started here, and what is
+//! read from the case is read through the [`Browser`](crate::browse::Browser)
+//! facade. Panels return commands while drawing; `logic` applies them
+//! before the next frame.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::attachments::AttachmentView;
+use super::list::RowSummary;
+use super::{MailsiftApp, Reading, reads};
+use crate::export::Format;
+use crate::jobs::{ExportRequest, JobKind, SortBy, SortColumn};
+use crate::model::Message;
+
+/// Conversation entries listed in the reading pane, at most.
+const CONVERSATION_MAX: usize = 400;
+/// Conversation entries this close to the message shown get their sender's
+/// name (the record is read); farther ones show the address only.
+const CONVERSATION_NAMED: usize = 50;
+
+/// Everything a panel can ask for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    OpenFile,
+    OpenFolder,
+    OpenCase,
+    /// A source or a case folder (recent cases, the command line).
+    OpenPath(PathBuf),
+    /// Import a mailbox file into the open case.
+    AddFile,
+    /// Import a folder into the open case.
+    AddFolder,
+    /// Choose the folder new cases are made in.
+    ChooseCasesFolder,
+    CancelImport,
+    ShowReport(bool),
+    /// The query text changed (search after a pause).
+    QueryEdited,
+    /// Search now (Enter in the search box).
+    SearchNow,
+    /// Append a refinement (`from:ann`) to the query and search.
+    Refine(String),
+    ToggleHelp,
+    SortBy(SortColumn),
+    /// Select a row of the list (and show it).
+    SelectRow(usize),
+    /// Add or remove a row from the export selection (ctrl-click).
+    ToggleRowSelection(usize),
+    ToggleThreadView,
+    /// Expand or collapse a thread row.
+    ToggleThread(String),
+    /// Show a message by row id (conversation, import report).
+    ShowMessage(u64),
+    SaveAttachment(usize),
+    SaveAllAttachments,
+    /// Show the extracted text of an attachment.
+    ViewAttachmentText(usize),
+    /// Show an image attachment.
+    PreviewAttachment(usize),
+    /// List the messages that carry the same attachment content.
+    AttachmentAlsoIn(usize),
+    CloseAttachmentView,
+    ViewSource,
+    CloseSource,
+    CopyCitation,
+    ShowExport(bool),
+    CancelExport,
+    Export {
+        format: Format,
+        selected_only: bool,
+    },
+    DismissStatus,
+    FocusSearch,
+    /// The list rows on screen this frame (their summaries are fetched
+    /// before the next one).
+    RowsShown(std::ops::Range<usize>),
+    Quit,
+}
+
+impl MailsiftApp {
+    /// Applies a command from a panel or a shortcut.
+    pub fn apply(&mut self, cmd: Command) {
+        match cmd {
+            Command::OpenFile
+            | Command::OpenFolder
+            | Command::OpenCase
+            | Command::OpenPath(_)
+            | Command::AddFile
+            | Command::AddFolder
+            | Command::ChooseCasesFolder => self.apply_open(cmd),
+            Command::CancelImport => {
+                self.jobs.cancel(JobKind::Import);
+                if let Some(i) = &mut self.import.running {
+                    i.cancelling = true;
+                }
+            }
+            Command::ShowReport(show) => self.import.show_report = show,
+            Command::QueryEdited => self.search.edited_at = Some(Instant::now()),
+            Command::SearchNow => self.request_search(false),
+            Command::Refine(r) => self.refine(r),
+            Command::ToggleHelp => self.search.show_help = !self.search.show_help,
+            Command::SortBy(col) => self.sort_by(col),
+            Command::FocusSearch => self.search.focus = true,
+            Command::SelectRow(_)
+            | Command::ToggleRowSelection(_)
+            | Command::ToggleThreadView
+            | Command::ToggleThread(_)
+            | Command::ShowMessage(_)
+            | Command::RowsShown(_) => self.apply_list(cmd),
+            Command::SaveAttachment(_)
+            | Command::SaveAllAttachments
+            | Command::ViewAttachmentText(_)
+            | Command::PreviewAttachment(_)
+            | Command::AttachmentAlsoIn(_)
+            | Command::CloseAttachmentView
+            | Command::ViewSource
+            | Command::CloseSource => self.apply_reading(cmd),
+            Command::ShowExport(show) => self.export.show = show,
+            Command::CancelExport => self.jobs.cancel(JobKind::Export),
+            Command::Export {
+                format,
+                selected_only,
+            } => self.start_export(format, selected_only),
+            Command::DismissStatus => self.status = None,
+            // These need the frame's context: see `apply_with_ctx`.
+            Command::CopyCitation | Command::Quit => {}
+        }
+    }
+
+    /// Applies a command, including those that need the frame's context
+    /// (the clipboard, closing the window).
+    pub(super) fn apply_with_ctx(&mut self, ctx: &egui::Context, cmd: Command) {
+        match cmd {
+            Command::CopyCitation => {
+                if let Some(text) = self.citation() {
+                    ctx.copy_text(text);
+                    self.set_status("Citation copied to the clipboard.", false);
+                }
+            }
+            Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            other => self.apply(other),
+        }
+    }
+
+    // ---- opening ----------------------------------------------------------
+
+    fn apply_open(&mut self, cmd: Command) {
+        match cmd {
+            Command::OpenFile => {
+                if let Some(p) = self.dialogs.pick_file() {
+                    self.open_path(p);
+                }
+            }
+            Command::OpenFolder => {
+                if let Some(p) = self.dialogs.pick_folder() {
+                    self.open_path(p);
+                }
+            }
+            Command::OpenPath(p) => self.open_path(p),
+            Command::AddFile | Command::AddFolder => {
+                let Some(case) = self.case_path.clone() else {
+                    self.set_status("Open a case first, then add sources to it.", true);
+                    return;
+                };
+                let picked = if cmd == Command::AddFile {
+                    self.dialogs.pick_file()
+                } else {
+                    self.dialogs.pick_folder()
+                };
+                if let Some(p) = picked {
+                    self.import_source(p, Some(case));
+                }
+            }
+            Command::ChooseCasesFolder => {
+                if let Some(dir) = self.dialogs.pick_folder() {
+                    self.set_status(
+                        format!("New cases will be made in {}.", dir.display()),
+                        false,
+                    );
+                    self.settings.persisted.cases_dir = Some(dir);
+                }
+            }
+            Command::OpenCase => {
+                if let Some(p) = self.dialogs.pick_folder() {
+                    if p.join(crate::store::MARKER).exists() {
+                        self.open_case(p);
+                    } else {
+                        self.set_status(
+                            format!(
+                                "{} is not a mailsift case (no {}); use Open folder… to import a folder of mail",
+                                p.display(),
+                                crate::store::MARKER
+                            ),
+                            true,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ---- searching --------------------------------------------------------
+
+    fn refine(&mut self, r: String) {
+        let q = self.search.query.trim();
+        self.search.query = if q.is_empty() || q == "*" {
+            r
+        } else {
+            format!("{q} {r}")
+        };
+        self.request_search(false);
+    }
+
+    fn sort_by(&mut self, col: SortColumn) {
+        let sort = self.search.sort;
+        self.search.sort = if sort.column == col {
+            SortBy {
+                column: col,
+                descending: !sort.descending,
+            }
+        } else {
+            SortBy {
+                column: col,
+                descending: matches!(col, SortColumn::Date | SortColumn::ThreadSize),
+            }
+        };
+        self.request_search(false);
+    }
+
+    // ---- the list ---------------------------------------------------------
+
+    fn apply_list(&mut self, cmd: Command) {
+        match cmd {
+            Command::SelectRow(i) => self.select_row(i),
+            Command::ToggleRowSelection(i) => {
+                if let Some(r) = self.list.rows.get(i) {
+                    let id = r.rowid();
+                    if !self.list.marked.remove(&id) {
+                        self.list.marked.insert(id);
+                    }
+                }
+            }
+            Command::ToggleThreadView => {
+                self.list.thread_view = !self.list.thread_view;
+                self.settings.persisted.thread_view = self.list.thread_view;
+                self.list.rebuild(self.search.results.as_ref());
+                self.list.selected = None;
+            }
+            Command::ToggleThread(t) => self.toggle_thread(t),
+            Command::ShowMessage(rowid) => {
+                if let Some(i) = self.list.rows.iter().position(|r| r.rowid() == rowid) {
+                    self.list.selected = Some(i);
+                    self.list.scroll_to_selected = true;
+                }
+                self.show_message(rowid);
+            }
+            Command::RowsShown(r) => self.list.shown = r,
+            _ => {}
+        }
+    }
+
+    fn toggle_thread(&mut self, t: String) {
+        if !self.list.expanded.remove(&t) {
+            if !self.list.trees.contains_key(&t)
+                && let Some(b) = &self.browser
+            {
+                match b.thread_tree(&t) {
+                    Ok(tree) => {
+                        self.list.trees.insert(t.clone(), tree);
+                    }
+                    Err(e) => self.set_status(format!("Thread: {e}"), true),
+                }
+            }
+            self.list.expanded.insert(t);
+        }
+        let list = &mut self.list;
+        let keep = list.selected.and_then(|i| list.rows.get(i).cloned());
+        list.rebuild(self.search.results.as_ref());
+        list.selected = keep.and_then(|k| list.rows.iter().position(|r| *r == k));
+    }
+
+    fn select_row(&mut self, i: usize) {
+        let Some(row) = self.list.rows.get(i).cloned() else {
+            return;
+        };
+        self.list.selected = Some(i);
+        self.list.scroll_to_selected = true;
+        self.show_message(row.rowid());
+    }
+
+    // ---- reading ----------------------------------------------------------
+
+    fn apply_reading(&mut self, cmd: Command) {
+        match cmd {
+            Command::SaveAttachment(i) => self.save_attachment(Some(i)),
+            Command::SaveAllAttachments => self.save_attachment(None),
+            Command::ViewAttachmentText(i) => self.view_attachment_text(i),
+            Command::PreviewAttachment(i) => self.preview_attachment(i),
+            Command::AttachmentAlsoIn(i) => self.attachment_also_in(i),
+            Command::CloseAttachmentView => {
+                if let Some(r) = &mut self.reading {
+                    r.attachment_view = None;
+                }
+            }
+            Command::ViewSource => self.view_source(),
+            Command::CloseSource => {
+                if let Some(r) = &mut self.reading {
+                    r.source = None;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn show_message(&mut self, rowid: u64) {
+        if self.reading.as_ref().is_some_and(|r| r.rowid == rowid) {
+            return;
+        }
+        let Some(b) = &self.browser else {
+            return;
+        };
+        let mut message = match b.message(rowid) {
+            Ok(m) => m,
+            Err(e) => {
+                self.set_status(format!("Cannot read message: {e}"), true);
+                return;
+            }
+        };
+        let thread = self.conversation(&message, rowid);
+        let Some(b) = &self.browser else {
+            return;
+        };
+        let error = b
+            .fill_attachment_texts(&mut message)
+            .err()
+            .map(|e| format!("Attachment texts: {e}"));
+        let matched = match self.search.results.as_ref().map(|r| &r.query) {
+            Some(q) if self.search.is_selective() => crate::index::snippet::matched_in(q, &message),
+            _ => Vec::new(),
+        };
+        let also_in = message
+            .attachments
+            .iter()
+            .map(|a| {
+                b.messages_with_attachment(&a.sha256)
+                    .map(|ids| ids.iter().filter(|id| **id != rowid).count())
+                    .unwrap_or(0)
+            })
+            .collect();
+        self.reading = Some(Reading {
+            rowid,
+            message,
+            thread,
+            source: None,
+            error,
+            matched,
+            also_in,
+            attachment_view: None,
+        });
+    }
+
+    /// The conversation of `message` (at `rowid`) as (depth, row id,
+    /// summary); empty when it is alone in its thread.
+    fn conversation(&self, message: &Message, rowid: u64) -> Vec<(usize, u64, RowSummary)> {
+        let mut thread = Vec::new();
+        let Some(b) = &self.browser else {
+            return thread;
+        };
+        let Ok(Some(t)) = b.thread_id(&message.key) else {
+            return thread;
+        };
+        let Ok(tree) = b.thread_tree(&t.0) else {
+            return thread;
+        };
+        if tree.len() <= 1 {
+            return thread;
+        }
+        let light = self.search.results.as_ref().map(|r| &r.light);
+        // A huge thread is listed around this message only.
+        let at = tree.iter().position(|(_, id)| *id == rowid).unwrap_or(0);
+        let from = at.saturating_sub(CONVERSATION_MAX / 2);
+        for (i, (depth, id)) in tree.iter().enumerate().skip(from).take(CONVERSATION_MAX) {
+            // Names as in the list: from the row summaries, else read from
+            // the case near this message; far entries of a huge thread
+            // show the light row (address only).
+            let near = i.abs_diff(at) <= CONVERSATION_NAMED;
+            let s = match self.list.summaries.get(id) {
+                Some(s) => s.clone(),
+                None => match light.and_then(|l| l.get(id)) {
+                    Some(l) if !near => RowSummary::light(l),
+                    _ => match b.message_if_any(*id) {
+                        Ok(Some(m)) => RowSummary::of(&m, None, 0),
+                        _ => continue,
+                    },
+                },
+            };
+            thread.push((*depth, *id, s));
+        }
+        thread
+    }
+
+    fn citation(&self) -> Option<String> {
+        let r = self.reading.as_ref()?;
+        let b = self.browser.as_ref()?;
+        let m = &r.message;
+        let origins = b.origins(&m.key).unwrap_or_default();
+        let mut out = format!(
+            "Message {}\nFrom: {}\nDate: {}\nSubject: {}\n",
+            m.key.to_hex(),
+            super::reading::addresses(&m.from),
+            m.date
+                .map(crate::time::rfc3339)
+                .unwrap_or_else(|| "(no date)".into()),
+            crate::display::visible(m.subject.as_deref().unwrap_or("(no subject)")),
+        );
+        for o in &origins {
+            out.push_str(&format!(
+                "Source: {} offset {} length {} (source bytes SHA-256 {})\n",
+                o.path.display(),
+                o.offset,
+                o.length,
+                o.raw_sha256.to_hex()
+            ));
+        }
+        Some(out)
+    }
+
+    fn view_source(&mut self) {
+        let Some(r) = &self.reading else {
+            return;
+        };
+        let (key, rowid) = (r.message.key, r.rowid);
+        self.start_read("Reading the source…".into(), move |src| {
+            reads::source_text(src, &key, rowid)
+        });
+    }
+
+    /// Starts a read of the sources on its own thread (see [`reads`]); its
+    /// label shows in the status line until it is done.
+    fn start_read(
+        &mut self,
+        label: String,
+        f: impl FnOnce(&crate::browse::SourceReader<'_>) -> reads::ReadDone + Send + 'static,
+    ) {
+        let Some(root) = self.case_path.clone() else {
+            return;
+        };
+        match reads::PendingRead::start(root, label.clone(), self.ctx.clone(), f) {
+            Ok(p) => {
+                let previous = match self.pending_read.take() {
+                    // A read overtaken: the line from before it.
+                    Some((_, before)) => before,
+                    None => self.status.clone(),
+                };
+                self.set_status(label, false);
+                self.pending_read = Some((p, previous));
+            }
+            Err(e) => self.set_status(format!("Cannot start reading: {e}"), true),
+        }
+    }
+
+    fn attachment_name(&self, i: usize) -> Option<String> {
+        let a = self.reading.as_ref()?.message.attachments.get(i)?;
+        Some(crate::display::visible(
+            &a.name
+                .clone()
+                .unwrap_or_else(|| crate::browse::default_name(a)),
+        ))
+    }
+
+    fn view_attachment_text(&mut self, i: usize) {
+        let name = self.attachment_name(i).unwrap_or_default();
+        let Some(r) = &mut self.reading else {
+            return;
+        };
+        let Some(a) = r.message.attachments.get(i) else {
+            return;
+        };
+        let status = match (a.kind.as_deref(), a.text_status) {
+            (Some(k), Some(s)) => format!("{k} · text {}", s.as_str()),
+            (None, Some(s)) => format!("text {}", s.as_str()),
+            (Some(k), None) => k.to_string(),
+            (None, None) => String::new(),
+        };
+        let text = a.text.clone().unwrap_or_else(|| "(no text)".into());
+        r.attachment_view = Some(AttachmentView::Text { name, text, status });
+    }
+
+    fn preview_attachment(&mut self, i: usize) {
+        let Some(r) = &self.reading else {
+            return;
+        };
+        let (key, rowid) = (r.message.key, r.rowid);
+        let name = self.attachment_name(i).unwrap_or_default();
+        self.start_read(format!("Reading {name}…"), move |src| {
+            reads::preview(src, &key, rowid, i, name)
+        });
+    }
+
+    fn attachment_also_in(&mut self, i: usize) {
+        let name = self.attachment_name(i).unwrap_or_default();
+        let (Some(b), Some(r)) = (&self.browser, &mut self.reading) else {
+            return;
+        };
+        let Some(a) = r.message.attachments.get(i) else {
+            return;
+        };
+        match b.messages_with_attachment(&a.sha256) {
+            Ok(ids) => {
+                let rows = ids
+                    .into_iter()
+                    .filter_map(|id| match b.message_if_any(id) {
+                        Ok(Some(m)) => Some((id, RowSummary::of(&m, None, 0))),
+                        _ => None,
+                    })
+                    .collect();
+                r.attachment_view = Some(AttachmentView::AlsoIn { name, rows });
+            }
+            Err(e) => self.set_status(format!("Cannot list messages: {e}"), true),
+        }
+    }
+
+    fn save_attachment(&mut self, which: Option<usize>) {
+        let Some(r) = &self.reading else {
+            return;
+        };
+        let key = r.message.key;
+        match which {
+            None => {
+                let Some(dir) = self.dialogs.pick_folder() else {
+                    return;
+                };
+                self.start_read("Saving the attachments…".into(), move |src| {
+                    reads::save_all(src, &key, &dir)
+                });
+            }
+            Some(i) => {
+                let Some(att) = r.message.attachments.get(i) else {
+                    return;
+                };
+                let name = reads::suggested_name(att);
+                let Some(dest) = self.dialogs.save_file(&name) else {
+                    return;
+                };
+                let dir = dest.parent().map(Path::to_path_buf).unwrap_or_default();
+                let file = dest
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or(name);
+                self.start_read(format!("Saving {file}…"), move |src| {
+                    reads::save_one(src, &key, i, &dir, &file)
+                });
+            }
+        }
+    }
+
+    // ---- exporting --------------------------------------------------------
+
+    fn start_export(&mut self, format: Format, selected_only: bool) {
+        self.export.show = false;
+        let (Some(res), Some(case)) = (&self.search.results, &self.case_path) else {
+            return;
+        };
+        let hits: Vec<_> = if selected_only {
+            res.hits
+                .iter()
+                .filter(|h| self.list.marked.contains(&h.rowid))
+                .copied()
+                .collect()
+        } else {
+            res.hits.clone()
+        };
+        if hits.is_empty() {
+            self.set_status("Nothing to export.", true);
+            return;
+        }
+        let default = match format {
+            Format::Csv => "mailsift-export.csv",
+            Format::Json => "mailsift-export.ndjson",
+            Format::Mbox => "mailsift-export.mbox",
+            Format::Eml => "mailsift-export-eml",
+        };
+        let Some(path) = self.dialogs.save_file(default) else {
+            return;
+        };
+        let req = ExportRequest {
+            case: case.clone(),
+            query_text: res.query_text.clone(),
+            query: res.query.clone(),
+            hits,
+            format,
+            path,
+        };
+        match self.jobs.start_export(req) {
+            Ok(_) => self.export.progress = Some((0, 0)),
+            Err(e) => self.set_status(e.to_string(), true),
+        }
+    }
+}

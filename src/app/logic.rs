@@ -1,0 +1,385 @@
+//! eframe's `logic()`: everything that changes the window's state before a
+//! frame is drawn, and nothing that draws. It applies the commands the
+//! panels returned in the last frame, drains the job channel (a few
+//! milliseconds at most), starts the search once typing pauses, refreshes
+//! the list during an import, handles the keyboard shortcuts, and fetches
+//! the summaries of the list rows about to be shown (through [`Browser`],
+//! so drawing never reads the case).
+//!
+//! [`Browser`]: crate::browse::Browser
+
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use super::list::{ListRow, RowSummary};
+use super::{Command, DEBOUNCE, IMPORT_REFRESH, MailsiftApp, import_summary, reads};
+use crate::export::ExportSummary;
+use crate::jobs::{
+    JobError, JobEvent, JobKind, JobOutput, JobProgress, SearchOutcome, SearchRequest,
+};
+use crate::model::MatchPlace;
+use crate::pipeline::ImportReport;
+
+/// Time per frame spent draining job events, at most.
+const DRAIN_BUDGET: Duration = Duration::from_millis(3);
+/// Row summaries kept; the cache is emptied past this.
+const ROW_CACHE_MAX: usize = 4096;
+
+impl MailsiftApp {
+    /// State changes of a frame (commands, jobs, debounce, shortcuts, the
+    /// rows to draw); draws nothing.
+    pub fn step_logic(&mut self, ctx: &egui::Context) {
+        for cmd in std::mem::take(&mut self.commands) {
+            self.apply_with_ctx(ctx, cmd);
+        }
+        self.drain_jobs();
+        self.poll_read();
+        if let Some(t) = self.search.edited_at {
+            if t.elapsed() >= DEBOUNCE {
+                self.request_search(false);
+            } else {
+                ctx.request_repaint_after(DEBOUNCE.saturating_sub(t.elapsed()));
+            }
+        }
+        self.refresh_during_import(ctx);
+        for cmd in self.keyboard(ctx) {
+            self.apply_with_ctx(ctx, cmd);
+        }
+        self.fetch_rows();
+    }
+
+    /// During an import, the list catches up with what was written once a
+    /// second.
+    fn refresh_during_import(&mut self, ctx: &egui::Context) {
+        let Some(imp) = &mut self.import.running else {
+            return;
+        };
+        if imp.last_refresh.elapsed() >= IMPORT_REFRESH {
+            imp.last_refresh = Instant::now();
+            self.ensure_browser();
+            if self.browser.is_some() && !self.jobs.is_running(JobKind::Search) {
+                self.list.summaries.retain(|_, s| !s.missing);
+                self.request_search(true);
+            }
+        }
+        ctx.request_repaint_after(Duration::from_millis(250));
+    }
+
+    pub(super) fn request_search(&mut self, refresh: bool) {
+        let Some(case) = self.case_path.clone() else {
+            return;
+        };
+        self.search.edited_at = None;
+        self.jobs.search(SearchRequest {
+            case,
+            query: self.search.effective_query(),
+            sort: self.search.sort,
+            refresh,
+        });
+    }
+
+    // ---- jobs -----------------------------------------------------------
+
+    fn drain_jobs(&mut self) {
+        for msg in self.jobs.drain(DRAIN_BUDGET) {
+            let latest_search = msg.id == self.jobs.latest_search();
+            match (msg.kind, msg.event) {
+                (JobKind::Import, JobEvent::Progress(JobProgress::Import(p))) => {
+                    if let Some(imp) = &mut self.import.running {
+                        imp.progress = Some(p);
+                    }
+                }
+                (JobKind::Import, JobEvent::Done(JobOutput::Import(report))) => {
+                    self.import_done(*report)
+                }
+                (JobKind::Import, JobEvent::Failed(e)) => self.import_failed(&e),
+                (JobKind::Search, JobEvent::Done(JobOutput::Search(outcome)))
+                    if latest_search && Some(&outcome.case) == self.case_path.as_ref() =>
+                {
+                    self.search.error = None;
+                    self.set_results(*outcome);
+                }
+                (JobKind::Search, JobEvent::Failed(e)) if latest_search => self.search_failed(e),
+                (JobKind::Export, JobEvent::Progress(JobProgress::Export { done, total })) => {
+                    self.export.progress = Some((done, total));
+                }
+                (JobKind::Export, JobEvent::Done(JobOutput::Export(summary))) => {
+                    self.export_done(summary)
+                }
+                (JobKind::Export, JobEvent::Failed(e)) => {
+                    self.export.progress = None;
+                    if e.is_cancelled() {
+                        self.set_status("Export cancelled; nothing was written.", false);
+                    } else {
+                        self.set_status(format!("Export failed: {e}"), true);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn import_done(&mut self, report: ImportReport) {
+        self.import.running = None;
+        self.ensure_browser();
+        if let Some(b) = &self.browser {
+            let _ = b.reload_index();
+        }
+        // Each error names its path already.
+        let errors: Vec<String> = report.errors().map(|(_, e)| e.to_string()).collect();
+        let summary = import_summary(&report);
+        if !errors.is_empty() {
+            self.set_status(format!("{}; {summary}", errors.join("; ")), true);
+            // What could not be used is shown at once.
+            self.import.show_report = true;
+        } else if report.cancelled {
+            self.set_status(
+                format!("Import cancelled; open the same source again to resume. {summary}"),
+                false,
+            );
+        } else {
+            self.set_status(summary, false);
+        }
+        if let Some(s) = &mut self.status {
+            s.report_link = true;
+        }
+        self.import.last_report = Some(report);
+        self.load_report_details();
+        self.list.summaries.clear();
+        self.list.trees.clear();
+        self.request_search(true);
+    }
+
+    fn import_failed(&mut self, e: &JobError) {
+        self.import.running = None;
+        self.set_status(format!("Import failed: {e}"), true);
+        self.ensure_browser();
+        if self.browser.is_none() {
+            self.case_path = None;
+        }
+    }
+
+    fn search_failed(&mut self, e: JobError) {
+        if e.is_bad_query() {
+            self.search.error = Some(e.to_string());
+        } else if self.import.running.is_none() {
+            self.set_status(format!("Search failed: {e}"), true);
+        }
+    }
+
+    fn export_done(&mut self, summary: ExportSummary) {
+        self.export.progress = None;
+        let path = summary
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        self.set_status(
+            format!(
+                "{} messages written to {path}",
+                super::panels::thousands(summary.messages)
+            ),
+            false,
+        );
+        self.export.last = Some(summary);
+    }
+
+    fn set_results(&mut self, outcome: SearchOutcome) {
+        let list = &mut self.list;
+        let keep = list
+            .selected
+            .and_then(|i| list.rows.get(i))
+            .map(|r| r.rowid());
+        if self.search.results.as_ref().map(|r| &r.query_text) != Some(&outcome.query_text) {
+            list.attachment_hits.clear();
+        }
+        self.search.results = Some(outcome);
+        list.rebuild(self.search.results.as_ref());
+        list.selected = keep.and_then(|id| list.rows.iter().position(|r| r.rowid() == id));
+    }
+
+    /// Applies the result of the running read, once it is there.
+    fn poll_read(&mut self) {
+        let Some(done) = self.pending_read.as_ref().and_then(|(p, _)| p.poll()) else {
+            return;
+        };
+        if let Some((p, previous)) = self.pending_read.take()
+            && self.status.as_ref().is_some_and(|s| s.text == p.label)
+        {
+            // What the status line said before the read.
+            self.status = previous;
+        }
+        match done {
+            reads::ReadDone::Source { rowid, text } => {
+                if let Some(r) = &mut self.reading
+                    && r.rowid == rowid
+                {
+                    match text {
+                        Ok(t) => r.source = Some(t),
+                        Err(e) => r.error = Some(e),
+                    }
+                }
+            }
+            reads::ReadDone::Preview {
+                rowid,
+                index,
+                name,
+                image,
+            } => match image {
+                Ok(img) => self.show_preview(rowid, index, name, img),
+                Err(e) => self.set_status(format!("Cannot show {name}: {e}"), true),
+            },
+            reads::ReadDone::Saved(Ok(text)) => self.set_status(text, false),
+            reads::ReadDone::Saved(Err(e)) => self.set_status(e, true),
+        }
+    }
+
+    /// A decoded image in the attachment window, if its message is still
+    /// the one being read.
+    fn show_preview(&mut self, rowid: u64, index: usize, name: String, img: egui::ColorImage) {
+        let Some(r) = self.reading.as_mut().filter(|r| r.rowid == rowid) else {
+            return;
+        };
+        let size = img.size;
+        let texture = self.ctx.load_texture(
+            format!("attachment-{rowid}-{index}"),
+            img,
+            egui::TextureOptions::LINEAR,
+        );
+        r.attachment_view = Some(super::attachments::AttachmentView::Image {
+            name,
+            texture,
+            size,
+        });
+    }
+
+    // ---- the list's rows ------------------------------------------------
+
+    /// Fetches the summaries of the rows about to be drawn (around those
+    /// on screen last frame and around the selection).
+    fn fetch_rows(&mut self) {
+        for range in self.list.wanted() {
+            self.fill_row_cache(range);
+        }
+    }
+
+    /// Summaries of the rows `range`, read from the case through the
+    /// browser where missing.
+    fn fill_row_cache(&mut self, rows: Range<usize>) {
+        let Some(b) = &self.browser else {
+            return;
+        };
+        let list = &mut self.list;
+        if list.summaries.len() > ROW_CACHE_MAX {
+            list.summaries.clear();
+        }
+        if list.attachment_hits.len() > ROW_CACHE_MAX {
+            list.attachment_hits.clear();
+        }
+        let res = self.search.results.as_ref();
+        let query = res
+            .filter(|r| !matches!(r.query_text.trim(), "" | "*"))
+            .map(|r| &r.query);
+        for i in rows {
+            let Some(row) = list.rows.get(i) else {
+                break;
+            };
+            let rowid = row.rowid();
+            if let Some(q) = query
+                && !list.attachment_hits.contains_key(&rowid)
+                && let Ok(Some(m)) = b.message_if_any(rowid)
+            {
+                let hit = b.matched_in(&m, q).is_ok_and(|places| {
+                    places
+                        .iter()
+                        .any(|p| matches!(p, MatchPlace::Attachment { .. }))
+                });
+                list.attachment_hits.insert(rowid, hit);
+            }
+            if list.summaries.contains_key(&rowid) {
+                continue;
+            }
+            let thread = res
+                .and_then(|r| r.light.get(&rowid))
+                .and_then(|r| r.thread.clone());
+            let size = thread
+                .as_ref()
+                .and_then(|t| res.and_then(|r| r.thread_sizes.get(t)))
+                .copied()
+                .unwrap_or(1);
+            let summary = match b.message_if_any(rowid) {
+                Ok(Some(m)) => RowSummary::of(&m, thread, size),
+                Ok(None) => RowSummary::missing(rowid, "(not in the case yet)"),
+                Err(e) => RowSummary::missing(rowid, &e.to_string()),
+            };
+            list.summaries.insert(rowid, summary);
+        }
+    }
+
+    // ---- shortcuts ------------------------------------------------------
+
+    fn keyboard(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        use egui::{Key, Modifiers};
+        let mut out = Vec::new();
+        let typing = ctx.egui_wants_keyboard_input();
+        let rows = &self.list.rows;
+        let cur = self.list.selected;
+        ctx.input_mut(|i| {
+            if i.consume_key(Modifiers::COMMAND, Key::F) {
+                out.push(Command::FocusSearch);
+            }
+            if typing {
+                return;
+            }
+            if i.consume_key(Modifiers::NONE, Key::Slash) {
+                out.push(Command::FocusSearch);
+            }
+            let n = rows.len();
+            if n == 0 {
+                return;
+            }
+            if let Some(t) = movement(i, cur, n) {
+                out.push(Command::SelectRow(t));
+            }
+            if i.consume_key(Modifiers::NONE, Key::Enter)
+                && let Some(c) = cur
+            {
+                match rows.get(c) {
+                    Some(ListRow::Thread { thread, .. }) => {
+                        out.push(Command::ToggleThread(thread.clone()))
+                    }
+                    Some(row) => out.push(Command::ShowMessage(row.rowid())),
+                    None => {}
+                }
+            }
+        });
+        out
+    }
+}
+
+/// The row the movement keys pressed this frame go to (`n` rows, `cur`
+/// selected).
+fn movement(i: &mut egui::InputState, cur: Option<usize>, n: usize) -> Option<usize> {
+    use egui::{Key, Modifiers};
+    let page = 20;
+    let mut target = None;
+    if i.consume_key(Modifiers::NONE, Key::ArrowDown) || i.consume_key(Modifiers::NONE, Key::J) {
+        target = Some(cur.map_or(0, |c| (c + 1).min(n - 1)));
+    }
+    if i.consume_key(Modifiers::NONE, Key::ArrowUp) || i.consume_key(Modifiers::NONE, Key::K) {
+        target = Some(cur.map_or(0, |c| c.saturating_sub(1)));
+    }
+    if i.consume_key(Modifiers::NONE, Key::PageDown) {
+        target = Some(cur.map_or(0, |c| (c + page).min(n - 1)));
+    }
+    if i.consume_key(Modifiers::NONE, Key::PageUp) {
+        target = Some(cur.map_or(0, |c| c.saturating_sub(page)));
+    }
+    if i.consume_key(Modifiers::NONE, Key::Home) {
+        target = Some(0);
+    }
+    if i.consume_key(Modifiers::NONE, Key::End) {
+        target = Some(n - 1);
+    }
+    target
+}

@@ -1,0 +1,161 @@
+//! Opening a case or a source: a case folder is opened for reading, a
+//! source is imported (into a new case in the cases folder, or added to the
+//! open one) by an import job; closing forgets everything about the case.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::{MailsiftApp, RunningImport};
+use crate::browse::Browser;
+use crate::jobs::{ImportRequest, JobKind};
+use crate::pipeline::ImportOptions;
+
+/// Recent cases remembered.
+const RECENT_MAX: usize = 8;
+
+impl MailsiftApp {
+    pub(super) fn open_path(&mut self, path: PathBuf) {
+        if path.join(crate::store::MARKER).exists() {
+            self.open_case(path);
+            return;
+        }
+        self.import_source(path, None);
+    }
+
+    /// A single file that is not mail is refused before a case is made for
+    /// it: the open case stays, and no empty case is left behind. Returns
+    /// whether `abs` may be imported.
+    fn check_source(&mut self, abs: &Path) -> bool {
+        if !abs.is_file() {
+            return true;
+        }
+        match crate::source::detect_file(abs) {
+            Ok(crate::source::Detected::Mail(_)) => true,
+            Ok(crate::source::Detected::NotMail(why)) => {
+                self.set_status(
+                    format!(
+                        "Cannot open {}: not a mailbox or mail file ({why}). Nothing was imported.",
+                        abs.display()
+                    ),
+                    true,
+                );
+                false
+            }
+            Err(e) => {
+                self.set_status(
+                    format!("Cannot read {}: {e}. Nothing was imported.", abs.display()),
+                    true,
+                );
+                false
+            }
+        }
+    }
+
+    /// Imports a source: into `into` (the open case: it stays open and
+    /// fills), or into a new case made for it in the cases folder.
+    pub(super) fn import_source(&mut self, path: PathBuf, into: Option<PathBuf>) {
+        let abs = match std::fs::canonicalize(&path) {
+            Ok(p) => p,
+            Err(e) => {
+                self.set_status(format!("Cannot open {}: {e}", path.display()), true);
+                return;
+            }
+        };
+        if self.jobs.is_running(JobKind::Import) {
+            self.set_status("An import is already running; cancel it first.", true);
+            return;
+        }
+        if !self.check_source(&abs) {
+            return;
+        }
+        let adding = into.is_some();
+        let case = match into {
+            Some(case) => case,
+            None => match &self.settings.persisted.cases_dir {
+                Some(dir) => dir.join(crate::store::case_name_for(&abs)),
+                None => self.settings.config.case_dir_for(&abs),
+            },
+        };
+        if !adding {
+            self.close_case();
+        }
+        let req = ImportRequest {
+            case: case.clone(),
+            sources: vec![abs.clone()],
+            options: ImportOptions {
+                command: format!("open {} (window)", abs.display()),
+                ..ImportOptions::default()
+            },
+        };
+        match self.jobs.start_import(req) {
+            Ok(_) => {
+                self.case_path = Some(case.clone());
+                self.import.running = Some(RunningImport {
+                    sources: vec![abs],
+                    case: case.clone(),
+                    progress: None,
+                    started: Instant::now(),
+                    cancelling: false,
+                    last_refresh: Instant::now(),
+                });
+                self.remember_case(&case);
+                self.status = None;
+            }
+            Err(e) => self.set_status(e.to_string(), true),
+        }
+    }
+
+    pub(super) fn open_case(&mut self, path: PathBuf) {
+        match Browser::open(&path) {
+            Ok(b) => {
+                self.close_case();
+                self.browser = Some(b);
+                self.case_path = Some(path.clone());
+                self.remember_case(&path);
+                self.load_report_details();
+                self.request_search(false);
+                self.status = None;
+            }
+            Err(e) => self.set_status(format!("Cannot open case: {e}"), true),
+        }
+    }
+
+    pub(super) fn close_case(&mut self) {
+        self.browser = None;
+        self.case_path = None;
+        self.search.results = None;
+        self.search.error = None;
+        self.list.clear();
+        self.reading = None;
+        self.import.last_report = None;
+        self.import.details = None;
+        self.import.show_report = false;
+    }
+
+    fn remember_case(&mut self, path: &Path) {
+        let p = path.to_path_buf();
+        let persisted = &mut self.settings.persisted;
+        persisted.recent_cases.retain(|c| c != &p);
+        persisted.recent_cases.insert(0, p.clone());
+        persisted.recent_cases.truncate(RECENT_MAX);
+        persisted.last_case = Some(p);
+    }
+
+    /// Opens the reader on the case once its index exists (an import
+    /// makes it with its first commit).
+    pub(super) fn ensure_browser(&mut self) {
+        if self.browser.is_none()
+            && let Some(case) = &self.case_path
+            && case.join("index").exists()
+            && let Ok(b) = Browser::open(case)
+        {
+            self.browser = Some(b);
+        }
+    }
+
+    pub(super) fn load_report_details(&mut self) {
+        if let Some(b) = &self.browser {
+            self.import.details = Some(b.report_details());
+        }
+    }
+}

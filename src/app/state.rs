@@ -1,0 +1,288 @@
+//! The window's state, grouped by what it is about: settings kept between
+//! runs, the search, the list, the message being read, imports and exports,
+//! and the status line. Each panel is handed only the parts it draws; only
+//! `logic` and the command handlers change them.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::attachments::AttachmentView;
+use super::list::{ListRow, RowSummary};
+use crate::browse::ReportDetails;
+use crate::export::{ExportSummary, Format};
+use crate::jobs::{SearchOutcome, SortBy};
+use crate::model::{MatchPlace, Message};
+use crate::pipeline::{ImportReport, Progress};
+
+/// Where the window keeps its cases.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    /// Cases made from opened sources go to `<data_dir>/cases/<name>-<hash>`.
+    pub data_dir: PathBuf,
+}
+
+impl AppConfig {
+    /// `$XDG_DATA_HOME/mailsift`, else `~/.local/share/mailsift`.
+    pub fn from_env() -> AppConfig {
+        AppConfig {
+            data_dir: crate::store::data_dir(),
+        }
+    }
+
+    /// The case folder for a source path (absolute).
+    pub fn case_dir_for(&self, source: &Path) -> PathBuf {
+        crate::store::case_dir_for(&self.data_dir, source)
+    }
+}
+
+/// Settings kept between runs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Persisted {
+    pub last_case: Option<PathBuf>,
+    pub recent_cases: Vec<PathBuf>,
+    pub thread_view: bool,
+    /// Where new cases are made (default: the data folder's `cases/`).
+    pub cases_dir: Option<PathBuf>,
+}
+
+/// The settings: where cases are kept, and what is remembered between runs.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub config: AppConfig,
+    pub persisted: Persisted,
+}
+
+impl Settings {
+    /// The folder new cases are made in.
+    pub fn cases_dir(&self) -> PathBuf {
+        match &self.persisted.cases_dir {
+            Some(d) => d.clone(),
+            None => self.config.data_dir.join("cases"),
+        }
+    }
+}
+
+/// The search box and the current results.
+#[derive(Debug, Default)]
+pub struct SearchState {
+    /// The query text (edited in place by the search box).
+    pub query: String,
+    /// When the query was last edited (a search follows after a pause).
+    pub edited_at: Option<Instant>,
+    /// Why the query cannot be read (shown under the box).
+    pub error: Option<String>,
+    pub results: Option<SearchOutcome>,
+    pub sort: SortBy,
+    /// Give the search box the keyboard focus on the next frame.
+    pub focus: bool,
+    pub show_help: bool,
+}
+
+impl SearchState {
+    /// The query as searched (empty = everything).
+    pub fn effective_query(&self) -> String {
+        let q = self.query.trim();
+        if q.is_empty() {
+            "*".into()
+        } else {
+            q.to_string()
+        }
+    }
+
+    /// Whether the query selects something (not everything).
+    pub fn is_selective(&self) -> bool {
+        !matches!(self.query.trim(), "" | "*")
+    }
+}
+
+/// The message list: its rows, the selection, the marks for export and the
+/// summaries of the rows fetched so far.
+#[derive(Debug, Default)]
+pub struct ListState {
+    pub rows: Vec<ListRow>,
+    /// The selected row (an index into `rows`).
+    pub selected: Option<usize>,
+    /// Row ids marked for export (Ctrl+click).
+    pub marked: BTreeSet<u64>,
+    pub thread_view: bool,
+    /// Threads expanded in the thread view.
+    pub expanded: HashSet<String>,
+    /// Reply trees of threads that were expanded: (depth, row id).
+    pub trees: HashMap<String, Vec<(usize, u64)>>,
+    /// Summaries of rows, by row id, fetched by `logic` before a frame.
+    pub summaries: HashMap<u64, RowSummary>,
+    /// Per row fetched: whether the current search matched an attachment's text.
+    pub attachment_hits: HashMap<u64, bool>,
+    /// Scroll the selection into view on the next frame.
+    pub scroll_to_selected: bool,
+    /// The rows on screen in the last frame (reported by the list).
+    pub shown: Range<usize>,
+}
+
+impl ListState {
+    /// Rebuilds the rows from `results` (a flat list or threads).
+    pub fn rebuild(&mut self, results: Option<&SearchOutcome>) {
+        let Some(res) = results else {
+            self.rows.clear();
+            return;
+        };
+        self.rows = if self.thread_view {
+            super::list::thread_rows(res, &self.expanded, &self.trees)
+        } else {
+            res.hits
+                .iter()
+                .map(|h| ListRow::Message {
+                    rowid: h.rowid,
+                    depth: 0,
+                })
+                .collect()
+        };
+    }
+
+    /// Whether a row of `range` has no summary yet.
+    pub fn lacks_summaries(&self, range: Range<usize>) -> bool {
+        range.into_iter().any(|i| {
+            self.rows
+                .get(i)
+                .is_some_and(|row| !self.summaries.contains_key(&row.rowid()))
+        })
+    }
+
+    /// The rows whose summaries should be there before the next frame:
+    /// around what was on screen and around the selection, so scrolling
+    /// rarely shows a placeholder.
+    pub fn wanted(&self) -> [Range<usize>; 2] {
+        let n = self.rows.len();
+        let shown = self.shown.start.saturating_sub(30)..(self.shown.end + 30).min(n);
+        let around = match self.selected {
+            Some(sel) => sel.saturating_sub(40)..(sel + 40).min(n),
+            None => 0..0,
+        };
+        [shown, around]
+    }
+
+    /// Everything about the case's messages forgotten (another case).
+    pub fn clear(&mut self) {
+        self.rows.clear();
+        self.summaries.clear();
+        self.trees.clear();
+        self.expanded.clear();
+        self.marked.clear();
+        self.selected = None;
+    }
+}
+
+/// The message in the reading pane, and the windows about it.
+pub struct Reading {
+    pub rowid: u64,
+    pub message: Message,
+    /// The conversation: (depth, row id, summary).
+    pub thread: Vec<(usize, u64, RowSummary)>,
+    /// Source shown in a window (escaped), when asked for.
+    pub source: Option<String>,
+    pub error: Option<String>,
+    /// Where the current search matched this message.
+    pub matched: Vec<MatchPlace>,
+    /// Per attachment: how many other messages carry the same content.
+    pub also_in: Vec<usize>,
+    /// The attachment window (text, preview, other messages).
+    pub attachment_view: Option<AttachmentView>,
+}
+
+/// A running import.
+pub struct RunningImport {
+    pub sources: Vec<PathBuf>,
+    pub case: PathBuf,
+    pub progress: Option<Progress>,
+    pub started: Instant,
+    pub cancelling: bool,
+    /// When the list was last refreshed from what the import wrote.
+    pub last_refresh: Instant,
+}
+
+/// Imports: the running one, the last report and the report window.
+#[derive(Default)]
+pub struct ImportState {
+    pub running: Option<RunningImport>,
+    pub last_report: Option<ImportReport>,
+    /// What the report window lists about the whole case.
+    pub details: Option<ReportDetails>,
+    pub show_report: bool,
+}
+
+/// Exports: the running one's progress, the last result, the export window.
+#[derive(Debug)]
+pub struct ExportState {
+    /// (messages written, messages to write) while an export runs.
+    pub progress: Option<(u64, u64)>,
+    pub last: Option<ExportSummary>,
+    pub show: bool,
+    /// The format chosen in the export window.
+    pub format: Format,
+}
+
+impl Default for ExportState {
+    fn default() -> ExportState {
+        ExportState {
+            progress: None,
+            last: None,
+            show: false,
+            format: Format::Csv,
+        }
+    }
+}
+
+/// A message in the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+    /// Offer a link to the import report next to the text.
+    pub report_link: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(n: u64) -> ListState {
+        ListState {
+            rows: (0..n)
+                .map(|rowid| ListRow::Message { rowid, depth: 0 })
+                .collect(),
+            ..ListState::default()
+        }
+    }
+
+    #[test]
+    fn the_rows_wanted_are_around_the_screen_and_the_selection() {
+        let mut list = rows(1000);
+        list.shown = 100..120;
+        assert_eq!(list.wanted(), [70..150, 0..0]);
+        list.selected = Some(990);
+        assert_eq!(list.wanted(), [70..150, 950..1000]);
+        list.shown = 0..10;
+        list.selected = Some(5);
+        assert_eq!(list.wanted(), [0..40, 0..45]);
+    }
+
+    #[test]
+    fn rows_without_a_summary_are_noticed() {
+        let mut list = rows(10);
+        assert!(list.lacks_summaries(2..4));
+        for id in 2..4 {
+            list.summaries.insert(id, RowSummary::default());
+        }
+        assert!(!list.lacks_summaries(2..4));
+        assert!(list.lacks_summaries(2..5));
+        // Past the end: nothing to fetch.
+        assert!(!list.lacks_summaries(10..20));
+        list.clear();
+        assert!(list.rows.is_empty() && list.summaries.is_empty());
+    }
+}

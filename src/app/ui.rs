@@ -1,0 +1,134 @@
+//! eframe's `ui()`: draws the panels and windows from the window's state
+//! and collects the [`Command`]s they return; `logic` applies them before
+//! the next frame. Nothing here reads the case or changes the state beyond
+//! what egui edits in place (the query text, the export format).
+
+use super::{Command, MailsiftApp, attachments, list, panels, reading, report};
+
+impl MailsiftApp {
+    /// Draws the window; what the panels asked for is kept for `logic`.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        let mut cmds = Vec::new();
+        egui::Panel::top("menu").show(ui, |ui| {
+            cmds.extend(panels::menu_ui(
+                ui,
+                &self.settings,
+                self.case_path.as_deref(),
+                &self.import,
+                &self.search,
+                &self.list,
+            ));
+        });
+        egui::Panel::bottom("status").show(ui, |ui| {
+            cmds.extend(panels::progress_ui(
+                ui,
+                &self.import,
+                &self.export,
+                self.status.as_ref(),
+            ));
+        });
+        if self.case_path.is_none() {
+            egui::CentralPanel::default().show(ui, |ui| {
+                cmds.extend(panels::empty_state_ui(
+                    ui,
+                    &self.settings.persisted.recent_cases,
+                ));
+            });
+        } else {
+            cmds.extend(self.case_panels(ui));
+        }
+        cmds.extend(self.windows(&ctx));
+        for cmd in cmds {
+            match cmd {
+                // Where the list is: its rows are fetched before the next
+                // frame (drawn as placeholders until then).
+                Command::RowsShown(r) => {
+                    if self.list.lacks_summaries(r.clone()) {
+                        ctx.request_repaint();
+                    }
+                    self.list.shown = r;
+                }
+                other => self.commands.push(other),
+            }
+        }
+        if !self.commands.is_empty() {
+            ctx.request_repaint();
+        }
+    }
+
+    /// The panels of an open case: search bar, facets, reading pane, list.
+    fn case_panels(&mut self, ui: &mut egui::Ui) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        egui::Panel::top("search").show(ui, |ui| {
+            cmds.extend(panels::search_bar_ui(
+                ui,
+                &mut self.search,
+                &self.list,
+                &self.import,
+            ));
+        });
+        // Side panels take at most a share of the window, so that the
+        // list keeps room however narrow the window gets.
+        let w = ui.available_width();
+        let facets_max = (w * 0.22).max(140.0);
+        let reading_max = (w * 0.42).max(260.0);
+        egui::Panel::left("facets")
+            .resizable(true)
+            .default_size(220.0_f32.min(facets_max))
+            .size_range(120.0..=facets_max)
+            .show(ui, |ui| {
+                if let Some(res) = &self.search.results {
+                    cmds.extend(panels::facets_ui(ui, res));
+                }
+            });
+        egui::Panel::right("reading")
+            .resizable(true)
+            .default_size((w * 0.36).clamp(340.0, 760.0).min(reading_max))
+            .size_range(240.0..=reading_max)
+            .show(ui, |ui| {
+                let q = self.search.results.as_ref().map(|r| &r.query);
+                cmds.extend(reading::reading_pane_ui(ui, self.reading.as_ref(), q));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            let scroll = std::mem::take(&mut self.list.scroll_to_selected);
+            cmds.extend(list::message_list_ui(
+                ui,
+                &self.list,
+                self.search.sort,
+                scroll,
+            ));
+        });
+        cmds
+    }
+
+    /// The windows over the panels: report, export, help, source, attachment.
+    fn windows(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        let mut cmds = Vec::new();
+        if self.import.show_report {
+            cmds.extend(report::import_report_ui(ctx, &self.import));
+        }
+        if self.export.show {
+            let hits = self.search.results.as_ref().map_or(0, |r| r.hits.len());
+            cmds.extend(panels::export_ui(
+                ctx,
+                &mut self.export,
+                hits,
+                self.list.marked.len(),
+            ));
+        }
+        if self.search.show_help {
+            cmds.extend(panels::help_ui(ctx));
+        }
+        if let Some(r) = &self.reading {
+            if let Some(text) = &r.source {
+                cmds.extend(reading::source_ui(ctx, text));
+            }
+            if let Some(view) = &r.attachment_view {
+                let q = self.search.results.as_ref().map(|r| &r.query);
+                cmds.extend(attachments::attachment_view_ui(ctx, view, q));
+            }
+        }
+        cmds
+    }
+}
