@@ -4,6 +4,8 @@
 //!
 //! Usage: `bench [--messages N] [--seed S] [--dir DIR] [--rounds R] [--no-compare]`
 
+#![allow(clippy::unwrap_used)] // tests and tools: a failed unwrap is a failed run
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -4,6 +4,8 @@
 //!
 //! Usage: `cargo run --release --example bench_read -- CASE [ROUNDS]`
 
+#![allow(clippy::unwrap_used)] // tests and tools: a failed unwrap is a failed run
+
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -3,6 +3,8 @@
 //!
 //! Usage: `cargo run --release --example gen_corpus -- DIR MESSAGES [mbox|mbox-gz|eml|maildir] [SEED] [AVG_BYTES]`
 
+#![allow(clippy::unwrap_used)] // tests and tools: a failed unwrap is a failed run
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;

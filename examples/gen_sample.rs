@@ -6,6 +6,8 @@
 //! Deletes nothing; refuses to write into a non-empty DIR unless `--force`
 //! (then files are overwritten in place). `--json` prints the summary as JSON.
 
+#![allow(clippy::unwrap_used)] // tests and tools: a failed unwrap is a failed run
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -5,6 +5,8 @@
 //! Usage: `cargo run --release --example gui_frame_time -- CASE_DIR [FRAMES]`
 //! (make a big case with `gen_corpus` + `mailsift import`).
 
+#![allow(clippy::unwrap_used)] // tests and tools: a failed unwrap is a failed run
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};

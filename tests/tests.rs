@@ -1,6 +1,8 @@
 //! Integration tests: one binary (as in ripgrep), driving the library API
 //! and the real `mailsift` binary.
 
+#![allow(clippy::unwrap_used)] // tests and tools: a failed unwrap is a failed run
+
 mod util;
 
 mod attachments;
