@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crossbeam_channel::Sender;
 
 use super::split::{sniff, split_stream, whole_message};
-use super::work::{Budget, Work, WorkKind};
+use super::work::{Budget, FileAt, FileEnd, FileStart, Work, WorkKind};
 use crate::error::Error;
 use crate::model::{Limits, Sha256, Skipped, SourceFormat};
 use crate::source::{self, Detected, HashingReader, RawMessage, SNIFF_BYTES, SourceNote};
@@ -206,67 +206,55 @@ impl<'a> Reader<'a> {
         self.send(WorkKind::SourceEnd { idx })
     }
 
-    /// Reads one file: detects its format and sends its messages.
+    /// Reads one file: detects its format and sends its messages. `named`:
+    /// the file is a source itself (named by the user), not one in a folder.
     fn file(&mut self, idx: usize, path: &Path, named: bool) -> Result<FileOutcome, Stopped> {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => return Ok(FileOutcome::Unreadable(e)),
         };
-        let size = meta.len();
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_nanos() as i64)
-            .unwrap_or(0);
-        if self.known.get(path) == Some(&(size, mtime_ns)) {
-            return self.unchanged(idx, path, named, size, mtime_ns);
+        let at = FileAt {
+            idx,
+            path: path.to_path_buf(),
+            size: meta.len(),
+            mtime_ns: meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos() as i64)
+                .unwrap_or(0),
+        };
+        if self.known.get(path) == Some(&(at.size, at.mtime_ns)) {
+            return self.unchanged(at, named);
         }
-        if !named && size <= PARALLEL_FILE {
+        if !named && at.size <= PARALLEL_FILE {
             // Read, detect and parse on a worker: folders of small files
             // (EML dumps, maildirs) are read on all cores.
-            self.send(WorkKind::ReadFile {
-                idx,
-                path: path.to_path_buf(),
-                size,
-                mtime_ns,
-            })?;
+            self.send(WorkKind::ReadFile(at))?;
             return Ok(FileOutcome::Mail);
         }
-        if size <= SMALL_FILE {
-            return self.small_file(idx, path, named, size, mtime_ns);
+        if at.size <= SMALL_FILE {
+            return self.small_file(at, named);
         }
-        self.large_file(idx, path, named, size, mtime_ns)
+        self.large_file(at, named)
     }
 
     /// A file imported before and unchanged: counted, not read.
-    fn unchanged(
-        &mut self,
-        idx: usize,
-        path: &Path,
-        named: bool,
-        size: u64,
-        mtime_ns: i64,
-    ) -> Result<FileOutcome, Stopped> {
-        self.bytes_read.fetch_add(size, Ordering::Relaxed);
+    fn unchanged(&mut self, at: FileAt, named: bool) -> Result<FileOutcome, Stopped> {
+        self.bytes_read.fetch_add(at.size, Ordering::Relaxed);
         if named {
-            let format = match source::detect_file(path) {
+            let format = match source::detect_file(&at.path) {
                 Ok(Detected::Mail(f)) => f,
                 _ => SourceFormat::Mbox,
             };
             self.send(WorkKind::SourceStart {
-                idx,
-                path: path.to_path_buf(),
+                idx: at.idx,
+                path: at.path.clone(),
                 format,
-                size,
+                size: at.size,
             })?;
         }
-        self.send(WorkKind::FileUnchanged {
-            idx,
-            path: path.to_path_buf(),
-            size,
-            mtime_ns,
-        })?;
+        self.send(WorkKind::FileUnchanged(at))?;
         Ok(FileOutcome::Mail)
     }
 
@@ -275,12 +263,9 @@ impl<'a> Reader<'a> {
     /// named on the command line) and of the file.
     fn announce(
         &mut self,
-        idx: usize,
-        path: &Path,
+        at: &FileAt,
         named: bool,
         head: &[u8],
-        size: u64,
-        mtime_ns: i64,
     ) -> Result<Result<SourceFormat, String>, Stopped> {
         let format = match sniff(head) {
             Detected::Mail(f) => f,
@@ -288,32 +273,23 @@ impl<'a> Reader<'a> {
         };
         if named {
             self.send(WorkKind::SourceStart {
-                idx,
-                path: path.to_path_buf(),
+                idx: at.idx,
+                path: at.path.clone(),
                 format,
-                size,
+                size: at.size,
             })?;
         }
-        self.send(WorkKind::FileStart {
-            idx,
-            path: path.to_path_buf(),
+        self.send(WorkKind::FileStart(FileStart {
+            at: at.clone(),
             format,
-            size,
-            mtime_ns,
-        })?;
+        }))?;
         Ok(Ok(format))
     }
 
     /// A file too large to read in one go (a big mbox): streamed and
     /// hashed as it is split.
-    fn large_file(
-        &mut self,
-        idx: usize,
-        path: &Path,
-        named: bool,
-        size: u64,
-        mtime_ns: i64,
-    ) -> Result<FileOutcome, Stopped> {
+    fn large_file(&mut self, at: FileAt, named: bool) -> Result<FileOutcome, Stopped> {
+        let path = at.path.as_path();
         let file = match source::open_source(path) {
             Ok(f) => f,
             Err(e) => return Ok(FileOutcome::Unreadable(e)),
@@ -323,7 +299,7 @@ impl<'a> Reader<'a> {
             Ok(h) => h,
             Err(e) => return Ok(FileOutcome::Unreadable(e)),
         };
-        let format = match self.announce(idx, path, named, &head, size, mtime_ns)? {
+        let format = match self.announce(&at, named, &head)? {
             Ok(f) => f,
             Err(why) => {
                 // Count the bytes as read for progress.
@@ -350,40 +326,34 @@ impl<'a> Reader<'a> {
             Err(e) => {
                 notes.push(SourceNote {
                     path: path.to_path_buf(),
-                    offset: size,
+                    offset: at.size,
                     text: format!("read error while hashing the file: {e}"),
                 });
                 None
             }
         };
-        self.send(WorkKind::FileEnd {
+        self.send(WorkKind::FileEnd(FileEnd {
             sha256,
             sha_from_message: false,
             notes,
             complete: complete && sha256.is_some(),
             gz_checkpoints,
-        })?;
+        }))?;
         Ok(self.outcome(complete))
     }
 
     /// A file small enough to read in one go (most `.eml` files): one read,
     /// and for a single message no hashing here (the worker's hash of the
     /// message is the file's hash).
-    fn small_file(
-        &mut self,
-        idx: usize,
-        path: &Path,
-        named: bool,
-        size: u64,
-        mtime_ns: i64,
-    ) -> Result<FileOutcome, Stopped> {
+    fn small_file(&mut self, at: FileAt, named: bool) -> Result<FileOutcome, Stopped> {
+        let path = at.path.as_path();
         let bytes = match source::read_source(path) {
             Ok(b) => b,
             Err(e) => return Ok(FileOutcome::Unreadable(e)),
         };
         self.bytes_read
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        let format = match self.announce(idx, path, named, &bytes, size, mtime_ns)? {
+        let format = match self.announce(&at, named, &bytes)? {
             Ok(f) => f,
             Err(why) => return Ok(FileOutcome::NotMail(why)),
         };
@@ -391,13 +361,7 @@ impl<'a> Reader<'a> {
             let m = whole_message(path, format, bytes);
             self.budget.acquire(m.bytes.len(), self.halt);
             self.send(WorkKind::Message(Box::new(m)))?;
-            self.send(WorkKind::FileEnd {
-                sha256: None,
-                sha_from_message: true,
-                notes: Vec::new(),
-                complete: true,
-                gz_checkpoints: Vec::new(),
-            })?;
+            self.send(WorkKind::FileEnd(FileEnd::whole(None, Vec::new(), true)))?;
             return Ok(FileOutcome::Mail);
         }
         let sha256 = Sha256::of(&bytes);
@@ -407,13 +371,11 @@ impl<'a> Reader<'a> {
             Box::new(Cursor::new(bytes))
         };
         let (notes, complete) = self.messages(stream, format, path)?;
-        self.send(WorkKind::FileEnd {
-            sha256: Some(sha256),
-            sha_from_message: false,
+        self.send(WorkKind::FileEnd(FileEnd::whole(
+            Some(sha256),
             notes,
             complete,
-            gz_checkpoints: Vec::new(),
-        })?;
+        )))?;
         Ok(self.outcome(complete))
     }
 

@@ -18,18 +18,7 @@ pub(super) fn sniff(bytes: &[u8]) -> Detected {
 
 /// A file that is one message (an `.eml`, a maildir file), read whole.
 pub(super) fn whole_message(path: &Path, format: SourceFormat, bytes: Vec<u8>) -> RawMessage {
-    RawMessage {
-        maildir_flags: source::eml::maildir_flags(path),
-        path: Arc::from(path),
-        format,
-        offset: 0,
-        length: bytes.len() as u64,
-        bytes,
-        hashes: None,
-        from_line: None,
-        mbox_quoted: false,
-        defects: Vec::new(),
-    }
+    RawMessage::whole_file(Arc::from(path), format, bytes)
 }
 
 /// Hands the messages of `stream` (an mbox, or one message) to `each`,

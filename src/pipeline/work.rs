@@ -17,6 +17,7 @@ pub(super) struct Work {
     pub(super) kind: WorkKind,
 }
 
+/// One step of an import, in source order.
 pub(super) enum WorkKind {
     SourceStart {
         idx: usize,
@@ -32,48 +33,13 @@ pub(super) enum WorkKind {
         idx: usize,
     },
     /// A small file in a folder, to be read, detected and parsed by a worker.
-    ReadFile {
-        idx: usize,
-        path: PathBuf,
-        size: u64,
-        mtime_ns: i64,
-    },
+    ReadFile(FileAt),
     /// A file read and parsed by a worker: its start, messages and end.
-    FileDone {
-        idx: usize,
-        path: PathBuf,
-        format: SourceFormat,
-        size: u64,
-        mtime_ns: i64,
-        messages: Vec<Parsed>,
-        sha256: Option<Sha256>,
-        sha_from_message: bool,
-        notes: Vec<SourceNote>,
-        complete: bool,
-    },
-    FileStart {
-        idx: usize,
-        path: PathBuf,
-        format: SourceFormat,
-        size: u64,
-        mtime_ns: i64,
-    },
-    FileEnd {
-        sha256: Option<Sha256>,
-        /// The file is one whole message: its SHA-256 is the message's
-        /// `raw_sha256`, computed by the worker (not hashed twice).
-        sha_from_message: bool,
-        notes: Vec<SourceNote>,
-        complete: bool,
-        /// A large gzip file's checkpoints (random access for read-back).
-        gz_checkpoints: Vec<source::gzindex::Checkpoint>,
-    },
-    FileUnchanged {
-        idx: usize,
-        path: PathBuf,
-        size: u64,
-        mtime_ns: i64,
-    },
+    FileDone(FileStart, Vec<Parsed>, FileEnd),
+    FileStart(FileStart),
+    FileEnd(FileEnd),
+    /// A file imported before and unchanged: counted, not read.
+    FileUnchanged(FileAt),
     Skipped {
         idx: usize,
         skipped: Skipped,
@@ -81,6 +47,49 @@ pub(super) enum WorkKind {
     Message(Box<RawMessage>),
     /// A parsed message, from a worker.
     Parsed(Box<Parsed>),
+}
+
+/// A file version on disk: the source it belongs to (by position), its
+/// path, size and modification time (together, what says it is unchanged).
+#[derive(Clone, Debug)]
+pub(super) struct FileAt {
+    pub(super) idx: usize,
+    pub(super) path: PathBuf,
+    pub(super) size: u64,
+    pub(super) mtime_ns: i64,
+}
+
+/// A mail file about to be written: where it is and what it holds.
+pub(super) struct FileStart {
+    pub(super) at: FileAt,
+    pub(super) format: SourceFormat,
+}
+
+/// The end of a mail file, after its messages.
+pub(super) struct FileEnd {
+    pub(super) sha256: Option<Sha256>,
+    /// The file is one whole message: its SHA-256 is the message's
+    /// `raw_sha256`, computed by the worker (not hashed twice).
+    pub(super) sha_from_message: bool,
+    pub(super) notes: Vec<SourceNote>,
+    /// Read to its end (an import resumed later does not read it again).
+    pub(super) complete: bool,
+    /// A large gzip file's checkpoints (random access for read-back).
+    pub(super) gz_checkpoints: Vec<source::gzindex::Checkpoint>,
+}
+
+impl FileEnd {
+    /// The end of a file read whole, with its hash (or, for a file that
+    /// is one message, the message's).
+    pub(super) fn whole(sha256: Option<Sha256>, notes: Vec<SourceNote>, complete: bool) -> FileEnd {
+        FileEnd {
+            sha_from_message: sha256.is_none(),
+            sha256,
+            notes,
+            complete,
+            gz_checkpoints: Vec::new(),
+        }
+    }
 }
 
 /// A message after a worker is done with it.

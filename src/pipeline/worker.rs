@@ -4,13 +4,12 @@
 //! folder of 44,000 `.eml` files is read on all cores.
 
 use std::io::{Cursor, Read};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::{Receiver, Sender};
 
 use super::split::{sniff, split_stream, whole_message};
-use super::work::{Budget, Parsed, Work, WorkKind};
+use super::work::{Budget, FileAt, FileEnd, FileStart, Parsed, Work, WorkKind};
 use crate::index::Fields;
 use crate::model::{Limits, Sha256, Skipped, SourceFormat};
 use crate::source::{self, Detected, RawMessage};
@@ -37,12 +36,7 @@ pub(super) fn worker(rx: Receiver<Work>, tx: Sender<Work>, ctx: &WorkerCtx<'_>) 
                 ctx.budget.release(held);
                 WorkKind::Parsed(Box::new(parsed))
             }
-            WorkKind::ReadFile {
-                idx,
-                path,
-                size,
-                mtime_ns,
-            } => read_file(idx, path, size, mtime_ns, ctx),
+            WorkKind::ReadFile(at) => read_file(at, ctx),
             other => other,
         };
         if tx
@@ -58,15 +52,16 @@ pub(super) fn worker(rx: Receiver<Work>, tx: Sender<Work>, ctx: &WorkerCtx<'_>) 
 }
 
 /// Reads, detects and parses a small file in a folder.
-fn read_file(idx: usize, path: PathBuf, size: u64, mtime_ns: i64, ctx: &WorkerCtx<'_>) -> WorkKind {
+fn read_file(at: FileAt, ctx: &WorkerCtx<'_>) -> WorkKind {
     let skip = |reason: String| WorkKind::Skipped {
-        idx,
+        idx: at.idx,
         skipped: Skipped {
-            path: path.clone(),
+            path: at.path.clone(),
             reason,
         },
     };
-    let bytes = match source::read_source(&path) {
+    let path = &at.path;
+    let bytes = match source::read_source(path) {
         Ok(b) => b,
         Err(e) => return skip(format!("cannot be read: {e}")),
     };
@@ -78,7 +73,7 @@ fn read_file(idx: usize, path: PathBuf, size: u64, mtime_ns: i64, ctx: &WorkerCt
     };
     let (raws, sha256, notes, complete) = if format == SourceFormat::Eml {
         (
-            vec![whole_message(&path, format, bytes)],
+            vec![whole_message(path, format, bytes)],
             None,
             Vec::new(),
             true,
@@ -91,25 +86,18 @@ fn read_file(idx: usize, path: PathBuf, size: u64, mtime_ns: i64, ctx: &WorkerCt
             Box::new(Cursor::new(bytes))
         };
         let mut raws: Vec<RawMessage> = Vec::new();
-        let Ok((notes, complete)) = split_stream(stream, &path, format, ctx.limits, |m| {
+        let Ok((notes, complete)) = split_stream(stream, path, format, ctx.limits, |m| {
             raws.push(m);
             Ok::<bool, std::convert::Infallible>(true)
         });
         (raws, Some(sha), notes, complete)
     };
     let messages = raws.into_iter().map(|r| process(r, ctx)).collect();
-    WorkKind::FileDone {
-        idx,
-        path,
-        format,
-        size,
-        mtime_ns,
+    WorkKind::FileDone(
+        FileStart { at, format },
         messages,
-        sha256,
-        sha_from_message: format == SourceFormat::Eml,
-        notes,
-        complete,
-    }
+        FileEnd::whole(sha256, notes, complete),
+    )
 }
 
 /// Hash, canonicalise, parse and prepare one message.

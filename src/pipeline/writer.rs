@@ -12,12 +12,11 @@ use crossbeam_channel::Receiver;
 use sha2::Digest;
 
 use super::report::ImportReport;
-use super::work::{Parsed, Work, WorkKind};
+use super::work::{FileEnd, FileStart, Parsed, Work, WorkKind};
 use super::{BATCH, COMMIT_EVERY};
 use crate::error::Result;
 use crate::index::{Fields, IndexWriterHandle};
 use crate::model::{ParseStatus, Sha256, Skipped, SourceFormat};
-use crate::source::{SourceNote, gzindex::Checkpoint};
 use crate::store::{self, Added, Case, OriginRow};
 
 /// Documents added between index commits during an import, at most.
@@ -183,60 +182,25 @@ impl<'a> Writer<'a> {
                 self.report.sources[idx].error = Some(error);
             }
             WorkKind::SourceEnd { idx } => self.source_end(tx, idx)?,
-            WorkKind::FileStart {
-                idx,
-                path,
-                format,
-                size,
-                mtime_ns,
-            } => self.file_start(tx, idx, path, format, size, mtime_ns)?,
-            WorkKind::FileEnd {
-                sha256,
-                sha_from_message,
-                notes,
-                complete,
-                gz_checkpoints,
-            } => self.file_end(
-                tx,
-                sha256,
-                sha_from_message,
-                notes,
-                complete,
-                &gz_checkpoints,
-            )?,
-            WorkKind::FileUnchanged {
-                idx,
-                path,
-                size,
-                mtime_ns,
-            } => {
-                self.mail_files[idx] += 1;
-                let sha = tx.file_sha(&path, size, mtime_ns)?;
-                self.record_file(idx, &path, sha);
+            WorkKind::FileStart(start) => self.file_start(tx, start)?,
+            WorkKind::FileEnd(end) => self.file_end(tx, end)?,
+            WorkKind::FileUnchanged(at) => {
+                self.mail_files[at.idx] += 1;
+                let sha = tx.file_sha(&at.path, at.size, at.mtime_ns)?;
+                self.record_file(at.idx, &at.path, sha);
                 self.report.unchanged_files += 1;
-                self.report.sources[idx].unchanged_files += 1;
+                self.report.sources[at.idx].unchanged_files += 1;
             }
             WorkKind::Skipped { idx, skipped } => self.skipped(tx, idx, skipped)?,
             WorkKind::Parsed(p) => self.message(tx, *p)?,
-            WorkKind::FileDone {
-                idx,
-                path,
-                format,
-                size,
-                mtime_ns,
-                messages,
-                sha256,
-                sha_from_message,
-                notes,
-                complete,
-            } => {
-                self.file_start(tx, idx, path, format, size, mtime_ns)?;
+            WorkKind::FileDone(start, messages, end) => {
+                self.file_start(tx, start)?;
                 for p in messages {
                     self.message(tx, p)?;
                 }
-                self.file_end(tx, sha256, sha_from_message, notes, complete, &[])?;
+                self.file_end(tx, end)?;
             }
-            WorkKind::ReadFile { .. } => {}
+            WorkKind::ReadFile(_) => {}
             WorkKind::Message(_) => {}
         }
         Ok(())
@@ -285,47 +249,39 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    fn file_start(
-        &mut self,
-        tx: &store::Tx<'_>,
-        idx: usize,
-        path: PathBuf,
-        format: SourceFormat,
-        size: u64,
-        mtime_ns: i64,
-    ) -> Result<()> {
-        self.mail_files[idx] += 1;
-        let source_id = self.source_ids[idx].unwrap_or(0);
-        self.file_id = Some(tx.file(source_id, &path, format, size, mtime_ns, self.import_id)?);
-        self.file_path = Some(path);
-        self.file_source = idx;
+    fn file_start(&mut self, tx: &store::Tx<'_>, start: FileStart) -> Result<()> {
+        let FileStart { at, format } = start;
+        self.mail_files[at.idx] += 1;
+        let source_id = self.source_ids[at.idx].unwrap_or(0);
+        self.file_id = Some(tx.file(
+            source_id,
+            &at.path,
+            format,
+            at.size,
+            at.mtime_ns,
+            self.import_id,
+        )?);
+        self.file_path = Some(at.path);
+        self.file_source = at.idx;
         self.last_raw_sha = None;
         Ok(())
     }
 
-    fn file_end(
-        &mut self,
-        tx: &store::Tx<'_>,
-        sha256: Option<Sha256>,
-        sha_from_message: bool,
-        notes: Vec<SourceNote>,
-        complete: bool,
-        gz_checkpoints: &[Checkpoint],
-    ) -> Result<()> {
-        let sha256 = if sha_from_message {
+    fn file_end(&mut self, tx: &store::Tx<'_>, end: FileEnd) -> Result<()> {
+        let sha256 = if end.sha_from_message {
             self.last_raw_sha.take()
         } else {
-            sha256
+            end.sha256
         };
         if let Some(path) = self.file_path.clone() {
             self.record_file(self.file_source, &path, sha256);
         }
         if let Some(id) = self.file_id {
-            if complete {
-                tx.gz_checkpoints(id, gz_checkpoints)?;
+            if end.complete {
+                tx.gz_checkpoints(id, &end.gz_checkpoints)?;
                 tx.file_complete(id, sha256.as_ref())?;
             }
-            for n in &notes {
+            for n in &end.notes {
                 tx.note(
                     self.import_id,
                     self.source_ids[self.file_source],
@@ -335,7 +291,7 @@ impl<'a> Writer<'a> {
                 )?;
             }
         }
-        self.report.notes.extend(notes);
+        self.report.notes.extend(end.notes);
         Ok(())
     }
 

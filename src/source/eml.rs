@@ -24,19 +24,7 @@ pub fn read_message(
     (&mut r)
         .take(max_message as u64 + 1)
         .read_to_end(&mut bytes)?;
-    let maildir_flags = maildir_flags(&path);
-    let mut msg = RawMessage {
-        path,
-        format,
-        offset: 0,
-        length: bytes.len() as u64,
-        bytes,
-        hashes: None,
-        from_line: None,
-        maildir_flags,
-        mbox_quoted: false,
-        defects: Vec::new(),
-    };
+    let mut msg = RawMessage::whole_file(path, format, bytes);
     if msg.bytes.len() > max_message {
         // Too large to hold: hash the rest as it streams, keep the head.
         let mut raw = sha2::Sha256::new();

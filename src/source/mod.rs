@@ -53,6 +53,23 @@ pub struct RawMessage {
 }
 
 impl RawMessage {
+    /// A message that is a whole file (an `.eml`, a maildir file): at
+    /// offset 0, its maildir flags from the file's name.
+    pub fn whole_file(path: Arc<Path>, format: SourceFormat, bytes: Vec<u8>) -> RawMessage {
+        RawMessage {
+            maildir_flags: eml::maildir_flags(&path),
+            path,
+            format,
+            offset: 0,
+            length: bytes.len() as u64,
+            bytes,
+            hashes: None,
+            from_line: None,
+            mbox_quoted: false,
+            defects: Vec::new(),
+        }
+    }
+
     /// Whether `bytes` holds the complete message.
     pub fn is_complete(&self) -> bool {
         self.hashes.is_none()
