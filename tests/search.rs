@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use mailsift::model::Sha256;
+use mailsift::synth::encode::{base64, base64_mime};
 use serde_json::Value;
 
 use crate::util::*;
@@ -22,29 +23,11 @@ fn put(path: &Path, bytes: impl AsRef<[u8]>) {
     fs::write(path, bytes).unwrap();
 }
 
-/// Standard base64 with padding, in lines of 76.
+/// Standard base64 with padding, in lines of 76 (the synthetic corpus
+/// generator's encoder), without a line end after the last line.
 fn b64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (i, chunk) in bytes.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push('\n');
-        }
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for j in 0..4 {
-            if j <= chunk.len() {
-                out.push(A[((n >> (18 - 6 * j)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    let lines = String::from_utf8(base64_mime(bytes)).unwrap();
+    lines.trim_end().to_string()
 }
 
 fn stdout(o: &Output) -> String {
@@ -1436,7 +1419,7 @@ fn saving_attachments_with_hostile_names() {
     let long = "a".repeat(396) + ".txt";
     // RFC 2047 words inside a quoted parameter (what Outlook and
     // Thunderbird write; no backslashes, which unquoting would eat).
-    let rfc2047 = |s: &str| format!("\"=?UTF-8?B?{}?=\"", b64(s.as_bytes()));
+    let rfc2047 = |s: &str| format!("\"=?UTF-8?B?{}?=\"", base64(s.as_bytes()));
     let binary: Vec<u8> = (0..=255u8).collect();
     // (disposition parameters, MIME type, content, safe name expected)
     let parts: Vec<(String, &str, Vec<u8>, String)> = vec![
