@@ -133,57 +133,22 @@ fn threads_json(case: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// A minimal RFC 4180 reader: comma-separated fields, CRLF-terminated
-/// records, double-quoted fields with `""` for a quote.
+/// The records of `text`, read with the `csv` crate; strict RFC 4180:
+/// written back with CRLF and minimal quoting (as the exports write them)
+/// they must be `text` again (no bare LF, stray quote, byte-order mark or
+/// last record without CRLF).
 fn read_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    field.push('"');
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field.push(c);
-            }
-            continue;
-        }
-        match c {
-            '"' if at_start => {
-                quoted = true;
-                at_start = false;
-            }
-            '"' => panic!("quote inside an unquoted field: {text:?}"),
-            ',' => {
-                row.push(std::mem::take(&mut field));
-                at_start = true;
-            }
-            '\r' => {
-                assert_eq!(chars.next(), Some('\n'), "CR without LF");
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-                at_start = true;
-            }
-            '\n' => panic!("bare LF outside quotes"),
-            c => {
-                field.push(c);
-                at_start = false;
-            }
-        }
-    }
-    assert!(!quoted, "unterminated quoted field");
-    assert!(
-        field.is_empty() && row.is_empty(),
-        "last record without CRLF"
-    );
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let rows: Vec<Vec<String>> = reader.deserialize().map(Result::unwrap).collect();
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    rows.iter().for_each(|r| writer.write_record(r).unwrap());
+    assert_eq!(writer.into_inner().unwrap(), text.as_bytes(), "strict CSV");
     rows
 }
 
