@@ -808,57 +808,28 @@ mod tests {
     use crate::model::{Attachment, SourceFormat};
     use std::sync::{Arc, Mutex};
 
-    /// A minimal RFC 4180 reader: fields separated by commas, records by
-    /// CRLF, double-quoted fields with `""` for a quote.
+    /// The records of `text`, read with the `csv` crate, strictly as RFC
+    /// 4180: the records written back (CRLF after each, quotes only where
+    /// a field needs them, as [`csv_cell`] quotes) must give `text` again,
+    /// so a bare LF, a stray quote, a byte-order mark or a last record
+    /// without CRLF fails.
     fn read_csv(text: &str) -> Vec<Vec<String>> {
-        let mut rows = Vec::new();
-        let mut row = Vec::new();
-        let mut field = String::new();
-        let mut chars = text.chars().peekable();
-        let mut quoted = false;
-        let mut at_field_start = true;
-        while let Some(c) = chars.next() {
-            if quoted {
-                if c == '"' {
-                    if chars.peek() == Some(&'"') {
-                        chars.next();
-                        field.push('"');
-                    } else {
-                        quoted = false;
-                    }
-                } else {
-                    field.push(c);
-                }
-                continue;
-            }
-            match c {
-                '"' if at_field_start => {
-                    quoted = true;
-                    at_field_start = false;
-                }
-                '"' => panic!("quote inside an unquoted field"),
-                ',' => {
-                    row.push(std::mem::take(&mut field));
-                    at_field_start = true;
-                }
-                '\r' => {
-                    assert_eq!(chars.next(), Some('\n'), "CR without LF outside quotes");
-                    row.push(std::mem::take(&mut field));
-                    rows.push(std::mem::take(&mut row));
-                    at_field_start = true;
-                }
-                '\n' => panic!("bare LF outside quotes"),
-                c => {
-                    field.push(c);
-                    at_field_start = false;
-                }
-            }
+        let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes())
+            .deserialize()
+            .collect::<Result<_, _>>()
+            .expect("CSV");
+        let mut again = csv::WriterBuilder::new()
+            .flexible(true)
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        for row in &rows {
+            again.write_record(row).expect("CSV in memory");
         }
-        assert!(!quoted, "unterminated quoted field");
-        assert!(
-            field.is_empty() && row.is_empty(),
-            "last record without CRLF"
-        );
+        let again = again.into_inner().expect("CSV in memory");
+        assert_eq!(String::from_utf8_lossy(&again), text, "not RFC 4180 CSV");
         rows
     }
 

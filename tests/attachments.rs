@@ -9,6 +9,7 @@
 use std::io::{Cursor, Write};
 use std::path::Path;
 
+use mailsift::synth::encode::base64_mime;
 use serde_json::Value;
 
 use crate::util::*;
@@ -127,33 +128,13 @@ fn docx_bomb() -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
-fn b64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (n, c) in bytes.chunks(3).enumerate() {
-        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
-        let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[(v >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-        if n % 19 == 18 {
-            out.push('\n');
-        }
-    }
-    out
-}
-
 /// A message with one attachment, declared `application/octet-stream`
 /// (as leaks often do) so that the kind must be found from the content.
 fn mail_with(n: usize, subject: &str, name: &str, bytes: &[u8]) -> String {
     format!(
         "From: Staff {n} <staff{n}@campaign.example.org>\nTo: desk@campaign.example.org\nSubject: {subject}\nDate: Mon, 7 Mar 2016 10:{:02}:00 -0500\nMessage-ID: <att{n}@campaign.example.org>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nSee attached.\n--b\nContent-Type: application/octet-stream; name=\"{name}\"\nContent-Disposition: attachment; filename=\"{name}\"\nContent-Transfer-Encoding: base64\n\n{}\n--b--\n",
         n % 60,
-        b64(bytes)
+        String::from_utf8_lossy(&base64_mime(bytes)).trim_end()
     )
 }
 

@@ -9,6 +9,8 @@ use std::path::Path;
 use mailsift::model::{DefectKind, ParseStatus};
 use mailsift::source::{hash_message, read_raw};
 use mailsift::store::Case;
+use mailsift::synth::encode::base64_mime;
+use mailsift::synth::rng::Rng;
 
 use crate::util::*;
 
@@ -554,21 +556,14 @@ fn importing_keeps_the_sources_access_times() {
     }
 }
 
-/// Bytes that do not compress, as base64 lines (like attached scans).
+/// About `n` characters of base64 lines of random bytes, which do not
+/// compress (like attached scans).
 fn incompressible_base64(n: usize, seed: u64) -> String {
-    const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut x = seed | 1;
-    let mut out = String::with_capacity(n + n / 76);
-    for i in 0..n {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        out.push(B64[(x % 64) as usize] as char);
-        if i % 76 == 75 {
-            out.push('\n');
-        }
-    }
-    out
+    let mut rng = Rng::new(seed);
+    let bytes: Vec<u8> = (0..n * 3 / 4 / 8)
+        .flat_map(|_| rng.next_u64().to_le_bytes())
+        .collect();
+    String::from_utf8_lossy(&base64_mime(&bytes)).into_owned()
 }
 
 #[test]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use mailsift::model::Sha256;
+use mailsift::synth::encode::{base64, base64_mime};
 use serde_json::Value;
 
 use crate::util::*;
@@ -22,29 +23,11 @@ fn put(path: &Path, bytes: impl AsRef<[u8]>) {
     fs::write(path, bytes).unwrap();
 }
 
-/// Standard base64 with padding, in lines of 76.
+/// Standard base64 with padding, in lines of 76 (the synthetic corpus
+/// generator's encoder), without a line end after the last line.
 fn b64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (i, chunk) in bytes.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push('\n');
-        }
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for j in 0..4 {
-            if j <= chunk.len() {
-                out.push(A[((n >> (18 - 6 * j)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    let lines = String::from_utf8(base64_mime(bytes)).unwrap();
+    lines.trim_end().to_string()
 }
 
 fn stdout(o: &Output) -> String {
@@ -150,57 +133,22 @@ fn threads_json(case: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// A minimal RFC 4180 reader: comma-separated fields, CRLF-terminated
-/// records, double-quoted fields with `""` for a quote.
+/// The records of `text`, read with the `csv` crate; strict RFC 4180:
+/// written back with CRLF and minimal quoting (as the exports write them)
+/// they must be `text` again (no bare LF, stray quote, byte-order mark or
+/// last record without CRLF).
 fn read_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    let mut at_start = true;
-    while let Some(c) = chars.next() {
-        if quoted {
-            if c == '"' {
-                if chars.peek() == Some(&'"') {
-                    chars.next();
-                    field.push('"');
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field.push(c);
-            }
-            continue;
-        }
-        match c {
-            '"' if at_start => {
-                quoted = true;
-                at_start = false;
-            }
-            '"' => panic!("quote inside an unquoted field: {text:?}"),
-            ',' => {
-                row.push(std::mem::take(&mut field));
-                at_start = true;
-            }
-            '\r' => {
-                assert_eq!(chars.next(), Some('\n'), "CR without LF");
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-                at_start = true;
-            }
-            '\n' => panic!("bare LF outside quotes"),
-            c => {
-                field.push(c);
-                at_start = false;
-            }
-        }
-    }
-    assert!(!quoted, "unterminated quoted field");
-    assert!(
-        field.is_empty() && row.is_empty(),
-        "last record without CRLF"
-    );
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let rows: Vec<Vec<String>> = reader.deserialize().map(Result::unwrap).collect();
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    rows.iter().for_each(|r| writer.write_record(r).unwrap());
+    assert_eq!(writer.into_inner().unwrap(), text.as_bytes(), "strict CSV");
     rows
 }
 
@@ -1436,7 +1384,7 @@ fn saving_attachments_with_hostile_names() {
     let long = "a".repeat(396) + ".txt";
     // RFC 2047 words inside a quoted parameter (what Outlook and
     // Thunderbird write; no backslashes, which unquoting would eat).
-    let rfc2047 = |s: &str| format!("\"=?UTF-8?B?{}?=\"", b64(s.as_bytes()));
+    let rfc2047 = |s: &str| format!("\"=?UTF-8?B?{}?=\"", base64(s.as_bytes()));
     let binary: Vec<u8> = (0..=255u8).collect();
     // (disposition parameters, MIME type, content, safe name expected)
     let parts: Vec<(String, &str, Vec<u8>, String)> = vec![

@@ -19,7 +19,7 @@ pub(crate) mod attach;
 mod broken;
 mod cast;
 pub(crate) mod date;
-mod encode;
+pub mod encode;
 mod engine;
 mod mbox;
 mod message;
