@@ -18,7 +18,9 @@ use crate::thread::{ThreadId, Threads};
 
 /// An open case, for reading.
 pub struct Browser {
+    /// The case database: messages, origins, threads, reports.
     pub case: Case,
+    /// The case's search index.
     pub index: SearchIndex,
 }
 
@@ -26,8 +28,12 @@ pub struct Browser {
 /// part empty when it cannot be read).
 #[derive(Clone, Debug, Default)]
 pub struct ReportDetails {
+    /// Files of folder sources that were not imported: (path, reason).
     pub skipped: Vec<(PathBuf, String)>,
+    /// Notes about whole sources (junk, truncation, damaged streams): (path, offset in the
+    /// decompressed stream, text).
     pub notes: Vec<(PathBuf, u64, String)>,
+    /// Every defect in the case, one row per defect, in row order.
     pub defects: Vec<DefectRow>,
     /// Totals over the whole case (every import).
     pub totals: Option<CaseStats>,
@@ -36,8 +42,11 @@ pub struct ReportDetails {
 /// The result of a search.
 #[derive(Clone, Debug)]
 pub struct Found {
+    /// The query as parsed (normalised).
     pub query: Query,
+    /// Every hit, in the order asked for (never capped).
     pub hits: Vec<Hit>,
+    /// Wall time of parsing and searching.
     pub elapsed: Duration,
 }
 
@@ -309,6 +318,7 @@ pub struct SourceReader<'a> {
 }
 
 impl<'a> SourceReader<'a> {
+    /// A reader on an open case.
     pub fn new(case: &'a Case) -> SourceReader<'a> {
         SourceReader { case }
     }

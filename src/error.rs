@@ -13,26 +13,41 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// A named source does not exist.
     #[error("{path}: no such file or folder")]
-    SourceMissing { path: PathBuf },
+    SourceMissing {
+        /// The path as the user gave it.
+        path: PathBuf,
+    },
 
     /// A named source exists but cannot be read.
     #[error("{path}: cannot read: {source}")]
     SourceUnreadable {
+        /// The source file or folder that could not be read.
         path: PathBuf,
+        /// Why the operating system refused it.
         #[source]
         source: io::Error,
     },
 
     /// A named source is readable but holds no mail.
     #[error("{path}: not a mailbox or mail file ({reason})")]
-    NotMail { path: PathBuf, reason: String },
+    NotMail {
+        /// The file that was examined.
+        path: PathBuf,
+        /// What was seen instead of mail, in words for the user.
+        reason: String,
+    },
 
     /// An I/O error at a known place in a file.
     #[error("{path}: {op} failed at byte {offset}: {source}")]
     IoAt {
+        /// The file being read.
         path: PathBuf,
+        /// What was being done ("seeking", "reading", "decompressing").
         op: &'static str,
+        /// Byte offset where the failed operation started (in the decompressed
+        /// stream for a gzip source).
         offset: u64,
+        /// The underlying I/O error.
         #[source]
         source: io::Error,
     },
@@ -40,8 +55,12 @@ pub enum Error {
     /// An I/O error on a file or folder.
     #[error("{path}: {op} failed: {source}")]
     Io {
+        /// The file or folder concerned.
         path: PathBuf,
+        /// What was being done, in words for the user ("writing export", "starting a worker
+        /// thread").
         op: &'static str,
+        /// The underlying I/O error.
         #[source]
         source: io::Error,
     },
@@ -49,40 +68,61 @@ pub enum Error {
     /// The case database refused an operation.
     #[error("case database {path}: {}", explain_sqlite(source))]
     Store {
+        /// The SQLite database file of the case.
         path: PathBuf,
+        /// SQLite's error; the message explains the usual causes (full disk, no permission).
         #[source]
         source: rusqlite::Error,
     },
 
     /// The case folder is not a mailsift case, or of an unknown version.
     #[error("{path}: {reason}")]
-    BadCase { path: PathBuf, reason: String },
+    BadCase {
+        /// The case folder.
+        path: PathBuf,
+        /// What is wrong with it, in words for the user.
+        reason: String,
+    },
 
     /// Another process holds the case for writing.
     #[error(
         "{path}: this case is being written by another mailsift process; wait for it to finish (the lock is released automatically when that process ends)"
     )]
-    CaseInUse { path: PathBuf },
+    CaseInUse {
+        /// The case folder that is locked.
+        path: PathBuf,
+    },
 
     /// A message key that is not in the case.
     #[error("no message {key} in case {case}")]
-    NoSuchMessage { case: PathBuf, key: String },
+    NoSuchMessage {
+        /// The case folder that was searched.
+        case: PathBuf,
+        /// The key (hex or prefix) or row as the caller gave it.
+        key: String,
+    },
 
     /// The stored raw bytes no longer match their recorded SHA-256.
     #[error(
         "{path}: bytes at offset {offset} (length {length}) no longer match the recorded SHA-256 {expected}; the source has changed since import"
     )]
     RawMismatch {
+        /// The source file the message was read from.
         path: PathBuf,
+        /// Byte offset of the message in the source (decompressed for a gzip source).
         offset: u64,
+        /// Recorded length of the message in bytes.
         length: u64,
+        /// The recorded SHA-256, in hex.
         expected: String,
     },
 
     /// The search index refused an operation.
     #[error("search index {path}: {source}")]
     Index {
+        /// The index folder of the case.
         path: PathBuf,
+        /// tantivy's error.
         #[source]
         source: tantivy::TantivyError,
     },
@@ -90,7 +130,9 @@ pub enum Error {
     /// Serialising or reading a JSON file of the case failed.
     #[error("{path}: {source}")]
     Json {
+        /// The JSON file being written or read.
         path: PathBuf,
+        /// The parse or serialisation error.
         #[source]
         source: serde_json::Error,
     },
@@ -98,6 +140,7 @@ pub enum Error {
     /// A search query that cannot be read.
     #[error("bad query: {error}\n{caret}")]
     Query {
+        /// What is wrong with the query, and where.
         error: crate::query::QueryError,
         /// The query with a caret line under the problem.
         caret: String,

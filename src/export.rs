@@ -29,10 +29,15 @@ use crate::time::rfc3339;
 /// One message to export, with what the exporters need.
 #[derive(Clone, Copy, Debug)]
 pub struct ExportItem<'a> {
+    /// The stored record of the message.
     pub message: &'a Message,
+    /// Every place the message was found (empty if none is recorded).
     pub origins: &'a [Origin],
+    /// The id of the message's thread; None when threads have not been built.
     pub thread: Option<&'a str>,
+    /// A short passage of the body around the matched words (when asked for).
     pub snippet: Option<&'a str>,
+    /// The hit's relevance score; None outside a search.
     pub score: Option<f32>,
     /// Where the search hit is (JSON exports of a search).
     pub matched_in: Option<&'a [crate::model::MatchPlace]>,
@@ -55,6 +60,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every format, in the order offered to the user.
     pub const ALL: &'static [Format] = &[Format::Csv, Format::Json, Format::Mbox, Format::Eml];
 
     /// The name used on the command line: `csv`, `json`, `mbox`, `eml`.

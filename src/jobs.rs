@@ -25,16 +25,22 @@ use crate::time::rfc3339;
 /// The kinds of job; one of each may run at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum JobKind {
+    /// Importing sources into a case ([`Jobs::start_import`]).
     Import,
+    /// Searching a case ([`Jobs::search`]); a newer search supersedes a waiting one.
     Search,
+    /// Exporting hits to a file or folder ([`Jobs::start_export`]).
     Export,
 }
 
 /// What a job reports.
 #[derive(Debug)]
 pub enum JobEvent {
+    /// The job is still running; how far it got.
     Progress(JobProgress),
+    /// The job finished; it is no longer running once this is drained.
     Done(JobOutput),
+    /// The job failed (or was cancelled: [`JobError::is_cancelled`]); it is no longer running.
     Failed(JobError),
 }
 
@@ -68,52 +74,77 @@ pub type JobResult<T> = std::result::Result<T, JobError>;
 /// Progress of a running job.
 #[derive(Clone, Debug)]
 pub enum JobProgress {
+    /// Where an import is (sent at most about ten times a second).
     Import(Progress),
-    Export { done: u64, total: u64 },
+    /// Messages written to the export so far (sent at most about ten times a second, and at the
+    /// end).
+    Export {
+        /// Messages written so far.
+        done: u64,
+        /// Messages to write in all.
+        total: u64,
+    },
 }
 
 /// The result of a finished job.
 #[derive(Debug)]
 pub enum JobOutput {
+    /// What the import did, per source and in total.
     Import(Box<ImportReport>),
+    /// The hits of a search, sorted, with facets and the list columns.
     Search(Box<SearchOutcome>),
+    /// What the export wrote.
     Export(ExportSummary),
 }
 
 /// One event of one job.
 #[derive(Debug)]
 pub struct JobMessage {
+    /// Which kind of job sent it.
     pub kind: JobKind,
     /// The id [`Jobs`] gave the job when it started.
     pub id: u64,
+    /// What happened.
     pub event: JobEvent,
 }
 
 /// The column results are ordered by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum SortColumn {
+    /// Best match first (the index's order); `descending` does not apply.
     #[default]
     Relevance,
+    /// By date, oldest first (undated last); newest first when descending.
     Date,
+    /// By the first From address, case-insensitive.
     From,
+    /// By the first To address, case-insensitive.
     To,
+    /// By subject without `Re:`/`Fwd:` prefixes, case-insensitive.
     Subject,
+    /// By number of attachments.
     Attachments,
+    /// By the number of messages in the message's thread (1 when it has none).
     ThreadSize,
 }
 
 /// How results are ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct SortBy {
+    /// The column to order by.
     pub column: SortColumn,
+    /// Reverse the column's natural order (largest, latest or Z first).
     pub descending: bool,
 }
 
 /// A search to run.
 #[derive(Clone, Debug)]
 pub struct SearchRequest {
+    /// The case folder to search.
     pub case: PathBuf,
+    /// The query as typed (see [`crate::query`] for the syntax).
     pub query: String,
+    /// How the hits are ordered.
     pub sort: SortBy,
     /// Make the latest index commit visible first (during an import).
     pub refresh: bool,
@@ -125,7 +156,10 @@ pub type FacetCounts = Vec<(String, u64)>;
 /// Facets of a result set.
 #[derive(Clone, Debug, Default)]
 pub struct Facets {
+    /// First From addresses (lower case) over every hit, most frequent first, at most
+    /// [`FACET_TOP`].
     pub senders: FacetCounts,
+    /// Domains of those addresses over every hit, at most [`FACET_TOP`].
     pub sender_domains: FacetCounts,
     /// From the first [`FACET_SAMPLE`] hits (their records are decoded).
     pub recipients: FacetCounts,
@@ -135,6 +169,7 @@ pub struct Facets {
     pub sampled: usize,
     /// Messages per month (`YYYY-MM`), over every hit; undated ones are left out.
     pub months: BTreeMap<String, u64>,
+    /// Hits without a date (not in `months`).
     pub undated: u64,
 }
 
@@ -149,12 +184,19 @@ pub type LightTable = HashMap<u64, LightRow>;
 /// A finished search.
 #[derive(Debug)]
 pub struct SearchOutcome {
+    /// The case folder that was searched.
     pub case: PathBuf,
+    /// The query as typed.
     pub query_text: String,
+    /// The query as parsed (normalised).
     pub query: Query,
+    /// The order the hits are in.
     pub sort: SortBy,
+    /// Every hit, in the order asked for (never capped).
     pub hits: Vec<Hit>,
+    /// Wall time of the search and the sort (facets not included).
     pub elapsed: Duration,
+    /// Facets of the hits.
     pub facets: Facets,
     /// Shared list columns of the whole case (replaced when it grew).
     pub light: Arc<LightTable>,
@@ -167,19 +209,29 @@ pub struct SearchOutcome {
 /// An export to run.
 #[derive(Clone, Debug)]
 pub struct ExportRequest {
+    /// The case folder to read from.
     pub case: PathBuf,
+    /// The query as typed, recorded in the case's audit log of exports.
     pub query_text: String,
+    /// The parsed query, for where each hit matched (JSON exports).
     pub query: Query,
+    /// The messages to export, in this order.
     pub hits: Vec<Hit>,
+    /// The export format.
     pub format: Format,
+    /// The file to write (an existing file is replaced when the export finishes) or, for EML, the
+    /// folder to create (missing or empty).
     pub path: PathBuf,
 }
 
 /// An import to run.
 #[derive(Clone, Debug)]
 pub struct ImportRequest {
+    /// The case folder; created if missing.
     pub case: PathBuf,
+    /// The sources to import: mbox or `.mbox.gz` files, `.eml` files, folders, maildirs.
     pub sources: Vec<PathBuf>,
+    /// Limits, worker threads and rescan.
     pub options: ImportOptions,
 }
 

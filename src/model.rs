@@ -88,6 +88,7 @@ pub enum SourceFormat {
 }
 
 impl SourceFormat {
+    /// The name stored in the case and shown to the user (`"mbox"`, `"mbox-gz"`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             SourceFormat::Mbox => "mbox",
@@ -99,6 +100,7 @@ impl SourceFormat {
         }
     }
 
+    /// The format named by [`as_str`](Self::as_str), or None for an unknown name.
     pub fn parse(s: &str) -> Option<SourceFormat> {
         Some(match s {
             "mbox" => SourceFormat::Mbox,
@@ -149,8 +151,10 @@ pub struct Origin {
 /// A mailbox: display name (decoded) and address.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
+    /// The display name, decoded and trimmed; None when the header gave none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The address as written (`local@domain`), trimmed; not lower-cased.
     pub addr: String,
 }
 
@@ -216,6 +220,7 @@ pub enum TextStatus {
 }
 
 impl TextStatus {
+    /// The name stored in the case (`"extracted"`, `"image_only"`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             TextStatus::Extracted => "extracted",
@@ -228,6 +233,7 @@ impl TextStatus {
         }
     }
 
+    /// The status named by [`as_str`](Self::as_str), or None for an unknown name.
     pub fn parse(s: &str) -> Option<TextStatus> {
         [
             TextStatus::Extracted,
@@ -307,6 +313,7 @@ pub enum DefectKind {
 }
 
 impl DefectKind {
+    /// Every defect kind, each once (for listing and for parsing stored names).
     pub const ALL: &'static [DefectKind] = &[
         DefectKind::ParseFailed,
         DefectKind::ParserPanic,
@@ -366,6 +373,8 @@ impl DefectKind {
         }
     }
 
+    /// The kind named by [`as_str`](Self::as_str) (e.g. `"too_large"`), or None for an unknown
+    /// name.
     pub fn parse(s: &str) -> Option<DefectKind> {
         DefectKind::ALL.iter().copied().find(|k| k.as_str() == s)
     }
@@ -393,11 +402,14 @@ impl fmt::Display for DefectKind {
 /// One problem found in one message, with a human-readable detail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Defect {
+    /// What kind of problem it is.
     pub kind: DefectKind,
+    /// What exactly was found, for a person (the header, the size, the error).
     pub detail: String,
 }
 
 impl Defect {
+    /// A defect of `kind` with its detail.
     pub fn new(kind: DefectKind, detail: impl Into<String>) -> Defect {
         Defect {
             kind,
@@ -410,12 +422,14 @@ impl Defect {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParseStatus {
+    /// The MIME structure was parsed: headers, body text and attachments are filled in.
     Parsed,
     /// Only the raw bytes (and any headers recovered) are kept.
     RawOnly,
 }
 
 impl ParseStatus {
+    /// The name stored in the case (`"parsed"` or `"raw_only"`).
     pub fn as_str(self) -> &'static str {
         match self {
             ParseStatus::Parsed => "parsed",
@@ -427,7 +441,9 @@ impl ParseStatus {
 /// Everything the parser extracts from one message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Message {
+    /// The message's identity: SHA-256 of its canonical bytes.
     pub key: MessageKey,
+    /// Whether the MIME structure was parsed or only the raw bytes are kept.
     pub status: ParseStatus,
     /// Size of the canonical message in bytes.
     pub size: u64,
@@ -435,12 +451,19 @@ pub struct Message {
     pub date: Option<i64>,
     /// The `Date` header as written.
     pub date_raw: Option<String>,
+    /// The `From` addresses, in header order (empty when absent).
     pub from: Vec<Address>,
+    /// The `Sender` addresses (empty when absent).
     pub sender: Vec<Address>,
+    /// The `To` addresses (empty when absent).
     pub to: Vec<Address>,
+    /// The `Cc` addresses (empty when absent).
     pub cc: Vec<Address>,
+    /// The `Bcc` addresses (empty when absent).
     pub bcc: Vec<Address>,
+    /// The `Reply-To` addresses (empty when absent).
     pub reply_to: Vec<Address>,
+    /// The `Subject`, decoded; None when the message has no such header.
     pub subject: Option<String>,
     /// Message-ID without angle brackets.
     pub message_id: Option<String>,
@@ -456,7 +479,9 @@ pub struct Message {
     pub body_text: String,
     /// True when the body came from HTML (rendered as text, never loaded).
     pub body_from_html: bool,
+    /// The attachments (every leaf part that is not body text), in MIME order.
     pub attachments: Vec<Attachment>,
+    /// Problems found while reading the message; empty for a clean one.
     pub defects: Vec<Defect>,
 }
 
@@ -488,6 +513,7 @@ impl Message {
         }
     }
 
+    /// Whether a defect of `kind` was recorded for this message.
     pub fn has_defect(&self, kind: DefectKind) -> bool {
         self.defects.iter().any(|d| d.kind == kind)
     }
@@ -536,7 +562,9 @@ impl Default for Limits {
 /// A file (inside a folder source) that was not imported, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
+    /// The file that was left out.
     pub path: PathBuf,
+    /// Why it was left out, in words for the user.
     pub reason: String,
 }
 
@@ -545,10 +573,14 @@ pub struct Skipped {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "in", rename_all = "snake_case")]
 pub enum MatchPlace {
+    /// In the message itself: its subject or body, or (when no attachment matches) its other
+    /// fields.
     Message,
+    /// In the extracted text of one attachment.
     Attachment {
         /// Position in the message's attachment list.
         index: usize,
+        /// The attachment's file name, if it has one.
         name: Option<String>,
     },
 }

@@ -21,19 +21,28 @@ const TEXT_MAX: usize = 512 * 1024;
 pub enum AttachmentView {
     /// Extracted text (`name`, text, status line).
     Text {
+        /// The attachment's file name, made safe to show.
         name: String,
+        /// The extracted text, or "(no text)"; only the first 512 Ki characters are shown.
         text: String,
+        /// The detected kind and what became of the text (e.g. "pdf · text truncated"); may be
+        /// empty.
         status: String,
     },
     /// A decoded image.
     Image {
+        /// The attachment's file name, made safe to show.
         name: String,
+        /// The decoded image, uploaded to the GPU.
         texture: egui::TextureHandle,
+        /// Width and height in pixels.
         size: [usize; 2],
     },
     /// Messages that carry the same content.
     AlsoIn {
+        /// The attachment's file name, made safe to show.
         name: String,
+        /// The other messages with the same content: (row id, summary), in row order.
         rows: Vec<(u64, RowSummary)>,
     },
 }

@@ -23,8 +23,11 @@ const CONVERSATION_NAMED: usize = 50;
 /// Everything a panel can ask for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
+    /// Pick a file: a mailbox is imported into a new case.
     OpenFile,
+    /// Pick a folder: a case folder is opened, any other folder imported into a new case.
     OpenFolder,
+    /// Pick a case folder and open it (refused when it is not a mailsift case).
     OpenCase,
     /// A source or a case folder (recent cases, the command line).
     OpenPath(PathBuf),
@@ -34,7 +37,9 @@ pub enum Command {
     AddFolder,
     /// Choose the folder new cases are made in.
     ChooseCasesFolder,
+    /// Ask the running import to stop.
     CancelImport,
+    /// Show (true) or hide (false) the import report window.
     ShowReport(bool),
     /// The query text changed (search after a pause).
     QueryEdited,
@@ -42,18 +47,23 @@ pub enum Command {
     SearchNow,
     /// Append a refinement (`from:ann`) to the query and search.
     Refine(String),
+    /// Show or hide the query syntax help.
     ToggleHelp,
+    /// Order the results by this column; the same column again reverses the order.
     SortBy(SortColumn),
     /// Select a row of the list (and show it).
     SelectRow(usize),
     /// Add or remove a row from the export selection (ctrl-click).
     ToggleRowSelection(usize),
+    /// Switch between a flat list and one row per thread (remembered between runs).
     ToggleThreadView,
     /// Expand or collapse a thread row.
     ToggleThread(String),
     /// Show a message by row id (conversation, import report).
     ShowMessage(u64),
+    /// Save one attachment of the message being read (by its index) to a file the user picks.
     SaveAttachment(usize),
+    /// Save every attachment of the message being read into a folder the user picks.
     SaveAllAttachments,
     /// Show the extracted text of an attachment.
     ViewAttachmentText(usize),
@@ -61,21 +71,34 @@ pub enum Command {
     PreviewAttachment(usize),
     /// List the messages that carry the same attachment content.
     AttachmentAlsoIn(usize),
+    /// Close the attachment window.
     CloseAttachmentView,
+    /// Show the message's raw source (read from the source file in the background).
     ViewSource,
+    /// Close the source view.
     CloseSource,
+    /// Copy a citation of the message being read (key, sender, date, subject, where found) to the
+    /// clipboard.
     CopyCitation,
+    /// Show (true) or hide (false) the export window.
     ShowExport(bool),
+    /// Ask the running export to stop (its partial output is removed).
     CancelExport,
+    /// Export the results of the current search.
     Export {
+        /// The export format.
         format: Format,
+        /// Only the rows marked with ctrl-click, instead of every hit.
         selected_only: bool,
     },
+    /// Clear the status line.
     DismissStatus,
+    /// Put the keyboard focus in the search box.
     FocusSearch,
     /// The list rows on screen this frame (their summaries are fetched
     /// before the next one).
     RowsShown(std::ops::Range<usize>),
+    /// Close the window.
     Quit,
 }
 

@@ -48,8 +48,11 @@ impl FileDialogs for RfdDialogs {
 /// One scripted answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
+    /// The answer to "pick a file" (None: cancelled).
     File(Option<PathBuf>),
+    /// The answer to "pick a folder" (None: cancelled).
     Folder(Option<PathBuf>),
+    /// The answer to "save as" (None: cancelled).
     Save(Option<PathBuf>),
 }
 
@@ -58,12 +61,14 @@ pub enum Answer {
 /// asked is recorded.
 #[derive(Clone, Debug, Default)]
 pub struct ScriptedDialogs {
+    /// The answers still queued, next first.
     pub answers: VecDeque<Answer>,
     /// The dialogs opened, in order: "file", "folder", "save:<default name>".
     pub asked: Vec<String>,
 }
 
 impl ScriptedDialogs {
+    /// Dialogs that give `answers` in order, then cancel.
     pub fn new(answers: impl IntoIterator<Item = Answer>) -> ScriptedDialogs {
         ScriptedDialogs {
             answers: answers.into_iter().collect(),

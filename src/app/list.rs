@@ -19,13 +19,24 @@ use crate::model::{Address, Message};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ListRow {
     /// A message; `depth` > 0 inside an expanded thread.
-    Message { rowid: u64, depth: usize },
+    Message {
+        /// Row id of the message in the case.
+        rowid: u64,
+        /// Nesting in the reply tree: 0 for a hit of the list, 1 and more inside an expanded
+        /// thread.
+        depth: usize,
+    },
     /// A thread (thread view): its first hit stands for it.
     Thread {
+        /// The thread's id.
         thread: String,
+        /// Row id of the thread's first hit in the result order.
         rowid: u64,
+        /// How many hits of the search are in the thread.
         hits: u32,
+        /// How many messages the thread has in the case.
         size: u32,
+        /// Whether its reply tree is shown below it.
         expanded: bool,
     },
 }
@@ -42,13 +53,22 @@ impl ListRow {
 /// What a row shows, read from the case when the row becomes visible.
 #[derive(Clone, Debug, Default)]
 pub struct RowSummary {
+    /// `YYYY-MM-DD HH:MM` (UTC), or "(no date)".
     pub date: String,
+    /// The first From as `Name <addr>` (or `<addr>`); empty when there is none.
     pub from: String,
+    /// The first To as `Name <addr>` (or `<addr>`), with "+N" for the others; empty when there is
+    /// none.
     pub to: String,
+    /// The subject, invisible characters made visible, or "(no subject)".
     pub subject: String,
+    /// Number of attachments that are not inline.
     pub attachments: usize,
+    /// Messages in the message's thread (0 when not known).
     pub thread_size: u32,
+    /// The message's thread id; None when it has none or it is not known.
     pub thread: Option<String>,
+    /// Number of defects recorded for the message.
     pub defects: usize,
     /// The message could not be read (yet).
     pub missing: bool,
@@ -75,6 +95,7 @@ pub fn short_date(d: Option<i64>) -> String {
 }
 
 impl RowSummary {
+    /// The summary of a message read from the case.
     pub fn of(m: &Message, thread: Option<String>, thread_size: u32) -> RowSummary {
         let to = match m.to.as_slice() {
             [] => String::new(),
@@ -110,6 +131,7 @@ impl RowSummary {
         }
     }
 
+    /// A placeholder row for a message that could not be read, saying why in the subject column.
     pub fn missing(rowid: u64, why: &str) -> RowSummary {
         RowSummary {
             subject: format!("row {rowid}: {why}"),

@@ -55,12 +55,17 @@ pub struct MailsiftApp {
     pub case_path: Option<PathBuf>,
     /// A reader on the open case (None until its index exists).
     browser: Option<Browser>,
+    /// The search box and the current results.
     pub search: SearchState,
+    /// The message list: rows, selection, export marks, fetched summaries.
     pub list: ListState,
     /// The message in the reading pane.
     pub reading: Option<Reading>,
+    /// The running import, the last report and the report window.
     pub import: ImportState,
+    /// The running export's progress, the last result and the export window.
     pub export: ExportState,
+    /// What the status line says; None when it is empty.
     pub status: Option<Status>,
     /// View source, a preview or a save reading the sources off this
     /// thread, with the status line it replaced while it runs.

@@ -43,8 +43,11 @@ impl AppConfig {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Persisted {
+    /// The case opened last; reopened at start (when no path is given) if it still exists.
     pub last_case: Option<PathBuf>,
+    /// Cases opened lately, most recent first (at most 8).
     pub recent_cases: Vec<PathBuf>,
+    /// Whether the list shows one row per thread.
     pub thread_view: bool,
     /// Where new cases are made (default: the data folder's `cases/`).
     pub cases_dir: Option<PathBuf>,
@@ -53,7 +56,9 @@ pub struct Persisted {
 /// The settings: where cases are kept, and what is remembered between runs.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// Where cases are kept by default (from the environment).
     pub config: AppConfig,
+    /// What is remembered between runs.
     pub persisted: Persisted,
 }
 
@@ -76,10 +81,13 @@ pub struct SearchState {
     pub edited_at: Option<Instant>,
     /// Why the query cannot be read (shown under the box).
     pub error: Option<String>,
+    /// The latest search's outcome; None before the first search of the open case.
     pub results: Option<SearchOutcome>,
+    /// How the results are ordered (a change searches again).
     pub sort: SortBy,
     /// Give the search box the keyboard focus on the next frame.
     pub focus: bool,
+    /// Whether the query syntax help is shown.
     pub show_help: bool,
 }
 
@@ -104,11 +112,13 @@ impl SearchState {
 /// summaries of the rows fetched so far.
 #[derive(Debug, Default)]
 pub struct ListState {
+    /// The rows shown, in order (messages, or threads and their expanded replies).
     pub rows: Vec<ListRow>,
     /// The selected row (an index into `rows`).
     pub selected: Option<usize>,
     /// Row ids marked for export (Ctrl+click).
     pub marked: BTreeSet<u64>,
+    /// Whether the list shows one row per thread.
     pub thread_view: bool,
     /// Threads expanded in the thread view.
     pub expanded: HashSet<String>,
@@ -179,12 +189,15 @@ impl ListState {
 
 /// The message in the reading pane, and the windows about it.
 pub struct Reading {
+    /// Row id of the message in the case.
     pub rowid: u64,
+    /// The message's record, with its attachment texts filled in.
     pub message: Message,
     /// The conversation: (depth, row id, summary).
     pub thread: Vec<(usize, u64, RowSummary)>,
     /// Source shown in a window (escaped), when asked for.
     pub source: Option<String>,
+    /// Why part of the message could not be shown (attachment texts, the source), for the pane.
     pub error: Option<String>,
     /// Where the current search matched this message.
     pub matched: Vec<MatchPlace>,
@@ -196,10 +209,15 @@ pub struct Reading {
 
 /// A running import.
 pub struct RunningImport {
+    /// The sources being imported.
     pub sources: Vec<PathBuf>,
+    /// The case folder being written.
     pub case: PathBuf,
+    /// The latest progress report; None until the first arrives.
     pub progress: Option<Progress>,
+    /// When the import was started.
     pub started: Instant,
+    /// Whether the user asked it to stop (it is winding down).
     pub cancelling: bool,
     /// When the list was last refreshed from what the import wrote.
     pub last_refresh: Instant,
@@ -208,10 +226,14 @@ pub struct RunningImport {
 /// Imports: the running one, the last report and the report window.
 #[derive(Default)]
 pub struct ImportState {
+    /// The import that is running, if any.
     pub running: Option<RunningImport>,
+    /// The report of the last import that finished in this session (cleared when another case is
+    /// opened).
     pub last_report: Option<ImportReport>,
     /// What the report window lists about the whole case.
     pub details: Option<ReportDetails>,
+    /// Whether the report window is open.
     pub show_report: bool,
 }
 
@@ -220,7 +242,9 @@ pub struct ImportState {
 pub struct ExportState {
     /// (messages written, messages to write) while an export runs.
     pub progress: Option<(u64, u64)>,
+    /// What the last finished export wrote, if any.
     pub last: Option<ExportSummary>,
+    /// Whether the export window is open.
     pub show: bool,
     /// The format chosen in the export window.
     pub format: Format,
@@ -240,7 +264,9 @@ impl Default for ExportState {
 /// A message in the status line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Status {
+    /// The sentence shown.
     pub text: String,
+    /// Whether it reports a failure (shown as an error).
     pub error: bool,
     /// Offer a link to the import report next to the text.
     pub report_link: bool,

@@ -82,19 +82,31 @@ use sink::Sink;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DocKind {
+    /// A PDF document.
     Pdf,
+    /// A Word document (Office Open XML).
     Docx,
+    /// An Excel workbook (Office Open XML).
     Xlsx,
+    /// A PowerPoint presentation (Office Open XML).
     Pptx,
+    /// An OpenDocument text.
     Odt,
+    /// An OpenDocument spreadsheet.
     Ods,
+    /// An OpenDocument presentation.
     Odp,
     /// Legacy Excel (BIFF in an OLE2 compound file).
     Xls,
+    /// A Rich Text Format document.
     Rtf,
+    /// HTML: routed by the caller (rendered as text), not by [`extract`].
     Html,
+    /// Comma- or tab-separated values: taken as text by the caller, not by [`extract`].
     Csv,
+    /// Plain text: taken as it is by the caller, not by [`extract`].
     Text,
+    /// An image (previewed, never extracted).
     Image,
     /// Legacy Word (OLE2): detected, not extracted.
     Doc,
@@ -201,6 +213,7 @@ impl Default for ExtractLimits {
 /// The text of a document.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Extracted {
+    /// The extracted text, laid out as described in the module documentation.
     pub text: String,
     /// The text was cut at `max_text_chars`.
     pub truncated: bool,
@@ -209,24 +222,57 @@ pub struct Extracted {
 /// Why a document gave no text. The messages read well in an import report.
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum ExtractError {
+    /// The document is 0 bytes.
     #[error("empty file")]
     Empty,
+    /// The document is encrypted and needs a password (an owner-password-only PDF still opens).
     #[error("encrypted document (needs a password)")]
     Encrypted,
+    /// A PDF whose pages have no text layer (scanned); no OCR is done.
     #[error("image-only PDF: no text layer")]
     ImageOnly,
+    /// The input is larger than `max_input_bytes`.
     #[error("{size} bytes is over the {limit} byte extraction limit")]
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        /// Size of the input in bytes.
+        size: u64,
+        /// The `max_input_bytes` limit in bytes.
+        limit: u64,
+    },
+    /// A zip container or PDF streams would inflate past `max_unzipped_bytes`, or a zip has more
+    /// than `max_zip_entries` entries.
     #[error("decompression bomb: inflates past {limit} bytes or too many entries")]
-    ZipBomb { limit: u64 },
+    ZipBomb {
+        /// The `max_unzipped_bytes` limit in bytes (given also when the entry count was the limit
+        /// hit).
+        limit: u64,
+    },
+    /// The extraction ran past its time budget ([`ExtractLimits::time`]).
     #[error("text extraction took longer than {secs} s")]
-    TimedOut { secs: u64 },
+    TimedOut {
+        /// The budget in whole seconds, rounded up.
+        secs: u64,
+    },
+    /// The document could not be read as its kind (damaged, or not what it claims to be).
     #[error("malformed document: {reason}")]
-    Malformed { reason: String },
+    Malformed {
+        /// The parser's complaint, cut to about 300 bytes.
+        reason: String,
+    },
+    /// The extractor panicked (or its isolated thread was lost); only this document's text is lost.
     #[error("extractor crashed: {message}")]
-    Panicked { message: String },
+    Panicked {
+        /// The panic message.
+        message: String,
+    },
+    /// [`extract`] was asked for a kind it does not read (see [`DocKind::is_document`]).
     #[error("no text extractor for {kind} files")]
-    Unsupported { kind: DocKind },
+    Unsupported {
+        /// The kind that was asked for.
+        kind: DocKind,
+    },
+    /// More than [`MAX_STUCK`] isolated extractions are stuck; this one was skipped without
+    /// starting.
     #[error("too many text extractions stuck; skipped")]
     Busy,
 }

@@ -48,13 +48,17 @@ pub struct SearchIndex {
 pub struct Hit {
     /// Row id of the message in the case database.
     pub rowid: u64,
+    /// BM25 relevance; computed only when sorting by [`Sort::Relevance`] (not meaningful
+    /// otherwise).
     pub score: f32,
+    /// The message's date, seconds since the Unix epoch (UTC); None when undated.
     pub date: Option<i64>,
 }
 
 /// How hits are ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Sort {
+    /// Best match first (ties: newer first, then by row id). The default.
     #[default]
     Relevance,
     /// Oldest first (undated last).
@@ -137,6 +141,7 @@ impl SearchIndex {
         }
     }
 
+    /// The handles to the index's fields.
     pub fn fields(&self) -> &Fields {
         &self.fields
     }
@@ -544,6 +549,8 @@ impl IndexWriterHandle {
         }
     }
 
+    /// Adds a message's document (see [`Fields::document`]); it is searchable after the next
+    /// commit.
     pub fn add(&mut self, doc: TantivyDocument) -> Result<()> {
         self.w.add_document(doc).map_err(|e| self.err(e))?;
         self.pending += 1;

@@ -26,21 +26,31 @@ pub const VERSION: u32 = 1;
 /// Handles to every field.
 #[derive(Clone, Debug)]
 pub struct Fields {
+    /// The tantivy schema built from these fields.
     pub schema: Schema,
     /// Message key, hex (exact).
     pub key: Field,
     /// Row id of the message in the case database.
     pub rowid: Field,
+    /// The decoded subject (analysed text).
     pub subject: Field,
+    /// The readable body text (analysed text).
     pub body: Field,
+    /// `From` and `Sender` addresses with their display names (analysed text).
     pub from: Field,
+    /// `To` addresses with their display names (analysed text).
     pub to: Field,
+    /// `Cc` addresses with their display names (analysed text).
     pub cc: Field,
+    /// `Bcc` addresses with their display names (analysed text).
     pub bcc: Field,
     /// Domains of addresses (and their parent domains), exact, per role.
     pub from_domain: Field,
+    /// Domains of the `To` addresses and their parent domains (exact).
     pub to_domain: Field,
+    /// Domains of the `Cc` addresses and their parent domains (exact).
     pub cc_domain: Field,
+    /// Domains of the `Bcc` addresses and their parent domains (exact).
     pub bcc_domain: Field,
     /// Text of text-bearing attachments.
     pub attachment: Field,
@@ -55,6 +65,7 @@ pub struct Fields {
 }
 
 impl Fields {
+    /// Builds the schema (version [`VERSION`]), text fields analysed by [`ANALYZER`].
     pub fn new() -> Fields {
         let mut b = Schema::builder();
         let text = TextOptions::default().set_indexing_options(
@@ -216,6 +227,7 @@ pub struct WordTokenizer {
     token: Token,
 }
 
+/// The tokens of one text, produced by [`WordTokenizer`].
 pub struct WordStream<'a> {
     text: &'a str,
     pos: usize,

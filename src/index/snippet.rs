@@ -51,6 +51,7 @@ impl Highlighter {
         }
     }
 
+    /// Whether the query has no words that apply to this field (nothing will be highlighted).
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }

@@ -49,7 +49,9 @@ pub trait DocText: Sync {
 /// What a [`DocText`] made of a document.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DocOutcome {
+    /// The extracted text, capped at the attachment-text limit; None when there is none.
     pub text: Option<String>,
+    /// What became of the text (extracted, truncated, failed, …).
     pub status: TextStatus,
     /// Why there is no text, for the `attachment_text_failed` defect.
     pub failure: Option<String>,

@@ -55,6 +55,8 @@ use writer::Writer;
 /// Settings of an import.
 #[derive(Clone, Debug)]
 pub struct ImportOptions {
+    /// Per-message resource limits; beyond them a message is kept raw-only or partly examined, with
+    /// a defect.
     pub limits: Limits,
     /// Parse workers; 0 means one per core.
     pub threads: usize,

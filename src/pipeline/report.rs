@@ -19,12 +19,14 @@ pub struct Progress {
     pub bytes_read: u64,
     /// Source bytes to read in all (grows while folders are listed).
     pub bytes_total: u64,
+    /// Time since the import started.
     pub elapsed: Duration,
     /// The file being written.
     pub current: Option<PathBuf>,
 }
 
 impl Progress {
+    /// Messages written per second so far.
     pub fn messages_per_sec(&self) -> f64 {
         self.messages as f64 / self.elapsed.as_secs_f64().max(1e-3)
     }
@@ -44,11 +46,17 @@ impl Progress {
 /// What an import did, per source and in total.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ImportReport {
+    /// The import's row id in the case (its audit log entry).
     pub import_id: i64,
+    /// Messages seen plus files skipped: `parsed + raw_only + skipped`.
     pub found: u64,
+    /// Messages seen whose MIME structure was parsed.
     pub parsed: u64,
+    /// Messages seen that were kept raw-only (see the defects for why).
     pub raw_only: u64,
+    /// Files in folder sources that were not imported (see `skipped_files`).
     pub skipped: u64,
+    /// Messages the case already had from another origin (this origin was added).
     pub duplicates: u64,
     /// Messages the case did not have before.
     pub new: u64,
@@ -61,12 +69,20 @@ pub struct ImportReport {
     pub messages: u64,
     /// New messages with each kind of defect.
     pub defects: BTreeMap<String, u64>,
+    /// Each named source, in the order given.
     pub sources: Vec<SourceReport>,
+    /// Files in folder sources that were not imported, and why.
     pub skipped_files: Vec<Skipped>,
+    /// Problems with sources as a whole (junk before the first message, a damaged gzip stream, a
+    /// read error).
     pub notes: Vec<SourceNote>,
+    /// Source bytes read (compressed bytes for gzip files).
     pub bytes: u64,
+    /// Wall time of the import in seconds.
     pub elapsed_secs: f64,
+    /// `found` per second of wall time.
     pub messages_per_sec: f64,
+    /// Whether the import was cancelled; the counts then cover what was written before.
     pub cancelled: bool,
     /// Text extraction from document attachments, per kind (`pdf`, `docx`, …).
     pub attachment_texts: BTreeMap<String, crate::attachtext::KindStats>,
@@ -84,18 +100,29 @@ impl ImportReport {
 /// One named source in a report.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SourceReport {
+    /// The source as named by the caller.
     pub path: PathBuf,
+    /// The detected format; None when the source could not be used.
     pub format: Option<SourceFormat>,
+    /// Size in bytes (for a folder, the total of its files).
     pub size: u64,
     /// SHA-256 of the file; for a folder, of its list of mail files and their hashes.
     pub sha256: Option<String>,
+    /// Messages seen in it plus its skipped files.
     pub found: u64,
+    /// Messages in it whose MIME structure was parsed.
     pub parsed: u64,
+    /// Messages in it kept raw-only.
     pub raw_only: u64,
+    /// Files in it that were not imported.
     pub skipped: u64,
+    /// Messages in it the case already had from another origin.
     pub duplicates: u64,
+    /// Messages in it the case did not have before.
     pub new: u64,
+    /// Messages in it found at an origin the case already had (a repeated or resumed import).
     pub already_present: u64,
+    /// Its files imported before, unchanged, and not read again.
     pub unchanged_files: u64,
     /// Why the source could not be used at all.
     pub error: Option<String>,

@@ -69,31 +69,44 @@ pub enum Query {
     All,
     /// A word, a prefix (`word*`) or a fuzzy word (`word~`, `word~2`) in a field.
     Term {
+        /// Where the word is looked for ([`Field::Any`] when no field was written).
         field: Field,
+        /// The word as written, without the `*` or `~N` suffix (case and accents are folded at
+        /// search time).
         text: String,
+        /// Whether it matches exactly, as a prefix or fuzzily.
         mode: Mode,
     },
     /// `"exact phrase"` (in a field or in Any).
     Phrase {
+        /// Where the phrase is looked for ([`Field::Any`] when no field was written).
         field: Field,
+        /// The phrase without its quotes, `\"` unescaped.
         text: String,
     },
     /// `from:@dnc.org` — every address in that domain (field is
     /// From/To/Cc/Bcc, or Any for any address field).
     Domain {
+        /// Which address field: From, To, Cc, Bcc, or Any for all of them.
         field: Field,
+        /// The domain as written, without the `@` (never empty; it also covers subdomains).
         domain: String,
     },
     /// Dates as a half-open interval [start, end) in seconds since the Unix
     /// epoch, UTC.
     Date {
+        /// First second included; None for no lower bound (`..B`, `before:`).
         start: Option<i64>,
+        /// First second no longer included; None for no upper bound (`A..`, `after:`).
         end: Option<i64>,
     },
     /// `has:attachment` (also `has:attachments`).
     HasAttachment,
+    /// All of these (explicit `AND` or juxtaposition); at least two, none itself an `And`.
     And(Vec<Query>),
+    /// Any of these (upper-case `OR`); at least two, none itself an `Or`.
     Or(Vec<Query>),
+    /// Without this (`-x`, `NOT x`).
     Not(Box<Query>),
 }
 
@@ -113,17 +126,29 @@ pub enum Mode {
 pub enum Field {
     /// Any text field (no field name written).
     Any,
+    /// `from:`: the `From` and `Sender` names and addresses.
     From,
+    /// `to:`: the `To` names and addresses.
     To,
+    /// `cc:`: the `Cc` names and addresses.
     Cc,
+    /// `bcc:`: the `Bcc` names and addresses.
     Bcc,
+    /// `subject:`: the decoded subject.
     Subject,
+    /// `body:`: the readable body text.
     Body,
+    /// `attachment:`: the text inside attachments.
     Attachment,
+    /// `filename:`: attachment file names.
     Filename,
+    /// `id:`: the message key in hex, or a prefix of it.
     Id,
+    /// `msgid:`: the Message-ID (angle brackets optional).
     MsgId,
+    /// `thread:`: every message of a thread, by thread id.
     Thread,
+    /// `source:`: messages found in files whose path contains the text.
     Source,
 }
 

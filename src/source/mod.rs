@@ -187,6 +187,8 @@ pub struct Canonicalizer {
 }
 
 impl Canonicalizer {
+    /// A canonicaliser at the start of a message; `mbox_quoted` removes mbox `>From ` quoting (for
+    /// messages split from an mbox).
     pub fn new(mbox_quoted: bool) -> Canonicalizer {
         Canonicalizer {
             mbox_quoted,
@@ -325,9 +327,11 @@ impl Canonicalizer {
 /// before the first message, a damaged gzip stream, a read error), with where.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceNote {
+    /// The source file the note is about.
     pub path: PathBuf,
     /// Offset in the (decompressed) stream.
     pub offset: u64,
+    /// What was found, in words for the report.
     pub text: String,
 }
 
@@ -485,7 +489,9 @@ pub fn starts_with_mail_headers(data: &[u8]) -> bool {
 /// What a file holds, judged by its first bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Detected {
+    /// Mail, in this container format.
     Mail(SourceFormat),
+    /// Not mail: what it looks like instead, in words for the user (e.g. "a PNG image").
     NotMail(String),
 }
 
@@ -520,7 +526,9 @@ fn magic_name(head: &[u8]) -> Option<&'static str> {
 /// Kinds of mail content, regardless of compression.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MailKind {
+    /// An mbox: messages separated by `From_` lines.
     Mbox,
+    /// A single message (RFC 5322).
     Eml,
 }
 

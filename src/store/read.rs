@@ -17,21 +17,30 @@ use crate::model::{
 /// The few fields of a message needed for lists.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
+    /// The first From address (lower case); None when the message has none.
     pub from: Option<String>,
+    /// Seconds since the Unix epoch (UTC); None when undated.
     pub date: Option<i64>,
+    /// The decoded subject; None when the message has none.
     pub subject: Option<String>,
+    /// Row id of the message in the case database.
     pub rowid: u64,
 }
 
 /// The list columns of a message, read without decoding its record.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LightRow {
+    /// Row id of the message in the case database.
     pub rowid: u64,
+    /// Seconds since the Unix epoch (UTC); None when undated.
     pub date: Option<i64>,
     /// The first From address.
     pub from: Option<String>,
+    /// The decoded subject; None when the message has none.
     pub subject: Option<String>,
+    /// Number of attachments.
     pub attachments: u32,
+    /// The id of the message's thread; None before threads are built.
     pub thread: Option<String>,
     /// The first To address.
     pub to: Option<String>,

@@ -17,40 +17,62 @@ use crate::error::Result;
 /// beyond the first.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseStats {
+    /// Message sightings plus skipped files: `parsed + raw_only + skipped`.
     pub found: u64,
+    /// Sightings (origins) of messages whose structure was parsed.
     pub parsed: u64,
+    /// Sightings (origins) of messages kept raw-only.
     pub raw_only: u64,
+    /// Distinct files of folder sources that were not imported.
     pub skipped: u64,
+    /// Sightings beyond the first of each message.
     pub duplicates: u64,
+    /// Distinct messages in the case.
     pub messages: u64,
+    /// Distinct messages whose structure was parsed.
     pub messages_parsed: u64,
+    /// Distinct messages kept raw-only.
     pub messages_raw_only: u64,
+    /// Attachments over all distinct messages.
     pub attachments: u64,
     /// Messages with each kind of defect.
     pub defects: BTreeMap<String, u64>,
+    /// Every named source in the manifest, in the order first recorded.
     pub sources: Vec<SourceRow>,
+    /// Imports run into the case (finished or not).
     pub imports: u64,
 }
 
 /// One defect of a message, for the import report.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DefectRow {
+    /// Row id of the message.
     pub rowid: u64,
+    /// The defect kind's name (e.g. `too_large`; see [`DefectKind`](crate::model::DefectKind)).
     pub kind: String,
+    /// What exactly was found, for a person.
     pub detail: String,
+    /// The message's decoded subject, if any.
     pub subject: Option<String>,
     /// The file the message was first found in, and its byte offset there.
     pub path: Option<PathBuf>,
+    /// Byte offset of the message in that file (decompressed stream for a gzip source).
     pub offset: Option<u64>,
 }
 
 /// A named source as recorded in the case manifest.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceRow {
+    /// The path of the source as named in the import.
     pub path: PathBuf,
+    /// Its format as detected ([`SourceFormat::as_str`](crate::model::SourceFormat::as_str), e.g.
+    /// `mbox-gz`).
     pub format: String,
+    /// Size in bytes at its last import (for a folder, the total of its files).
     pub size: u64,
+    /// SHA-256 (hex) of the file, or of a folder's file list; None until an import has hashed it.
     pub sha256: Option<String>,
+    /// Message sightings (origins) in its files.
     pub found: u64,
 }
 

@@ -29,15 +29,23 @@ pub enum Added {
 /// A message ready to be stored: the columns and the compressed record,
 /// prepared off the writer thread by [`prepare`].
 pub struct Prepared {
+    /// The message's identity.
     pub key: MessageKey,
+    /// Whether the MIME structure was parsed or only the raw bytes are kept.
     pub status: ParseStatus,
+    /// Size of the canonical message in bytes.
     pub size: u64,
+    /// Seconds since the Unix epoch (UTC); None when undated.
     pub date: Option<i64>,
+    /// The decoded subject, if any.
     pub subject: Option<String>,
+    /// The Message-ID without angle brackets, if any.
     pub message_id: Option<String>,
+    /// The first From address (lower case), for sorting.
     pub from_addr: Option<String>,
     /// The first To address (lower case), for sorting.
     pub to_addr: Option<String>,
+    /// Number of attachments.
     pub attachments: usize,
     /// SHA-256 of each attachment, in order.
     pub attachment_shas: Vec<Sha256>,
@@ -45,19 +53,29 @@ pub struct Prepared {
     pub texts: Vec<AttachmentText>,
     /// Threading headers: In-Reply-To and References ids, space-separated.
     pub in_reply_to: Option<String>,
+    /// References ids, oldest first, space-separated; None when there are none.
     pub refs: Option<String>,
+    /// Gmail's `X-GM-THRID`, if present.
     pub gm_thrid: Option<String>,
+    /// Outlook's `Thread-Index` (base64), if present.
     pub thread_index: Option<String>,
+    /// The message record without attachment texts and defects: JSON, LZ4-compressed with its size
+    /// prepended.
     pub data: Vec<u8>,
+    /// Problems found in the message, stored as rows of their own.
     pub defects: Vec<Defect>,
 }
 
 /// The text of an attachment's content, stored once per SHA-256.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AttachmentText {
+    /// SHA-256 of the decoded attachment content.
     pub sha256: Sha256,
+    /// The detected kind (`pdf`, `docx`, …), if known.
     pub kind: Option<String>,
+    /// What became of the text.
     pub status: TextStatus,
+    /// The text, capped; None when there is none.
     pub text: Option<String>,
 }
 
@@ -115,11 +133,18 @@ pub fn prepare(mut msg: Message) -> Prepared {
 
 /// Where a message was found: the file row and place in it.
 pub struct OriginRow<'a> {
+    /// Row id of the file version in the case.
     pub file_id: i64,
+    /// Byte offset of the message (after any `From_` line) in the file; in the decompressed stream
+    /// for a gzip source.
     pub offset: u64,
+    /// Length of the message in the file, mbox quoting included.
     pub length: u64,
+    /// SHA-256 of the raw bytes as in the file, to check them when read back.
     pub raw_sha256: Sha256,
+    /// The mbox `From_` line, without its line end; None outside an mbox.
     pub from_line: Option<&'a str>,
+    /// Maildir flags from the file name (e.g. `"RS"`), if any.
     pub maildir_flags: Option<&'a str>,
 }
 
