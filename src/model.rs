@@ -585,6 +585,43 @@ pub enum MatchPlace {
     },
 }
 
+/// What threading needs to know about one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadInput {
+    /// The message's key in the case.
+    pub key: MessageKey,
+    /// Message-ID, without `<>` (tolerated if present).
+    pub message_id: Option<String>,
+    /// In-Reply-To ids, without `<>`.
+    pub in_reply_to: Vec<String>,
+    /// References ids, oldest first, without `<>`.
+    pub references: Vec<String>,
+    /// Decoded subject (the thread's subject is taken from it).
+    pub subject: Option<String>,
+    /// Seconds since the epoch, UTC.
+    pub date: Option<i64>,
+    /// Gmail `X-GM-THRID`.
+    pub gm_thread_id: Option<String>,
+    /// Outlook `Thread-Index` header value (base64).
+    pub thread_index: Option<String>,
+}
+
+impl ThreadInput {
+    /// An input with only a key; fill in the rest field by field.
+    pub fn new(key: MessageKey) -> ThreadInput {
+        ThreadInput {
+            key,
+            message_id: None,
+            in_reply_to: Vec::new(),
+            references: Vec::new(),
+            subject: None,
+            date: None,
+            gm_thread_id: None,
+            thread_index: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

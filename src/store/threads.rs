@@ -9,7 +9,7 @@ use rusqlite::params;
 use super::{Case, key_of};
 use crate::error::Result;
 use crate::model::MessageKey;
-use crate::thread::ThreadInput;
+use crate::model::ThreadInput;
 
 /// (row id, key, Message-ID) of a message: [`Case::message_ids`].
 pub type MessageIdRow = (u64, MessageKey, Option<Box<str>>);

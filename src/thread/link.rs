@@ -95,6 +95,7 @@ pub struct IdThreader {
 }
 
 impl IdThreader {
+    /// A linker with no messages yet.
     pub fn new() -> IdThreader {
         IdThreader::default()
     }

@@ -85,44 +85,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{MessageKey, Sha256};
 
+pub use crate::model::ThreadInput;
 pub use ids::normalize_message_id;
 pub use link::IdThreader;
 pub use subject::strip_subject_prefixes;
-
-/// What threading needs to know about one message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ThreadInput {
-    pub key: MessageKey,
-    /// Message-ID, without `<>` (tolerated if present).
-    pub message_id: Option<String>,
-    /// In-Reply-To ids, without `<>`.
-    pub in_reply_to: Vec<String>,
-    /// References ids, oldest first, without `<>`.
-    pub references: Vec<String>,
-    pub subject: Option<String>,
-    /// Seconds since the epoch, UTC.
-    pub date: Option<i64>,
-    /// Gmail `X-GM-THRID`.
-    pub gm_thread_id: Option<String>,
-    /// Outlook `Thread-Index` header value (base64).
-    pub thread_index: Option<String>,
-}
-
-impl ThreadInput {
-    /// An input with only a key; fill in the rest field by field.
-    pub fn new(key: MessageKey) -> ThreadInput {
-        ThreadInput {
-            key,
-            message_id: None,
-            in_reply_to: Vec::new(),
-            references: Vec::new(),
-            subject: None,
-            date: None,
-            gm_thread_id: None,
-            thread_index: None,
-        }
-    }
-}
 
 /// A thread's id: 16 lower-case hex digits (see the module doc).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -136,6 +102,7 @@ impl ThreadId {
         ThreadId(hex)
     }
 
+    /// The id as written in the case and on screen (16 hex digits).
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -163,6 +130,8 @@ pub struct Node {
 }
 
 impl Node {
+    /// Whether this node stands for a message the case does not have (a
+    /// parent known only from other messages' references).
     pub fn is_ghost(&self) -> bool {
         self.key.is_none()
     }
@@ -171,6 +140,7 @@ impl Node {
 /// One conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Thread {
+    /// The thread's stable id (what `thread:` searches and the case stores).
     pub id: ThreadId,
     /// Subject of the first root if it is a real message with a subject,
     /// else of the earliest message with one; reply/forward prefixes
@@ -179,7 +149,10 @@ pub struct Thread {
     pub subject: Option<String>,
     /// Every real message of the thread, by date (undated last, ties by key).
     pub messages: Vec<MessageKey>,
+    /// Date of the earliest dated message (seconds since the epoch, UTC);
+    /// `None` when no message has a date.
     pub first_date: Option<i64>,
+    /// Date of the latest dated message, likewise.
     pub last_date: Option<i64>,
     /// The reply tree, in depth-first pre-order.
     pub nodes: Vec<Node>,
@@ -229,14 +202,17 @@ impl Threads {
         &self.threads
     }
 
+    /// The thread with this id, if there is one.
     pub fn get(&self, id: &ThreadId) -> Option<&Thread> {
         self.by_id.get(id).map(|&i| &self.threads[i])
     }
 
+    /// Number of threads.
     pub fn len(&self) -> usize {
         self.threads.len()
     }
 
+    /// Whether there are no threads (no messages were given).
     pub fn is_empty(&self) -> bool {
         self.threads.is_empty()
     }
