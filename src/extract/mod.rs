@@ -36,7 +36,7 @@
 //!   further isolated extractions fail fast with [`ExtractError::Busy`]).
 //!
 //! A panic inside an extractor (the third-party parsers have `unwrap`s on
-//! data) is contained with [`crate::contain::contain`] and loses only that
+//! data) is contained with `contain::contain` (panic containment) and loses only that
 //! attachment's text ([`ExtractError::Panicked`]). What no thread can contain
 //! — unbounded recursion (stack overflow) and allocation failure abort the
 //! process — is guarded against by checks before the PDF parsers run
@@ -51,7 +51,7 @@
 //! Files: `detect.rs` (classification), `sink.rs` (the bounded text buffer
 //! and deadline), `isolate.rs` (the watchdog thread), `zipped.rs` (bounded
 //! zip access), `ooxml.rs` (DOCX, PPTX), `odf.rs` (ODT, ODS, ODP),
-//! `sheet.rs` (XLSX, XLS), `pdf.rs` (pdf-extract), `rtf.rs`,
+//! `sheet/` (XLSX, XLS), `pdf.rs` (pdf-extract), `rtf.rs`,
 //! `xml.rs` (the XML walk shared by the zip formats).
 
 mod detect;

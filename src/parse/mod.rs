@@ -40,7 +40,7 @@ pub use charset::decode_text;
 
 /// Text of document attachments (PDF, Office, RTF …), asked for while a
 /// message is parsed. The import's implementation extracts each content
-/// once ([`crate::attachtext::DocCache`]).
+/// once (`attachtext::DocCache`).
 pub trait DocText: Sync {
     /// The text of `bytes`, a document of `kind` whose SHA-256 is `sha`.
     fn text(&self, sha: &Sha256, bytes: &[u8], kind: DocKind) -> DocOutcome;
