@@ -216,7 +216,7 @@ impl MailsiftApp {
                 {
                     match text {
                         Ok(t) => r.source = Some(t),
-                        Err(e) => r.error = Some(e),
+                        Err(e) => r.error = Some(e.to_string()),
                     }
                 }
             }
@@ -230,7 +230,7 @@ impl MailsiftApp {
                 Err(e) => self.set_status(format!("Cannot show {name}: {e}"), true),
             },
             reads::ReadDone::Saved(Ok(text)) => self.set_status(text, false),
-            reads::ReadDone::Saved(Err(e)) => self.set_status(e, true),
+            reads::ReadDone::Saved(Err(e)) => self.set_status(e.to_string(), true),
         }
     }
 

@@ -15,22 +15,49 @@ use crate::model::MessageKey;
 /// Most bytes of a message shown by View source.
 const SOURCE_SHOWN: usize = 4 << 20;
 
+/// Why a read of the sources brought nothing back; shown in the status
+/// line or the reading pane in these words.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The message's bytes could not be read back (source moved, changed
+    /// or unreadable).
+    #[error("Cannot read the source: {0}")]
+    Source(#[source] crate::error::Error),
+    /// Saving attachments failed (the folder is not writable, the disk is
+    /// full, or the source could not be read).
+    #[error("Saving failed: {0}")]
+    Save(#[source] crate::error::Error),
+    /// The case could not be opened or read.
+    #[error("{0}")]
+    Case(#[from] crate::error::Error),
+    /// The message has no attachment at that position.
+    #[error("no such attachment")]
+    NoSuchAttachment,
+    /// The attachment is not an image the preview can decode within its
+    /// limits (the decoder's words).
+    #[error("{0}")]
+    Image(String),
+    /// The reading thread ended without a result (it panicked).
+    #[error("{0}: the read stopped unexpectedly")]
+    Stopped(String),
+}
+
 /// What a finished read brings back.
 pub enum ReadDone {
     /// View source of the message at `rowid`: the escaped text.
     Source {
         rowid: u64,
-        text: Result<String, String>,
+        text: Result<String, ReadError>,
     },
     /// An image attachment decoded for a preview.
     Preview {
         rowid: u64,
         index: usize,
         name: String,
-        image: Result<egui::ColorImage, String>,
+        image: Result<egui::ColorImage, ReadError>,
     },
     /// Attachments saved: the line for the status bar.
-    Saved(Result<String, String>),
+    Saved(Result<String, ReadError>),
 }
 
 /// A read running on its thread.
@@ -54,7 +81,7 @@ impl PendingRead {
             .name("mailsift-read".into())
             .spawn(move || {
                 let done = SourceReader::with_case(&root, f)
-                    .unwrap_or_else(|e| ReadDone::Saved(Err(e.to_string())));
+                    .unwrap_or_else(|e| ReadDone::Saved(Err(ReadError::Case(e))));
                 // The window may have moved on (a newer read): then nobody
                 // listens, which is fine.
                 let _ = tx.send(done);
@@ -69,10 +96,9 @@ impl PendingRead {
         match self.rx.try_recv() {
             Ok(done) => Some(done),
             Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => Some(ReadDone::Saved(Err(format!(
-                "{}: the read stopped unexpectedly",
-                self.label
-            )))),
+            Err(TryRecvError::Disconnected) => {
+                Some(ReadDone::Saved(Err(ReadError::Stopped(self.label.clone()))))
+            }
         }
     }
 }
@@ -101,7 +127,7 @@ pub fn source_text(r: &SourceReader<'_>, key: &MessageKey, rowid: u64) -> ReadDo
             }
             text
         })
-        .map_err(|e| format!("Cannot read the source: {e}"));
+        .map_err(ReadError::Source);
     ReadDone::Source { rowid, text }
 }
 
@@ -115,10 +141,10 @@ pub fn preview(
 ) -> ReadDone {
     let image = r
         .attachments(key)
-        .map_err(|e| e.to_string())
+        .map_err(ReadError::Case)
         .and_then(|all| match all.get(index) {
-            Some((_, bytes)) => super::attachments::decode_image(bytes),
-            None => Err("no such attachment".into()),
+            Some((_, bytes)) => super::attachments::decode_image(bytes).map_err(ReadError::Image),
+            None => Err(ReadError::NoSuchAttachment),
         });
     ReadDone::Preview {
         rowid,
@@ -134,7 +160,7 @@ pub fn save_all(r: &SourceReader<'_>, key: &MessageKey, dir: &Path) -> ReadDone 
     ReadDone::Saved(
         r.save_attachments(key, dir)
             .map(|paths| format!("{} attachments saved to {}", paths.len(), dir.display()))
-            .map_err(|e| format!("Saving failed: {e}")),
+            .map_err(ReadError::Save),
     )
 }
 
@@ -151,7 +177,7 @@ pub fn save_one(
     ReadDone::Saved(
         saved
             .map(|p| format!("Saved {}", p.display()))
-            .map_err(|e| format!("Saving failed: {e}")),
+            .map_err(ReadError::Save),
     )
 }
 
