@@ -184,24 +184,16 @@ impl<'a> Reader<'a> {
             if self.cancelled() {
                 return Ok(());
             }
-            match self.file(idx, &f, false)? {
-                FileOutcome::Mail => {}
-                FileOutcome::NotMail(reason) => self.send(WorkKind::Skipped {
-                    idx,
-                    skipped: Skipped {
-                        path: f.clone(),
-                        reason: format!("not mail: {reason}"),
-                    },
-                })?,
-                FileOutcome::Unreadable(e) => self.send(WorkKind::Skipped {
-                    idx,
-                    skipped: Skipped {
-                        path: f.clone(),
-                        reason: format!("cannot be read: {e}"),
-                    },
-                })?,
+            let reason = match self.file(idx, &f, false)? {
+                FileOutcome::Mail => continue,
+                FileOutcome::NotMail(reason) => format!("not mail: {reason}"),
+                FileOutcome::Unreadable(e) => format!("cannot be read: {e}"),
                 FileOutcome::Stopped => return Ok(()),
-            }
+            };
+            self.send(WorkKind::Skipped {
+                idx,
+                skipped: Skipped { path: f, reason },
+            })?;
         }
         self.send(WorkKind::SourceEnd { idx })
     }
