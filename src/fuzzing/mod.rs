@@ -10,7 +10,7 @@
 //! | --- | --- | --- |
 //! | [`mbox_splitter`] | [`MboxSplitter`](crate::source::mbox::MboxSplitter) | spans cover the input (only `From_` lines, line ends and noted junk between messages); spans are where they say; boundaries and keys do not depend on the memory limit |
 //! | [`message`] | canonical form, [`parse::parse_message_with`](crate::parse::parse_message_with) (attachment text extracted inline), [`parse::attachment_contents`](crate::parse::attachment_contents), index document, stored record | streaming and one-shot canonical forms agree; limits hold; raw-only says why; attachment contents match the record's list; the record round-trips |
-//! | [`safe_name`] | [`safename::safe_file_name`](crate::safename::safe_file_name) | one safe, non-device, visible component of bounded length; idempotent |
+//! | [`safe_name`] | `safename::safe_file_name` (crate-internal) | one safe, non-device, visible component of bounded length; idempotent |
 //! | [`query`] | [`query::parse`](crate::query::parse), conversion to a tantivy query and a search, snippets | canonical form is a fixed point; errors point inside the input; highlight ranges are inside the snippet |
 //! | [`html`] | [`html::html_to_text_limited`](crate::html::html_to_text_limited), [`html::decode_entities`](crate::html::decode_entities) | output within the cap, trimmed |
 //! | [`extract()`] | [`extract::detect`](crate::extract::detect), [`extract::extract`](crate::extract::extract) on any bytes as each document kind | ends within its time budget; text within its limit; no panic escapes |
