@@ -149,9 +149,6 @@ fn tree_size(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs a command, returning wall time and the child's peak RSS in bytes
-/// (of that child alone: `wait4`, not `RUSAGE_CHILDREN`, which would also
-/// count whatever this process's parent ran before `exec`, e.g. cargo).
 /// Reads every file below `dir` (into nothing), so that each tool finds
 /// the maildir in the page cache as the one before it did: without this
 /// the first tool to read it pays for the disk (mailsift's maildir import
@@ -172,6 +169,9 @@ fn warm(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Runs a command, returning wall time and the child's peak RSS in bytes
+/// (of that child alone: `wait4`, not `RUSAGE_CHILDREN`, which would also
+/// count whatever this process's parent ran before `exec`, e.g. cargo).
 fn timed(cmd: &mut Command) -> Result<(Duration, u64)> {
     let start = Instant::now();
     let child = cmd
@@ -232,8 +232,18 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
             t.elapsed().as_millis()
         ),
     );
+    let floor = read_floor(&mut r, &mbox_dir, bytes)?;
+    let (case, secs) = import(opts, &mut r, &mbox_dir, bytes, floor)?;
+    attachment_text(&mut r, &case)?;
+    reading(opts, &mut r, &case)?;
+    if opts.compare {
+        compare(opts, &mut r, secs)?;
+    }
+    Ok(r)
+}
 
-    // The read floor.
+/// The read floor: `cat` of the corpus to /dev/null.
+fn read_floor(r: &mut Report, mbox_dir: &Path, bytes: u64) -> Result<Duration> {
     let (floor, _) = timed(
         Command::new("sh").args(["-c", &format!("cat {}/* > /dev/null", mbox_dir.display())]),
     )?;
@@ -245,8 +255,19 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
             bytes as f64 / 1e6 / floor.as_secs_f64()
         ),
     );
+    Ok(floor)
+}
 
-    // Import.
+/// The import of the mbox corpus into a fresh case with the binary, then a
+/// re-import of the unchanged source; returns the case and the first
+/// import's seconds.
+fn import(
+    opts: &BenchOptions,
+    r: &mut Report,
+    mbox_dir: &Path,
+    bytes: u64,
+    floor: Duration,
+) -> Result<(PathBuf, f64)> {
     let case = opts
         .dir
         .join(format!("case-{}-{}", opts.messages, opts.seed));
@@ -262,7 +283,7 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
                 .arg("--quiet"),
         )
     };
-    let (wall, rss) = import(&case, &mbox_dir)?;
+    let (wall, rss) = import(&case, mbox_dir)?;
     let secs = wall.as_secs_f64();
     let case_bytes = tree_size(&case);
     r.add(
@@ -284,7 +305,7 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
             case_bytes as f64 / bytes as f64 * 100.0
         ),
     );
-    let (again, _) = import(&case, &mbox_dir)?;
+    let (again, _) = import(&case, mbox_dir)?;
     r.add(
         "re-import of the unchanged source",
         format!(
@@ -293,45 +314,53 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
             again.as_secs_f64() / secs * 100.0
         ),
     );
+    Ok((case, secs))
+}
 
-    // Attachment text extraction during the first import (summed worker
-    // time per kind: the throughput of one core).
-    if let Some(report) = crate::store::Case::open(&case)?.first_import_report()? {
-        let kinds = report["attachment_texts"]
-            .as_object()
-            .cloned()
-            .unwrap_or_default();
-        for (group, names) in [
-            ("PDF", &["pdf"][..]),
-            (
-                "Office/ODF/RTF",
-                &["docx", "xlsx", "pptx", "odt", "ods", "odp", "xls", "rtf"][..],
-            ),
-        ] {
-            let (mut n, mut b, mut ms, mut reused) = (0u64, 0u64, 0u64, 0u64);
-            for k in names {
-                let v = &kinds.get(*k).cloned().unwrap_or_default();
-                n += v["extracted"].as_u64().unwrap_or(0);
-                b += v["bytes"].as_u64().unwrap_or(0);
-                ms += v["millis"].as_u64().unwrap_or(0);
-                reused += v["reused"].as_u64().unwrap_or(0);
-            }
-            let secs = (ms as f64 / 1e3).max(1e-3);
-            r.add(
-                format!("attachment text: {group}"),
-                format!(
-                    "{n} distinct documents, {}, {:.0} documents/s and {:.1} MB/s per core ({reused} more were the same content)",
-                    mb(b),
-                    n as f64 / secs,
-                    b as f64 / 1e6 / secs
-                ),
-            );
+/// Attachment text extraction during the first import (summed worker time
+/// per kind: the throughput of one core).
+fn attachment_text(r: &mut Report, case: &Path) -> Result<()> {
+    let Some(report) = crate::store::Case::open(case)?.first_import_report()? else {
+        return Ok(());
+    };
+    let kinds = report["attachment_texts"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for (group, names) in [
+        ("PDF", &["pdf"][..]),
+        (
+            "Office/ODF/RTF",
+            &["docx", "xlsx", "pptx", "odt", "ods", "odp", "xls", "rtf"][..],
+        ),
+    ] {
+        let (mut n, mut b, mut ms, mut reused) = (0u64, 0u64, 0u64, 0u64);
+        for k in names {
+            let v = &kinds.get(*k).cloned().unwrap_or_default();
+            n += v["extracted"].as_u64().unwrap_or(0);
+            b += v["bytes"].as_u64().unwrap_or(0);
+            ms += v["millis"].as_u64().unwrap_or(0);
+            reused += v["reused"].as_u64().unwrap_or(0);
         }
+        let secs = (ms as f64 / 1e3).max(1e-3);
+        r.add(
+            format!("attachment text: {group}"),
+            format!(
+                "{n} distinct documents, {}, {:.0} documents/s and {:.1} MB/s per core ({reused} more were the same content)",
+                mb(b),
+                n as f64 / secs,
+                b as f64 / 1e6 / secs
+            ),
+        );
     }
+    Ok(())
+}
 
-    // Re-open and first page.
+/// Reading the case in process: re-open and the first page, search
+/// latency over the query set, threading, exports.
+fn reading(opts: &BenchOptions, r: &mut Report, case: &Path) -> Result<()> {
     let t = Instant::now();
-    let b = Browser::open(&case)?;
+    let b = Browser::open(case)?;
     let first = b.search("*", Sort::DateDesc)?;
     let page: Vec<_> = first.hits.iter().take(50).map(|h| h.rowid).collect();
     for rowid in &page {
@@ -390,11 +419,7 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
         );
         let _ = std::fs::remove_file(&out);
     }
-
-    if opts.compare {
-        compare(opts, &mut r, secs)?;
-    }
-    Ok(r)
+    Ok(())
 }
 
 /// mu and notmuch on the same messages, as a maildir.
@@ -426,99 +451,113 @@ fn compare(opts: &BenchOptions, r: &mut Report, mailsift_secs: f64) -> Result<()
     );
     let base = ms_md.as_secs_f64();
     if have_mu {
-        let home = work.join("mu");
-        warm(&md)?;
-        let (init, _) = timed(
-            Command::new("mu")
-                .arg("init")
-                .arg(format!("--muhome={}", home.display()))
-                .arg(format!("--maildir={}", md.display())),
-        )?;
-        let (index, _) = timed(
-            Command::new("mu")
-                .arg("index")
-                .arg(format!("--muhome={}", home.display())),
-        )?;
-        let mu = init + index;
-        r.add(
-            "mu index",
-            format!(
-                "{:.2} s (mailsift is {:.1}x faster)",
-                mu.as_secs_f64(),
-                mu.as_secs_f64() / base
-            ),
-        );
-        let mut ms = Vec::new();
-        for (_, q) in OTHER_QUERIES {
-            let t = Instant::now();
-            let _ = Command::new("mu")
-                .arg("find")
-                .arg(format!("--muhome={}", home.display()))
-                .arg(q)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-            ms.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        ms.sort_by(|a, b| a.total_cmp(b));
-        r.add(
-            format!(
-                "mu find, {} queries (process per query)",
-                OTHER_QUERIES.len()
-            ),
-            format!(
-                "p50 {:.1} ms, p99 {:.1} ms",
-                percentile(&ms, 0.5),
-                percentile(&ms, 0.99)
-            ),
-        );
+        mu(r, &work, &md, base)?;
     }
     if have_nm {
-        let conf = work.join("notmuch.conf");
-        std::fs::write(
-            &conf,
-            format!("[database]\npath={}\n[new]\ntags=inbox;\n", md.display()),
-        )
-        .map_err(io(&conf, "writing"))?;
-        let _ = std::fs::remove_dir_all(md.join(".notmuch"));
-        warm(&md)?;
-        let (nm, _) = timed(
-            Command::new("notmuch")
-                .arg("new")
-                .env("NOTMUCH_CONFIG", &conf),
-        )?;
-        r.add(
-            "notmuch new",
-            format!(
-                "{:.2} s (mailsift is {:.1}x faster)",
-                nm.as_secs_f64(),
-                nm.as_secs_f64() / base
-            ),
-        );
-        let mut ms = Vec::new();
-        for (q, _) in OTHER_QUERIES {
-            let t = Instant::now();
-            let _ = Command::new("notmuch")
-                .args(["search", "--output=messages", q])
-                .env("NOTMUCH_CONFIG", &conf)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-            ms.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        ms.sort_by(|a, b| a.total_cmp(b));
-        r.add(
-            format!(
-                "notmuch search, {} queries (process per query)",
-                OTHER_QUERIES.len()
-            ),
-            format!(
-                "p50 {:.1} ms, p99 {:.1} ms",
-                percentile(&ms, 0.5),
-                percentile(&ms, 0.99)
-            ),
-        );
-        let _ = std::fs::remove_dir_all(md.join(".notmuch"));
+        notmuch(r, &work, &md, base)?;
     }
+    Ok(())
+}
+
+/// `mu init` + `mu index` of the maildir `md`, then `mu find` over the
+/// query set; `base` is mailsift's time on the same maildir.
+fn mu(r: &mut Report, work: &Path, md: &Path, base: f64) -> Result<()> {
+    let home = work.join("mu");
+    warm(md)?;
+    let (init, _) = timed(
+        Command::new("mu")
+            .arg("init")
+            .arg(format!("--muhome={}", home.display()))
+            .arg(format!("--maildir={}", md.display())),
+    )?;
+    let (index, _) = timed(
+        Command::new("mu")
+            .arg("index")
+            .arg(format!("--muhome={}", home.display())),
+    )?;
+    let mu = init + index;
+    r.add(
+        "mu index",
+        format!(
+            "{:.2} s (mailsift is {:.1}x faster)",
+            mu.as_secs_f64(),
+            mu.as_secs_f64() / base
+        ),
+    );
+    let mut ms = Vec::new();
+    for (_, q) in OTHER_QUERIES {
+        let t = Instant::now();
+        let _ = Command::new("mu")
+            .arg("find")
+            .arg(format!("--muhome={}", home.display()))
+            .arg(q)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    r.add(
+        format!(
+            "mu find, {} queries (process per query)",
+            OTHER_QUERIES.len()
+        ),
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms",
+            percentile(&ms, 0.5),
+            percentile(&ms, 0.99)
+        ),
+    );
+    Ok(())
+}
+
+/// `notmuch new` on the maildir `md`, then `notmuch search` over the query
+/// set; `base` is mailsift's time on the same maildir.
+fn notmuch(r: &mut Report, work: &Path, md: &Path, base: f64) -> Result<()> {
+    let conf = work.join("notmuch.conf");
+    std::fs::write(
+        &conf,
+        format!("[database]\npath={}\n[new]\ntags=inbox;\n", md.display()),
+    )
+    .map_err(io(&conf, "writing"))?;
+    let _ = std::fs::remove_dir_all(md.join(".notmuch"));
+    warm(md)?;
+    let (nm, _) = timed(
+        Command::new("notmuch")
+            .arg("new")
+            .env("NOTMUCH_CONFIG", &conf),
+    )?;
+    r.add(
+        "notmuch new",
+        format!(
+            "{:.2} s (mailsift is {:.1}x faster)",
+            nm.as_secs_f64(),
+            nm.as_secs_f64() / base
+        ),
+    );
+    let mut ms = Vec::new();
+    for (q, _) in OTHER_QUERIES {
+        let t = Instant::now();
+        let _ = Command::new("notmuch")
+            .args(["search", "--output=messages", q])
+            .env("NOTMUCH_CONFIG", &conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    r.add(
+        format!(
+            "notmuch search, {} queries (process per query)",
+            OTHER_QUERIES.len()
+        ),
+        format!(
+            "p50 {:.1} ms, p99 {:.1} ms",
+            percentile(&ms, 0.5),
+            percentile(&ms, 0.99)
+        ),
+    );
+    let _ = std::fs::remove_dir_all(md.join(".notmuch"));
     Ok(())
 }

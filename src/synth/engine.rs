@@ -6,10 +6,10 @@
 //! attachment sizes that keep the running average near the target size.
 //! Holds only the open threads' metadata, never the emitted bytes.
 
-use super::cast::{self, Group, Lang, Mua, PEOPLE};
+use super::cast::{self, Group, Lang, Mua, PEOPLE, Person};
 use super::date;
 use super::encode;
-use super::message::{self, ATTACH_KINDS, ATTACH_WEIGHTS, MsgSpec, Quoted, Takeout};
+use super::message::{self, ATTACH_KINDS, ATTACH_WEIGHTS, AttachKind, MsgSpec, Quoted, Takeout};
 use super::rng::Rng;
 use super::text;
 
@@ -127,6 +127,17 @@ struct TMsg {
     text: String,
     refs: Vec<String>,
     depth: usize,
+}
+
+/// Where a new message sits in its thread (see `Engine::place`).
+struct Placement {
+    date: i64,
+    subject: String,
+    quoted: Option<Quoted>,
+    refs: Vec<String>,
+    in_reply_to: Option<String>,
+    depth: usize,
+    thread_index: Vec<u8>,
 }
 
 struct Thread {
@@ -309,10 +320,11 @@ impl Engine {
         g
     }
 
-    fn emit_from(&mut self, ti: usize) -> Generated {
-        let cfg = self.cfg.clone();
+    /// Which earlier message of thread `ti` the next one answers (the
+    /// last, mostly; in long threads almost always), if any.
+    fn pick_parent(&mut self, ti: usize) -> Option<usize> {
         let k = self.threads[ti].msgs.len();
-        let parent_idx = if k == 0 {
+        if k == 0 {
             None
         } else if k == 1
             || self.rng.chance(if self.threads[ti].planned > 20 {
@@ -324,81 +336,32 @@ impl Engine {
             Some(k - 1)
         } else {
             Some(self.rng.range(k.saturating_sub(5), k - 1))
-        };
-        let forward = parent_idx.is_some() && self.rng.chance(cfg.forward_prob);
+        }
+    }
 
-        // Author and recipients.
+    /// Author, To and Cc of the next message of thread `ti`; a forward
+    /// brings a newcomer into the thread.
+    fn pick_people(
+        &mut self,
+        ti: usize,
+        parent_idx: Option<usize>,
+        forward: bool,
+    ) -> (usize, Vec<usize>, Vec<usize>) {
         let participants = self.threads[ti].participants.clone();
-        let (from, mut to, mut cc): (usize, Vec<usize>, Vec<usize>);
-        match parent_idx {
+        let (from, mut to, mut cc) = match parent_idx {
             None => {
-                from = participants[0];
+                let from = participants[0];
                 let others: Vec<usize> = participants
                     .iter()
                     .copied()
                     .filter(|&p| p != from)
                     .collect();
                 let nto = self.rng.range(1, others.len().clamp(1, 2));
-                to = others[..nto].to_vec();
-                cc = others[nto..].to_vec();
+                (from, others[..nto].to_vec(), others[nto..].to_vec())
             }
-            Some(pi) => {
-                let parent = &self.threads[ti].msgs[pi];
-                let pfrom = parent.from;
-                let owner_writes = match cfg.owner {
-                    Some(o) if o != pfrom => self.rng.chance(0.45),
-                    _ => false,
-                };
-                let candidates: Vec<usize> = participants
-                    .iter()
-                    .copied()
-                    .filter(|&p| p != pfrom)
-                    .collect();
-                from = if owner_writes {
-                    cfg.owner.unwrap_or(candidates[0])
-                } else if parent.to.iter().any(|&p| p != pfrom) && self.rng.chance(0.7) {
-                    let t: Vec<usize> = parent.to.iter().copied().filter(|&p| p != pfrom).collect();
-                    *self.rng.pick(&t)
-                } else {
-                    *self.rng.pick(&candidates)
-                };
-                if forward {
-                    let mut newcomer = self.pick_person();
-                    let mut guard = 0;
-                    let foreign =
-                        |i: usize| matches!(PEOPLE[i].lang, Lang::Ru | Lang::Ja | Lang::El);
-                    while (newcomer == from
-                        || participants.contains(&newcomer)
-                        || foreign(newcomer))
-                        && guard < 20
-                    {
-                        newcomer = self.pick_person();
-                        guard += 1;
-                    }
-                    if newcomer == from {
-                        newcomer = pfrom;
-                    }
-                    to = vec![newcomer];
-                    cc = Vec::new();
-                    if !self.threads[ti].participants.contains(&newcomer) {
-                        self.threads[ti].participants.push(newcomer);
-                    }
-                } else {
-                    to = if pfrom != from {
-                        vec![pfrom]
-                    } else {
-                        vec![candidates[0]]
-                    };
-                    cc = participants
-                        .iter()
-                        .copied()
-                        .filter(|p| *p != from && !to.contains(p))
-                        .filter(|_| self.rng.chance(0.6))
-                        .collect();
-                }
-            }
-        }
-        if let Some(o) = cfg.owner
+            Some(pi) => self.reply_people(ti, pi, &participants, forward),
+        };
+        if let Some(o) = self.cfg.owner
             && from != o
             && !to.contains(&o)
             && !cc.contains(&o)
@@ -411,82 +374,153 @@ impl Engine {
         if to.is_empty() {
             to.push(if from == 2 { 3 } else { 2 });
         }
+        (from, to, cc)
+    }
 
-        let author = &PEOPLE[from];
-        let reply_delay = self.delay();
-        let thread = &self.threads[ti];
-        let (date, subject, quoted, refs, irt, depth, thread_index) = match parent_idx {
-            None => {
-                let subj = if self.rng.chance(0.08) {
-                    format!(
-                        "{}{}",
-                        reply_prefix(author.mua, author.lang, true),
-                        thread.base_subject
-                    )
-                } else {
-                    thread.base_subject.clone()
-                };
-                (
-                    thread.next_date,
-                    subj,
-                    None,
-                    Vec::new(),
-                    None,
-                    0,
-                    thread.tindex.clone(),
-                )
-            }
-            Some(pi) => {
-                let parent = &thread.msgs[pi];
-                let d = (parent.date + reply_delay).min(date::LAST_2016);
-                let prefix = reply_prefix(author.mua, author.lang, forward);
-                let subj = if parent.subject.starts_with("RE: ")
-                    || parent.subject.starts_with("Re: ")
-                    || parent.subject.starts_with("AW: ")
-                {
-                    if forward {
-                        format!("{prefix}{}", parent.subject)
-                    } else if self.rng.chance(0.5) {
-                        parent.subject.clone()
-                    } else {
-                        format!("{prefix}{}", thread.base_subject)
-                    }
-                } else {
-                    format!("{prefix}{}", parent.subject)
-                };
-                let mut refs = parent.refs.clone();
-                refs.push(parent.id.clone());
-                if refs.len() > 40 || (refs.len() > 20 && self.rng.chance(0.3)) {
-                    let tail = refs.split_off(refs.len() - 9);
-                    refs.truncate(1);
-                    refs.extend(tail);
-                }
-                let quoted = Quoted {
-                    author: parent.from,
-                    to: parent.to.clone(),
-                    cc: parent.cc.clone(),
-                    date: parent.date,
-                    subject: parent.subject.clone(),
-                    text: parent.text.clone(),
-                };
-                let depth = parent.depth + 1;
-                let mut ti_bytes = thread.tindex.clone();
-                for _ in 0..depth.min(60) {
-                    ti_bytes.extend_from_slice(&self.rng.bytes(5));
-                }
-                (
-                    d,
-                    subj,
-                    Some(quoted),
-                    refs,
-                    Some(parent.id.clone()),
-                    depth,
-                    ti_bytes,
-                )
-            }
+    /// Author, To and Cc of an answer to message `pi` of thread `ti`.
+    fn reply_people(
+        &mut self,
+        ti: usize,
+        pi: usize,
+        participants: &[usize],
+        forward: bool,
+    ) -> (usize, Vec<usize>, Vec<usize>) {
+        let parent = &self.threads[ti].msgs[pi];
+        let pfrom = parent.from;
+        let owner_writes = match self.cfg.owner {
+            Some(o) if o != pfrom => self.rng.chance(0.45),
+            _ => false,
         };
+        let candidates: Vec<usize> = participants
+            .iter()
+            .copied()
+            .filter(|&p| p != pfrom)
+            .collect();
+        let from = if owner_writes {
+            self.cfg.owner.unwrap_or(candidates[0])
+        } else if parent.to.iter().any(|&p| p != pfrom) && self.rng.chance(0.7) {
+            let t: Vec<usize> = parent.to.iter().copied().filter(|&p| p != pfrom).collect();
+            *self.rng.pick(&t)
+        } else {
+            *self.rng.pick(&candidates)
+        };
+        if forward {
+            let mut newcomer = self.pick_person();
+            let mut guard = 0;
+            let foreign = |i: usize| matches!(PEOPLE[i].lang, Lang::Ru | Lang::Ja | Lang::El);
+            while (newcomer == from || participants.contains(&newcomer) || foreign(newcomer))
+                && guard < 20
+            {
+                newcomer = self.pick_person();
+                guard += 1;
+            }
+            if newcomer == from {
+                newcomer = pfrom;
+            }
+            if !self.threads[ti].participants.contains(&newcomer) {
+                self.threads[ti].participants.push(newcomer);
+            }
+            (from, vec![newcomer], Vec::new())
+        } else {
+            let to = if pfrom != from {
+                vec![pfrom]
+            } else {
+                vec![candidates[0]]
+            };
+            let cc = participants
+                .iter()
+                .copied()
+                .filter(|p| *p != from && !to.contains(p))
+                .filter(|_| self.rng.chance(0.6))
+                .collect();
+            (from, to, cc)
+        }
+    }
 
-        // Attachments.
+    /// Where the next message of thread `ti` sits: date, subject, what it
+    /// quotes, References, In-Reply-To, depth and Thread-Index.
+    fn place(
+        &mut self,
+        ti: usize,
+        parent_idx: Option<usize>,
+        author: &Person,
+        forward: bool,
+        reply_delay: i64,
+    ) -> Placement {
+        let thread = &self.threads[ti];
+        let Some(pi) = parent_idx else {
+            let subject = if self.rng.chance(0.08) {
+                format!(
+                    "{}{}",
+                    reply_prefix(author.mua, author.lang, true),
+                    thread.base_subject
+                )
+            } else {
+                thread.base_subject.clone()
+            };
+            return Placement {
+                date: thread.next_date,
+                subject,
+                quoted: None,
+                refs: Vec::new(),
+                in_reply_to: None,
+                depth: 0,
+                thread_index: thread.tindex.clone(),
+            };
+        };
+        let parent = &thread.msgs[pi];
+        let date = (parent.date + reply_delay).min(date::LAST_2016);
+        let prefix = reply_prefix(author.mua, author.lang, forward);
+        let subject = if parent.subject.starts_with("RE: ")
+            || parent.subject.starts_with("Re: ")
+            || parent.subject.starts_with("AW: ")
+        {
+            if forward {
+                format!("{prefix}{}", parent.subject)
+            } else if self.rng.chance(0.5) {
+                parent.subject.clone()
+            } else {
+                format!("{prefix}{}", thread.base_subject)
+            }
+        } else {
+            format!("{prefix}{}", parent.subject)
+        };
+        let mut refs = parent.refs.clone();
+        refs.push(parent.id.clone());
+        if refs.len() > 40 || (refs.len() > 20 && self.rng.chance(0.3)) {
+            let tail = refs.split_off(refs.len() - 9);
+            refs.truncate(1);
+            refs.extend(tail);
+        }
+        let quoted = Quoted {
+            author: parent.from,
+            to: parent.to.clone(),
+            cc: parent.cc.clone(),
+            date: parent.date,
+            subject: parent.subject.clone(),
+            text: parent.text.clone(),
+        };
+        let depth = parent.depth + 1;
+        let mut thread_index = thread.tindex.clone();
+        for _ in 0..depth.min(60) {
+            thread_index.extend_from_slice(&self.rng.bytes(5));
+        }
+        Placement {
+            date,
+            subject,
+            quoted: Some(quoted),
+            refs,
+            in_reply_to: Some(parent.id.clone()),
+            depth,
+            thread_index,
+        }
+    }
+
+    /// The attachment kinds of the next message (a forward more often has
+    /// some) and, for a benchmark corpus, their byte budget: what keeps the
+    /// running average message size near the target.
+    fn pick_attachments(&mut self, forward: bool) -> (Vec<AttachKind>, Option<usize>) {
+        let cfg = &self.cfg;
         let mut attachments = Vec::new();
         let p_attach = if forward {
             cfg.attach_prob * 1.5
@@ -515,50 +549,69 @@ impl Engine {
             }
             SizeMode::Target(_) => None,
         };
+        (attachments, attach_budget)
+    }
 
-        let takeout = if cfg.takeout {
-            let gm_id = ((date as u64) * 1000 + self.rng.below(1000) as u64) << 20
-                | (self.rng.next_u64() & 0xF_FFFF);
-            let thrid = if thread.thrid == 0 {
-                gm_id
-            } else {
-                thread.thrid
-            };
-            let labels = if Some(from) == cfg.owner {
-                "Sent".to_string()
-            } else {
-                let mut l: Vec<&str> = Vec::new();
-                if self.rng.chance(0.5) {
-                    l.push("Important");
-                }
-                l.push(if self.rng.chance(0.85) {
-                    "Opened"
-                } else {
-                    "Unread"
-                });
-                if self.rng.chance(0.8) {
-                    l.push("Inbox");
-                }
-                if self.rng.chance(0.2) {
-                    l.push(if self.rng.chance(0.5) {
-                        "Category Personal"
-                    } else {
-                        "Category Updates"
-                    });
-                }
-                if self.rng.chance(0.05) {
-                    l.push("Starred");
-                }
-                l.join(",")
-            };
-            Some(Takeout {
-                gm_id,
-                thrid,
-                labels,
-            })
+    /// Takeout's metadata for a message of thread `ti` dated `date`: Gmail
+    /// id, thread id (the first message's id) and labels.
+    fn takeout(&mut self, ti: usize, from: usize, date: i64) -> Option<Takeout> {
+        if !self.cfg.takeout {
+            return None;
+        }
+        let gm_id = ((date as u64) * 1000 + self.rng.below(1000) as u64) << 20
+            | (self.rng.next_u64() & 0xF_FFFF);
+        let thread = &self.threads[ti];
+        let thrid = if thread.thrid == 0 {
+            gm_id
         } else {
-            None
+            thread.thrid
         };
+        let labels = if Some(from) == self.cfg.owner {
+            "Sent".to_string()
+        } else {
+            let mut l: Vec<&str> = Vec::new();
+            if self.rng.chance(0.5) {
+                l.push("Important");
+            }
+            l.push(if self.rng.chance(0.85) {
+                "Opened"
+            } else {
+                "Unread"
+            });
+            if self.rng.chance(0.8) {
+                l.push("Inbox");
+            }
+            if self.rng.chance(0.2) {
+                l.push(if self.rng.chance(0.5) {
+                    "Category Personal"
+                } else {
+                    "Category Updates"
+                });
+            }
+            if self.rng.chance(0.05) {
+                l.push("Starred");
+            }
+            l.join(",")
+        };
+        Some(Takeout {
+            gm_id,
+            thrid,
+            labels,
+        })
+    }
+
+    /// The next message of thread `ti`: who writes to whom, when, about
+    /// what, with what attached; composed, and remembered for the replies.
+    fn emit_from(&mut self, ti: usize) -> Generated {
+        let parent_idx = self.pick_parent(ti);
+        let forward = parent_idx.is_some() && self.rng.chance(self.cfg.forward_prob);
+        let (from, to, cc) = self.pick_people(ti, parent_idx, forward);
+        let author = &PEOPLE[from];
+        let reply_delay = self.delay();
+        let place = self.place(ti, parent_idx, author, forward, reply_delay);
+        let (attachments, attach_budget) = self.pick_attachments(forward);
+        let takeout = self.takeout(ti, from, place.date);
+        let cfg = &self.cfg;
         let delivered_to = match cfg.owner {
             Some(o) if cfg.takeout => Some(o),
             _ => None,
@@ -569,18 +622,18 @@ impl Engine {
             from,
             to: to.clone(),
             cc: cc.clone(),
-            date,
-            subject: subject.clone(),
-            thread_topic: thread.base_subject.clone(),
+            date: place.date,
+            subject: place.subject.clone(),
+            thread_topic: self.threads[ti].base_subject.clone(),
             message_id: message_id.clone(),
-            in_reply_to: irt,
-            references: refs.clone(),
+            in_reply_to: place.in_reply_to,
+            references: place.refs.clone(),
             thread_index: if author.mua == Mua::Outlook {
-                Some(thread_index)
+                Some(place.thread_index)
             } else {
                 None
             },
-            quoted,
+            quoted: place.quoted,
             forward,
             paragraphs: self.rng.range(cfg.paragraphs.0, cfg.paragraphs.1),
             from_line: self.rng.chance(cfg.from_line_prob),
@@ -596,7 +649,7 @@ impl Engine {
         let non_attach = built.bytes.len().saturating_sub(built.attach_bytes) as f64;
         self.text_est = 0.9 * self.text_est + 0.1 * non_attach;
 
-        let crlf = author.mua == Mua::Outlook && self.rng.chance(cfg.crlf_prob);
+        let crlf = author.mua == Mua::Outlook && self.rng.chance(self.cfg.crlf_prob);
         let has_from_line = encode::has_from_lines(&built.bytes);
         let bytes = if crlf {
             encode::to_crlf(&built.bytes)
@@ -606,8 +659,8 @@ impl Engine {
 
         // Remember for later replies.
         let mut stored = built.text;
-        if stored.len() > cfg.quote_cap {
-            let mut end = cfg.quote_cap;
+        if stored.len() > self.cfg.quote_cap {
+            let mut end = self.cfg.quote_cap;
             while !stored.is_char_boundary(end) {
                 end -= 1;
             }
@@ -620,15 +673,17 @@ impl Engine {
         {
             th.thrid = t.thrid;
         }
+        let date = place.date;
+        let depth = place.depth;
         th.msgs.push(TMsg {
             id: message_id.clone(),
             from,
             to,
             cc,
             date,
-            subject,
+            subject: place.subject,
             text: stored,
-            refs,
+            refs: place.refs,
             depth,
         });
         th.next_date = th.next_date.max(date) + next_delay;
@@ -640,7 +695,7 @@ impl Engine {
             attachments: built.attachments,
             crlf,
             gm_id: takeout.map(|t| t.gm_id).unwrap_or(0),
-            by_owner: Some(from) == cfg.owner,
+            by_owner: Some(from) == self.cfg.owner,
             depth,
             has_from_line,
         }

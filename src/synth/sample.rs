@@ -174,37 +174,57 @@ pub fn write(out: &Path) -> io::Result<SampleSummary> {
     fs::create_dir_all(out)?;
     let mut files: Vec<SampleFile> = Vec::new();
     let mut duplicates: Vec<PlantedDuplicate> = Vec::new();
+    let podesta = write_podesta(out, &mut files)?;
+    write_dnc(out, &podesta, &mut files, &mut duplicates)?;
+    write_maildir(out, &mut files)?;
+    files.extend(broken::write(out, SAMPLE_SEED)?);
 
-    // --- podesta/: gzip'd Takeout mbox -------------------------------------
+    // --- README.txt --------------------------------------------------------
+    files.push(SampleFile {
+        path: "README.txt".into(),
+        kind: SampleKind::NotMail,
+        messages: 0,
+        expected_defects: Vec::new(),
+        note: "description of this folder; not mail",
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let summary = SampleSummary { files, duplicates };
+    write_file(out, "README.txt", readme(&summary).as_bytes())?;
+    Ok(summary)
+}
+
+const PODESTA_REL: &str = "podesta/podesta-style.mbox.gz";
+
+/// `podesta/`: a gzip'd Takeout mbox; returns its messages (the dnc folder
+/// copies some).
+fn write_podesta(out: &Path, files: &mut Vec<SampleFile>) -> io::Result<Vec<Generated>> {
     let mut eng = Engine::new(podesta_config(), Rng::derive(SAMPLE_SEED, "podesta"));
     let podesta: Vec<Generated> = (0..PODESTA_MESSAGES).map(|_| eng.next_message()).collect();
-    let podesta_rel = "podesta/podesta-style.mbox.gz";
-    {
-        let mut gz = flate2::GzBuilder::new()
-            .filename("podesta-style.mbox")
-            .mtime(0)
-            .write(Vec::new(), Compression::default());
-        let mut w = mbox::MboxWriter::new(&mut gz);
-        for g in &podesta {
-            w.write_message(&mbox::from_line_for(g, true), &g.bytes, b"\n")?;
-        }
-        let bytes = gz.finish()?;
-        write_file(out, podesta_rel, &bytes)?;
+    let mut gz = flate2::GzBuilder::new()
+        .filename("podesta-style.mbox")
+        .mtime(0)
+        .write(Vec::new(), Compression::default());
+    let mut w = mbox::MboxWriter::new(&mut gz);
+    for g in &podesta {
+        w.write_message(&mbox::from_line_for(g, true), &g.bytes, b"\n")?;
     }
+    let bytes = gz.finish()?;
+    write_file(out, PODESTA_REL, &bytes)?;
     files.push(SampleFile {
-        path: podesta_rel.into(),
+        path: PODESTA_REL.into(),
         kind: SampleKind::MboxGz,
         messages: podesta.len(),
         expected_defects: Vec::new(),
         note: "Google-Takeout-style gzip'd mboxrd of Graham Pell's webmail: X-GM-THRID/X-Gmail-Labels headers, \
                Takeout From_ lines, long reply chains (the longest about 40 deep), >From escaping",
     });
+    Ok(podesta)
+}
 
-    // --- dnc/: numbered .eml files -----------------------------------------
-    let mut eng = Engine::new(dnc_config(), Rng::derive(SAMPLE_SEED, "dnc"));
-    let mut dnc_gen: Vec<Generated> = (0..DNC_GENERATED).map(|_| eng.next_message()).collect();
-    // Pick podesta messages to copy: prefer ones whose mbox form is escaped,
-    // then ones with attachments, then replies.
+/// The podesta messages to copy into dnc: ones whose mbox form is escaped
+/// first, then ones with attachments, then replies; and the message whose
+/// Message-ID an unrelated dnc message reuses.
+fn podesta_picks(podesta: &[Generated]) -> (Vec<usize>, usize) {
     let mut picks: Vec<usize> = Vec::new();
     let want = |pred: &dyn Fn(&Generated) -> bool, picks: &mut Vec<usize>, n: usize| {
         for (i, g) in podesta.iter().enumerate() {
@@ -223,95 +243,98 @@ pub fn write(out: &Path) -> io::Result<SampleSummary> {
     let reused_id_source = (0..podesta.len())
         .find(|&i| podesta[i].depth >= 2 && !picks.contains(&i))
         .unwrap_or(0);
+    (picks, reused_id_source)
+}
 
+/// A dnc file written: (slot, bytes, Message-ID, date).
+type Written = (usize, Vec<u8>, String, i64);
+
+/// What goes in one dnc file: its bytes, note and expected defects.
+type Slot = (Vec<u8>, &'static str, Vec<(String, &'static str)>);
+
+/// A planted duplicate: the copy at `rel` (message 0) of message `index`
+/// of `original`.
+fn planted(
+    kind: DuplicateKind,
+    rel: &str,
+    original: &str,
+    index: usize,
+    message_id: &str,
+) -> PlantedDuplicate {
+    PlantedDuplicate {
+        kind,
+        copy: MessageRef {
+            path: rel.into(),
+            index: 0,
+        },
+        original: MessageRef {
+            path: original.into(),
+            index,
+        },
+        message_id: strip_brackets(message_id),
+    }
+}
+
+/// `dnc/`: numbered `.eml` files, with byte-identical copies of podesta
+/// messages, a re-delivered copy of a dnc message and a message reusing a
+/// podesta Message-ID planted at fixed slots.
+fn write_dnc(
+    out: &Path,
+    podesta: &[Generated],
+    files: &mut Vec<SampleFile>,
+    duplicates: &mut Vec<PlantedDuplicate>,
+) -> io::Result<()> {
+    let mut eng = Engine::new(dnc_config(), Rng::derive(SAMPLE_SEED, "dnc"));
+    let mut dnc_gen: Vec<Generated> = (0..DNC_GENERATED).map(|_| eng.next_message()).collect();
+    let (picks, reused_id_source) = podesta_picks(podesta);
     let mut gen_iter = dnc_gen.drain(..);
-    let mut dnc_written: Vec<(usize, Vec<u8>, String, i64)> = Vec::new(); // (slot, bytes, id, date)
+    let mut dnc_written: Vec<Written> = Vec::new();
     for slot in 1..=DNC_FILES {
         let rel = format!("dnc/{slot}.eml");
-        let (bytes, note, defects): (Vec<u8>, &'static str, Vec<(String, &'static str)>) =
-            if let Some(k) = DNC_DUP_SLOTS.iter().position(|&s| s == slot) {
-                let pi = picks[k.min(picks.len() - 1)];
-                duplicates.push(PlantedDuplicate {
-                    kind: DuplicateKind::ByteIdentical,
-                    copy: MessageRef {
-                        path: rel.clone().into(),
-                        index: 0,
-                    },
-                    original: MessageRef {
-                        path: podesta_rel.into(),
-                        index: pi,
-                    },
-                    message_id: strip_brackets(&podesta[pi].message_id),
-                });
-                (
-                    podesta[pi].bytes.clone(),
-                    "byte-identical copy of a message in podesta/podesta-style.mbox.gz (planted duplicate)",
-                    Vec::new(),
-                )
-            } else if slot == DNC_RESENT_SLOT {
-                let (_, orig, id, orig_date) = dnc_written
-                    .iter()
-                    .find(|(s, _, _, _)| *s == DNC_RESENT_ORIGINAL)
-                    .cloned()
-                    .unwrap_or_default();
-                let t = orig_date + 3 * 3600 + 17 * 60 + 5;
-                let line = format!(
-                    "Received: from mail.ncpc.example.org (192.0.2.25) by archive.ncpc.example.org\n\t(192.0.2.26) with Microsoft SMTP Server id 15.0.1076.9; {}",
-                    date::rfc5322(&date::local(t, date::Zone::UsEastern, false))
-                );
-                let line = if orig.windows(2).any(|w| w == b"\r\n") {
-                    line.replace('\n', "\r\n")
-                } else {
-                    line
-                };
-                duplicates.push(PlantedDuplicate {
-                    kind: DuplicateKind::SameMessageId,
-                    copy: MessageRef {
-                        path: rel.clone().into(),
-                        index: 0,
-                    },
-                    original: MessageRef {
-                        path: format!("dnc/{DNC_RESENT_ORIGINAL}.eml").into(),
-                        index: 0,
-                    },
-                    message_id: strip_brackets(&id),
-                });
-                (
-                    prepend_header(&orig, &line),
-                    "same message as dnc/12.eml as delivered to another mailbox (one more Received line): same Message-ID, different bytes",
-                    vec![("0".to_string(), "duplicate_message_id")],
-                )
-            } else if slot == DNC_REUSED_ID_SLOT {
-                let Some(g) = gen_iter.next() else { break };
-                let src = &podesta[reused_id_source];
-                duplicates.push(PlantedDuplicate {
-                    kind: DuplicateKind::SameMessageId,
-                    copy: MessageRef {
-                        path: rel.clone().into(),
-                        index: 0,
-                    },
-                    original: MessageRef {
-                        path: podesta_rel.into(),
-                        index: reused_id_source,
-                    },
-                    message_id: strip_brackets(&src.message_id),
-                });
-                (
-                    replace_once(&g.bytes, &g.message_id, &src.message_id),
-                    "unrelated message that reuses the Message-ID of a podesta mbox message (different bytes)",
-                    vec![("0".to_string(), "duplicate_message_id")],
-                )
+        let (bytes, note, defects): Slot = if let Some(k) =
+            DNC_DUP_SLOTS.iter().position(|&s| s == slot)
+        {
+            let pi = picks[k.min(picks.len() - 1)];
+            duplicates.push(planted(
+                DuplicateKind::ByteIdentical,
+                &rel,
+                PODESTA_REL,
+                pi,
+                &podesta[pi].message_id,
+            ));
+            (
+                podesta[pi].bytes.clone(),
+                "byte-identical copy of a message in podesta/podesta-style.mbox.gz (planted duplicate)",
+                Vec::new(),
+            )
+        } else if slot == DNC_RESENT_SLOT {
+            resent_copy(&rel, &dnc_written, duplicates)
+        } else if slot == DNC_REUSED_ID_SLOT {
+            let Some(g) = gen_iter.next() else { break };
+            let src = &podesta[reused_id_source];
+            duplicates.push(planted(
+                DuplicateKind::SameMessageId,
+                &rel,
+                PODESTA_REL,
+                reused_id_source,
+                &src.message_id,
+            ));
+            (
+                replace_once(&g.bytes, &g.message_id, &src.message_id),
+                "unrelated message that reuses the Message-ID of a podesta mbox message (different bytes)",
+                vec![("0".to_string(), "duplicate_message_id")],
+            )
+        } else {
+            let Some(g) = gen_iter.next() else { break };
+            let note = if g.crlf {
+                "Exchange-style message, CRLF line ends"
             } else {
-                let Some(g) = gen_iter.next() else { break };
-                let note = if g.crlf {
-                    "Exchange-style message, CRLF line ends"
-                } else {
-                    "Exchange-style message"
-                };
-                let id = g.message_id.clone();
-                dnc_written.push((slot, g.bytes.clone(), id, g.date));
-                (g.bytes, note, Vec::new())
+                "Exchange-style message"
             };
+            let id = g.message_id.clone();
+            dnc_written.push((slot, g.bytes.clone(), id, g.date));
+            (g.bytes, note, Vec::new())
+        };
         write_file(out, &rel, &bytes)?;
         files.push(SampleFile {
             path: rel.into(),
@@ -321,9 +344,44 @@ pub fn write(out: &Path) -> io::Result<SampleSummary> {
             note,
         });
     }
-    drop(gen_iter);
+    Ok(())
+}
 
-    // --- maildir/ncpc-staff/ -----------------------------------------------
+/// The dnc message of slot `DNC_RESENT_ORIGINAL` as delivered to another
+/// mailbox (one more Received line), planted at `rel`.
+fn resent_copy(rel: &str, dnc_written: &[Written], duplicates: &mut Vec<PlantedDuplicate>) -> Slot {
+    let (_, orig, id, orig_date) = dnc_written
+        .iter()
+        .find(|(s, _, _, _)| *s == DNC_RESENT_ORIGINAL)
+        .cloned()
+        .unwrap_or_default();
+    let t = orig_date + 3 * 3600 + 17 * 60 + 5;
+    let line = format!(
+        "Received: from mail.ncpc.example.org (192.0.2.25) by archive.ncpc.example.org\n\t(192.0.2.26) with Microsoft SMTP Server id 15.0.1076.9; {}",
+        date::rfc5322(&date::local(t, date::Zone::UsEastern, false))
+    );
+    let line = if orig.windows(2).any(|w| w == b"\r\n") {
+        line.replace('\n', "\r\n")
+    } else {
+        line
+    };
+    duplicates.push(planted(
+        DuplicateKind::SameMessageId,
+        rel,
+        &format!("dnc/{DNC_RESENT_ORIGINAL}.eml"),
+        0,
+        &id,
+    ));
+    (
+        prepend_header(&orig, &line),
+        "same message as dnc/12.eml as delivered to another mailbox (one more Received line): same Message-ID, different bytes",
+        vec![("0".to_string(), "duplicate_message_id")],
+    )
+}
+
+/// `maildir/ncpc-staff/`: Beth Kowalczyk's maildir (her own messages in
+/// `.Sent`), flags and file names from a PRNG of their own.
+fn write_maildir(out: &Path, files: &mut Vec<SampleFile>) -> io::Result<()> {
     let md = "maildir/ncpc-staff";
     for d in ["cur", "new", "tmp", ".Sent/cur", ".Sent/new", ".Sent/tmp"] {
         fs::create_dir_all(out.join(md).join(d))?;
@@ -364,22 +422,7 @@ pub fn write(out: &Path) -> io::Result<SampleSummary> {
             },
         });
     }
-
-    // --- broken/ -----------------------------------------------------------
-    files.extend(broken::write(out, SAMPLE_SEED)?);
-
-    // --- README.txt --------------------------------------------------------
-    files.push(SampleFile {
-        path: "README.txt".into(),
-        kind: SampleKind::NotMail,
-        messages: 0,
-        expected_defects: Vec::new(),
-        note: "description of this folder; not mail",
-    });
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let summary = SampleSummary { files, duplicates };
-    write_file(out, "README.txt", readme(&summary).as_bytes())?;
-    Ok(summary)
+    Ok(())
 }
 
 fn readme(s: &SampleSummary) -> String {
