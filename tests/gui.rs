@@ -235,7 +235,13 @@ fn open_search_read_threads_export() {
     assert!(h.get_all_by_label(&subject).count() >= 2);
 
     // A bad query is explained under the bar, the old results stay.
-    search_error(&mut h, "from:(");
+    search_error(&mut h, "from:(", "bad query");
+    // So is an unknown field, with the field named and the known ones listed.
+    search_error(
+        &mut h,
+        "label:x",
+        "unknown field \"label\": known fields are",
+    );
 
     // Thread view: fewer rows than messages for the sample's reply chains.
     search(&mut h, "*");
@@ -258,7 +264,8 @@ fn open_search_read_threads_export() {
     assert!(status.text.contains("messages written to"), "{status:?}");
 }
 
-fn search_error(h: &mut Harness<'static, MailsiftApp>, text: &str) {
+/// Types `text` as the query and waits for `error_text` under the bar.
+fn search_error(h: &mut Harness<'static, MailsiftApp>, text: &str, error_text: &str) {
     let search_box = h.get_by_label("Search");
     search_box.focus();
     h.step();
@@ -266,8 +273,13 @@ fn search_error(h: &mut Harness<'static, MailsiftApp>, text: &str) {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.step();
     h.get_by_label("Search").type_text(text);
-    step_until(h, "the query error", LONG, |a| a.search.error.is_some());
-    h.get_by_label_contains("bad query");
+    step_until(h, "the query error", LONG, |a| {
+        a.search
+            .error
+            .as_ref()
+            .is_some_and(|e| e.contains(error_text))
+    });
+    h.get_by_label_contains(error_text);
     // Clear the box again.
     h.get_by_label("Search").focus();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);

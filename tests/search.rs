@@ -391,6 +391,12 @@ fn queries_find_exactly_the_right_messages() {
     assert_eq!(thread_ab["messages"], 2, "{thread_ab}");
     let thread_ab = thread_ab["thread"].as_str().unwrap().to_string();
 
+    // Ann is in To of most messages, and only in Cc of "Pipeline update".
+    let to_ann: Vec<&str> = ALL_SUBJECTS
+        .into_iter()
+        .filter(|s| !["Budget memo", "Donor list", "Happy new year"].contains(s))
+        .collect();
+    assert_eq!(to_ann.len(), 12);
     let table: Vec<(String, Vec<&str>)> = vec![
         // Words, phrases, boolean operators.
         (
@@ -460,7 +466,19 @@ fn queries_find_exactly_the_right_messages() {
         ("cc:ann".into(), vec!["Pipeline update"]),
         ("bcc:erin".into(), vec!["Donor list"]),
         ("bcc:@secret.example.net".into(), vec!["Donor list"]),
-        ("to:erin".into(), vec![]),
+        // `to:` is every recipient (To, Cc, Bcc); `cc:`, `bcc:` only theirs.
+        ("to:erin".into(), vec!["Donor list"]),
+        ("to:carol".into(), vec!["Budget memo"]),
+        ("to:@hartwell.example.com".into(), vec!["Budget memo"]),
+        ("to:@secret.example.net".into(), vec!["Donor list"]),
+        ("to:ann".into(), to_ann.clone()),
+        ("to:\"ann\"".into(), to_ann),
+        ("cc:dave".into(), vec![]),
+        ("cc:erin".into(), vec![]),
+        ("bcc:carol".into(), vec![]),
+        // Colons that are not fields are words.
+        ("http://nowhere.example".into(), vec![]),
+        ("\"re: budget\"".into(), vec!["Re: Budget memo"]),
         // Subject and body.
         (
             "subject:budget".into(),
@@ -677,6 +695,17 @@ fn exit_statuses_and_query_errors_with_a_caret() {
             "month",
         ),
         ("budget OR", "budget OR\n       ^^\n", "OR needs"),
+        // An unknown field is an error, not a word that matches nothing.
+        (
+            "label:important",
+            "label:important\n^^^^^\n",
+            "unknown field \"label\": known fields are from, to, cc, bcc,",
+        ),
+        (
+            "budget size:>100k",
+            "budget size:>100k\n       ^^^^\n",
+            "unknown field \"size\"",
+        ),
         (
             "date:2016-02-30",
             "date:2016-02-30\n     ^^^^^^^^^^\n",

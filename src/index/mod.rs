@@ -237,7 +237,8 @@ impl SearchIndex {
         match field {
             Field::Any => self.any_fields().to_vec(),
             Field::From => vec![(f.from, 1.0)],
-            Field::To => vec![(f.to, 1.0)],
+            // `to:` is every recipient, as in Gmail and notmuch.
+            Field::To => vec![(f.to, 1.0), (f.cc, 1.0), (f.bcc, 1.0)],
             Field::Cc => vec![(f.cc, 1.0)],
             Field::Bcc => vec![(f.bcc, 1.0)],
             Field::Subject => vec![(f.subject, 1.0)],
@@ -277,7 +278,7 @@ impl SearchIndex {
                 let dom = domain.trim_start_matches('@').to_lowercase();
                 let fields = match field {
                     Field::From => vec![f.from_domain],
-                    Field::To => vec![f.to_domain],
+                    Field::To => vec![f.to_domain, f.cc_domain, f.bcc_domain],
                     Field::Cc => vec![f.cc_domain],
                     Field::Bcc => vec![f.bcc_domain],
                     _ => vec![f.from_domain, f.to_domain, f.cc_domain, f.bcc_domain],

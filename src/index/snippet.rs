@@ -44,7 +44,7 @@ impl Highlighter {
     }
 
     fn add(&mut self, of: Field, field: Field, text: &str, mode: Mode) {
-        if of == field || of == Field::Any {
+        if of.covers(field) {
             for w in schema::words(text) {
                 self.terms.push((w, mode));
             }
@@ -276,6 +276,20 @@ mod tests {
         assert_eq!(words, ["García", "budget", "Moskvo"]);
         let s = Highlighter::new(&q, Field::Subject);
         assert_eq!(s.ranges("other budget").len(), 2);
+    }
+
+    #[test]
+    fn to_highlights_in_every_recipient_header() {
+        let q = parse("to:ann cc:bob").unwrap();
+        let text = "Ann Lee <ann@x.org>, Bob <bob@x.org>";
+        for (field, n) in [(Field::To, 2), (Field::Cc, 4), (Field::Bcc, 2)] {
+            assert_eq!(
+                Highlighter::new(&q, field).ranges(text).len(),
+                n,
+                "{field:?}"
+            );
+        }
+        assert!(Highlighter::new(&q, Field::From).is_empty());
     }
 
     #[test]

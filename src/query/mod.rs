@@ -12,6 +12,8 @@
 //! | `(a OR b) c`                     | grouping; `a b OR c` is `(a b) OR c`           |
 //! | `"exact phrase"`                 | a phrase; `\"` is a quote inside it            |
 //! | `from:ann`, `subject:"q3 plan"`  | a word or phrase in a field                    |
+//! | `to:ann`                         | any recipient (To, Cc, Bcc)                    |
+//! | `cc:ann`, `bcc:ann`              | only that header                               |
 //! | `from:(ann OR bob)`              | the field applies to every term inside         |
 //! | `from:@dnc.org`, `@dnc.org`      | every address in a domain (in any address)     |
 //! | `word*`, `word~`, `word~2`       | prefix; fuzzy with distance 1 or 2             |
@@ -22,8 +24,27 @@
 //! | `after:2016-02-29`, `before:2017`| from the start of / before the start of a date |
 //!
 //! Fields: `from to cc bcc subject body attachment filename id msgid thread
-//! source` (names are case-insensitive). A word with an unknown field name,
-//! such as `re:budget` or `http://x.org`, is an ordinary word.
+//! source` (names are case-insensitive); `to:` looks in every recipient
+//! header (To, Cc and Bcc, as in Gmail and notmuch), `cc:` and `bcc:` only in
+//! theirs.
+//!
+//! A word written as a field whose name is none of these nor `has date
+//! after before` (`label:x`, `fromm:ann`, `re:budget`) is an error naming
+//! the known fields, not a word that silently matches nothing; quoted
+//! (`"re:budget"`) it is text. A word `name:value` counts as written as a
+//! field when all of these hold:
+//!
+//! - the name is two or more ASCII letters (`-` and `_` allowed after the
+//!   first): `10:30`, `C:\path`, `fe80::1`, `a:b` and `:x` are words;
+//! - something follows the colon in the same word, or a `"…"` or `(` right
+//!   after it: `Re:` and `Fwd: budget` are words, `label:"x"` is not;
+//! - that value starts with neither `/` nor `:`: `http://x.org`,
+//!   `file:///c`, `std::vector` are words;
+//! - the name is not a URL scheme written without `//` (`mailto tel sip urn
+//!   news magnet`): `mailto:ann@x.org` is a word.
+//!
+//! A quoted phrase is never a field (`"re: budget"`), and the value after a
+//! known field may hold colons (`subject:re:budget`).
 //!
 //! [`parse`] returns a normalised tree: single-element `And`/`Or` collapse,
 //! nested ones flatten, and a conjunction of only negations gets [`Query::All`]
@@ -53,11 +74,13 @@ Words must all match:            budget meeting
 Exact phrase:                    \"talking points\"
 Either / not / grouping:         moscow OR kiev   -spam   NOT draft   (a OR b) c
 Fields (name or address):        from:ann  to:@dnc.org  cc:  bcc:  subject:  body:
+                                 to: any recipient (To, Cc, Bcc); cc:, bcc: only that header
 Attachments:                     attachment:donor (text inside)  filename:xlsx  has:attachment
 Identity:                        id:3f2a9c  msgid:<abc@x>  thread:0123456789abcdef  source:podesta
 Dates (UTC):                     after:2016-05-01  before:2016-06  date:2016-05-01..2016-05-31
 Prefix and fuzzy:                budg*  moskva~  moskva~2
 Everything:                      *
+Unknown fields are errors:       label:x is refused; quote text with a colon: \"re:budget\"
 Matching ignores case and accents (Garcia finds García); Cyrillic, Greek and
 CJK text is searchable. Results are never capped; the CLI cuts with --limit.
 ";
@@ -87,7 +110,8 @@ pub enum Query {
     /// `from:@dnc.org` — every address in that domain (field is
     /// From/To/Cc/Bcc, or Any for any address field).
     Domain {
-        /// Which address field: From, To, Cc, Bcc, or Any for all of them.
+        /// Which address field: From, To (every recipient), Cc, Bcc, or Any
+        /// for all of them.
         field: Field,
         /// The domain as written, without the `@` (never empty; it also covers subdomains).
         domain: String,
@@ -128,7 +152,7 @@ pub enum Field {
     Any,
     /// `from:`: the `From` and `Sender` names and addresses.
     From,
-    /// `to:`: the `To` names and addresses.
+    /// `to:`: every recipient: the `To`, `Cc` and `Bcc` names and addresses.
     To,
     /// `cc:`: the `Cc` names and addresses.
     Cc,
@@ -193,6 +217,15 @@ impl Field {
         NAMED_FIELDS
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Whether a word written with this field is looked for in the text
+    /// of `other`: Any in every field, `to:` in To, Cc and Bcc (every
+    /// recipient), any other field only in itself.
+    pub fn covers(self, other: Field) -> bool {
+        self == other
+            || self == Field::Any
+            || (self == Field::To && matches!(other, Field::Cc | Field::Bcc))
     }
 
     /// Whether `@domain` makes sense in this field.

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::dates::date_value;
 use super::lexer::{Kind, Token, lex};
-use super::{Field, Mode, Query, QueryError, Result};
+use super::{Field, Mode, NAMED_FIELDS, Query, QueryError, Result};
 
 /// How deep groups and negations may nest; deeper input is an error rather
 /// than a stack overflow.
@@ -203,7 +203,7 @@ impl Parser {
         let name = &w[..colon];
         let val = &w[colon + 1..];
         let vspan = span.start + colon + 1..span.end;
-        let special = ["has", "date", "after", "before"]
+        let special = SPECIAL_NAMES
             .into_iter()
             .find(|s| s.eq_ignore_ascii_case(name));
         if let Some(kind) = special {
@@ -236,7 +236,13 @@ impl Parser {
             return date_value(kind, val, vspan);
         }
         let Some(f) = Field::parse(name) else {
-            // Unknown field name: the whole token is a word.
+            let glued = self
+                .adjacent(span.end)
+                .is_some_and(|t| matches!(t.kind, Kind::Phrase(_) | Kind::LParen));
+            if looks_like_field(name, val, glued) {
+                return Err(unknown_field(name, span.start..span.start + colon));
+            }
+            // Not written as a field (`10:30`, `http://x.org`, `Re:`): a word.
             return value(w, span, field);
         };
         if !val.is_empty() {
@@ -260,6 +266,47 @@ impl Parser {
             )),
         }
     }
+}
+
+/// Names with a meaning of their own rather than a text field.
+const SPECIAL_NAMES: [&str; 4] = ["has", "date", "after", "before"];
+
+/// URL schemes written without `//` after the colon: `mailto:ann@x.org` is a word.
+const BARE_SCHEMES: [&str; 6] = ["mailto", "tel", "sip", "urn", "news", "magnet"];
+
+/// Whether `name:val` (whose name is no known field) is written as a field,
+/// so that it is an error rather than a word: the name is two or more ASCII
+/// letters (`-` and `_` allowed after the first) and not a bare URL scheme,
+/// and a value follows the colon (`glued`: a `"…"` or `(` right after it)
+/// that starts with neither `/` (`http://x.org`) nor `:` (`std::vector`).
+/// So `10:30`, `C:\path`, `fe80::1`, `Re:` and `mailto:a@b.org` are words.
+fn looks_like_field(name: &str, val: &str, glued: bool) -> bool {
+    let mut chars = name.chars();
+    let name_ok = name.len() >= 2
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphabetic() || c == '-' || c == '_');
+    let has_value = if val.is_empty() {
+        glued
+    } else {
+        !val.starts_with(['/', ':'])
+    };
+    name_ok && has_value && !BARE_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(name))
+}
+
+/// The error for `label:x`: the field names there are, and the way out.
+fn unknown_field(name: &str, span: Range<usize>) -> QueryError {
+    let known: Vec<&str> = NAMED_FIELDS
+        .iter()
+        .map(|f| f.name())
+        .chain(SPECIAL_NAMES)
+        .collect();
+    QueryError::new(
+        format!(
+            "unknown field \"{name}\": known fields are {}; quote it to search the text",
+            known.join(", ")
+        ),
+        span,
+    )
 }
 
 fn phrase(text: String, span: Range<usize>, field: Field) -> Result<Query> {

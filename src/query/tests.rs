@@ -83,7 +83,7 @@ fn round_trips() {
         "from:ann@dnc.org",
         "cc:-ann",
         "from:to:x",
-        "re:budget http://x.org",
+        "\"re:budget\" http://x.org mailto:ann@x.org 10:30 Re: C:\\x",
         "budg*",
         "budget~ budget~2 from:ann~1",
         "a~x a*~ a~* a~~",
@@ -264,8 +264,10 @@ fn fields_and_groups() {
     assert_eq!(p("from:-ann"), t(Field::From, "-ann"));
     assert_eq!(p("from:OR"), t(Field::From, "OR"));
     assert_eq!(p("cc:a:b"), t(Field::Cc, "a:b"));
-    // Unknown fields inside a field group are words in that field.
-    assert_eq!(p("from:(re:x)"), t(Field::From, "re:x"));
+    // Words with a colon inside a field group are words in that field;
+    // an unknown field there is an error as anywhere.
+    assert_eq!(p("from:(10:30)"), t(Field::From, "10:30"));
+    assert_eq!(err("from:(re:x)").span, 6..8);
     for f in NAMED_FIELDS {
         assert_eq!(p(&format!("{}:v", f.name())), t(f, "v"));
     }
@@ -284,14 +286,132 @@ fn field_names() {
     assert_eq!(Field::MsgId.name(), "msgid");
 }
 
+/// Issue 13: `label:important` and the like used to be words that matched
+/// nothing (this test asserted `re:budget` and `fromm:ann` were words).
 #[test]
-fn unknown_fields_are_words() {
-    assert_eq!(p("re:budget"), w("re:budget"));
-    assert_eq!(p("http://x.org/a?b=c"), w("http://x.org/a?b=c"));
-    assert_eq!(p("Fwd:"), w("Fwd:"));
-    assert_eq!(p(":x"), w(":x"));
-    assert_eq!(p("fromm:ann"), w("fromm:ann"));
-    assert_eq!(p("12:30"), w("12:30"));
+fn unknown_fields_are_errors_naming_the_field() {
+    let known = "known fields are from, to, cc, bcc, subject, body, attachment, \
+                 filename, id, msgid, thread, source, has, date, after, before; \
+                 quote it to search the text";
+    for (input, name, span) in [
+        ("label:important", "label", 0..5),
+        ("tag:x", "tag", 0..3),
+        ("lang:ru", "lang", 0..4),
+        ("size:>100k", "size", 0..4),
+        ("budget LABEL:x", "LABEL", 7..12),
+        ("fromm:ann", "fromm", 0..5),
+        ("re:budget", "re", 0..2),
+        ("is:unread", "is", 0..2),
+        ("x-mailer:outlook", "x-mailer", 0..8),
+        ("list_id:x", "list_id", 0..7),
+        ("a -label:x", "label", 3..8),
+        ("a OR (b in:inbox)", "in", 8..10),
+        ("label:*", "label", 0..5),
+        ("label:@x.org", "label", 0..5),
+        // A quoted or grouped value right after the colon is a value too.
+        ("label:\"x y\"", "label", 0..5),
+        ("label:(a OR b)", "label", 0..5),
+        ("localhost:8080", "localhost", 0..9),
+    ] {
+        let e = err(input);
+        assert_eq!(
+            e,
+            QueryError::new(format!("unknown field \"{name}\": {known}"), span),
+            "{input:?}"
+        );
+    }
+    let e = err("budget label:x");
+    assert_eq!(e.caret("budget label:x"), "budget label:x\n       ^^^^^");
+}
+
+#[test]
+fn words_with_colons_that_are_not_fields() {
+    for word in [
+        // URLs: a scheme followed by `/`, or one written without `//`.
+        "http://x.org/a?b=c",
+        "https://x.org",
+        "HTTPS://x.org",
+        "file:///c/x",
+        "ftp://host",
+        "mailto:ann@x.org",
+        "tel:+15551234",
+        "urn:isbn:123",
+        "magnet:?xt=urn",
+        // Times, numbers and a name that starts with a digit.
+        "10:30",
+        "12:30:15",
+        "2fa:x",
+        // IPv6 and C++ scopes.
+        "2001:db8::1",
+        "fe80::1",
+        "::1",
+        "dead::beef",
+        "std::vector",
+        // Windows paths and one-letter names.
+        "C:\\Users\\x",
+        "D:/x",
+        "a:b",
+        // Nothing after the colon.
+        "Fwd:",
+        "Re:",
+        "label:",
+        ":x",
+        ":",
+        // Not ASCII letters.
+        "тема:бюджет",
+        "@x:y",
+    ] {
+        let Ok(q) = parse(word) else {
+            panic!("{word:?} is not a word: {:?}", parse(word));
+        };
+        assert!(!matches!(q, Query::Phrase { .. }), "{word:?}");
+        assert_eq!(q.to_string(), word, "{word:?} reads back as itself");
+    }
+    assert_eq!(p("10:30"), w("10:30"));
+    assert_eq!(p("Fwd: budget"), Query::And(vec![w("Fwd:"), w("budget")]));
+    // A phrase is never a field; a colon after a known field is in the value.
+    assert_eq!(
+        p("\"re: budget\""),
+        Query::Phrase {
+            field: Field::Any,
+            text: "re: budget".into()
+        }
+    );
+    assert_eq!(
+        p("\"label:x\""),
+        Query::Phrase {
+            field: Field::Any,
+            text: "label:x".into()
+        }
+    );
+    assert_eq!(p("subject:re:budget"), t(Field::Subject, "re:budget"));
+    assert_eq!(p("to:http://x.org"), t(Field::To, "http://x.org"));
+    // `label:` alone is a word; with a space before the phrase too.
+    assert_eq!(
+        p("label: \"x\""),
+        Query::And(vec![
+            w("label:"),
+            Query::Phrase {
+                field: Field::Any,
+                text: "x".into()
+            }
+        ])
+    );
+}
+
+#[test]
+fn to_covers_every_recipient_cc_and_bcc_only_themselves() {
+    assert!(Field::To.covers(Field::To));
+    assert!(Field::To.covers(Field::Cc));
+    assert!(Field::To.covers(Field::Bcc));
+    assert!(!Field::To.covers(Field::From));
+    assert!(!Field::Cc.covers(Field::To));
+    assert!(!Field::Cc.covers(Field::Bcc));
+    assert!(!Field::Bcc.covers(Field::Cc));
+    assert!(Field::Any.covers(Field::Cc));
+    assert!(!Field::From.covers(Field::Any));
+    assert!(HELP.contains("to: any recipient (To, Cc, Bcc); cc:, bcc: only that header"));
+    assert!(HELP.contains("label:x"));
 }
 
 #[test]
