@@ -94,6 +94,9 @@ fn search(h: &mut Harness<'static, MailsiftApp>, text: &str) {
     let search_box = h.get_by_label("Search");
     search_box.focus();
     h.step();
+    // Select all and replace whatever was typed before.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
     h.get_by_label("Search").type_text(text);
     h.step();
     assert_eq!(h.state().search.query, text);
@@ -233,6 +236,23 @@ fn open_search_read_threads_export() {
     });
     // The heading of the reading pane plus the list cell.
     assert!(h.get_all_by_label(&subject).count() >= 2);
+
+    // Copies are never hidden: `is:duplicate` finds the sample's planted
+    // duplicates, and the reading pane lists every place a copy was found.
+    search(&mut h, "is:duplicate");
+    let dups = h.state().hit_count().unwrap();
+    assert!(dups > 0 && dups < all, "{dups} of {all}");
+    step_until(&mut h, "row summaries", LONG, |a| !a.list.rows.is_empty());
+    let dup = h.state().list.rows[0].rowid();
+    h.state_mut()
+        .apply(mailsift::app::Command::ShowMessage(dup));
+    step_until(&mut h, "the copy to open", LONG, |a| {
+        a.reading.as_ref().is_some_and(|r| r.rowid == dup)
+    });
+    let origins = h.state().reading.as_ref().unwrap().origins.len();
+    assert!(origins >= 2, "{origins} origins");
+    h.get_by_label_contains("Found in");
+    h.get_by_label_contains("Also in (");
 
     // A bad query is explained under the bar, the old results stay.
     search_error(&mut h, "from:(", "bad query");

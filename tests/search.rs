@@ -1779,3 +1779,39 @@ fn a_cancelled_export_leaves_nothing_behind() {
     // The audit log records only finished exports.
     assert!(audit(&fx.case, "export").is_empty());
 }
+
+// ---------------------------------------------------------------------------
+// Copies: `is:duplicate`
+
+#[test]
+fn is_duplicate_finds_messages_found_more_than_once() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    let copy = mail(
+        "From: Ann <ann@example.org>\nTo: Bob <bob@example.org>\nSubject: Leaked twice\nMessage-ID: <twice@example.org>\nDate: Mon, 4 Jan 2016 10:00:00 +0000",
+        "Same bytes in two files.",
+    );
+    put(&src.join("a/1.eml"), &copy);
+    put(&src.join("b/1.eml"), &copy);
+    put(
+        &src.join("a/2.eml"),
+        mail(
+            "From: Ann <ann@example.org>\nTo: Bob <bob@example.org>\nSubject: Only once\nMessage-ID: <once@example.org>\nDate: Tue, 5 Jan 2016 10:00:00 +0000",
+            "Found in one file.",
+        ),
+    );
+    let case = t.path().join("case");
+    let r = import_ok(&case, &[&src]);
+    assert_eq!((num(&r, "new"), num(&r, "duplicates")), (2, 1), "{r:#}");
+    assert_eq!(subjects(&case, "is:duplicate"), set(&["Leaked twice"]));
+    assert_eq!(subjects(&case, "IS:Duplicates"), set(&["Leaked twice"]));
+    assert_eq!(subjects(&case, "-is:duplicate"), set(&["Only once"]));
+    assert_eq!(subjects(&case, "is:duplicate once"), set(&[]));
+    let o = search(&case, &[], "is:copied");
+    assert_eq!(code(&o), 2, "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("unknown is: value; use is:duplicate"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -364,6 +364,7 @@ impl MailsiftApp {
             Some(q) if self.search.is_selective() => crate::index::snippet::matched_in(q, &message),
             _ => Vec::new(),
         };
+        let origins = b.origins(&message.key).unwrap_or_default();
         let also_in = message
             .attachments
             .iter()
@@ -381,6 +382,7 @@ impl MailsiftApp {
             error,
             matched,
             also_in,
+            origins,
             attachment_view: None,
         });
     }

@@ -164,6 +164,7 @@ pub fn reading_pane_ui(
             ui.add_space(4.0);
             ui.add(egui::Label::new(subject_job(m.subject.as_deref(), query, ui)).wrap());
             headers_ui(ui, m);
+            origins_ui(ui, &r.origins);
             ui.horizontal(|ui| {
                 if ui.button("View source").clicked() {
                     out.push(Command::ViewSource);
@@ -202,6 +203,41 @@ pub fn reading_pane_ui(
             out.extend(conversation_ui(ui, r));
         });
     out
+}
+
+/// Where the message was found: its first origin and, for a message found
+/// more than once, every copy ("also in"), each with its file and byte
+/// offset, so a duplicate is never hidden.
+fn origins_ui(ui: &mut egui::Ui, origins: &[crate::model::Origin]) {
+    let place = |o: &crate::model::Origin| {
+        if o.offset == 0 && o.format == crate::model::SourceFormat::Eml {
+            visible(&o.path.display().to_string())
+        } else {
+            format!(
+                "{} at offset {}",
+                visible(&o.path.display().to_string()),
+                o.offset
+            )
+        }
+    };
+    let Some((first, copies)) = origins.split_first() else {
+        return;
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.weak("Found in");
+        ui.label(place(first));
+    });
+    if !copies.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.weak(format!(
+                "Also in ({} {}):",
+                copies.len(),
+                if copies.len() == 1 { "copy" } else { "copies" }
+            ));
+            let list: Vec<String> = copies.iter().map(place).collect();
+            ui.label(list.join(" · "));
+        });
+    }
 }
 
 /// The header grid: addresses, date (as read and as written), id.

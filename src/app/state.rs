@@ -203,6 +203,9 @@ pub struct Reading {
     pub matched: Vec<MatchPlace>,
     /// Per attachment: how many other messages carry the same content.
     pub also_in: Vec<usize>,
+    /// Every place the message was found, in the order found (the first is
+    /// where it was read from; the others are its copies).
+    pub origins: Vec<crate::model::Origin>,
     /// The attachment window (text, preview, other messages).
     pub attachment_view: Option<AttachmentView>,
 }

@@ -21,6 +21,9 @@ impl Resolver for NoCase {
     fn source_rowids(&self, _: &str) -> crate::error::Result<Vec<u64>> {
         Ok(vec![1])
     }
+    fn duplicate_rowids(&self) -> crate::error::Result<Vec<u64>> {
+        Ok(vec![1])
+    }
 }
 
 /// A small in-memory index, built once per process.

@@ -73,6 +73,8 @@ pub trait Resolver {
     fn thread_rowids(&self, thread: &str) -> Result<Vec<u64>>;
     /// Row ids of the messages found in files whose path contains `part`.
     fn source_rowids(&self, part: &str) -> Result<Vec<u64>>;
+    /// Row ids of the messages found more than once (`is:duplicate`).
+    fn duplicate_rowids(&self) -> Result<Vec<u64>>;
 }
 
 impl Resolver for crate::store::Case {
@@ -81,6 +83,9 @@ impl Resolver for crate::store::Case {
     }
     fn source_rowids(&self, part: &str) -> Result<Vec<u64>> {
         crate::store::Case::source_rowids(self, part)
+    }
+    fn duplicate_rowids(&self) -> Result<Vec<u64>> {
+        crate::store::Case::duplicate_rowids(self)
     }
 }
 
@@ -253,6 +258,12 @@ impl SearchIndex {
         let f = &self.fields;
         Ok(match q {
             Query::All => Box::new(AllQuery),
+            Query::IsDuplicate => Box::new(TermSetQuery::new(
+                resolver
+                    .duplicate_rowids()?
+                    .into_iter()
+                    .map(|r| Term::from_field_u64(f.rowid, r)),
+            )),
             Query::HasAttachment => Box::new(TermQuery::new(
                 Term::from_field_u64(f.has_attachment, 1),
                 IndexRecordOption::Basic,
@@ -681,6 +692,9 @@ mod tests {
         fn source_rowids(&self, _: &str) -> Result<Vec<u64>> {
             Ok(vec![1])
         }
+        fn duplicate_rowids(&self) -> Result<Vec<u64>> {
+            Ok(vec![2])
+        }
     }
 
     fn msg(n: u8, subject: &str, body: &str, from: &str, date: i64) -> Message {
@@ -758,6 +772,9 @@ mod tests {
         assert_eq!(rowids(&idx, "from:@dnc.org"), [1]);
         assert_eq!(rowids(&idx, "from:ann@mail.dnc.org"), [1]);
         assert_eq!(rowids(&idx, "has:attachment"), [1]);
+        // Answered by the resolver (the case's origins), as thread: and source:.
+        assert_eq!(rowids(&idx, "is:duplicate"), [2]);
+        assert_eq!(rowids(&idx, "-is:duplicate"), [1]);
         assert_eq!(rowids(&idx, "attachment:secret"), [1]);
         assert_eq!(rowids(&idx, "filename:donors"), [1]);
         assert_eq!(rowids(&idx, "budget -travel"), [1]);

@@ -72,6 +72,7 @@ impl fmt::Display for Query {
                 },
             },
             Query::HasAttachment => f.write_str("has:attachment"),
+            Query::IsDuplicate => f.write_str("is:duplicate"),
             Query::And(items) => {
                 if items.is_empty() {
                     return f.write_str("*");

@@ -19,6 +19,7 @@
 //! | `word*`, `word~`, `word~2`       | prefix; fuzzy with distance 1 or 2             |
 //! | `*`                              | every message                                  |
 //! | `has:attachment`                 | messages with attachments                      |
+//! | `is:duplicate`                   | messages found more than once (several copies) |
 //! | `date:2016`, `date:2016-02`      | a year, month or day (UTC)                     |
 //! | `date:2016-02..2016-05`          | a range, both ends included; `A..` and `..B`   |
 //! | `after:2016-02-29`, `before:2017`| from the start of / before the start of a date |
@@ -28,7 +29,7 @@
 //! header (To, Cc and Bcc, as in Gmail and notmuch), `cc:` and `bcc:` only in
 //! theirs.
 //!
-//! A word written as a field whose name is none of these nor `has date
+//! A word written as a field whose name is none of these nor `has is date
 //! after before` (`label:x`, `fromm:ann`, `re:budget`) is an error naming
 //! the known fields, not a word that silently matches nothing; quoted
 //! (`"re:budget"`) it is text. A word `name:value` counts as written as a
@@ -77,6 +78,7 @@ Fields (name or address):        from:ann  to:@dnc.org  cc:  bcc:  subject:  bod
                                  to: any recipient (To, Cc, Bcc); cc:, bcc: only that header
 Attachments:                     attachment:donor (text inside)  filename:xlsx  has:attachment
 Identity:                        id:3f2a9c  msgid:<abc@x>  thread:0123456789abcdef  source:podesta
+Copies:                          is:duplicate (found more than once: several files, or twice in one)
 Dates (UTC):                     after:2016-05-01  before:2016-06  date:2016-05-01..2016-05-31
 Prefix and fuzzy:                budg*  moskva~  moskva~2
 Everything:                      *
@@ -126,6 +128,9 @@ pub enum Query {
     },
     /// `has:attachment` (also `has:attachments`).
     HasAttachment,
+    /// `is:duplicate`: messages found more than once (in several files, or
+    /// twice in one), answered from the case's origins.
+    IsDuplicate,
     /// All of these (explicit `AND` or juxtaposition); at least two, none itself an `And`.
     And(Vec<Query>),
     /// Any of these (upper-case `OR`); at least two, none itself an `Or`.

@@ -214,6 +214,8 @@ impl Parser {
                 let msg = match (kind, quoted) {
                     ("has", true) => "has: takes a plain word: has:attachment",
                     ("has", false) => "has: needs a value: has:attachment",
+                    ("is", true) => "is: takes a plain word: is:duplicate",
+                    ("is", false) => "is: needs a value: is:duplicate",
                     (_, true) => {
                         "dates are written without quotes or parentheses, e.g. date:2016-02-29"
                     }
@@ -229,6 +231,18 @@ impl Parser {
                 } else {
                     Err(QueryError::new(
                         "unknown has: value; use has:attachment",
+                        vspan,
+                    ))
+                };
+            }
+            if kind == "is" {
+                return if val.eq_ignore_ascii_case("duplicate")
+                    || val.eq_ignore_ascii_case("duplicates")
+                {
+                    Ok(Query::IsDuplicate)
+                } else {
+                    Err(QueryError::new(
+                        "unknown is: value; use is:duplicate",
                         vspan,
                     ))
                 };
@@ -269,7 +283,7 @@ impl Parser {
 }
 
 /// Names with a meaning of their own rather than a text field.
-const SPECIAL_NAMES: [&str; 4] = ["has", "date", "after", "before"];
+const SPECIAL_NAMES: [&str; 5] = ["has", "is", "date", "after", "before"];
 
 /// URL schemes written without `//` after the colon: `mailto:ann@x.org` is a word.
 const BARE_SCHEMES: [&str; 6] = ["mailto", "tel", "sip", "urn", "news", "magnet"];

@@ -494,6 +494,36 @@ fn has_attachment() {
 }
 
 #[test]
+fn is_duplicate() {
+    assert_eq!(p("is:duplicate"), Query::IsDuplicate);
+    assert_eq!(p("IS:Duplicates"), Query::IsDuplicate);
+    assert_eq!(
+        p("-is:duplicate"),
+        Query::And(vec![Query::All, not(Query::IsDuplicate)])
+    );
+    assert_eq!(
+        p("from:ann is:duplicate"),
+        Query::And(vec![t(Field::From, "ann"), Query::IsDuplicate])
+    );
+    assert_round_trip("is:duplicate");
+    assert_round_trip("budget -is:duplicate");
+    let e = err("is:copied");
+    assert_eq!(e.message, "unknown is: value; use is:duplicate");
+    assert_eq!(e.span, 3..9);
+    assert_eq!(err("is:").message, "is: needs a value: is:duplicate");
+    assert_eq!(
+        err("is:\"x\"").message,
+        "is: takes a plain word: is:duplicate"
+    );
+    // `is` is listed among the known names in the unknown-field error.
+    assert!(
+        err("label:x").message.contains(", is,"),
+        "{}",
+        err("label:x").message
+    );
+}
+
+#[test]
 fn negatives_only() {
     assert_eq!(p("-spam"), Query::And(vec![Query::All, not(w("spam"))]));
     assert_eq!(p("NOT spam"), p("-spam"));

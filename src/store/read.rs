@@ -323,6 +323,16 @@ impl Case {
         )
     }
 
+    /// Row ids of the messages with more than one origin: found in several
+    /// files, or twice in one (`is:duplicate`).
+    pub fn duplicate_rowids(&self) -> Result<Vec<u64>> {
+        self.sql().rows(
+            "SELECT message FROM origins GROUP BY message HAVING count(*) > 1 ORDER BY message",
+            [],
+            |r| Ok(r.get::<_, i64>(0)? as u64),
+        )
+    }
+
     /// The last checkpoint at or before `offset` of the gzip file at
     /// `path` (the newest version of it that has checkpoints). `None` when
     /// there is none, or for a case made before checkpoints existed.
