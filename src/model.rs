@@ -310,6 +310,16 @@ pub enum DefectKind {
     /// budget, or the extractor failed. The message and the attachment's
     /// bytes are kept; only that attachment's text is missing.
     AttachmentTextFailed,
+    /// An address header (To, Cc, …) given more than once; the addresses
+    /// of every occurrence are kept, in order.
+    RepeatedHeader,
+    /// Characters after the end of base64 data (after its padding, or not
+    /// base64 at all); what decodes was decoded, the rest ignored.
+    #[serde(rename = "base64_junk")]
+    Base64Junk,
+    /// A multipart part that does not start with its boundary line; its
+    /// parts were recovered by a lenient reading.
+    MissingBoundary,
 }
 
 impl DefectKind {
@@ -340,6 +350,9 @@ impl DefectKind {
         DefectKind::BadTransferEncoding,
         DefectKind::TextTruncated,
         DefectKind::AttachmentTextFailed,
+        DefectKind::RepeatedHeader,
+        DefectKind::Base64Junk,
+        DefectKind::MissingBoundary,
     ];
 
     /// The stable snake_case name.
@@ -370,6 +383,9 @@ impl DefectKind {
             DefectKind::BadTransferEncoding => "bad_transfer_encoding",
             DefectKind::TextTruncated => "text_truncated",
             DefectKind::AttachmentTextFailed => "attachment_text_failed",
+            DefectKind::RepeatedHeader => "repeated_header",
+            DefectKind::Base64Junk => "base64_junk",
+            DefectKind::MissingBoundary => "missing_boundary",
         }
     }
 

@@ -3,6 +3,7 @@
 //! messages, limits, truncation, address fallback, contained panics.
 
 use super::*;
+use crate::model::Address;
 
 const NOW: i64 = 1_800_000_000;
 
@@ -281,4 +282,94 @@ fn panics_are_contained() {
     let r: Result<(), String> = contain(|| panic!("boom {}", 7));
     assert!(r.unwrap_err().starts_with("boom 7"));
     assert_eq!(contain(|| 5), Ok(5));
+}
+
+/// A display name (if any) and an address.
+type NameAddr<'a> = (Option<&'a str>, &'a str);
+
+/// Issue 13, item 2: addresses without a domain keep their local part and
+/// display name (they used to be blanked).
+#[test]
+fn addresses_without_a_domain_are_kept_as_written() {
+    let cases: [(&str, &[NameAddr<'_>]); 5] = [
+        ("foo", &[(None, "foo")]),
+        ("MAILER-DAEMON", &[(None, "MAILER-DAEMON")]),
+        (
+            "Moderator-Address <moderator>",
+            &[(Some("Moderator-Address"), "moderator")],
+        ),
+        ("MAILER DAEMON <>", &[(Some("MAILER DAEMON"), "")]),
+        (
+            "\"Smith, Ann\" <ann@example.org>, postmaster",
+            &[
+                (Some("Smith, Ann"), "ann@example.org"),
+                (None, "postmaster"),
+            ],
+        ),
+    ];
+    for (from, want) in cases {
+        let raw = format!(
+            "From: {from}\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n\nx\n"
+        );
+        let m = parse(raw.as_bytes());
+        let got: Vec<NameAddr<'_>> = m
+            .from
+            .iter()
+            .map(|a| (a.name.as_deref(), a.addr.as_str()))
+            .collect();
+        assert_eq!(got, want, "From: {from}");
+        assert!(m.has_defect(DefectKind::BadAddress), "From: {from}");
+    }
+}
+
+/// Issue 13, item 3: a repeated address header keeps every recipient, in
+/// order, and is flagged.
+#[test]
+fn repeated_address_headers_are_merged_and_flagged() {
+    let raw = "From: a@example.org\nTo: t1@example.org\nCc: c1@example.org\nTo: t2@example.org\nCc: C Two <c2@example.org>, c3@example.org\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n\nx\n";
+    let m = parse(raw.as_bytes());
+    let addrs = |l: &[Address]| l.iter().map(|a| a.addr.clone()).collect::<Vec<_>>();
+    assert_eq!(addrs(&m.to), ["t1@example.org", "t2@example.org"]);
+    assert_eq!(
+        addrs(&m.cc),
+        ["c1@example.org", "c2@example.org", "c3@example.org"]
+    );
+    assert_eq!(m.cc[1].name.as_deref(), Some("C Two"));
+    let repeated: Vec<&Defect> = m
+        .defects
+        .iter()
+        .filter(|d| d.kind == DefectKind::RepeatedHeader)
+        .collect();
+    assert_eq!(repeated.len(), 2, "{:?}", m.defects);
+    assert!(repeated[0].detail.starts_with("To appears 2 times"));
+    assert!(repeated[1].detail.starts_with("Cc appears 2 times"));
+    // Once is not flagged.
+    assert!(
+        !parse(format!("{HEAD}To: t@example.org\n\nx\n").as_bytes())
+            .has_defect(DefectKind::RepeatedHeader)
+    );
+}
+
+/// Issue 13, item 6: raw 8-bit bytes inside an encoded word are decoded in
+/// the word's declared charset (they used to be dropped).
+#[test]
+fn eight_bit_bytes_inside_encoded_words() {
+    let mut raw = format!("{HEAD}Subject: =?iso-8859-1?Q?Die Hasen und die Fr").into_bytes();
+    raw.push(0xF6);
+    raw.extend_from_slice(b"sche?= und mehr\nTo: =?iso-8859-1?Q?J");
+    raw.push(0xFC);
+    raw.extend_from_slice(b"rgen?= <j@example.org>\n\nx\n");
+    let m = parse(&raw);
+    assert_eq!(
+        m.subject.as_deref(),
+        Some("Die Hasen und die Frösche und mehr")
+    );
+    assert_eq!(m.to[0].name.as_deref(), Some("Jürgen"));
+    assert_eq!(m.to[0].addr, "j@example.org");
+    assert!(m.has_defect(DefectKind::Raw8bitHeader));
+    // 8-bit bytes outside encoded words still decode by guess.
+    let mut raw = format!("{HEAD}Subject: Fr").into_bytes();
+    raw.push(0xF6);
+    raw.extend_from_slice(b"sche\n\nx\n");
+    assert_eq!(parse(&raw).subject.as_deref(), Some("Frösche"));
 }
