@@ -154,7 +154,10 @@ impl<'l> Walker<'l> {
         }
         self.decoded += raw_len;
         match decoded_body(part) {
-            Ok(b) => Some(b),
+            Ok((b, defect)) => {
+                self.defects.extend(defect);
+                Some(b)
+            }
             Err(e) => {
                 self.defects.push(Defect::new(
                     DefectKind::BadTransferEncoding,

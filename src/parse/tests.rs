@@ -373,3 +373,44 @@ fn eight_bit_bytes_inside_encoded_words() {
     raw.extend_from_slice(b"sche\n\nx\n");
     assert_eq!(parse(&raw).subject.as_deref(), Some("Frösche"));
 }
+
+/// Issue 13, item 4: base64 with junk after the padding is decoded as far
+/// as it decodes (it used to be shown as base64 text) and flagged.
+#[test]
+fn base64_with_junk_after_the_padding() {
+    for junk in ["*** end ***", "This is not base64.", "--\n> quoted"] {
+        let raw = format!(
+            "{HEAD}Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nSGVsbG8gd29ybGQsIEZyw7ZzY2hl\nIQ==\n{junk}\n"
+        );
+        let m = parse(raw.as_bytes());
+        assert_eq!(m.body_text, "Hello world, Frösche!", "junk {junk:?}");
+        assert!(m.has_defect(DefectKind::Base64Junk), "{:?}", m.defects);
+        assert!(!m.has_defect(DefectKind::BadTransferEncoding));
+    }
+    // An attachment too: its decoded size, not the encoded one.
+    let raw = format!(
+        "{HEAD}Content-Type: application/octet-stream; name=a.bin\nContent-Transfer-Encoding: base64\n\nQUJD\nRA==\n#junk#\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.attachments[0].size, 4);
+    assert_eq!(m.attachments[0].sha256, Sha256::of(b"ABCD"));
+    assert!(m.has_defect(DefectKind::Base64Junk));
+    // Clean base64 is not flagged.
+    let raw = format!("{HEAD}Content-Transfer-Encoding: base64\n\nSGVsbG8=\n");
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.body_text, "Hello");
+    assert!(m.defects.is_empty(), "{:?}", m.defects);
+}
+
+#[test]
+fn lenient_base64_stops_at_the_padding_and_skips_junk() {
+    use super::charset::lenient_base64;
+    assert_eq!(lenient_base64(b"QQ==\n*"), (b"A".to_vec(), 1));
+    assert_eq!(lenient_base64(b"QU*JD"), (b"ABC".to_vec(), 1));
+    assert_eq!(
+        lenient_base64(b"QUJD\r\nRA==\r\nQUJD"),
+        (b"ABCD".to_vec(), 4)
+    );
+    assert_eq!(lenient_base64(b"QUJDR"), (b"ABC".to_vec(), 0));
+    assert_eq!(lenient_base64(b""), (Vec::new(), 0));
+}
