@@ -434,6 +434,16 @@ impl Defect {
     }
 }
 
+/// One rendering of a message's body that is not the one shown first: a
+/// text part of a `multipart/alternative` other than the preferred one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alternative {
+    /// The part's MIME type as declared (lower case): `text/html`, `text/plain`.
+    pub mime: String,
+    /// The part's text (HTML rendered as text, never loaded), capped.
+    pub text: String,
+}
+
 /// Whether the MIME structure could be parsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -495,6 +505,12 @@ pub struct Message {
     pub body_text: String,
     /// True when the body came from HTML (rendered as text, never loaded).
     pub body_from_html: bool,
+    /// The other renderings of the body that a `multipart/alternative`
+    /// carries (the HTML beside the plain text, a second plain text), as
+    /// text, in MIME order; `body_text` is the preferred one. Indexed with
+    /// the body. Empty in records stored before they were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Alternative>,
     /// The attachments (every leaf part that is not body text), in MIME order.
     pub attachments: Vec<Attachment>,
     /// Problems found while reading the message; empty for a clean one.
@@ -524,6 +540,7 @@ impl Message {
             thread_index: None,
             body_text: String::new(),
             body_from_html: false,
+            alternatives: Vec::new(),
             attachments: Vec::new(),
             defects: Vec::new(),
         }

@@ -1,15 +1,18 @@
 //! The MIME walk: an iterative, bounded walk of the part tree that reads
 //! the body (text/plain preferred among alternatives, HTML rendered as
-//! text), describes each attachment (size, SHA-256, kind) and gets its text
-//! (documents through a [`DocText`], forwarded messages, HTML and plain
-//! text here).
+//! text; the other alternatives' text kept beside it), describes each
+//! attachment (size, SHA-256, kind) and gets its text (documents through a
+//! [`DocText`], forwarded messages, HTML and plain text here).
 
 use mailparse::{MailHeaderMap, ParsedMail};
 
 use super::DocText;
 use super::charset::{cap_text, declared_charset, decode_text, decoded_body, encoded_raw};
 use crate::extract::DocKind;
-use crate::model::{Attachment, Defect, DefectKind, Limits, Sha256, TextStatus};
+use crate::model::{Alternative, Attachment, Defect, DefectKind, Limits, Sha256, TextStatus};
+
+/// How the defect for alternatives over the text limit starts.
+const ALTERNATIVES_FULL: &str = "the other alternatives' text reached";
 
 /// How deep forwarded messages (message/rfc822) are followed for their text.
 const MAX_RFC822_DEPTH: usize = 4;
@@ -22,6 +25,10 @@ pub(super) struct Walker<'l> {
     parts: usize,
     pub(super) body: String,
     pub(super) body_from_html: bool,
+    /// Text parts of the alternatives not chosen for the body.
+    pub(super) alternatives: Vec<Alternative>,
+    /// Bytes of text kept in `alternatives`, bounded by the body text limit.
+    alternatives_len: usize,
     pub(super) attachments: Vec<Attachment>,
     pub(super) defects: Vec<Defect>,
     rfc822_depth: usize,
@@ -38,8 +45,9 @@ pub(super) struct Walker<'l> {
 enum Role {
     /// Its text parts form the body.
     Body,
-    /// An alternative not chosen: only its attachments count.
-    AttachmentsOnly,
+    /// An alternative not chosen: its text parts are kept as other
+    /// renderings of the body, its attachments count as attachments.
+    Alternative,
 }
 
 impl<'l> Walker<'l> {
@@ -56,6 +64,8 @@ impl<'l> Walker<'l> {
             parts: 0,
             body: String::new(),
             body_from_html: false,
+            alternatives: Vec::new(),
+            alternatives_len: 0,
             attachments: Vec::new(),
             defects: Vec::new(),
             rfc822_depth: 0,
@@ -108,7 +118,7 @@ impl<'l> Walker<'l> {
                 // Push in reverse so parts are visited in order.
                 for (i, sub) in part.subparts.iter().enumerate().rev() {
                     let sub_role = match chosen {
-                        Some(c) if c != i => Role::AttachmentsOnly,
+                        Some(c) if c != i => Role::Alternative,
                         _ => role,
                     };
                     stack.push((sub, sub_role, depth + 1));
@@ -179,8 +189,8 @@ impl<'l> Walker<'l> {
         let is_attachment_disp = disposition.disposition == mailparse::DispositionType::Attachment;
         let mime = part.ctype.mimetype.clone();
         let is_text_body = matches!(mime.as_str(), "text/plain" | "text/html");
-        if role == Role::AttachmentsOnly && is_text_body && name.is_none() && !is_attachment_disp {
-            // Another rendering of the body already read.
+        if role == Role::Alternative && is_text_body && name.is_none() && !is_attachment_disp {
+            self.alternative(part, mime);
             return;
         }
         if role == Role::Body && is_text_body && name.is_none() && !is_attachment_disp {
@@ -249,6 +259,47 @@ impl<'l> Walker<'l> {
             kind: kind.map(|k| k.name().to_string()),
             text_status,
         });
+    }
+
+    /// Keeps the text of an alternative not chosen for the body (HTML
+    /// rendered as text), within the body text limit for all of them.
+    fn alternative(&mut self, part: &ParsedMail<'_>, mime: String) {
+        let room = self
+            .limits
+            .max_body_text
+            .saturating_sub(self.alternatives_len);
+        if room == 0 {
+            if !self
+                .defects
+                .iter()
+                .any(|d| d.detail.starts_with(ALTERNATIVES_FULL))
+            {
+                self.defects.push(Defect::new(
+                    DefectKind::TextTruncated,
+                    format!(
+                        "{ALTERNATIVES_FULL} {} bytes; later ones not kept",
+                        self.limits.max_body_text
+                    ),
+                ));
+            }
+            return;
+        }
+        let Some(bytes) = self.decode(part) else {
+            return;
+        };
+        let (text, defects) = decode_text(&bytes, declared_charset(part).as_deref());
+        self.defects.extend(defects);
+        let text = if mime == "text/html" {
+            crate::html::html_to_text_limited(&text, room)
+        } else {
+            text
+        };
+        if text.trim().is_empty() {
+            return;
+        }
+        let text = cap_text(text, room, &mut self.defects, "alternative text");
+        self.alternatives_len += text.len();
+        self.alternatives.push(Alternative { mime, text });
     }
 
     /// Text kept for text-bearing attachments, and what became of it.
@@ -369,6 +420,8 @@ impl<'l> Walker<'l> {
             parts: self.parts,
             body: String::new(),
             body_from_html: false,
+            alternatives: Vec::new(),
+            alternatives_len: 0,
             attachments: Vec::new(),
             defects: Vec::new(),
             rfc822_depth: self.rfc822_depth + 1,
@@ -387,6 +440,10 @@ impl<'l> Walker<'l> {
         }
         out.push('\n');
         out.push_str(&inner.body);
+        for alt in &inner.alternatives {
+            out.push_str("\n\n");
+            out.push_str(&alt.text);
+        }
         for a in &inner.attachments {
             if let Some(t) = &a.text {
                 out.push_str("\n\n");

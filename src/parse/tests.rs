@@ -414,3 +414,45 @@ fn lenient_base64_stops_at_the_padding_and_skips_junk() {
     assert_eq!(lenient_base64(b"QUJDR"), (b"ABC".to_vec(), 0));
     assert_eq!(lenient_base64(b""), (Vec::new(), 0));
 }
+
+/// Issue 13, item 1: every alternative's text is kept (the plain text
+/// shown, the HTML and a second plain text beside it) and indexed.
+#[test]
+fn every_alternative_is_kept_and_indexed() {
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nplain words\n--b\nContent-Type: text/html; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n<p>only in <b>html</b>: Fr=F6sche</p>\n--b\nContent-Type: multipart/related; boundary=c\n\n--c\nContent-Type: text/plain\n\nsecond plain xylophone\n--c\nContent-Type: image/png; name=logo.png\n\nPNG\n--c--\n--b--\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.body_text, "plain words");
+    let alts: Vec<(&str, &str)> = m
+        .alternatives
+        .iter()
+        .map(|a| (a.mime.as_str(), a.text.trim()))
+        .collect();
+    assert_eq!(
+        alts,
+        [
+            ("text/html", "only in html: Frösche"),
+            ("text/plain", "second plain xylophone")
+        ]
+    );
+    // The attachment of an alternative not shown still counts.
+    assert_eq!(m.attachments.len(), 1);
+    assert_eq!(m.attachments[0].name.as_deref(), Some("logo.png"));
+    assert!(m.defects.is_empty(), "{:?}", m.defects);
+    // The body field of the index holds every alternative's words.
+    let fields = crate::index::schema::Fields::new();
+    let doc = fields.document(&m);
+    use tantivy::schema::Value;
+    let body: Vec<&str> = doc
+        .get_all(fields.body)
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(body.iter().any(|t| t.contains("Frösche")), "{body:?}");
+    assert!(body.iter().any(|t| t.contains("xylophone")), "{body:?}");
+    // Old records (without the field) still decode.
+    let mut json = serde_json::to_value(&m).unwrap();
+    json.as_object_mut().unwrap().remove("alternatives");
+    let old: Message = serde_json::from_value(json).unwrap();
+    assert!(old.alternatives.is_empty());
+}
