@@ -105,7 +105,9 @@ impl<'l> Walker<'l> {
                     continue;
                 }
                 if part.subparts.is_empty() {
-                    self.check_closing_boundary(part);
+                    if !self.undelimited(part, role) {
+                        self.check_closing_boundary(part);
+                    }
                     continue;
                 }
                 self.check_closing_boundary(part);
@@ -205,12 +207,7 @@ impl<'l> Walker<'l> {
             } else {
                 text
             };
-            if !self.body.is_empty() && !text.trim().is_empty() {
-                self.body.push_str("\n\n");
-            }
-            if self.body.len() <= self.limits.max_body_text {
-                self.body.push_str(&text);
-            }
+            self.push_body(&text);
             return;
         }
         let encoded = encoded_raw(part);
@@ -261,6 +258,54 @@ impl<'l> Walker<'l> {
         });
     }
 
+    /// Appends text to the body (within the body text limit).
+    fn push_body(&mut self, text: &str) {
+        if !self.body.is_empty() && !text.trim().is_empty() {
+            self.body.push_str("\n\n");
+        }
+        if self.body.len() <= self.limits.max_body_text {
+            self.body.push_str(text);
+        }
+    }
+
+    /// A multipart with no parts whose body never has its opening
+    /// delimiter: read as plain text, as Python's email package does (it
+    /// used to be dropped), and flagged. False when that is not the case.
+    fn undelimited(&mut self, part: &ParsedMail<'_>, role: Role) -> bool {
+        let Some(boundary) = part.ctype.params.get("boundary") else {
+            return false;
+        };
+        // mailparse keeps no body for a multipart: it is after the header block.
+        let raw = part.raw_bytes;
+        let body = [&b"\r\n\r\n"[..], b"\n\n"]
+            .iter()
+            .filter_map(|sep| memchr::memmem::find(raw, sep).map(|i| i + sep.len()))
+            .min()
+            .map_or(&raw[..0], |start| &raw[start..]);
+        let delimiter = format!("--{boundary}");
+        if body.iter().all(u8::is_ascii_whitespace)
+            || memchr::memmem::find(body, delimiter.as_bytes()).is_some()
+            || self.decoded + body.len() > self.limits.max_decoded_bytes
+        {
+            return false;
+        }
+        self.decoded += body.len();
+        self.defects.push(Defect::new(
+            DefectKind::MissingBoundary,
+            format!(
+                "{} declares boundary {boundary:?} but no part starts with it; its body is read as plain text",
+                part.ctype.mimetype
+            ),
+        ));
+        let (text, defects) = decode_text(body, declared_charset(part).as_deref());
+        self.defects.extend(defects);
+        match role {
+            Role::Alternative => self.keep_alternative("text/plain".to_string(), text),
+            Role::Body => self.push_body(&text),
+        }
+        true
+    }
+
     /// Keeps the text of an alternative not chosen for the body (HTML
     /// rendered as text), within the body text limit for all of them.
     fn alternative(&mut self, part: &ParsedMail<'_>, mime: String) {
@@ -289,12 +334,22 @@ impl<'l> Walker<'l> {
         };
         let (text, defects) = decode_text(&bytes, declared_charset(part).as_deref());
         self.defects.extend(defects);
+        self.keep_alternative(mime, text);
+    }
+
+    /// Keeps `text` (of type `mime`) as another rendering of the body,
+    /// within the body text limit for all of them.
+    fn keep_alternative(&mut self, mime: String, text: String) {
+        let room = self
+            .limits
+            .max_body_text
+            .saturating_sub(self.alternatives_len);
         let text = if mime == "text/html" {
             crate::html::html_to_text_limited(&text, room)
         } else {
             text
         };
-        if text.trim().is_empty() {
+        if room == 0 || text.trim().is_empty() {
             return;
         }
         let text = cap_text(text, room, &mut self.defects, "alternative text");

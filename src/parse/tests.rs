@@ -456,3 +456,52 @@ fn every_alternative_is_kept_and_indexed() {
     let old: Message = serde_json::from_value(json).unwrap();
     assert!(old.alternatives.is_empty());
 }
+
+/// Issue 13, item 5: a multipart part whose body never starts a part with
+/// its boundary keeps its text (as Python's email package reads it), the
+/// parts after it are read too, and it is flagged.
+#[test]
+fn multipart_without_its_opening_delimiter_keeps_its_text() {
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/mixed; boundary=\"outer\"\n\n--outer\nContent-Type: multipart/alternative; boundary=\"inner\"\n\njust some text, no inner delimiter\n--outer\nContent-Type: text/plain\n\nlater part text\n--outer--\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert!(
+        m.body_text.contains("just some text, no inner delimiter"),
+        "{:?}",
+        m.body_text
+    );
+    assert!(m.body_text.contains("later part text"), "{:?}", m.body_text);
+    assert!(m.has_defect(DefectKind::MissingBoundary), "{:?}", m.defects);
+    assert!(!m.has_defect(DefectKind::Truncated), "{:?}", m.defects);
+    // The whole message's multipart without a delimiter: its text too.
+    let raw = format!("{HEAD}Content-Type: multipart/mixed; boundary=\"gone\"\n\nthe only text\n");
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.body_text.trim(), "the only text");
+    assert!(m.has_defect(DefectKind::MissingBoundary));
+    // An empty multipart is not flagged as missing its delimiter.
+    let raw = format!("{HEAD}Content-Type: multipart/mixed; boundary=\"b\"\n\n--b--\n");
+    assert!(!parse(raw.as_bytes()).has_defect(DefectKind::MissingBoundary));
+}
+
+/// The other alternatives' text is bounded by the body text limit, all of
+/// them together.
+#[test]
+fn alternatives_are_bounded() {
+    let part = |mime: &str, text: &str| format!("--b\nContent-Type: {mime}\n\n{text}\n");
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/alternative; boundary=b\n\n{}{}{}{}--b--\n",
+        part("text/plain", "shown"),
+        part("text/html", "<p>aaaaaaaaaaaaaaaa</p>"),
+        part("text/plain", "bbbbbbbbbbbbbbbb"),
+        part("text/plain", "cccccccccccccccc"),
+    );
+    let limits = Limits {
+        max_body_text: 20,
+        ..Limits::default()
+    };
+    let m = parse_with(raw.as_bytes(), &limits);
+    let total: usize = m.alternatives.iter().map(|a| a.text.len()).sum();
+    assert!(total <= 20, "{:?}", m.alternatives);
+    assert!(m.has_defect(DefectKind::TextTruncated), "{:?}", m.defects);
+}
