@@ -426,3 +426,66 @@ pub fn source_ui(ctx: &egui::Context, text: &str) -> Vec<Command> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+    use crate::model::{Alternative, Sha256};
+
+    /// A message whose body comes in plain text and HTML (issue 13, item 1).
+    fn reading() -> Reading {
+        let mut message = Message::empty(Sha256::of(b"alt"), 10);
+        message.subject = Some("Alternatives".into());
+        message.body_text = "The plain words.".into();
+        message.alternatives = vec![Alternative {
+            mime: "text/html".into(),
+            text: "Only in zanzibarian HTML.".into(),
+        }];
+        Reading {
+            rowid: 1,
+            message,
+            thread: Vec::new(),
+            source: None,
+            error: None,
+            matched: Vec::new(),
+            also_in: Vec::new(),
+            attachment_view: None,
+        }
+    }
+
+    #[test]
+    fn the_pane_switches_between_plain_text_and_html() {
+        let r = reading();
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&r), None);
+        });
+        h.run();
+        assert!(h.query_by_label_contains("The plain words.").is_some());
+        assert!(h.query_by_label_contains("zanzibarian").is_none());
+        h.get_by_label("HTML").click();
+        h.run();
+        assert!(h.query_by_label_contains("zanzibarian").is_some());
+        assert!(h.query_by_label_contains("The plain words.").is_none());
+        h.get_by_label("Plain text").click();
+        h.run();
+        assert!(h.query_by_label_contains("The plain words.").is_some());
+    }
+
+    #[test]
+    fn alternative_names_number_repeated_kinds() {
+        let mut m = reading().message;
+        m.alternatives.push(Alternative {
+            mime: "text/plain".into(),
+            text: "again".into(),
+        });
+        assert_eq!(
+            alternative_names(&m),
+            ["Plain text 1", "HTML", "Plain text 2"]
+        );
+        m.alternatives.clear();
+        assert_eq!(alternative_names(&m), ["Plain text"]);
+    }
+}
