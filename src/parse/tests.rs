@@ -374,6 +374,29 @@ fn eight_bit_bytes_inside_encoded_words() {
     assert_eq!(parse(&raw).subject.as_deref(), Some("Frösche"));
 }
 
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// The lenient readers never panic, and stay bounded.
+    #[test]
+    fn lenient_readers_never_panic(
+        bytes in proptest::collection::vec(proptest::sample::select(
+            b"=?Qq_ <>,;:\"@aZ09+/\r\n\xf6\x80".to_vec()), 0..200),
+    ) {
+        let (decoded, junk) = super::charset::lenient_base64(&bytes);
+        proptest::prop_assert!(decoded.len() <= bytes.len() * 3 / 4 + 1);
+        proptest::prop_assert!(junk <= bytes.len());
+        let text = String::from_utf8_lossy(&bytes);
+        let mut raw = format!("{HEAD}From: ").into_bytes();
+        raw.extend_from_slice(&bytes);
+        raw.extend_from_slice(format!("\nTo: {text}\nTo: {text}\nSubject: ").as_bytes());
+        raw.extend_from_slice(&bytes);
+        raw.extend_from_slice(b"\n\nx\n");
+        let m = parse(&raw);
+        proptest::prop_assert!(m.to.len() <= 2 * raw.len());
+    }
+}
+
 /// Issue 13, item 4: base64 with junk after the padding is decoded as far
 /// as it decodes (it used to be shown as base64 text) and flagged.
 #[test]
