@@ -310,6 +310,16 @@ pub enum DefectKind {
     /// budget, or the extractor failed. The message and the attachment's
     /// bytes are kept; only that attachment's text is missing.
     AttachmentTextFailed,
+    /// An address header (To, Cc, …) given more than once; the addresses
+    /// of every occurrence are kept, in order.
+    RepeatedHeader,
+    /// Characters after the end of base64 data (after its padding, or not
+    /// base64 at all); what decodes was decoded, the rest ignored.
+    #[serde(rename = "base64_junk")]
+    Base64Junk,
+    /// A multipart part that does not start with its boundary line; its
+    /// parts were recovered by a lenient reading.
+    MissingBoundary,
 }
 
 impl DefectKind {
@@ -340,6 +350,9 @@ impl DefectKind {
         DefectKind::BadTransferEncoding,
         DefectKind::TextTruncated,
         DefectKind::AttachmentTextFailed,
+        DefectKind::RepeatedHeader,
+        DefectKind::Base64Junk,
+        DefectKind::MissingBoundary,
     ];
 
     /// The stable snake_case name.
@@ -370,6 +383,9 @@ impl DefectKind {
             DefectKind::BadTransferEncoding => "bad_transfer_encoding",
             DefectKind::TextTruncated => "text_truncated",
             DefectKind::AttachmentTextFailed => "attachment_text_failed",
+            DefectKind::RepeatedHeader => "repeated_header",
+            DefectKind::Base64Junk => "base64_junk",
+            DefectKind::MissingBoundary => "missing_boundary",
         }
     }
 
@@ -416,6 +432,16 @@ impl Defect {
             detail: detail.into(),
         }
     }
+}
+
+/// One rendering of a message's body that is not the one shown first: a
+/// text part of a `multipart/alternative` other than the preferred one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alternative {
+    /// The part's MIME type as declared (lower case): `text/html`, `text/plain`.
+    pub mime: String,
+    /// The part's text (HTML rendered as text, never loaded), capped.
+    pub text: String,
 }
 
 /// Whether the MIME structure could be parsed.
@@ -479,6 +505,12 @@ pub struct Message {
     pub body_text: String,
     /// True when the body came from HTML (rendered as text, never loaded).
     pub body_from_html: bool,
+    /// The other renderings of the body that a `multipart/alternative`
+    /// carries (the HTML beside the plain text, a second plain text), as
+    /// text, in MIME order; `body_text` is the preferred one. Indexed with
+    /// the body. Empty in records stored before they were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Alternative>,
     /// The attachments (every leaf part that is not body text), in MIME order.
     pub attachments: Vec<Attachment>,
     /// Problems found while reading the message; empty for a clean one.
@@ -508,6 +540,7 @@ impl Message {
             thread_index: None,
             body_text: String::new(),
             body_from_html: false,
+            alternatives: Vec::new(),
             attachments: Vec::new(),
             defects: Vec::new(),
         }

@@ -1,6 +1,7 @@
 //! The reading pane: headers with full addresses, defect warnings, the body
 //! as text (quoted lines dimmed, search hits highlighted, invisible
-//! characters shown as `<U+XXXX>`), the conversation, attachments, and the
+//! characters shown as `<U+XXXX>`; a row of buttons switches between the
+//! renderings of a `multipart/alternative` body), the conversation, attachments, and the
 //! source window. Nothing here is loaded from the network or interpreted.
 
 use egui::text::{LayoutJob, TextFormat};
@@ -190,14 +191,19 @@ pub fn reading_pane_ui(
                     }
                 });
             }
-            if m.body_from_html {
+            let shown = alternative_switch_ui(ui, m);
+            let (body, from_html) = match shown.checked_sub(1).and_then(|i| m.alternatives.get(i)) {
+                Some(alt) => (&alt.text, alt.mime == "text/html"),
+                None => (&m.body_text, m.body_from_html),
+            };
+            if from_html {
                 ui.weak("(HTML part shown as text; nothing was loaded)");
             }
             out.extend(attachments_ui(ui, r));
             ui.separator();
-            let job = body_job(&m.body_text, query, ui);
+            let job = body_job(body, query, ui);
             ui.add(egui::Label::new(job).wrap().selectable(true));
-            if m.body_text.len() > BODY_MAX {
+            if body.len() > BODY_MAX {
                 ui.weak("… the body goes on; View source shows all of it.");
             }
             out.extend(conversation_ui(ui, r));
@@ -238,6 +244,54 @@ fn origins_ui(ui: &mut egui::Ui, origins: &[crate::model::Origin]) {
             ui.label(list.join(" · "));
         });
     }
+}
+
+/// Names of the renderings of the body: the one shown first, then the
+/// other alternatives (`Plain text`, `HTML`, numbered when a kind repeats).
+fn alternative_names(m: &Message) -> Vec<String> {
+    let kind = |html: bool| if html { "HTML" } else { "Plain text" };
+    let mut kinds = vec![kind(m.body_from_html)];
+    kinds.extend(m.alternatives.iter().map(|a| kind(a.mime == "text/html")));
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let nth = kinds[..=i].iter().filter(|o| *o == k).count();
+            let repeated = kinds.iter().filter(|o| *o == k).count() > 1;
+            if repeated {
+                format!("{k} {nth}")
+            } else {
+                (*k).to_string()
+            }
+        })
+        .collect()
+}
+
+/// A row of buttons choosing which rendering of the body is shown, when
+/// the message carries alternatives: 0 is the preferred one (`body_text`),
+/// `i` the `i`-th of `alternatives`. The choice is kept per message.
+fn alternative_switch_ui(ui: &mut egui::Ui, m: &Message) -> usize {
+    if m.alternatives.is_empty() {
+        return 0;
+    }
+    let id = egui::Id::unique("reading-alternative").with(m.key);
+    let mut shown = ui
+        .data(|d| d.get_temp::<usize>(id))
+        .unwrap_or(0)
+        .min(m.alternatives.len());
+    ui.horizontal(|ui| {
+        ui.label("Show body as:");
+        for (i, name) in alternative_names(m).iter().enumerate() {
+            let button = ui
+                .selectable_label(shown == i, name)
+                .on_hover_text("The message carries its body in several forms (multipart/alternative); all are searched");
+            if button.clicked() {
+                shown = i;
+            }
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(id, shown));
+    shown
 }
 
 /// The header grid: addresses, date (as read and as written), id.
@@ -407,4 +461,68 @@ pub fn source_ui(ctx: &egui::Context, text: &str) -> Vec<Command> {
         out.push(Command::CloseSource);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+    use crate::model::{Alternative, Sha256};
+
+    /// A message whose body comes in plain text and HTML (issue 13, item 1).
+    fn reading() -> Reading {
+        let mut message = Message::empty(Sha256::of(b"alt"), 10);
+        message.subject = Some("Alternatives".into());
+        message.body_text = "The plain words.".into();
+        message.alternatives = vec![Alternative {
+            mime: "text/html".into(),
+            text: "Only in zanzibarian HTML.".into(),
+        }];
+        Reading {
+            rowid: 1,
+            message,
+            thread: Vec::new(),
+            source: None,
+            error: None,
+            matched: Vec::new(),
+            also_in: Vec::new(),
+            origins: Vec::new(),
+            attachment_view: None,
+        }
+    }
+
+    #[test]
+    fn the_pane_switches_between_plain_text_and_html() {
+        let r = reading();
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&r), None);
+        });
+        h.run();
+        assert!(h.query_by_label_contains("The plain words.").is_some());
+        assert!(h.query_by_label_contains("zanzibarian").is_none());
+        h.get_by_label("HTML").click();
+        h.run();
+        assert!(h.query_by_label_contains("zanzibarian").is_some());
+        assert!(h.query_by_label_contains("The plain words.").is_none());
+        h.get_by_label("Plain text").click();
+        h.run();
+        assert!(h.query_by_label_contains("The plain words.").is_some());
+    }
+
+    #[test]
+    fn alternative_names_number_repeated_kinds() {
+        let mut m = reading().message;
+        m.alternatives.push(Alternative {
+            mime: "text/plain".into(),
+            text: "again".into(),
+        });
+        assert_eq!(
+            alternative_names(&m),
+            ["Plain text 1", "HTML", "Plain text 2"]
+        );
+        m.alternatives.clear();
+        assert_eq!(alternative_names(&m), ["Plain text"]);
+    }
 }

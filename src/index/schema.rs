@@ -34,7 +34,8 @@ pub struct Fields {
     pub rowid: Field,
     /// The decoded subject (analysed text).
     pub subject: Field,
-    /// The readable body text (analysed text).
+    /// The readable body text and the text of every other alternative
+    /// rendering of it (analysed text).
     pub body: Field,
     /// `From` and `Sender` addresses with their display names (analysed text).
     pub from: Field,
@@ -122,6 +123,9 @@ impl Fields {
             d.add_text(self.subject, s);
         }
         d.add_text(self.body, &msg.body_text);
+        for alt in &msg.alternatives {
+            d.add_text(self.body, &alt.text);
+        }
         let people = [
             (&msg.from, self.from, self.from_domain),
             (&msg.sender, self.from, self.from_domain),

@@ -1,15 +1,18 @@
 //! The MIME walk: an iterative, bounded walk of the part tree that reads
 //! the body (text/plain preferred among alternatives, HTML rendered as
-//! text), describes each attachment (size, SHA-256, kind) and gets its text
-//! (documents through a [`DocText`], forwarded messages, HTML and plain
-//! text here).
+//! text; the other alternatives' text kept beside it), describes each
+//! attachment (size, SHA-256, kind) and gets its text (documents through a
+//! [`DocText`], forwarded messages, HTML and plain text here).
 
 use mailparse::{MailHeaderMap, ParsedMail};
 
 use super::DocText;
 use super::charset::{cap_text, declared_charset, decode_text, decoded_body, encoded_raw};
 use crate::extract::DocKind;
-use crate::model::{Attachment, Defect, DefectKind, Limits, Sha256, TextStatus};
+use crate::model::{Alternative, Attachment, Defect, DefectKind, Limits, Sha256, TextStatus};
+
+/// How the defect for alternatives over the text limit starts.
+const ALTERNATIVES_FULL: &str = "the other alternatives' text reached";
 
 /// How deep forwarded messages (message/rfc822) are followed for their text.
 const MAX_RFC822_DEPTH: usize = 4;
@@ -22,6 +25,10 @@ pub(super) struct Walker<'l> {
     parts: usize,
     pub(super) body: String,
     pub(super) body_from_html: bool,
+    /// Text parts of the alternatives not chosen for the body.
+    pub(super) alternatives: Vec<Alternative>,
+    /// Bytes of text kept in `alternatives`, bounded by the body text limit.
+    alternatives_len: usize,
     pub(super) attachments: Vec<Attachment>,
     pub(super) defects: Vec<Defect>,
     rfc822_depth: usize,
@@ -38,8 +45,9 @@ pub(super) struct Walker<'l> {
 enum Role {
     /// Its text parts form the body.
     Body,
-    /// An alternative not chosen: only its attachments count.
-    AttachmentsOnly,
+    /// An alternative not chosen: its text parts are kept as other
+    /// renderings of the body, its attachments count as attachments.
+    Alternative,
 }
 
 impl<'l> Walker<'l> {
@@ -56,6 +64,8 @@ impl<'l> Walker<'l> {
             parts: 0,
             body: String::new(),
             body_from_html: false,
+            alternatives: Vec::new(),
+            alternatives_len: 0,
             attachments: Vec::new(),
             defects: Vec::new(),
             rfc822_depth: 0,
@@ -95,7 +105,9 @@ impl<'l> Walker<'l> {
                     continue;
                 }
                 if part.subparts.is_empty() {
-                    self.check_closing_boundary(part);
+                    if !self.undelimited(part, role) {
+                        self.check_closing_boundary(part);
+                    }
                     continue;
                 }
                 self.check_closing_boundary(part);
@@ -108,7 +120,7 @@ impl<'l> Walker<'l> {
                 // Push in reverse so parts are visited in order.
                 for (i, sub) in part.subparts.iter().enumerate().rev() {
                     let sub_role = match chosen {
-                        Some(c) if c != i => Role::AttachmentsOnly,
+                        Some(c) if c != i => Role::Alternative,
                         _ => role,
                     };
                     stack.push((sub, sub_role, depth + 1));
@@ -154,7 +166,10 @@ impl<'l> Walker<'l> {
         }
         self.decoded += raw_len;
         match decoded_body(part) {
-            Ok(b) => Some(b),
+            Ok((b, defect)) => {
+                self.defects.extend(defect);
+                Some(b)
+            }
             Err(e) => {
                 self.defects.push(Defect::new(
                     DefectKind::BadTransferEncoding,
@@ -176,8 +191,8 @@ impl<'l> Walker<'l> {
         let is_attachment_disp = disposition.disposition == mailparse::DispositionType::Attachment;
         let mime = part.ctype.mimetype.clone();
         let is_text_body = matches!(mime.as_str(), "text/plain" | "text/html");
-        if role == Role::AttachmentsOnly && is_text_body && name.is_none() && !is_attachment_disp {
-            // Another rendering of the body already read.
+        if role == Role::Alternative && is_text_body && name.is_none() && !is_attachment_disp {
+            self.alternative(part, mime);
             return;
         }
         if role == Role::Body && is_text_body && name.is_none() && !is_attachment_disp {
@@ -192,12 +207,7 @@ impl<'l> Walker<'l> {
             } else {
                 text
             };
-            if !self.body.is_empty() && !text.trim().is_empty() {
-                self.body.push_str("\n\n");
-            }
-            if self.body.len() <= self.limits.max_body_text {
-                self.body.push_str(&text);
-            }
+            self.push_body(&text);
             return;
         }
         let encoded = encoded_raw(part);
@@ -246,6 +256,105 @@ impl<'l> Walker<'l> {
             kind: kind.map(|k| k.name().to_string()),
             text_status,
         });
+    }
+
+    /// Appends text to the body (within the body text limit).
+    fn push_body(&mut self, text: &str) {
+        if !self.body.is_empty() && !text.trim().is_empty() {
+            self.body.push_str("\n\n");
+        }
+        if self.body.len() <= self.limits.max_body_text {
+            self.body.push_str(text);
+        }
+    }
+
+    /// A multipart with no parts whose body never has its opening
+    /// delimiter: read as plain text, as Python's email package does (it
+    /// used to be dropped), and flagged. False when that is not the case.
+    fn undelimited(&mut self, part: &ParsedMail<'_>, role: Role) -> bool {
+        let Some(boundary) = part.ctype.params.get("boundary") else {
+            return false;
+        };
+        // mailparse keeps no body for a multipart: it is after the header block.
+        let raw = part.raw_bytes;
+        let body = [&b"\r\n\r\n"[..], b"\n\n"]
+            .iter()
+            .filter_map(|sep| memchr::memmem::find(raw, sep).map(|i| i + sep.len()))
+            .min()
+            .map_or(&raw[..0], |start| &raw[start..]);
+        let delimiter = format!("--{boundary}");
+        if body.iter().all(u8::is_ascii_whitespace)
+            || memchr::memmem::find(body, delimiter.as_bytes()).is_some()
+            || self.decoded + body.len() > self.limits.max_decoded_bytes
+        {
+            return false;
+        }
+        self.decoded += body.len();
+        self.defects.push(Defect::new(
+            DefectKind::MissingBoundary,
+            format!(
+                "{} declares boundary {boundary:?} but no part starts with it; its body is read as plain text",
+                part.ctype.mimetype
+            ),
+        ));
+        let (text, defects) = decode_text(body, declared_charset(part).as_deref());
+        self.defects.extend(defects);
+        match role {
+            Role::Alternative => self.keep_alternative("text/plain".to_string(), text),
+            Role::Body => self.push_body(&text),
+        }
+        true
+    }
+
+    /// Keeps the text of an alternative not chosen for the body (HTML
+    /// rendered as text), within the body text limit for all of them.
+    fn alternative(&mut self, part: &ParsedMail<'_>, mime: String) {
+        let room = self
+            .limits
+            .max_body_text
+            .saturating_sub(self.alternatives_len);
+        if room == 0 {
+            if !self
+                .defects
+                .iter()
+                .any(|d| d.detail.starts_with(ALTERNATIVES_FULL))
+            {
+                self.defects.push(Defect::new(
+                    DefectKind::TextTruncated,
+                    format!(
+                        "{ALTERNATIVES_FULL} {} bytes; later ones not kept",
+                        self.limits.max_body_text
+                    ),
+                ));
+            }
+            return;
+        }
+        let Some(bytes) = self.decode(part) else {
+            return;
+        };
+        let (text, defects) = decode_text(&bytes, declared_charset(part).as_deref());
+        self.defects.extend(defects);
+        self.keep_alternative(mime, text);
+    }
+
+    /// Keeps `text` (of type `mime`) as another rendering of the body,
+    /// within the body text limit for all of them.
+    fn keep_alternative(&mut self, mime: String, text: String) {
+        let room = self
+            .limits
+            .max_body_text
+            .saturating_sub(self.alternatives_len);
+        let text = if mime == "text/html" {
+            crate::html::html_to_text_limited(&text, room)
+        } else {
+            text
+        };
+        if room == 0 || text.trim().is_empty() {
+            return;
+        }
+        let text = cap_text(text, room, &mut self.defects, "alternative text");
+        self.alternatives_len += text.len();
+        self.alternatives.push(Alternative { mime, text });
     }
 
     /// Text kept for text-bearing attachments, and what became of it.
@@ -366,6 +475,8 @@ impl<'l> Walker<'l> {
             parts: self.parts,
             body: String::new(),
             body_from_html: false,
+            alternatives: Vec::new(),
+            alternatives_len: 0,
             attachments: Vec::new(),
             defects: Vec::new(),
             rfc822_depth: self.rfc822_depth + 1,
@@ -384,6 +495,10 @@ impl<'l> Walker<'l> {
         }
         out.push('\n');
         out.push_str(&inner.body);
+        for alt in &inner.alternatives {
+            out.push_str("\n\n");
+            out.push_str(&alt.text);
+        }
         for a in &inner.attachments {
             if let Some(t) = &a.text {
                 out.push_str("\n\n");

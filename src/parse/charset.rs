@@ -2,8 +2,9 @@
 //! charset (any WHATWG label plus UTF-7; undeclared or unknown charsets as
 //! UTF-8 when valid, else windows-1252, with a defect), a part's body
 //! decoded from its transfer encoding (base64 through a strict SIMD decoder
-//! first, mailparse for everything else, quoted-printable included), and
-//! text caps cut at a char boundary.
+//! first, mailparse for everything else, quoted-printable included, and a
+//! lenient base64 decoder for what mailparse refuses), and text caps cut at
+//! a char boundary.
 
 use mailparse::ParsedMail;
 
@@ -22,14 +23,82 @@ pub(super) fn declared_charset(part: &ParsedMail<'_>) -> Option<String> {
 /// `get_body_raw` decodes it. Base64 (attachments: most of a leak's bytes)
 /// goes through a SIMD decoder first; what that strict decoder refuses
 /// (not canonical, not padded) goes through mailparse's lenient one, so
-/// the result is always mailparse's.
-pub(super) fn decoded_body(part: &ParsedMail<'_>) -> Result<Vec<u8>, mailparse::MailParseError> {
-    if let mailparse::body::Body::Base64(b) = part.get_body_encoded()
-        && let Some(bytes) = strict_base64(b.get_raw())
-    {
-        return Ok(bytes);
+/// the result is always mailparse's. Base64 that mailparse refuses too
+/// (junk after the padding, characters outside the alphabet) is decoded as
+/// far as it decodes, as Python's email package does, with a
+/// `base64_junk` defect.
+pub(super) fn decoded_body(
+    part: &ParsedMail<'_>,
+) -> Result<(Vec<u8>, Option<Defect>), mailparse::MailParseError> {
+    if let mailparse::body::Body::Base64(b) = part.get_body_encoded() {
+        if let Some(bytes) = strict_base64(b.get_raw()) {
+            return Ok((bytes, None));
+        }
+        return match part.get_body_raw() {
+            Ok(bytes) => Ok((bytes, None)),
+            Err(e) => {
+                let (bytes, junk) = lenient_base64(b.get_raw());
+                let defect = Defect::new(
+                    DefectKind::Base64Junk,
+                    format!(
+                        "{}: base64 that does not decode cleanly ({e}); {} bytes decoded, {junk} characters of junk ignored",
+                        part.ctype.mimetype,
+                        bytes.len()
+                    ),
+                );
+                Ok((bytes, Some(defect)))
+            }
+        };
     }
-    part.get_body_raw()
+    part.get_body_raw().map(|b| (b, None))
+}
+
+/// Base64 decoded leniently, as Python's `binascii.a2b_base64` does:
+/// characters outside the alphabet are skipped, decoding stops at the
+/// padding that ends the data, a last incomplete group gives the bytes it
+/// holds. Returns the bytes and how many characters were ignored (junk,
+/// whitespace not counted).
+pub(super) fn lenient_base64(encoded: &[u8]) -> (Vec<u8>, usize) {
+    let mut out = Vec::with_capacity(encoded.len() / 4 * 3 + 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    let mut quad = 0usize;
+    let mut junk = 0usize;
+    let mut ended_at = None;
+    for (i, &c) in encoded.iter().enumerate() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' if quad >= 2 => {
+                ended_at = Some(i);
+                break;
+            }
+            _ => {
+                if !c.is_ascii_whitespace() {
+                    junk += 1;
+                }
+                continue;
+            }
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        quad = (quad + 1) % 4;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    if let Some(at) = ended_at {
+        let rest = &encoded[at..];
+        junk += rest
+            .iter()
+            .filter(|&&c| !c.is_ascii_whitespace() && c != b'=')
+            .count();
+    }
+    (out, junk)
 }
 
 /// Base64 with ASCII whitespace anywhere (line breaks), decoded strictly:

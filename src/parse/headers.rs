@@ -1,7 +1,9 @@
-//! Header fields: addresses (groups, encoded words, a pattern fallback
-//! when a list does not parse), the date with its plausibility checks,
-//! message ids, and raw 8-bit header bytes decoded by guess. Values are
-//! capped at [`Limits::max_header_value`].
+//! Header fields: addresses (groups, encoded words, every occurrence of a
+//! repeated header merged, a lenient reading when a list does not parse
+//! that keeps addresses without a domain and display names as written),
+//! the date with its plausibility checks, message ids, and raw 8-bit
+//! header bytes (inside encoded words: in the word's charset; elsewhere
+//! decoded by guess). Values are capped at [`Limits::max_header_value`].
 
 use mailparse::{MailAddr, MailHeader};
 
@@ -132,20 +134,29 @@ struct HeaderReader<'a, 'h> {
     raw8_noted: bool,
 }
 
-impl HeaderReader<'_, '_> {
-    fn first(&self, name: &str) -> Option<&MailHeader<'_>> {
+impl<'a, 'h> HeaderReader<'a, 'h> {
+    /// Every header called `name`, in order.
+    fn all(&self, name: &str) -> Vec<&'a MailHeader<'h>> {
         self.headers
             .iter()
-            .find(|h| h.get_key_ref().eq_ignore_ascii_case(name))
+            .filter(|h| h.get_key_ref().eq_ignore_ascii_case(name))
+            .collect()
     }
 
-    /// A header value as valid UTF-8 raw text (encoded words not yet
-    /// decoded): the bytes themselves when valid, else decoded by guess.
-    fn utf8_value(&mut self, name: &str) -> Option<(String, bool)> {
-        let raw = self.first(name)?.get_value_raw().to_vec();
-        let raw = &raw[..];
+    /// A header's value as valid UTF-8 raw text (encoded words not yet
+    /// decoded): the bytes themselves when valid; else 8-bit bytes inside
+    /// encoded words re-quoted (decoded later in the word's own charset);
+    /// else decoded by guess.
+    fn utf8_value(&mut self, name: &str, header: &MailHeader<'_>) -> (String, bool) {
+        let raw = header.get_value_raw();
         if let Ok(s) = std::str::from_utf8(raw) {
-            return Some((s.to_string(), false));
+            return (s.to_string(), false);
+        }
+        if let Some(requoted) = requote_encoded_words(raw)
+            && let Ok(s) = String::from_utf8(requoted)
+        {
+            self.note_raw8(name, "inside encoded words; decoded in each word's charset");
+            return (s, true);
         }
         let label = self
             .charset
@@ -154,34 +165,41 @@ impl HeaderReader<'_, '_> {
             .and_then(|l| charset::Charset::for_label(l.as_bytes()))
             .unwrap_or(charset::Charset::for_encoding(encoding_rs::WINDOWS_1252));
         let (text, _) = charset.decode_without_bom_handling(raw);
+        self.note_raw8(name, &format!("decoded as {}", charset.name()));
+        (text.into_owned(), true)
+    }
+
+    /// Flags raw 8-bit header bytes, once per message.
+    fn note_raw8(&mut self, name: &str, how: &str) {
         if !self.raw8_noted {
             self.raw8_noted = true;
             self.defects.push(Defect::new(
                 DefectKind::Raw8bitHeader,
-                format!(
-                    "{name} has raw 8-bit bytes that are not UTF-8; decoded as {}",
-                    charset.name()
-                ),
+                format!("{name} has raw 8-bit bytes that are not UTF-8; {how}"),
             ));
         }
-        Some((text.into_owned(), true))
     }
 
     /// Rebuilds a header from fixed-up text so mailparse can decode it.
-    fn with_header<T>(&mut self, name: &str, f: impl Fn(&MailHeader<'_>) -> T) -> Option<T> {
-        let (value, fixed) = self.utf8_value(name)?;
+    fn with_header<T>(
+        &mut self,
+        name: &str,
+        header: &MailHeader<'_>,
+        f: impl Fn(&MailHeader<'_>) -> T,
+    ) -> Option<T> {
+        let (value, fixed) = self.utf8_value(name, header);
         if !fixed {
-            let h = self.first(name)?;
-            return Some(f(h));
+            return Some(f(header));
         }
         let line = format!("{name}: {value}");
         let (h, _) = mailparse::parse_header(line.as_bytes()).ok()?;
         Some(f(&h))
     }
 
-    /// A decoded, unfolded header value, capped.
+    /// The decoded, unfolded value of the first header called `name`, capped.
     fn text(&mut self, name: &str) -> Option<String> {
-        let value = self.with_header(name, |h| h.get_value())?;
+        let header = *self.all(name).first()?;
+        let value = self.with_header(name, header, |h| h.get_value())?;
         let value = value.trim().to_string();
         Some(self.cap(name, value))
     }
@@ -201,9 +219,33 @@ impl HeaderReader<'_, '_> {
         truncate_at_char(value, self.limits.max_header_value)
     }
 
-    /// Addresses of every header called `name` (To may appear twice).
+    /// Addresses of every header called `name` (To may appear twice: the
+    /// lists are merged in order, and the repetition flagged).
     fn addresses(&mut self, name: &str) -> Vec<Address> {
-        let Some(parsed) = self.with_header(name, |h| {
+        let headers = self.all(name);
+        if headers.len() > 1 {
+            self.defects.push(Defect::new(
+                DefectKind::RepeatedHeader,
+                format!(
+                    "{name} appears {} times; the addresses of every one are kept, in order",
+                    headers.len()
+                ),
+            ));
+        }
+        let mut out = Vec::new();
+        for header in headers {
+            out.extend(self.one_address_header(name, header));
+            if out.len() >= MAX_ADDRESSES {
+                break;
+            }
+        }
+        out.truncate(MAX_ADDRESSES);
+        out
+    }
+
+    /// The addresses of one header line.
+    fn one_address_header(&mut self, name: &str, header: &MailHeader<'_>) -> Vec<Address> {
+        let Some(parsed) = self.with_header(name, header, |h| {
             (
                 mailparse::addrparse_header(h).map_err(|e| e.to_string()),
                 h.get_value(),
@@ -226,16 +268,150 @@ impl HeaderReader<'_, '_> {
             Err(e) => {
                 self.defects.push(Defect::new(
                     DefectKind::BadAddress,
-                    format!("{name}: {e}; addresses taken from {value:?} by pattern"),
+                    format!("{name}: {e}; addresses read leniently from {value:?}"),
                 ));
-                out = addresses_by_pattern(&value);
+                out = lenient_addresses(&value);
             }
         }
-        out.truncate(10_000);
         out
     }
 }
 
+/// Most addresses kept per header name.
+const MAX_ADDRESSES: usize = 10_000;
+
+/// Re-quotes RFC 2047 Q-encoded words that carry raw 8-bit bytes (or
+/// spaces) so a decoder reads them in the word's own charset:
+/// `=?iso-8859-1?Q?Die Fr<F6>sche?=` becomes `=?iso-8859-1?Q?Die_Fr=F6sche?=`.
+/// None when there is no such word.
+fn requote_encoded_words(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 2);
+    let mut changed = false;
+    let mut i = 0;
+    while i < raw.len() {
+        let Some(word) = encoded_word_at(raw, i) else {
+            out.push(raw[i]);
+            i += 1;
+            continue;
+        };
+        let (text_start, text_end) = word;
+        out.extend_from_slice(&raw[i..text_start]);
+        let text = &raw[text_start..text_end];
+        if text.iter().any(|&b| b >= 0x80) {
+            changed = true;
+            for &b in text {
+                match b {
+                    b' ' | b'\t' => out.push(b'_'),
+                    0x80.. => out.extend_from_slice(format!("={b:02X}").as_bytes()),
+                    _ => out.push(b),
+                }
+            }
+        } else {
+            out.extend_from_slice(text);
+        }
+        out.extend_from_slice(b"?=");
+        i = text_end + 2;
+    }
+    changed.then_some(out)
+}
+
+/// A Q-encoded word starting at `at` (`=?charset?Q?text?=`, the text may
+/// hold spaces and 8-bit bytes but no line break): the range of its text.
+fn encoded_word_at(raw: &[u8], at: usize) -> Option<(usize, usize)> {
+    let rest = raw.get(at..)?;
+    let after = rest.strip_prefix(b"=?")?;
+    let q = after.iter().position(|&b| b == b'?')?;
+    let charset = &after[..q];
+    if charset.is_empty() || !charset.iter().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let enc = after.get(q + 1..q + 3)?;
+    if !matches!(enc, [b'q' | b'Q', b'?']) {
+        return None;
+    }
+    let text_start = at + 2 + q + 3;
+    let text = &raw[text_start..];
+    let end = memchr::memmem::find(text, b"?=")?;
+    if text[..end].iter().any(|&b| b == b'\r' || b == b'\n') {
+        return None;
+    }
+    Some((text_start, text_start + end))
+}
+
+/// Addresses read from a list mailparse refuses: `Name <local>`, a bare
+/// `local` without a domain, `Name <>`, `local@domain` in any junk, kept
+/// as written, display names included. Splits at commas and semicolons
+/// outside quotes and angle brackets; a group's `name:` is dropped.
+fn lenient_addresses(value: &str) -> Vec<Address> {
+    let quotes_balanced = value.matches('"').count().is_multiple_of(2);
+    let mut items = Vec::new();
+    let mut current = String::new();
+    let (mut in_quote, mut in_angle) = (false, false);
+    for c in value.chars() {
+        match c {
+            '"' if quotes_balanced => in_quote = !in_quote,
+            '<' if !in_quote => in_angle = true,
+            '>' if !in_quote => in_angle = false,
+            ',' | ';' if !in_quote && !in_angle => {
+                items.push(std::mem::take(&mut current));
+                continue;
+            }
+            ':' if !in_quote && !in_angle && !current.contains(['@', '<']) => {
+                // A group's name.
+                current.clear();
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    items.push(current);
+    items
+        .iter()
+        .filter_map(|item| lenient_address(item))
+        .take(MAX_ADDRESSES)
+        .collect()
+}
+
+/// One address of [`lenient_addresses`].
+fn lenient_address(item: &str) -> Option<Address> {
+    let item = item.trim();
+    if item.is_empty() {
+        return None;
+    }
+    let clean_name = |n: &str| {
+        let n = n.trim().trim_matches(|c| c == '"' || c == '\'').trim();
+        (!n.is_empty()).then(|| n.to_string())
+    };
+    if let Some(open) = item.rfind('<') {
+        let inner = &item[open + 1..];
+        let addr = inner.split('>').next().unwrap_or_default().trim();
+        return Some(Address {
+            name: clean_name(&item[..open]),
+            addr: addr.to_string(),
+        });
+    }
+    let tokens: Vec<&str> = item
+        .split(|c: char| c.is_whitespace() || matches!(c, '"' | '(' | ')' | '>'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    if let Some(at) = tokens.iter().position(|t| t.contains('@')) {
+        let name: Vec<&str> = tokens
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != at)
+            .map(|(_, t)| *t)
+            .collect();
+        return Some(Address {
+            name: clean_name(&name.join(" ")),
+            addr: tokens[at].to_string(),
+        });
+    }
+    Some(Address {
+        name: None,
+        addr: item.to_string(),
+    })
+}
 fn address(s: &mailparse::SingleInfo) -> Address {
     Address {
         name: s
@@ -245,19 +421,4 @@ fn address(s: &mailparse::SingleInfo) -> Address {
             .filter(|n| !n.is_empty()),
         addr: s.addr.trim().to_string(),
     }
-}
-
-/// Anything shaped like `local@domain` in a header that did not parse.
-fn addresses_by_pattern(value: &str) -> Vec<Address> {
-    value
-        .split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"' | '(' | ')'))
-        .filter(|t| {
-            let mut it = t.splitn(2, '@');
-            matches!((it.next(), it.next()), (Some(l), Some(d)) if !l.is_empty() && !d.is_empty())
-        })
-        .map(|t| Address {
-            name: None,
-            addr: t.to_string(),
-        })
-        .collect()
 }

@@ -224,6 +224,7 @@ fn fill_message(
         "body",
     );
     msg.body_from_html = walker.body_from_html;
+    msg.alternatives = walker.alternatives;
     msg.attachments = walker.attachments;
     msg.defects.extend(walker.defects);
 }

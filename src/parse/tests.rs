@@ -3,6 +3,7 @@
 //! messages, limits, truncation, address fallback, contained panics.
 
 use super::*;
+use crate::model::Address;
 
 const NOW: i64 = 1_800_000_000;
 
@@ -281,4 +282,249 @@ fn panics_are_contained() {
     let r: Result<(), String> = contain(|| panic!("boom {}", 7));
     assert!(r.unwrap_err().starts_with("boom 7"));
     assert_eq!(contain(|| 5), Ok(5));
+}
+
+/// A display name (if any) and an address.
+type NameAddr<'a> = (Option<&'a str>, &'a str);
+
+/// Issue 13, item 2: addresses without a domain keep their local part and
+/// display name (they used to be blanked).
+#[test]
+fn addresses_without_a_domain_are_kept_as_written() {
+    let cases: [(&str, &[NameAddr<'_>]); 5] = [
+        ("foo", &[(None, "foo")]),
+        ("MAILER-DAEMON", &[(None, "MAILER-DAEMON")]),
+        (
+            "Moderator-Address <moderator>",
+            &[(Some("Moderator-Address"), "moderator")],
+        ),
+        ("MAILER DAEMON <>", &[(Some("MAILER DAEMON"), "")]),
+        (
+            "\"Smith, Ann\" <ann@example.org>, postmaster",
+            &[
+                (Some("Smith, Ann"), "ann@example.org"),
+                (None, "postmaster"),
+            ],
+        ),
+    ];
+    for (from, want) in cases {
+        let raw = format!(
+            "From: {from}\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n\nx\n"
+        );
+        let m = parse(raw.as_bytes());
+        let got: Vec<NameAddr<'_>> = m
+            .from
+            .iter()
+            .map(|a| (a.name.as_deref(), a.addr.as_str()))
+            .collect();
+        assert_eq!(got, want, "From: {from}");
+        assert!(m.has_defect(DefectKind::BadAddress), "From: {from}");
+    }
+}
+
+/// Issue 13, item 3: a repeated address header keeps every recipient, in
+/// order, and is flagged.
+#[test]
+fn repeated_address_headers_are_merged_and_flagged() {
+    let raw = "From: a@example.org\nTo: t1@example.org\nCc: c1@example.org\nTo: t2@example.org\nCc: C Two <c2@example.org>, c3@example.org\nDate: Mon, 12 Oct 2015 14:02:11 -0400\nMessage-ID: <1@x>\n\nx\n";
+    let m = parse(raw.as_bytes());
+    let addrs = |l: &[Address]| l.iter().map(|a| a.addr.clone()).collect::<Vec<_>>();
+    assert_eq!(addrs(&m.to), ["t1@example.org", "t2@example.org"]);
+    assert_eq!(
+        addrs(&m.cc),
+        ["c1@example.org", "c2@example.org", "c3@example.org"]
+    );
+    assert_eq!(m.cc[1].name.as_deref(), Some("C Two"));
+    let repeated: Vec<&Defect> = m
+        .defects
+        .iter()
+        .filter(|d| d.kind == DefectKind::RepeatedHeader)
+        .collect();
+    assert_eq!(repeated.len(), 2, "{:?}", m.defects);
+    assert!(repeated[0].detail.starts_with("To appears 2 times"));
+    assert!(repeated[1].detail.starts_with("Cc appears 2 times"));
+    // Once is not flagged.
+    assert!(
+        !parse(format!("{HEAD}To: t@example.org\n\nx\n").as_bytes())
+            .has_defect(DefectKind::RepeatedHeader)
+    );
+}
+
+/// Issue 13, item 6: raw 8-bit bytes inside an encoded word are decoded in
+/// the word's declared charset (they used to be dropped).
+#[test]
+fn eight_bit_bytes_inside_encoded_words() {
+    let mut raw = format!("{HEAD}Subject: =?iso-8859-1?Q?Die Hasen und die Fr").into_bytes();
+    raw.push(0xF6);
+    raw.extend_from_slice(b"sche?= und mehr\nTo: =?iso-8859-1?Q?J");
+    raw.push(0xFC);
+    raw.extend_from_slice(b"rgen?= <j@example.org>\n\nx\n");
+    let m = parse(&raw);
+    assert_eq!(
+        m.subject.as_deref(),
+        Some("Die Hasen und die Frösche und mehr")
+    );
+    assert_eq!(m.to[0].name.as_deref(), Some("Jürgen"));
+    assert_eq!(m.to[0].addr, "j@example.org");
+    assert!(m.has_defect(DefectKind::Raw8bitHeader));
+    // 8-bit bytes outside encoded words still decode by guess.
+    let mut raw = format!("{HEAD}Subject: Fr").into_bytes();
+    raw.push(0xF6);
+    raw.extend_from_slice(b"sche\n\nx\n");
+    assert_eq!(parse(&raw).subject.as_deref(), Some("Frösche"));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// The lenient readers never panic, and stay bounded.
+    #[test]
+    fn lenient_readers_never_panic(
+        bytes in proptest::collection::vec(proptest::sample::select(
+            b"=?Qq_ <>,;:\"@aZ09+/\r\n\xf6\x80".to_vec()), 0..200),
+    ) {
+        let (decoded, junk) = super::charset::lenient_base64(&bytes);
+        proptest::prop_assert!(decoded.len() <= bytes.len() * 3 / 4 + 1);
+        proptest::prop_assert!(junk <= bytes.len());
+        let text = String::from_utf8_lossy(&bytes);
+        let mut raw = format!("{HEAD}From: ").into_bytes();
+        raw.extend_from_slice(&bytes);
+        raw.extend_from_slice(format!("\nTo: {text}\nTo: {text}\nSubject: ").as_bytes());
+        raw.extend_from_slice(&bytes);
+        raw.extend_from_slice(b"\n\nx\n");
+        let m = parse(&raw);
+        proptest::prop_assert!(m.to.len() <= 2 * raw.len());
+    }
+}
+
+/// Issue 13, item 4: base64 with junk after the padding is decoded as far
+/// as it decodes (it used to be shown as base64 text) and flagged.
+#[test]
+fn base64_with_junk_after_the_padding() {
+    for junk in ["*** end ***", "This is not base64.", "--\n> quoted"] {
+        let raw = format!(
+            "{HEAD}Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nSGVsbG8gd29ybGQsIEZyw7ZzY2hl\nIQ==\n{junk}\n"
+        );
+        let m = parse(raw.as_bytes());
+        assert_eq!(m.body_text, "Hello world, Frösche!", "junk {junk:?}");
+        assert!(m.has_defect(DefectKind::Base64Junk), "{:?}", m.defects);
+        assert!(!m.has_defect(DefectKind::BadTransferEncoding));
+    }
+    // An attachment too: its decoded size, not the encoded one.
+    let raw = format!(
+        "{HEAD}Content-Type: application/octet-stream; name=a.bin\nContent-Transfer-Encoding: base64\n\nQUJD\nRA==\n#junk#\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.attachments[0].size, 4);
+    assert_eq!(m.attachments[0].sha256, Sha256::of(b"ABCD"));
+    assert!(m.has_defect(DefectKind::Base64Junk));
+    // Clean base64 is not flagged.
+    let raw = format!("{HEAD}Content-Transfer-Encoding: base64\n\nSGVsbG8=\n");
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.body_text, "Hello");
+    assert!(m.defects.is_empty(), "{:?}", m.defects);
+}
+
+#[test]
+fn lenient_base64_stops_at_the_padding_and_skips_junk() {
+    use super::charset::lenient_base64;
+    assert_eq!(lenient_base64(b"QQ==\n*"), (b"A".to_vec(), 1));
+    assert_eq!(lenient_base64(b"QU*JD"), (b"ABC".to_vec(), 1));
+    assert_eq!(
+        lenient_base64(b"QUJD\r\nRA==\r\nQUJD"),
+        (b"ABCD".to_vec(), 4)
+    );
+    assert_eq!(lenient_base64(b"QUJDR"), (b"ABC".to_vec(), 0));
+    assert_eq!(lenient_base64(b""), (Vec::new(), 0));
+}
+
+/// Issue 13, item 1: every alternative's text is kept (the plain text
+/// shown, the HTML and a second plain text beside it) and indexed.
+#[test]
+fn every_alternative_is_kept_and_indexed() {
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/alternative; boundary=b\n\n--b\nContent-Type: text/plain\n\nplain words\n--b\nContent-Type: text/html; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n<p>only in <b>html</b>: Fr=F6sche</p>\n--b\nContent-Type: multipart/related; boundary=c\n\n--c\nContent-Type: text/plain\n\nsecond plain xylophone\n--c\nContent-Type: image/png; name=logo.png\n\nPNG\n--c--\n--b--\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.body_text, "plain words");
+    let alts: Vec<(&str, &str)> = m
+        .alternatives
+        .iter()
+        .map(|a| (a.mime.as_str(), a.text.trim()))
+        .collect();
+    assert_eq!(
+        alts,
+        [
+            ("text/html", "only in html: Frösche"),
+            ("text/plain", "second plain xylophone")
+        ]
+    );
+    // The attachment of an alternative not shown still counts.
+    assert_eq!(m.attachments.len(), 1);
+    assert_eq!(m.attachments[0].name.as_deref(), Some("logo.png"));
+    assert!(m.defects.is_empty(), "{:?}", m.defects);
+    // The body field of the index holds every alternative's words.
+    let fields = crate::index::schema::Fields::new();
+    let doc = fields.document(&m);
+    use tantivy::schema::Value;
+    let body: Vec<&str> = doc
+        .get_all(fields.body)
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(body.iter().any(|t| t.contains("Frösche")), "{body:?}");
+    assert!(body.iter().any(|t| t.contains("xylophone")), "{body:?}");
+    // Old records (without the field) still decode.
+    let mut json = serde_json::to_value(&m).unwrap();
+    json.as_object_mut().unwrap().remove("alternatives");
+    let old: Message = serde_json::from_value(json).unwrap();
+    assert!(old.alternatives.is_empty());
+}
+
+/// Issue 13, item 5: a multipart part whose body never starts a part with
+/// its boundary keeps its text (as Python's email package reads it), the
+/// parts after it are read too, and it is flagged.
+#[test]
+fn multipart_without_its_opening_delimiter_keeps_its_text() {
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/mixed; boundary=\"outer\"\n\n--outer\nContent-Type: multipart/alternative; boundary=\"inner\"\n\njust some text, no inner delimiter\n--outer\nContent-Type: text/plain\n\nlater part text\n--outer--\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert!(
+        m.body_text.contains("just some text, no inner delimiter"),
+        "{:?}",
+        m.body_text
+    );
+    assert!(m.body_text.contains("later part text"), "{:?}", m.body_text);
+    assert!(m.has_defect(DefectKind::MissingBoundary), "{:?}", m.defects);
+    assert!(!m.has_defect(DefectKind::Truncated), "{:?}", m.defects);
+    // The whole message's multipart without a delimiter: its text too.
+    let raw = format!("{HEAD}Content-Type: multipart/mixed; boundary=\"gone\"\n\nthe only text\n");
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.body_text.trim(), "the only text");
+    assert!(m.has_defect(DefectKind::MissingBoundary));
+    // An empty multipart is not flagged as missing its delimiter.
+    let raw = format!("{HEAD}Content-Type: multipart/mixed; boundary=\"b\"\n\n--b--\n");
+    assert!(!parse(raw.as_bytes()).has_defect(DefectKind::MissingBoundary));
+}
+
+/// The other alternatives' text is bounded by the body text limit, all of
+/// them together.
+#[test]
+fn alternatives_are_bounded() {
+    let part = |mime: &str, text: &str| format!("--b\nContent-Type: {mime}\n\n{text}\n");
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/alternative; boundary=b\n\n{}{}{}{}--b--\n",
+        part("text/plain", "shown"),
+        part("text/html", "<p>aaaaaaaaaaaaaaaa</p>"),
+        part("text/plain", "bbbbbbbbbbbbbbbb"),
+        part("text/plain", "cccccccccccccccc"),
+    );
+    let limits = Limits {
+        max_body_text: 20,
+        ..Limits::default()
+    };
+    let m = parse_with(raw.as_bytes(), &limits);
+    let total: usize = m.alternatives.iter().map(|a| a.text.len()).sum();
+    assert!(total <= 20, "{:?}", m.alternatives);
+    assert!(m.has_defect(DefectKind::TextTruncated), "{:?}", m.defects);
 }

@@ -291,7 +291,7 @@ fn field_names() {
 #[test]
 fn unknown_fields_are_errors_naming_the_field() {
     let known = "known fields are from, to, cc, bcc, subject, body, attachment, \
-                 filename, id, msgid, thread, source, has, date, after, before; \
+                 filename, id, msgid, thread, source, has, is, date, after, before; \
                  quote it to search the text";
     for (input, name, span) in [
         ("label:important", "label", 0..5),
@@ -301,7 +301,6 @@ fn unknown_fields_are_errors_naming_the_field() {
         ("budget LABEL:x", "LABEL", 7..12),
         ("fromm:ann", "fromm", 0..5),
         ("re:budget", "re", 0..2),
-        ("is:unread", "is", 0..2),
         ("x-mailer:outlook", "x-mailer", 0..8),
         ("list_id:x", "list_id", 0..7),
         ("a -label:x", "label", 3..8),
@@ -322,6 +321,11 @@ fn unknown_fields_are_errors_naming_the_field() {
     }
     let e = err("budget label:x");
     assert_eq!(e.caret("budget label:x"), "budget label:x\n       ^^^^^");
+    // `is:` is a known name since `is:duplicate`: another value is refused
+    // with the values it takes, pointing at the value.
+    let e = err("is:unread");
+    assert_eq!(e.message, "unknown is: value; use is:duplicate");
+    assert_eq!(e.span, 3..9);
 }
 
 #[test]
