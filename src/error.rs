@@ -141,7 +141,7 @@ pub enum Error {
     #[error("bad query: {error}\n{caret}")]
     Query {
         /// What is wrong with the query, and where.
-        error: crate::query::QueryError,
+        error: QueryError,
         /// The query with a caret line under the problem.
         caret: String,
     },
@@ -199,3 +199,76 @@ fn explain_sqlite(e: &rusqlite::Error) -> String {
     };
     format!("{what} ({f})")
 }
+
+/// Why a query does not parse, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryError {
+    /// Short, lower-case, with a hint when the fix is obvious.
+    pub message: String,
+    /// Byte range in the input.
+    pub span: std::ops::Range<usize>,
+}
+
+impl QueryError {
+    /// An error at `span` of the query.
+    pub(crate) fn new(message: impl Into<String>, span: std::ops::Range<usize>) -> QueryError {
+        QueryError {
+            message: message.into(),
+            span,
+        }
+    }
+
+    /// Two lines for a terminal or a fixed-width text box: the input (with
+    /// tabs and other control characters shown as spaces), then `^` under
+    /// the span (at least one, also for an empty span).
+    pub fn caret(&self, input: &str) -> String {
+        let line: String = input
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let start = self.span.start;
+        let end = self.span.end.max(start);
+        let mut pad = 0;
+        let mut width = 0;
+        for (i, c) in input.char_indices() {
+            let w = if c.is_control() { 1 } else { column_width(c) };
+            if i < start {
+                pad += w;
+            } else if i < end {
+                width += w;
+            }
+        }
+        format!("{line}\n{}{}", " ".repeat(pad), "^".repeat(width.max(1)))
+    }
+}
+
+/// Columns a character takes in a terminal: a small approximation that gets
+/// combining accents and East Asian wide characters right.
+fn column_width(c: char) -> usize {
+    match u32::from(c) {
+        0x0300..=0x036F | 0x200B..=0x200F => 0,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x1F300..=0x1F64F
+        | 0x1F900..=0x1F9FF
+        | 0x20000..=0x3FFFD => 2,
+        _ => 1,
+    }
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (at byte {})", self.message, self.span.start)
+    }
+}
+
+impl std::error::Error for QueryError {}

@@ -63,7 +63,7 @@ impl<'de> Deserialize<'de> for Sha256 {
 }
 
 /// The stable identity of a message: the SHA-256 of its canonical bytes
-/// (see [`crate::source::canonical`]): the message as stored in the source,
+/// (see `source::canonical`): the message as stored in the source,
 /// without an mbox `From_` line, with mbox `>From` quoting removed, line ends
 /// normalised to LF and trailing newlines dropped. The same message
 /// re-imported, or found in an mbox and as an `.eml` file, gets the same key.

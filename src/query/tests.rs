@@ -5,6 +5,7 @@
 use super::*;
 use crate::time::DAY;
 use proptest::prelude::*;
+use std::ops::Range;
 
 fn p(input: &str) -> Query {
     match parse(input) {
