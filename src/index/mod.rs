@@ -258,7 +258,7 @@ impl SearchIndex {
         let f = &self.fields;
         Ok(match q {
             Query::All => Box::new(AllQuery),
-            Query::IsDuplicate => Box::new(TermSetQuery::new(
+            Query::Is(crate::query::Flag::Duplicate) => Box::new(TermSetQuery::new(
                 resolver
                     .duplicate_rowids()?
                     .into_iter()

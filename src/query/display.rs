@@ -72,7 +72,7 @@ impl fmt::Display for Query {
                 },
             },
             Query::HasAttachment => f.write_str("has:attachment"),
-            Query::IsDuplicate => f.write_str("is:duplicate"),
+            Query::Is(flag) => write!(f, "is:{}", flag.name()),
             Query::And(items) => {
                 if items.is_empty() {
                     return f.write_str("*");

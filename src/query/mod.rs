@@ -85,6 +85,37 @@ Matching ignores case and accents (Garcia finds García); Cyrillic, Greek and
 CJK text is searchable. Results are never capped; the CLI cuts with --limit.
 ";
 
+/// A state of a message that `is:` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flag {
+    /// `is:duplicate`: found more than once (in several files, or twice in
+    /// one), answered from the case's origins.
+    Duplicate,
+}
+
+impl Flag {
+    /// Every flag with the names `is:` accepts for it (the first is the
+    /// canonical one, written back by `Display`).
+    pub const ALL: [(Flag, &'static [&'static str]); 1] =
+        [(Flag::Duplicate, &["duplicate", "duplicates"])];
+
+    /// The flag named `name` (ASCII case ignored).
+    pub fn parse(name: &str) -> Option<Flag> {
+        Flag::ALL
+            .iter()
+            .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(name)))
+            .map(|(f, _)| *f)
+    }
+
+    /// The canonical name (`is:NAME`).
+    pub fn name(self) -> &'static str {
+        Flag::ALL
+            .iter()
+            .find(|(f, _)| *f == self)
+            .map_or("", |(_, names)| names[0])
+    }
+}
+
 /// A parsed query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Query {
@@ -126,9 +157,8 @@ pub enum Query {
     },
     /// `has:attachment` (also `has:attachments`).
     HasAttachment,
-    /// `is:duplicate`: messages found more than once (in several files, or
-    /// twice in one), answered from the case's origins.
-    IsDuplicate,
+    /// `is:duplicate` and the other `is:` states of a message.
+    Is(Flag),
     /// All of these (explicit `AND` or juxtaposition); at least two, none itself an `And`.
     And(Vec<Query>),
     /// Any of these (upper-case `OR`); at least two, none itself an `Or`.

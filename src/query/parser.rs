@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::dates::date_value;
 use super::lexer::{Kind, Token, lex};
-use super::{Field, Mode, NAMED_FIELDS, Query, QueryError, Result};
+use super::{Field, Flag, Mode, NAMED_FIELDS, Query, QueryError, Result};
 
 /// How deep groups and negations may nest; deeper input is an error rather
 /// than a stack overflow.
@@ -236,16 +236,16 @@ impl Parser {
                 };
             }
             if kind == "is" {
-                return if val.eq_ignore_ascii_case("duplicate")
-                    || val.eq_ignore_ascii_case("duplicates")
-                {
-                    Ok(Query::IsDuplicate)
-                } else {
-                    Err(QueryError::new(
-                        "unknown is: value; use is:duplicate",
+                return Flag::parse(val).map(Query::Is).ok_or_else(|| {
+                    let known: Vec<String> = Flag::ALL
+                        .iter()
+                        .map(|(f, _)| format!("is:{}", f.name()))
+                        .collect();
+                    QueryError::new(
+                        format!("unknown is: value; use {}", known.join(", ")),
                         vspan,
-                    ))
-                };
+                    )
+                });
             }
             return date_value(kind, val, vspan);
         }

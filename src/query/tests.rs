@@ -500,15 +500,15 @@ fn has_attachment() {
 
 #[test]
 fn is_duplicate() {
-    assert_eq!(p("is:duplicate"), Query::IsDuplicate);
-    assert_eq!(p("IS:Duplicates"), Query::IsDuplicate);
+    assert_eq!(p("is:duplicate"), Query::Is(Flag::Duplicate));
+    assert_eq!(p("IS:Duplicates"), Query::Is(Flag::Duplicate));
     assert_eq!(
         p("-is:duplicate"),
-        Query::And(vec![Query::All, not(Query::IsDuplicate)])
+        Query::And(vec![Query::All, not(Query::Is(Flag::Duplicate))])
     );
     assert_eq!(
         p("from:ann is:duplicate"),
-        Query::And(vec![t(Field::From, "ann"), Query::IsDuplicate])
+        Query::And(vec![t(Field::From, "ann"), Query::Is(Flag::Duplicate)])
     );
     assert_round_trip("is:duplicate");
     assert_round_trip("budget -is:duplicate");
