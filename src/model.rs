@@ -444,6 +444,69 @@ pub struct Alternative {
     pub text: String,
 }
 
+/// How a message is signed: the signature is kept, never verified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureKind {
+    /// OpenPGP: `multipart/signed` with an `application/pgp-signature`
+    /// part, or an inline `-----BEGIN PGP SIGNED MESSAGE-----` body.
+    Pgp,
+    /// S/MIME: `multipart/signed` with an `application/pkcs7-signature`
+    /// part, or `application/pkcs7-mime; smime-type=signed-data`.
+    Smime,
+}
+
+impl SignatureKind {
+    /// The name exports and the window show (`"pgp"`, `"smime"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureKind::Pgp => "pgp",
+            SignatureKind::Smime => "smime",
+        }
+    }
+
+    /// The name a person reads (`"PGP"`, `"S/MIME"`).
+    pub fn label(self) -> &'static str {
+        match self {
+            SignatureKind::Pgp => "PGP",
+            SignatureKind::Smime => "S/MIME",
+        }
+    }
+}
+
+/// How a message is encrypted: its content cannot be read without the
+/// recipient's key, so its body is empty and its parts are opaque.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EncryptionKind {
+    /// PGP/MIME: `multipart/encrypted`.
+    PgpMime,
+    /// An inline `-----BEGIN PGP MESSAGE-----` block in a text body.
+    PgpInline,
+    /// S/MIME: `application/pkcs7-mime; smime-type=enveloped-data`.
+    Smime,
+}
+
+impl EncryptionKind {
+    /// The name exports show (`"pgp_mime"`, `"pgp_inline"`, `"smime"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EncryptionKind::PgpMime => "pgp_mime",
+            EncryptionKind::PgpInline => "pgp_inline",
+            EncryptionKind::Smime => "smime",
+        }
+    }
+
+    /// The name a person reads (`"PGP/MIME"`, `"inline PGP"`, `"S/MIME"`).
+    pub fn label(self) -> &'static str {
+        match self {
+            EncryptionKind::PgpMime => "PGP/MIME",
+            EncryptionKind::PgpInline => "inline PGP",
+            EncryptionKind::Smime => "S/MIME",
+        }
+    }
+}
+
 /// Whether the MIME structure could be parsed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -511,8 +574,20 @@ pub struct Message {
     /// the body. Empty in records stored before they were kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<Alternative>,
-    /// The attachments (every leaf part that is not body text), in MIME order.
+    /// The attachments (every leaf part that is neither body text nor a
+    /// signature), in MIME order.
     pub attachments: Vec<Attachment>,
+    /// The signature parts of `multipart/signed` (`application/pgp-signature`,
+    /// `application/pkcs7-signature`), kept as evidence but not counted as
+    /// attachments. Empty in records stored before they were kept apart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<Attachment>,
+    /// How the message is signed, when it is (the signature is not verified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<SignatureKind>,
+    /// How the message is encrypted, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<EncryptionKind>,
     /// Problems found while reading the message; empty for a clean one.
     pub defects: Vec<Defect>,
 }
@@ -542,8 +617,24 @@ impl Message {
             body_from_html: false,
             alternatives: Vec::new(),
             attachments: Vec::new(),
+            signatures: Vec::new(),
+            signed: None,
+            encrypted: None,
             defects: Vec::new(),
         }
+    }
+
+    /// Whether the subject is a placeholder of an encrypted message whose
+    /// real subject is inside the encrypted part ("protected headers"):
+    /// `...`, `Subject Unavailable`, or none at all. The subject is kept
+    /// as written; this only lets the window say what it is.
+    pub fn placeholder_subject(&self) -> bool {
+        self.encrypted.is_some()
+            && self
+                .subject
+                .as_deref()
+                .map(str::trim)
+                .is_none_or(|s| s.is_empty() || s == "..." || s == "Subject Unavailable")
     }
 
     /// Whether a defect of `kind` was recorded for this message.

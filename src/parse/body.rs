@@ -2,14 +2,28 @@
 //! the body (text/plain preferred among alternatives, HTML rendered as
 //! text; the other alternatives' text kept beside it), describes each
 //! attachment (size, SHA-256, kind) and gets its text (documents through a
-//! [`DocText`], forwarded messages, HTML and plain text here).
+//! [`DocText`], forwarded messages, HTML and plain text here). It also
+//! notes how the message is signed or encrypted (PGP/MIME, inline PGP,
+//! S/MIME) and keeps the signature parts of `multipart/signed` apart from
+//! the attachments.
 
 use mailparse::{MailHeaderMap, ParsedMail};
 
 use super::DocText;
 use super::charset::{cap_text, declared_charset, decode_text, decoded_body, encoded_raw};
 use crate::extract::DocKind;
-use crate::model::{Alternative, Attachment, Defect, DefectKind, Limits, Sha256, TextStatus};
+use crate::model::{
+    Alternative, Attachment, Defect, DefectKind, EncryptionKind, Limits, Sha256, SignatureKind,
+    TextStatus,
+};
+
+/// The types of the signature part of a `multipart/signed`, and what
+/// signature each is.
+const SIGNATURE_TYPES: [(&str, SignatureKind); 3] = [
+    ("application/pgp-signature", SignatureKind::Pgp),
+    ("application/pkcs7-signature", SignatureKind::Smime),
+    ("application/x-pkcs7-signature", SignatureKind::Smime),
+];
 
 /// How the defect for alternatives over the text limit starts.
 const ALTERNATIVES_FULL: &str = "the other alternatives' text reached";
@@ -30,6 +44,12 @@ pub(super) struct Walker<'l> {
     /// Bytes of text kept in `alternatives`, bounded by the body text limit.
     alternatives_len: usize,
     pub(super) attachments: Vec<Attachment>,
+    /// The signature parts of `multipart/signed`, kept apart from `attachments`.
+    pub(super) signatures: Vec<Attachment>,
+    /// How the message is signed, when it is.
+    pub(super) signed: Option<SignatureKind>,
+    /// How the message is encrypted, when it is.
+    pub(super) encrypted: Option<EncryptionKind>,
     pub(super) defects: Vec<Defect>,
     rfc822_depth: usize,
     budget_noted: bool,
@@ -67,6 +87,9 @@ impl<'l> Walker<'l> {
             alternatives: Vec::new(),
             alternatives_len: 0,
             attachments: Vec::new(),
+            signatures: Vec::new(),
+            signed: None,
+            encrypted: None,
             defects: Vec::new(),
             rfc822_depth: 0,
             budget_noted: false,
@@ -76,9 +99,11 @@ impl<'l> Walker<'l> {
     }
 
     pub(super) fn walk(&mut self, root: &ParsedMail<'_>) {
-        let mut stack: Vec<(&ParsedMail<'_>, Role, usize)> = vec![(root, Role::Body, 0)];
+        // (part, role, depth, whether its parent is a multipart/signed)
+        let mut stack: Vec<(&ParsedMail<'_>, Role, usize, bool)> =
+            vec![(root, Role::Body, 0, false)];
         let mut warned_depth = false;
-        while let Some((part, role, depth)) = stack.pop() {
+        while let Some((part, role, depth, in_signed)) = stack.pop() {
             self.parts += 1;
             if self.parts > self.limits.max_parts {
                 self.defects.push(Defect::new(
@@ -111,6 +136,8 @@ impl<'l> Walker<'l> {
                     continue;
                 }
                 self.check_closing_boundary(part);
+                self.protection(part);
+                let signed = part.ctype.mimetype == "multipart/signed";
                 let chosen = if part.ctype.mimetype == "multipart/alternative" && role == Role::Body
                 {
                     Some(choose_alternative(&part.subparts))
@@ -123,11 +150,66 @@ impl<'l> Walker<'l> {
                         Some(c) if c != i => Role::Alternative,
                         _ => role,
                     };
-                    stack.push((sub, sub_role, depth + 1));
+                    stack.push((sub, sub_role, depth + 1, signed));
                 }
                 continue;
             }
-            self.leaf(part, role);
+            self.protection(part);
+            self.leaf(part, role, in_signed);
+        }
+    }
+
+    /// Notes the signature or encryption a part declares: `multipart/signed`
+    /// (by its protocol), `multipart/encrypted`, S/MIME `pkcs7-mime`.
+    fn protection(&mut self, part: &ParsedMail<'_>) {
+        let param = |name: &str| {
+            part.ctype
+                .params
+                .get(name)
+                .map(|v| v.trim().to_ascii_lowercase())
+                .unwrap_or_default()
+        };
+        match part.ctype.mimetype.as_str() {
+            "multipart/signed" => {
+                let protocol = param("protocol");
+                let kind = SIGNATURE_TYPES
+                    .iter()
+                    .find(|(t, _)| *t == protocol)
+                    .map_or(SignatureKind::Pgp, |(_, k)| *k);
+                self.signed.get_or_insert(kind);
+            }
+            "multipart/encrypted" => {
+                self.encrypted.get_or_insert(EncryptionKind::PgpMime);
+            }
+            "application/pkcs7-mime" | "application/x-pkcs7-mime" => {
+                match param("smime-type").as_str() {
+                    "signed-data" => {
+                        self.signed.get_or_insert(SignatureKind::Smime);
+                    }
+                    "compressed-data" | "certs-only" => {}
+                    // enveloped-data, authenveloped-data, or none given
+                    // (older clients): encrypted.
+                    _ => {
+                        self.encrypted.get_or_insert(EncryptionKind::Smime);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Notes inline PGP armour at the start of a line of body text.
+    fn inline_armour(&mut self, text: &str) {
+        for line in text.lines() {
+            match line.trim_end() {
+                "-----BEGIN PGP MESSAGE-----" => {
+                    self.encrypted.get_or_insert(EncryptionKind::PgpInline);
+                }
+                "-----BEGIN PGP SIGNED MESSAGE-----" => {
+                    self.signed.get_or_insert(SignatureKind::Pgp);
+                }
+                _ => {}
+            }
         }
     }
 
@@ -180,7 +262,7 @@ impl<'l> Walker<'l> {
         }
     }
 
-    fn leaf(&mut self, part: &ParsedMail<'_>, role: Role) {
+    fn leaf(&mut self, part: &ParsedMail<'_>, role: Role, in_signed: bool) {
         let disposition = part.get_content_disposition();
         let name = disposition
             .params
@@ -207,9 +289,11 @@ impl<'l> Walker<'l> {
             } else {
                 text
             };
+            self.inline_armour(&text);
             self.push_body(&text);
             return;
         }
+        let signature = in_signed && SIGNATURE_TYPES.iter().any(|(t, _)| *t == mime);
         let encoded = encoded_raw(part);
         let (size, sha256, kind, text, text_status, bytes) = match self.decode(part) {
             Some(bytes) => {
@@ -240,12 +324,9 @@ impl<'l> Walker<'l> {
                 encoded.to_vec(),
             ),
         };
-        if let Some(contents) = &mut self.contents {
-            contents.push(bytes);
-        }
         let name = name
             .or_else(|| (mime == "message/rfc822").then(|| "forwarded message.eml".to_string()));
-        self.attachments.push(Attachment {
+        let attachment = Attachment {
             name,
             mime,
             size,
@@ -255,7 +336,15 @@ impl<'l> Walker<'l> {
             text,
             kind: kind.map(|k| k.name().to_string()),
             text_status,
-        });
+        };
+        if signature {
+            self.signatures.push(attachment);
+            return;
+        }
+        if let Some(contents) = &mut self.contents {
+            contents.push(bytes);
+        }
+        self.attachments.push(attachment);
     }
 
     /// Appends text to the body (within the body text limit).
@@ -478,6 +567,9 @@ impl<'l> Walker<'l> {
             alternatives: Vec::new(),
             alternatives_len: 0,
             attachments: Vec::new(),
+            signatures: Vec::new(),
+            signed: None,
+            encrypted: None,
             defects: Vec::new(),
             rfc822_depth: self.rfc822_depth + 1,
             budget_noted: self.budget_noted,

@@ -226,5 +226,8 @@ fn fill_message(
     msg.body_from_html = walker.body_from_html;
     msg.alternatives = walker.alternatives;
     msg.attachments = walker.attachments;
+    msg.signatures = walker.signatures;
+    msg.signed = walker.signed;
+    msg.encrypted = walker.encrypted;
     msg.defects.extend(walker.defects);
 }

@@ -3,7 +3,7 @@
 //! messages, limits, truncation, address fallback, contained panics.
 
 use super::*;
-use crate::model::Address;
+use crate::model::{Address, EncryptionKind, SignatureKind};
 
 const NOW: i64 = 1_800_000_000;
 
@@ -527,4 +527,159 @@ fn alternatives_are_bounded() {
     let total: usize = m.alternatives.iter().map(|a| a.text.len()).sum();
     assert!(total <= 20, "{:?}", m.alternatives);
     assert!(m.has_defect(DefectKind::TextTruncated), "{:?}", m.defects);
+}
+
+// Signed and encrypted mail (issue 13, items 8 and 9).
+
+/// A `multipart/signed` message whose signature part has type `sig_type`.
+fn signed(protocol: &str, sig_type: &str, sig_name: &str) -> String {
+    format!(
+        "{HEAD}Subject: Signed\nMIME-Version: 1.0\n\
+Content-Type: multipart/signed; micalg=sha-256; protocol=\"{protocol}\"; boundary=\"S\"\n\n\
+--S\nContent-Type: text/plain\n\nThe signed words.\n\
+--S\nContent-Type: {sig_type}; name=\"{sig_name}\"\n\
+Content-Disposition: attachment; filename=\"{sig_name}\"\nContent-Transfer-Encoding: base64\n\n\
+c2lnbmF0dXJlIGJ5dGVz\n--S--\n"
+    )
+}
+
+#[test]
+fn pgp_mime_signed_keeps_the_signature_apart() {
+    let raw = signed(
+        "application/pgp-signature",
+        "application/pgp-signature",
+        "signature.asc",
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.signed, Some(SignatureKind::Pgp));
+    assert_eq!(m.encrypted, None);
+    assert_eq!(m.body_text.trim(), "The signed words.");
+    assert!(m.attachments.is_empty(), "{:?}", m.attachments);
+    assert_eq!(m.signatures.len(), 1);
+    assert_eq!(m.signatures[0].mime, "application/pgp-signature");
+    assert_eq!(m.signatures[0].name.as_deref(), Some("signature.asc"));
+    assert_eq!(m.signatures[0].size, "signature bytes".len() as u64);
+    // The attachments the window can save are the record's attachments.
+    assert!(attachment_contents(raw.as_bytes(), &Limits::default()).is_empty());
+    assert!(!m.placeholder_subject());
+}
+
+#[test]
+fn smime_detached_signed_keeps_the_signature_apart() {
+    for sig_type in [
+        "application/pkcs7-signature",
+        "application/x-pkcs7-signature",
+    ] {
+        let raw = signed(sig_type, sig_type, "smime.p7s");
+        let m = parse(raw.as_bytes());
+        assert_eq!(m.signed, Some(SignatureKind::Smime), "{sig_type}");
+        assert_eq!(m.encrypted, None);
+        assert!(m.attachments.is_empty(), "{:?}", m.attachments);
+        assert_eq!(m.signatures.len(), 1);
+        assert_eq!(m.signatures[0].name.as_deref(), Some("smime.p7s"));
+    }
+    // A real attachment beside the signed text still counts.
+    let raw = format!(
+        "{HEAD}Subject: Signed\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=\"S\"\n\n\
+--S\nContent-Type: multipart/mixed; boundary=\"M\"\n\n\
+--M\nContent-Type: text/plain\n\nSee the memo.\n\
+--M\nContent-Type: application/pdf; name=\"memo.pdf\"\nContent-Disposition: attachment; filename=\"memo.pdf\"\n\n%PDF-1.4\n\
+--M--\n\
+--S\nContent-Type: application/pkcs7-signature; name=\"smime.p7s\"\n\nsig\n--S--\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.signed, Some(SignatureKind::Smime));
+    assert_eq!(m.attachments.len(), 1);
+    assert_eq!(m.attachments[0].name.as_deref(), Some("memo.pdf"));
+    assert_eq!(m.signatures.len(), 1);
+    let saved = attachment_contents(raw.as_bytes(), &Limits::default());
+    assert_eq!(saved.len(), 1);
+    assert_eq!(saved[0].0.name.as_deref(), Some("memo.pdf"));
+}
+
+#[test]
+fn pgp_mime_encrypted_is_marked_and_its_parts_kept() {
+    let raw = format!(
+        "{HEAD}Subject: ...\nContent-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"E\"\n\n\
+This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156)\n\
+--E\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\
+--E\nContent-Type: application/octet-stream; name=\"encrypted.asc\"\n\n\
+-----BEGIN PGP MESSAGE-----\n\nhQEMA1234\n-----END PGP MESSAGE-----\n\
+--E--\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.encrypted, Some(EncryptionKind::PgpMime));
+    assert_eq!(m.signed, None);
+    assert_eq!(m.attachments.len(), 2, "{:?}", m.attachments);
+    assert!(m.signatures.is_empty());
+    assert_eq!(m.subject.as_deref(), Some("..."), "kept as written");
+    assert!(m.placeholder_subject());
+}
+
+#[test]
+fn inline_pgp_is_marked() {
+    let raw = format!(
+        "{HEAD}Subject: Subject Unavailable\nContent-Type: text/plain\n\n\
+-----BEGIN PGP MESSAGE-----\n\nhQEMA1234\n=abcd\n-----END PGP MESSAGE-----\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.encrypted, Some(EncryptionKind::PgpInline));
+    assert!(
+        m.body_text.contains("BEGIN PGP MESSAGE"),
+        "the armour is kept"
+    );
+    assert!(m.placeholder_subject());
+    // Clear-signed inline, and armour quoted in a reply, which is neither.
+    let raw = format!(
+        "{HEAD}Subject: Hi\n\n-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nHello\n\
+-----BEGIN PGP SIGNATURE-----\n\niQEz\n-----END PGP SIGNATURE-----\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.signed, Some(SignatureKind::Pgp));
+    assert_eq!(m.encrypted, None);
+    let raw = format!("{HEAD}Subject: Re\n\n> -----BEGIN PGP MESSAGE-----\n> hQEMA\n");
+    let m = parse(raw.as_bytes());
+    assert_eq!((m.signed, m.encrypted), (None, None));
+    assert!(!m.placeholder_subject());
+}
+
+#[test]
+fn smime_enveloped_is_marked() {
+    let raw = format!(
+        "{HEAD}Subject: Quarterly\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data; name=\"smime.p7m\"\n\
+Content-Disposition: attachment; filename=\"smime.p7m\"\nContent-Transfer-Encoding: base64\n\n\
+MIAGCSqGSIb3DQEHA6CAMIACAQAx\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(m.encrypted, Some(EncryptionKind::Smime));
+    assert_eq!(m.signed, None);
+    assert_eq!(m.attachments.len(), 1);
+    assert_eq!(m.attachments[0].name.as_deref(), Some("smime.p7m"));
+    assert!(!m.placeholder_subject(), "a real subject");
+    // Opaque-signed S/MIME is signed, not encrypted.
+    let raw = format!(
+        "{HEAD}Subject: Q\nContent-Type: application/x-pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\n\n\
+MIAGCSqGSIb3DQEHAqCAMIACAQEx\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!((m.signed, m.encrypted), (Some(SignatureKind::Smime), None));
+}
+
+#[test]
+fn protection_survives_a_record_round_trip_and_old_records_decode() {
+    let raw = signed(
+        "application/pgp-signature",
+        "application/pgp-signature",
+        "signature.asc",
+    );
+    let m = parse(raw.as_bytes());
+    let json = serde_json::to_string(&m).unwrap();
+    assert_eq!(serde_json::from_str::<Message>(&json).unwrap(), m);
+    // A record stored before these fields existed.
+    let mut old: serde_json::Value = serde_json::to_value(parse(b"Subject: x\n\nhi\n")).unwrap();
+    let obj = old.as_object_mut().unwrap();
+    assert!(!obj.contains_key("signed") && !obj.contains_key("signatures"));
+    let back: Message = serde_json::from_value(old).unwrap();
+    assert_eq!((back.signed, back.encrypted), (None, None));
+    assert!(back.signatures.is_empty());
 }
