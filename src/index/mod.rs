@@ -109,7 +109,24 @@ impl SearchIndex {
             path: dir.to_path_buf(),
             source: e.into(),
         })?;
-        let index = tantivy::Index::open_or_create(mmap, fields.schema.clone()).map_err(wrap)?;
+        let index = tantivy::Index::open_or_create(mmap, fields.schema.clone()).map_err(|e| {
+            match e {
+                // Nothing converts an index of an older schema version
+                // (see `schema::VERSION`): say what to do.
+                tantivy::TantivyError::SchemaError(m) if m.contains("schema does not match") => {
+                    Error::BadCase {
+                        path: dir.to_path_buf(),
+                        reason: format!(
+                            "the search index was made by another version of mailsift \
+                             (index schema version {} expected); delete this folder and \
+                             run `mailsift reindex` on the case",
+                            schema::VERSION
+                        ),
+                    }
+                }
+                other => wrap(other),
+            }
+        })?;
         index
             .tokenizers()
             .register(schema::ANALYZER, schema::analyzer());
@@ -263,6 +280,14 @@ impl SearchIndex {
                     .duplicate_rowids()?
                     .into_iter()
                     .map(|r| Term::from_field_u64(f.rowid, r)),
+            )),
+            Query::Is(crate::query::Flag::Signed) => Box::new(TermQuery::new(
+                Term::from_field_text(f.flags, schema::FLAG_SIGNED),
+                IndexRecordOption::Basic,
+            )),
+            Query::Is(crate::query::Flag::Encrypted) => Box::new(TermQuery::new(
+                Term::from_field_text(f.flags, schema::FLAG_ENCRYPTED),
+                IndexRecordOption::Basic,
             )),
             Query::HasAttachment => Box::new(TermQuery::new(
                 Term::from_field_u64(f.has_attachment, 1),
@@ -731,13 +756,21 @@ mod tests {
             kind: None,
             text_status: None,
         });
-        let b = msg(
+        a.encrypted = Some(crate::model::EncryptionKind::PgpMime);
+        let mut b = msg(
             2,
             "Re: travel",
             "budget talk in the body, donor",
             "bob@hartwell.example.com",
             1_465_000_000,
         );
+        // Signed: its signature part is kept but is not an attachment.
+        b.signed = Some(crate::model::SignatureKind::Pgp);
+        let mut sig = a.attachments[0].clone();
+        sig.name = Some("signature.asc".into());
+        sig.mime = "application/pgp-signature".into();
+        sig.text = None;
+        b.signatures.push(sig);
         for (i, m) in [a, b].iter().enumerate() {
             let mut d = f.document(m);
             f.set_rowid(&mut d, i as u64 + 1);
@@ -772,6 +805,9 @@ mod tests {
         assert_eq!(rowids(&idx, "from:@dnc.org"), [1]);
         assert_eq!(rowids(&idx, "from:ann@mail.dnc.org"), [1]);
         assert_eq!(rowids(&idx, "has:attachment"), [1]);
+        assert_eq!(rowids(&idx, "is:signed"), [2]);
+        assert_eq!(rowids(&idx, "is:encrypted"), [1]);
+        assert_eq!(rowids(&idx, "-is:signed"), [1]);
         // Answered by the resolver (the case's origins), as thread: and source:.
         assert_eq!(rowids(&idx, "is:duplicate"), [2]);
         assert_eq!(rowids(&idx, "-is:duplicate"), [1]);
@@ -788,6 +824,21 @@ mod tests {
         assert_eq!(rowids(&idx, "id:4bf5122f"), [1]);
         assert_eq!(rowids(&idx, "moscow OR travel"), [1, 2]);
         assert_eq!(rowids(&idx, "nothing-here"), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn an_index_of_an_older_schema_says_to_reindex() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut b = tantivy::schema::Schema::builder();
+        b.add_text_field("key", tantivy::schema::STRING | tantivy::schema::STORED);
+        tantivy::Index::create_in_dir(dir.path(), b.build()).unwrap();
+        match SearchIndex::open_or_create(dir.path()) {
+            Err(Error::BadCase { reason, .. }) => {
+                assert!(reason.contains("mailsift reindex"), "{reason}")
+            }
+            Err(e) => panic!("{e}"),
+            Ok(_) => panic!("opened an index of another schema"),
+        }
     }
 
     #[test]

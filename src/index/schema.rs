@@ -21,7 +21,7 @@ use crate::model::{Address, Message};
 pub const ANALYZER: &str = "mailsift";
 
 /// Schema version; an index of another version is rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Handles to every field.
 #[derive(Clone, Debug)]
@@ -61,9 +61,18 @@ pub struct Fields {
     pub date: Field,
     /// Message-ID, exact.
     pub msgid: Field,
-    /// 1 when the message has attachments.
+    /// 1 when the message has attachments (signature parts do not count).
     pub has_attachment: Field,
+    /// States of the message `is:` asks the index for, exact:
+    /// [`FLAG_SIGNED`], [`FLAG_ENCRYPTED`].
+    pub flags: Field,
 }
+
+/// The `flags` token of a signed message (`is:signed`).
+pub const FLAG_SIGNED: &str = "signed";
+
+/// The `flags` token of an encrypted message (`is:encrypted`).
+pub const FLAG_ENCRYPTED: &str = "encrypted";
 
 impl Fields {
     /// Builds the schema (version [`VERSION`]), text fields analysed by [`ANALYZER`].
@@ -91,6 +100,7 @@ impl Fields {
         let date = b.add_i64_field("date", INDEXED | FAST);
         let msgid = b.add_text_field("msgid", STRING);
         let has_attachment = b.add_u64_field("has_attachment", INDEXED);
+        let flags = b.add_text_field("flags", STRING);
         Fields {
             schema: b.build(),
             key,
@@ -110,6 +120,7 @@ impl Fields {
             date,
             msgid,
             has_attachment,
+            flags,
         }
     }
 
@@ -160,6 +171,12 @@ impl Fields {
             d.add_text(self.msgid, id);
         }
         d.add_u64(self.has_attachment, u64::from(!msg.attachments.is_empty()));
+        if msg.signed.is_some() {
+            d.add_text(self.flags, FLAG_SIGNED);
+        }
+        if msg.encrypted.is_some() {
+            d.add_text(self.flags, FLAG_ENCRYPTED);
+        }
         d
     }
 

@@ -18,8 +18,10 @@
 //! | `from:@dnc.org`, `@dnc.org`      | every address in a domain (in any address)     |
 //! | `word*`, `word~`, `word~2`       | prefix; fuzzy with distance 1 or 2             |
 //! | `*`                              | every message                                  |
-//! | `has:attachment`                 | messages with attachments                      |
+//! | `has:attachment`                 | messages with attachments (not signatures)     |
 //! | `is:duplicate`                   | messages found more than once (several copies) |
+//! | `is:signed`                      | PGP- or S/MIME-signed (signature not verified) |
+//! | `is:encrypted`                   | PGP (MIME or inline) or S/MIME encrypted       |
 //! | `date:2016`, `date:2016-02`      | a year, month or day (UTC)                     |
 //! | `date:2016-02..2016-05`          | a range, both ends included; `A..` and `..B`   |
 //! | `after:2016-02-29`, `before:2017`| from the start of / before the start of a date |
@@ -77,6 +79,7 @@ Fields (name or address):        from:ann  to:@dnc.org  cc:  bcc:  subject:  bod
 Attachments:                     attachment:donor (text inside)  filename:xlsx  has:attachment
 Identity:                        id:3f2a9c  msgid:<abc@x>  thread:0123456789abcdef  source:podesta
 Copies:                          is:duplicate (found more than once: several files, or twice in one)
+Protection:                      is:signed (PGP or S/MIME, not verified)  is:encrypted (PGP or S/MIME)
 Dates (UTC):                     after:2016-05-01  before:2016-06  date:2016-05-01..2016-05-31
 Prefix and fuzzy:                budg*  moskva~  moskva~2
 Everything:                      *
@@ -91,13 +94,20 @@ pub enum Flag {
     /// `is:duplicate`: found more than once (in several files, or twice in
     /// one), answered from the case's origins.
     Duplicate,
+    /// `is:signed`: PGP- or S/MIME-signed (the signature is not verified).
+    Signed,
+    /// `is:encrypted`: PGP/MIME, inline PGP or S/MIME encrypted.
+    Encrypted,
 }
 
 impl Flag {
     /// Every flag with the names `is:` accepts for it (the first is the
     /// canonical one, written back by `Display`).
-    pub const ALL: [(Flag, &'static [&'static str]); 1] =
-        [(Flag::Duplicate, &["duplicate", "duplicates"])];
+    pub const ALL: [(Flag, &'static [&'static str]); 3] = [
+        (Flag::Duplicate, &["duplicate", "duplicates"]),
+        (Flag::Signed, &["signed"]),
+        (Flag::Encrypted, &["encrypted"]),
+    ];
 
     /// The flag named `name` (ASCII case ignored).
     pub fn parse(name: &str) -> Option<Flag> {

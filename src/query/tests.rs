@@ -325,7 +325,10 @@ fn unknown_fields_are_errors_naming_the_field() {
     // `is:` is a known name since `is:duplicate`: another value is refused
     // with the values it takes, pointing at the value.
     let e = err("is:unread");
-    assert_eq!(e.message, "unknown is: value; use is:duplicate");
+    assert_eq!(
+        e.message,
+        "unknown is: value; use is:duplicate, is:signed, is:encrypted"
+    );
     assert_eq!(e.span, 3..9);
 }
 
@@ -499,6 +502,23 @@ fn has_attachment() {
 }
 
 #[test]
+fn is_signed_and_encrypted() {
+    assert_eq!(p("is:signed"), Query::Is(Flag::Signed));
+    assert_eq!(p("IS:Encrypted"), Query::Is(Flag::Encrypted));
+    assert_eq!(
+        p("is:signed -is:encrypted"),
+        Query::And(vec![
+            Query::Is(Flag::Signed),
+            not(Query::Is(Flag::Encrypted))
+        ])
+    );
+    assert_round_trip("is:signed");
+    assert_round_trip("budget -is:encrypted");
+    assert_eq!(Flag::Signed.name(), "signed");
+    assert_eq!(Flag::parse("encrypted"), Some(Flag::Encrypted));
+}
+
+#[test]
 fn is_duplicate() {
     assert_eq!(p("is:duplicate"), Query::Is(Flag::Duplicate));
     assert_eq!(p("IS:Duplicates"), Query::Is(Flag::Duplicate));
@@ -513,7 +533,10 @@ fn is_duplicate() {
     assert_round_trip("is:duplicate");
     assert_round_trip("budget -is:duplicate");
     let e = err("is:copied");
-    assert_eq!(e.message, "unknown is: value; use is:duplicate");
+    assert_eq!(
+        e.message,
+        "unknown is: value; use is:duplicate, is:signed, is:encrypted"
+    );
     assert_eq!(e.span, 3..9);
     assert_eq!(err("is:").message, "is: needs a value: is:duplicate");
     assert_eq!(
