@@ -2,7 +2,9 @@
 //! as text (quoted lines dimmed, search hits highlighted, invisible
 //! characters shown as `<U+XXXX>`; a row of buttons switches between the
 //! renderings of a `multipart/alternative` body), the conversation, attachments, and the
-//! source window. Nothing here is loaded from the network or interpreted.
+//! source window. Encrypted mail gets a banner saying why its body is
+//! empty; signed mail a note in the header grid (drawn from the message
+//! record alone). Nothing here is loaded from the network or interpreted.
 
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, RichText};
@@ -16,6 +18,10 @@ use crate::query::{Field, Query};
 
 /// Background of search hits.
 pub(super) const HIT_BG: Color32 = Color32::from_rgb(250, 220, 90);
+
+/// The banner above an encrypted message.
+pub const ENCRYPTED_BANNER: &str =
+    "encrypted: the content cannot be read without the recipient's key";
 
 /// Body text shown at most (the source window shows everything).
 const BODY_MAX: usize = 256 * 1024;
@@ -163,7 +169,14 @@ pub fn reading_pane_ui(
         .auto_shrink(false)
         .show(ui, |ui| {
             ui.add_space(4.0);
+            encrypted_banner_ui(ui, m);
             ui.add(egui::Label::new(subject_job(m.subject.as_deref(), query, ui)).wrap());
+            if m.placeholder_subject() {
+                ui.weak(
+                    "(a placeholder: the real subject is inside the encrypted part, \
+                     as \"protected headers\")",
+                );
+            }
             headers_ui(ui, m);
             origins_ui(ui, &r.origins);
             ui.horizontal(|ui| {
@@ -200,6 +213,7 @@ pub fn reading_pane_ui(
                 ui.weak("(HTML part shown as text; nothing was loaded)");
             }
             out.extend(attachments_ui(ui, r));
+            signatures_ui(ui, m);
             ui.separator();
             let job = body_job(body, query, ui);
             ui.add(egui::Label::new(job).wrap().selectable(true));
@@ -209,6 +223,44 @@ pub fn reading_pane_ui(
             out.extend(conversation_ui(ui, r));
         });
     out
+}
+
+/// The banner of an encrypted message: why its body is empty and its
+/// parts unnamed.
+fn encrypted_banner_ui(ui: &mut egui::Ui, m: &Message) {
+    let Some(kind) = m.encrypted else {
+        return;
+    };
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.colored_label(ui.visuals().warn_fg_color, ENCRYPTED_BANNER);
+        ui.weak(format!(
+            "{}; the encrypted parts are kept as they are",
+            kind.label()
+        ));
+    });
+}
+
+/// The signature parts of a signed message: kept, not attachments.
+fn signatures_ui(ui: &mut egui::Ui, m: &Message) {
+    if m.signatures.is_empty() {
+        return;
+    }
+    let parts: Vec<String> = m
+        .signatures
+        .iter()
+        .map(|a| {
+            format!(
+                "{} ({}, {})",
+                visible(a.name.as_deref().unwrap_or("(no name)")),
+                visible(&a.mime),
+                size(a.size)
+            )
+        })
+        .collect();
+    ui.weak(format!(
+        "Signature parts (not attachments, not verified): {}",
+        parts.join(", ")
+    ));
 }
 
 /// Where the message was found: its first origin and, for a message found
@@ -322,6 +374,14 @@ fn headers_ui(ui: &mut egui::Ui, m: &Message) {
             };
             header_row(ui, "Date", &date);
             header_row(ui, "ID", &m.key.to_hex());
+            let mut protection = Vec::new();
+            if let Some(k) = m.signed {
+                protection.push(format!("signed ({})", k.label()));
+            }
+            if let Some(k) = m.encrypted {
+                protection.push(format!("encrypted ({})", k.label()));
+            }
+            header_row(ui, "Protection", &protection.join(", "));
         });
 }
 
@@ -509,6 +569,35 @@ mod tests {
         h.get_by_label("Plain text").click();
         h.run();
         assert!(h.query_by_label_contains("The plain words.").is_some());
+    }
+
+    #[test]
+    fn encrypted_mail_has_a_banner_and_signed_mail_a_note() {
+        let bare = || {
+            let mut r = reading();
+            r.message.subject = Some("...".into());
+            r.message.body_text.clear();
+            r.message.alternatives.clear();
+            r
+        };
+        let plain = bare();
+        let mut r = bare();
+        r.message.encrypted = Some(crate::model::EncryptionKind::PgpMime);
+        r.message.signed = Some(crate::model::SignatureKind::Smime);
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&r), None);
+        });
+        h.run();
+        assert!(h.query_by_label_contains(ENCRYPTED_BANNER).is_some());
+        assert!(h.query_by_label_contains("a placeholder").is_some());
+        assert!(h.query_by_label_contains("signed (S/MIME)").is_some());
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&plain), None);
+        });
+        h.run();
+        assert!(h.query_by_label_contains("encrypted").is_none());
+        assert!(h.query_by_label_contains("placeholder").is_none());
+        assert!(h.query_by_label_contains("signed").is_none());
     }
 
     #[test]
