@@ -190,7 +190,9 @@ fn score_json(score: Option<f32>) -> serde_json::Value {
 /// The NDJSON object for one message: keys `id` (hex key), `date` (RFC
 /// 3339 or null), `from` (first From as "Name <addr>" or addr, or null),
 /// `to`, `cc` (arrays of such strings), `subject`, `thread`, `attachments`
-/// (names; unnamed ones as their MIME type), `snippet`, `score`, `origins`
+/// (names; unnamed ones as their MIME type; signature parts are not
+/// attachments), `signed` (`"pgp"`, `"smime"` or null), `encrypted`
+/// (`"pgp_mime"`, `"pgp_inline"`, `"smime"` or null), `snippet`, `score`, `origins`
 /// (array of {path, offset, length, sha256}), `matched_in` (where the hit
 /// is: `{"in":"message"}` and/or `{"in":"attachment","index":N,"name":…}`;
 /// null when not computed).
@@ -217,6 +219,8 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
         "subject": m.subject,
         "thread": item.thread,
         "attachments": attachment_names(m),
+        "signed": m.signed.map(|k| k.as_str()),
+        "encrypted": m.encrypted.map(|k| k.as_str()),
         "snippet": item.snippet,
         "score": score_json(item.score),
         "origins": origins,
@@ -1027,11 +1031,13 @@ mod tests {
                 "attachments",
                 "cc",
                 "date",
+                "encrypted",
                 "from",
                 "id",
                 "matched_in",
                 "origins",
                 "score",
+                "signed",
                 "snippet",
                 "subject",
                 "thread",
@@ -1053,6 +1059,14 @@ mod tests {
             serde_json::json!(["memo.pdf", "image/png"])
         );
         assert_eq!(v["snippet"], "the snippet");
+        assert_eq!(v["signed"], serde_json::Value::Null);
+        assert_eq!(v["encrypted"], serde_json::Value::Null);
+        let mut sealed = message(2, "...");
+        sealed.signed = Some(crate::model::SignatureKind::Smime);
+        sealed.encrypted = Some(crate::model::EncryptionKind::PgpInline);
+        let w = json_record(&item(&sealed, &o, None));
+        assert_eq!(w["signed"], "smime");
+        assert_eq!(w["encrypted"], "pgp_inline");
         assert_eq!(serde_json::to_string(&v["score"]).unwrap(), "0.1");
         assert_eq!(
             v["origins"][1],

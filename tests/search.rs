@@ -618,6 +618,8 @@ fn json_records_have_the_documented_fields() {
             "subject",
             "thread",
             "attachments",
+            "signed",
+            "encrypted",
             "snippet",
             "score",
             "origins",

@@ -13,6 +13,7 @@ mod fuzz_regressions;
 mod gui;
 mod import;
 mod network;
+mod protected;
 mod real_mail;
 mod sample;
 mod search;
