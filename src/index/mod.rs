@@ -89,6 +89,13 @@ impl Resolver for crate::store::Case {
     }
 }
 
+/// Opens (or creates) the tantivy index in `dir` with the schema of `fields`.
+fn open_dir(dir: &Path, fields: &Fields) -> tantivy::Result<tantivy::Index> {
+    std::fs::create_dir_all(dir)?;
+    let mmap = tantivy::directory::MmapDirectory::open(dir)?;
+    tantivy::Index::open_or_create(mmap, fields.schema.clone())
+}
+
 impl SearchIndex {
     fn err(&self, e: tantivy::TantivyError) -> Error {
         Error::Index {
@@ -104,29 +111,20 @@ impl SearchIndex {
             path: dir.to_path_buf(),
             source: e,
         };
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "creating the index folder", e))?;
-        let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| Error::Index {
-            path: dir.to_path_buf(),
-            source: e.into(),
-        })?;
-        let index = tantivy::Index::open_or_create(mmap, fields.schema.clone()).map_err(|e| {
-            match e {
-                // Nothing converts an index of an older schema version
-                // (see `schema::VERSION`): say what to do.
-                tantivy::TantivyError::SchemaError(m) if m.contains("schema does not match") => {
-                    Error::BadCase {
-                        path: dir.to_path_buf(),
-                        reason: format!(
-                            "the search index was made by another version of mailsift \
-                             (index schema version {} expected); delete this folder and \
-                             run `mailsift reindex` on the case",
-                            schema::VERSION
-                        ),
-                    }
-                }
-                other => wrap(other),
+        let index = match open_dir(dir, &fields) {
+            // The index is derived from the case database: one made by
+            // another version of mailsift (another schema, see
+            // `schema::VERSION`) is set aside and started again, and the
+            // catch-up that follows any open of a case whose index is
+            // behind (`pipeline::catch_up`, `Browser::open`, an import)
+            // indexes every message again.
+            Err(tantivy::TantivyError::SchemaError(m)) if m.contains("schema does not match") => {
+                std::fs::remove_dir_all(dir)
+                    .map_err(|e| Error::io(dir, "removing an index of another version", e))?;
+                open_dir(dir, &fields).map_err(wrap)?
             }
-        })?;
+            r => r.map_err(wrap)?,
+        };
         index
             .tokenizers()
             .register(schema::ANALYZER, schema::analyzer());
@@ -827,18 +825,23 @@ mod tests {
     }
 
     #[test]
-    fn an_index_of_an_older_schema_says_to_reindex() {
+    fn an_index_of_an_older_schema_is_started_again() {
         let dir = tempfile::tempdir().unwrap();
         let mut b = tantivy::schema::Schema::builder();
         b.add_text_field("key", tantivy::schema::STRING | tantivy::schema::STORED);
-        tantivy::Index::create_in_dir(dir.path(), b.build()).unwrap();
-        match SearchIndex::open_or_create(dir.path()) {
-            Err(Error::BadCase { reason, .. }) => {
-                assert!(reason.contains("mailsift reindex"), "{reason}")
-            }
-            Err(e) => panic!("{e}"),
-            Ok(_) => panic!("opened an index of another schema"),
-        }
+        let old = tantivy::Index::create_in_dir(dir.path(), b.build()).unwrap();
+        let mut w: tantivy::IndexWriter = old.writer(15_000_000).unwrap();
+        w.commit().unwrap();
+        drop(w);
+        drop(old);
+        // Opened with today's schema: empty, so the case's catch-up indexes
+        // every message again (see `pipeline::tests`).
+        let idx = SearchIndex::open_or_create(dir.path()).unwrap();
+        assert_eq!(idx.indexed_upto().unwrap(), 0);
+        assert_eq!(idx.count(&parse("*").unwrap(), &NoCase).unwrap(), 0);
+        // And it is an index of today's schema from now on.
+        drop(idx);
+        assert!(SearchIndex::open_or_create(dir.path()).is_ok());
     }
 
     #[test]

@@ -120,3 +120,51 @@ pub fn update_threads(case: &mut Case) -> Result<usize> {
     drop(thread_ids);
     case.set_threads(&changes)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicBool;
+
+    use crate::browse::Browser;
+    use crate::index::Sort;
+    use crate::pipeline::{ImportOptions, import};
+    use crate::store::Case;
+
+    /// A case whose index was made by another version of mailsift (another
+    /// schema) opens: the index is started again and every message indexed
+    /// from the case database.
+    #[test]
+    fn a_case_with_an_index_of_another_version_is_reindexed_when_opened() {
+        let t = tempfile::tempdir().unwrap();
+        let mbox = t.path().join("in.mbox");
+        std::fs::write(
+            &mbox,
+            "From a@x Mon Jan  4 10:00:00 2016\nFrom: ann@example.org\nSubject: budget\n\none\n\n\
+             From a@x Mon Jan  4 11:00:00 2016\nFrom: bob@example.org\nSubject: travel\n\ntwo\n",
+        )
+        .unwrap();
+        let root = t.path().join("case");
+        let mut case = Case::open_for_writing(&root).unwrap();
+        let opts = ImportOptions::default();
+        import(
+            &mut case,
+            &[mbox],
+            &opts,
+            &mut |_| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        let index_dir = case.index_dir();
+        drop(case);
+        // Replace the index with one of another schema.
+        std::fs::remove_dir_all(&index_dir).unwrap();
+        std::fs::create_dir_all(&index_dir).unwrap();
+        let mut b = tantivy::schema::Schema::builder();
+        b.add_text_field("key", tantivy::schema::STRING | tantivy::schema::STORED);
+        tantivy::Index::create_in_dir(&index_dir, b.build()).unwrap();
+
+        let browser = Browser::open(&root).unwrap();
+        assert_eq!(browser.search("*", Sort::Date).unwrap().hits.len(), 2);
+        assert_eq!(browser.search("budget", Sort::Date).unwrap().hits.len(), 1);
+    }
+}
