@@ -21,7 +21,8 @@ use crate::model::{Address, Message};
 pub const ANALYZER: &str = "mailsift";
 
 /// Schema version; an index of another version is rebuilt.
-pub const VERSION: u32 = 1;
+/// (2: the `label` field.)
+pub const VERSION: u32 = 2;
 
 /// Handles to every field.
 #[derive(Clone, Debug)]
@@ -63,6 +64,8 @@ pub struct Fields {
     pub msgid: Field,
     /// 1 when the message has attachments.
     pub has_attachment: Field,
+    /// Gmail labels, each whole as one exact term, lower case (see [`label_term`]).
+    pub label: Field,
 }
 
 impl Fields {
@@ -91,6 +94,7 @@ impl Fields {
         let date = b.add_i64_field("date", INDEXED | FAST);
         let msgid = b.add_text_field("msgid", STRING);
         let has_attachment = b.add_u64_field("has_attachment", INDEXED);
+        let label = b.add_text_field("label", STRING);
         Fields {
             schema: b.build(),
             key,
@@ -110,6 +114,7 @@ impl Fields {
             date,
             msgid,
             has_attachment,
+            label,
         }
     }
 
@@ -160,6 +165,9 @@ impl Fields {
             d.add_text(self.msgid, id);
         }
         d.add_u64(self.has_attachment, u64::from(!msg.attachments.is_empty()));
+        for l in &msg.labels {
+            d.add_text(self.label, label_term(l));
+        }
         d
     }
 
@@ -180,6 +188,17 @@ fn address_text(a: &Address) -> String {
         Some(n) => format!("{n} {}", a.addr),
         None => a.addr.clone(),
     }
+}
+
+/// A label as the index holds it and `label:` looks for it: trimmed,
+/// inner runs of white space made one space, lower case
+/// (`"Category  Personal"` → `category personal`).
+pub fn label_term(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// The domain of an address and its parent domains (not the bare TLD),
