@@ -165,7 +165,9 @@ pub struct Facets {
     pub recipients: FacetCounts,
     /// File name extensions of attachments, from the first [`FACET_SAMPLE`] hits.
     pub attachment_types: FacetCounts,
-    /// How many hits `recipients` and `attachment_types` were counted over.
+    /// Gmail labels (as written), from the first [`FACET_SAMPLE`] hits.
+    pub labels: FacetCounts,
+    /// How many hits `recipients`, `attachment_types` and `labels` were counted over.
     pub sampled: usize,
     /// Messages per month (`YYYY-MM`), over every hit; undated ones are left out.
     pub months: BTreeMap<String, u64>,
@@ -682,7 +684,7 @@ fn top(map: HashMap<String, u64>) -> FacetCounts {
 }
 
 /// Facets of `hits`: senders and months over all of them (cheap columns),
-/// recipients and attachment types over the first [`FACET_SAMPLE`].
+/// recipients, attachment types and Gmail labels over the first [`FACET_SAMPLE`].
 pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
     let mut senders: HashMap<String, u64> = HashMap::new();
     let mut domains: HashMap<String, u64> = HashMap::new();
@@ -703,6 +705,7 @@ pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
     }
     let mut recipients: HashMap<String, u64> = HashMap::new();
     let mut types: HashMap<String, u64> = HashMap::new();
+    let mut labels: HashMap<String, u64> = HashMap::new();
     let sample = hits.len().min(FACET_SAMPLE);
     for h in &hits[..sample] {
         let Ok(Some(m)) = browser.message_if_any(h.rowid) else {
@@ -710,6 +713,9 @@ pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
         };
         for a in m.to.iter().chain(&m.cc) {
             *recipients.entry(a.addr.to_lowercase()).or_default() += 1;
+        }
+        for l in &m.labels {
+            *labels.entry(l.clone()).or_default() += 1;
         }
         for a in &m.attachments {
             let ext = a
@@ -729,6 +735,7 @@ pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
         sender_domains: top(domains),
         recipients: top(recipients),
         attachment_types: top(types),
+        labels: top(labels),
         sampled: sample,
         months,
         undated,

@@ -148,6 +148,34 @@ pub struct Origin {
     pub maildir_flags: Option<String>,
 }
 
+impl Origin {
+    /// The maildir flags of this origin: the `:2,` suffix's letters, `""`
+    /// for a file right inside a `new/` folder without one (delivered, not
+    /// yet seen), None when the origin is not a maildir file.
+    pub fn maildir_state(&self) -> Option<&str> {
+        if let Some(f) = &self.maildir_flags {
+            return Some(f);
+        }
+        let dir = self.path.parent()?.file_name()?;
+        (dir == "new").then_some("")
+    }
+}
+
+/// The meaning of a maildir flag letter (`S` → `seen`), None for a letter
+/// maildir does not define (lower-case letters are a mail program's own
+/// keywords).
+pub fn maildir_flag_name(letter: char) -> Option<&'static str> {
+    Some(match letter {
+        'D' => "draft",
+        'F' => "flagged",
+        'P' => "passed",
+        'R' => "replied",
+        'S' => "seen",
+        'T' => "trashed",
+        _ => return None,
+    })
+}
+
 /// A mailbox: display name (decoded) and address.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
@@ -564,6 +592,13 @@ pub struct Message {
     pub gm_thread_id: Option<String>,
     /// Outlook's `Thread-Index` (base64), when present.
     pub thread_index: Option<String>,
+    /// Gmail's labels from `X-Gmail-Labels` (Takeout and Gmail-exported
+    /// mboxes), decoded, in header order, without duplicates: how the
+    /// owner filed the mail (`Inbox`, `Important`, `Opened`, `Category
+    /// Personal`, `Work/Projects`). Empty when the header is absent and in
+    /// records stored before labels were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
     /// The readable body: text/plain parts, or HTML rendered as text.
     pub body_text: String,
     /// True when the body came from HTML (rendered as text, never loaded).
@@ -613,6 +648,7 @@ impl Message {
             references: Vec::new(),
             gm_thread_id: None,
             thread_index: None,
+            labels: Vec::new(),
             body_text: String::new(),
             body_from_html: false,
             alternatives: Vec::new(),

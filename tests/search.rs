@@ -699,9 +699,9 @@ fn exit_statuses_and_query_errors_with_a_caret() {
         ("budget OR", "budget OR\n       ^^\n", "OR needs"),
         // An unknown field is an error, not a word that matches nothing.
         (
-            "label:important",
-            "label:important\n^^^^^\n",
-            "unknown field \"label\": known fields are from, to, cc, bcc,",
+            "color:important",
+            "color:important\n^^^^^\n",
+            "unknown field \"color\": known fields are from, to, cc, bcc,",
         ),
         (
             "budget size:>100k",

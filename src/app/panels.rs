@@ -382,6 +382,12 @@ fn term(field: &str, value: &str) -> String {
     }
 }
 
+/// The query term for a Gmail label: always quoted (labels hold spaces,
+/// slashes, parentheses), a quote inside written `\"`.
+fn label_term(label: &str) -> String {
+    format!("label:\"{}\"", label.replace('"', "\\\""))
+}
+
 /// The facets side panel and the timeline.
 pub fn facets_ui(ui: &mut egui::Ui, res: &SearchOutcome) -> Vec<Command> {
     let mut out = Vec::new();
@@ -411,9 +417,10 @@ pub fn facets_ui(ui: &mut egui::Ui, res: &SearchOutcome) -> Vec<Command> {
                 &f.attachment_types,
                 |v| term("filename", v),
             ));
+            out.extend(facet_list(ui, "Labels", &f.labels, label_term));
             if f.sampled < res.hits.len() {
                 ui.weak(format!(
-                    "Recipients and attachment types: first {} hits.",
+                    "Recipients, attachment types and labels: first {} hits.",
                     thousands(f.sampled as u64)
                 ));
             }
@@ -589,4 +596,31 @@ pub fn help_ui(ctx: &egui::Context) -> Vec<Command> {
         out.push(Command::ToggleHelp);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::{Field, Query, parse};
+
+    /// Clicking a label in the facet refines by exactly that label, also
+    /// one with spaces, slashes, parentheses or quotes.
+    #[test]
+    fn label_facet_terms_parse_back_to_the_label() {
+        for label in [
+            "Inbox",
+            "Category Personal",
+            "Work/2016 (old)",
+            "say \"hi\"",
+        ] {
+            assert_eq!(
+                parse(&label_term(label)).unwrap(),
+                Query::Phrase {
+                    field: Field::Label,
+                    text: label.into()
+                },
+                "{label:?}"
+            );
+        }
+    }
 }

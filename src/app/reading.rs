@@ -13,7 +13,7 @@ use super::{Command, Reading};
 use crate::display::{visible, visible_text};
 use crate::index::snippet::Highlighter;
 use crate::model::MatchPlace;
-use crate::model::{Address, Attachment, Message};
+use crate::model::{Address, Attachment, Message, Origin, maildir_flag_name};
 use crate::query::{Field, Query};
 
 /// Background of search hits.
@@ -177,7 +177,7 @@ pub fn reading_pane_ui(
                      as \"protected headers\")",
                 );
             }
-            headers_ui(ui, m);
+            headers_ui(ui, m, &r.origins);
             origins_ui(ui, &r.origins);
             ui.horizontal(|ui| {
                 if ui.button("View source").clicked() {
@@ -346,8 +346,37 @@ fn alternative_switch_ui(ui: &mut egui::Ui, m: &Message) -> usize {
     shown
 }
 
-/// The header grid: addresses, date (as read and as written), id.
-fn headers_ui(ui: &mut egui::Ui, m: &Message) {
+/// The maildir flags of a message's origins in words: each distinct
+/// state once (`seen, replied (maildir RS)`; `unread (maildir, no
+/// flags)`), `·` between them; empty when no origin is a maildir file.
+pub fn flags_text(origins: &[Origin]) -> String {
+    let mut states: Vec<&str> = Vec::new();
+    for s in origins.iter().filter_map(Origin::maildir_state) {
+        if !states.contains(&s) {
+            states.push(s);
+        }
+    }
+    states
+        .iter()
+        .map(|state| {
+            let mut names: Vec<&str> = Vec::new();
+            if !state.contains('S') {
+                names.push("unread");
+            }
+            names.extend(state.chars().filter_map(maildir_flag_name));
+            if state.is_empty() {
+                format!("{} (maildir, no flags)", names.join(", "))
+            } else {
+                format!("{} (maildir {})", names.join(", "), visible(state))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The header grid: addresses, date (as read and as written), id, and how
+/// the owner filed the message: Gmail labels and maildir flags.
+fn headers_ui(ui: &mut egui::Ui, m: &Message, origins: &[Origin]) {
     egui::Grid::new("headers")
         .num_columns(2)
         .spacing([8.0, 2.0])
@@ -382,6 +411,9 @@ fn headers_ui(ui: &mut egui::Ui, m: &Message) {
                 protection.push(format!("encrypted ({})", k.label()));
             }
             header_row(ui, "Protection", &protection.join(", "));
+            let labels: Vec<String> = m.labels.iter().map(|l| visible(l)).collect();
+            header_row(ui, "Labels", &labels.join(", "));
+            header_row(ui, "Flags", &flags_text(origins));
         });
 }
 
@@ -569,6 +601,65 @@ mod tests {
         h.get_by_label("Plain text").click();
         h.run();
         assert!(h.query_by_label_contains("The plain words.").is_some());
+    }
+
+    fn origin(path: &str, flags: Option<&str>) -> Origin {
+        Origin {
+            path: path.into(),
+            format: crate::model::SourceFormat::Eml,
+            offset: 0,
+            length: 1,
+            raw_sha256: Sha256::of(b""),
+            from_line: None,
+            maildir_flags: flags.map(String::from),
+        }
+    }
+
+    /// Issue 13, item 12: how the owner filed the mail is shown.
+    #[test]
+    fn the_pane_shows_gmail_labels_and_maildir_flags() {
+        let mut r = reading();
+        r.message.labels = vec!["Inbox".into(), "Category Personal".into()];
+        r.origins = vec![
+            origin("/m/cur/1.host:2,FRS", Some("FRS")),
+            origin("/m/new/2.host", None),
+        ];
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&r), None);
+        });
+        h.run();
+        assert!(h.query_by_label("Labels").is_some());
+        assert!(h.query_by_label("Inbox, Category Personal").is_some());
+        assert!(h.query_by_label("Flags").is_some());
+        assert!(
+            h.query_by_label("flagged, replied, seen (maildir FRS) · unread (maildir, no flags)")
+                .is_some()
+        );
+        // No labels and no maildir origin: no rows.
+        let bare = reading();
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&bare), None);
+        });
+        h.run();
+        assert!(h.query_by_label("Labels").is_none());
+        assert!(h.query_by_label("Flags").is_none());
+    }
+
+    #[test]
+    fn flags_text_names_each_state_once() {
+        assert_eq!(flags_text(&[]), "");
+        assert_eq!(flags_text(&[origin("/x/a.mbox", None)]), "");
+        assert_eq!(
+            flags_text(&[
+                origin("/m/cur/a:2,S", Some("S")),
+                origin("/n/cur/b:2,S", Some("S"))
+            ]),
+            "seen (maildir S)"
+        );
+        assert_eq!(
+            flags_text(&[origin("/m/cur/a:2,Ta", Some("Ta"))]),
+            "unread, trashed (maildir Ta)"
+        );
     }
 
     #[test]

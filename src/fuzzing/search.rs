@@ -24,6 +24,9 @@ impl Resolver for NoCase {
     fn duplicate_rowids(&self) -> crate::error::Result<Vec<u64>> {
         Ok(vec![1])
     }
+    fn flag_rowids(&self, _: query_mod::Flag) -> crate::error::Result<Vec<u64>> {
+        Ok(vec![2])
+    }
 }
 
 /// A small in-memory index, built once per process.

@@ -25,7 +25,7 @@ use tantivy::{
 };
 
 use crate::error::{Error, Result};
-use crate::query::{Field, Mode, Query};
+use crate::query::{Field, Flag, Mode, Query};
 pub use schema::Fields;
 
 /// A message as the index stores it, made by [`Fields::document`] on the
@@ -75,6 +75,10 @@ pub trait Resolver {
     fn source_rowids(&self, part: &str) -> Result<Vec<u64>>;
     /// Row ids of the messages found more than once (`is:duplicate`).
     fn duplicate_rowids(&self) -> Result<Vec<u64>>;
+    /// Row ids of the messages whose maildir origins carry `flag` (see
+    /// [`Flag`]; empty for [`Flag::Duplicate`], which has its own method).
+    /// Gmail labels are the index's part, not the resolver's.
+    fn flag_rowids(&self, flag: Flag) -> Result<Vec<u64>>;
 }
 
 impl Resolver for crate::store::Case {
@@ -86,6 +90,15 @@ impl Resolver for crate::store::Case {
     }
     fn duplicate_rowids(&self) -> Result<Vec<u64>> {
         crate::store::Case::duplicate_rowids(self)
+    }
+    fn flag_rowids(&self, flag: Flag) -> Result<Vec<u64>> {
+        match (flag, flag.maildir_letter()) {
+            (Flag::Duplicate, _) | (_, None) => Ok(Vec::new()),
+            (Flag::Unread, Some(letter)) => {
+                crate::store::Case::maildir_rowids_without(self, letter)
+            }
+            (_, Some(letter)) => crate::store::Case::maildir_rowids_with(self, letter),
+        }
     }
 }
 
@@ -104,7 +117,11 @@ impl SearchIndex {
         }
     }
 
-    /// Opens the index in `dir`, creating it if missing.
+    /// Opens the index in `dir`, creating it if missing. An index built
+    /// with another schema (an older [`schema::VERSION`]) is deleted and
+    /// created again empty: it covers no row, so the next catch-up (opening
+    /// the case when nobody is writing it, the next import, or `mailsift
+    /// reindex`) indexes every message again.
     pub fn open_or_create(dir: &Path) -> Result<SearchIndex> {
         let fields = Fields::new();
         let wrap = |e| Error::Index {
@@ -265,7 +282,7 @@ impl SearchIndex {
             Field::Body => vec![(f.body, 1.0)],
             Field::Attachment => vec![(f.attachment, 1.0)],
             Field::Filename => vec![(f.filename, 1.0)],
-            Field::Id | Field::MsgId | Field::Thread | Field::Source => Vec::new(),
+            Field::Id | Field::MsgId | Field::Thread | Field::Source | Field::Label => Vec::new(),
         }
     }
 
@@ -287,6 +304,7 @@ impl SearchIndex {
                 Term::from_field_text(f.flags, schema::FLAG_ENCRYPTED),
                 IndexRecordOption::Basic,
             )),
+            Query::Is(flag) => self.flag(*flag, resolver)?,
             Query::HasAttachment => Box::new(TermQuery::new(
                 Term::from_field_u64(f.has_attachment, 1),
                 IndexRecordOption::Basic,
@@ -323,7 +341,7 @@ impl SearchIndex {
             }
             Query::Term { field, text, mode } => self.term(*field, text, *mode, resolver)?,
             Query::Phrase { field, text } => match field {
-                Field::Id | Field::MsgId | Field::Thread | Field::Source => {
+                Field::Id | Field::MsgId | Field::Thread | Field::Source | Field::Label => {
                     self.term(*field, text, Mode::Exact, resolver)?
                 }
                 _ => self.phrase(*field, text),
@@ -392,6 +410,14 @@ impl SearchIndex {
                     IndexRecordOption::Basic,
                 )));
             }
+            Field::Label => {
+                let term = Term::from_field_text(f.label, &schema::label_term(text));
+                return Ok(match mode {
+                    Mode::Exact => Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    Mode::Prefix => Box::new(FuzzyTermQuery::new_prefix(term, 0, false)),
+                    Mode::Fuzzy(d) => Box::new(FuzzyTermQuery::new(term, d.min(2), true)),
+                });
+            }
             Field::Thread | Field::Source => {
                 let rowids = if field == Field::Thread {
                     resolver.thread_rowids(&text.trim().to_ascii_lowercase())?
@@ -446,6 +472,32 @@ impl SearchIndex {
             per_field.push((Occur::Should, boosted(q, boost)));
         }
         Ok(Box::new(BooleanQuery::new(per_field)))
+    }
+
+    /// `is:flagged` and the other flags the owner's mail program set: the
+    /// messages whose maildir origins say so (from the case), or that
+    /// carry one of Gmail's labels with that meaning.
+    fn flag(&self, flag: Flag, resolver: &dyn Resolver) -> Result<Box<dyn TQuery>> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn TQuery>)> = vec![(
+            Occur::Should,
+            Box::new(TermSetQuery::new(
+                resolver
+                    .flag_rowids(flag)?
+                    .into_iter()
+                    .map(|r| Term::from_field_u64(f.rowid, r)),
+            )),
+        )];
+        for label in flag.gmail_labels() {
+            clauses.push((
+                Occur::Should,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.label, label),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     fn phrase(&self, field: Field, text: &str) -> Box<dyn TQuery> {
@@ -718,6 +770,13 @@ mod tests {
         fn duplicate_rowids(&self) -> Result<Vec<u64>> {
             Ok(vec![2])
         }
+        fn flag_rowids(&self, flag: Flag) -> Result<Vec<u64>> {
+            // Message 1 is a maildir file flagged `FS`; 2 has no maildir origin.
+            Ok(match flag {
+                Flag::Flagged | Flag::Seen => vec![1],
+                _ => vec![],
+            })
+        }
     }
 
     fn msg(n: u8, subject: &str, body: &str, from: &str, date: i64) -> Message {
@@ -769,6 +828,12 @@ mod tests {
         sig.mime = "application/pgp-signature".into();
         sig.text = None;
         b.signatures.push(sig);
+        b.labels = vec![
+            "Inbox".into(),
+            "Category  Personal".into(),
+            "Work/Projects".into(),
+            "Unread".into(),
+        ];
         for (i, m) in [a, b].iter().enumerate() {
             let mut d = f.document(m);
             f.set_rowid(&mut d, i as u64 + 1);
@@ -842,6 +907,63 @@ mod tests {
         // And it is an index of today's schema from now on.
         drop(idx);
         assert!(SearchIndex::open_or_create(dir.path()).is_ok());
+    }
+
+    #[test]
+    fn labels_match_whole_ignoring_case_and_flags_join_gmail_labels() {
+        let idx = index();
+        assert_eq!(rowids(&idx, "label:inbox"), [2]);
+        assert_eq!(rowids(&idx, "label:INBOX"), [2]);
+        assert_eq!(rowids(&idx, "label:\"category personal\""), [2]);
+        assert_eq!(rowids(&idx, "label:\"Category Personal\""), [2]);
+        assert_eq!(rowids(&idx, "label:work/projects"), [2]);
+        assert_eq!(rowids(&idx, "label:work*"), [2]);
+        // A word of a label is not the label; nor is the body's text.
+        assert_eq!(rowids(&idx, "label:category"), Vec::<u64>::new());
+        assert_eq!(rowids(&idx, "label:work"), Vec::<u64>::new());
+        assert_eq!(rowids(&idx, "label:budget"), Vec::<u64>::new());
+        assert_eq!(rowids(&idx, "-label:inbox"), [1]);
+        // Labels are not words of the message.
+        assert_eq!(rowids(&idx, "inbox"), Vec::<u64>::new());
+        // Maildir flags from the resolver, Gmail's labels from the index.
+        assert_eq!(rowids(&idx, "is:flagged"), [1]);
+        assert_eq!(rowids(&idx, "is:seen"), [1]);
+        assert_eq!(rowids(&idx, "is:unread"), [2]);
+        assert_eq!(rowids(&idx, "is:replied"), Vec::<u64>::new());
+        assert_eq!(rowids(&idx, "-is:flagged"), [2]);
+    }
+
+    #[test]
+    fn an_index_of_an_older_schema_is_made_again_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index");
+        {
+            std::fs::create_dir_all(&path).unwrap();
+            let mut b = tantivy::schema::Schema::builder();
+            b.add_text_field("key", tantivy::schema::STRING);
+            let old = tantivy::Index::create_in_dir(&path, b.build()).unwrap();
+            let mut w: IndexWriter = old.writer(15_000_000).unwrap();
+            let mut prepared = w.prepare_commit().unwrap();
+            prepared.set_payload("7");
+            prepared.commit().unwrap();
+        }
+        let idx = SearchIndex::open_or_create(&path).unwrap();
+        assert_eq!(idx.indexed_upto().unwrap(), 0);
+        assert_eq!(idx.num_docs(), 0);
+        drop(idx);
+        // The current schema is kept as it is.
+        let idx = SearchIndex::open_or_create(&path).unwrap();
+        let mut w = idx.writer().unwrap();
+        w.commit(3).unwrap();
+        drop(w);
+        drop(idx);
+        assert_eq!(
+            SearchIndex::open_or_create(&path)
+                .unwrap()
+                .indexed_upto()
+                .unwrap(),
+            3
+        );
     }
 
     #[test]

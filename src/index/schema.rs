@@ -21,6 +21,9 @@ use crate::model::{Address, Message};
 pub const ANALYZER: &str = "mailsift";
 
 /// Schema version; an index of another version is rebuilt.
+/// (2: the `flags` field for `is:signed` / `is:encrypted`, and the `label`
+/// field. An index is compared by its schema, so the number documents the
+/// change.)
 pub const VERSION: u32 = 2;
 
 /// Handles to every field.
@@ -66,6 +69,8 @@ pub struct Fields {
     /// States of the message `is:` asks the index for, exact:
     /// [`FLAG_SIGNED`], [`FLAG_ENCRYPTED`].
     pub flags: Field,
+    /// Gmail labels, each whole as one exact term, lower case (see [`label_term`]).
+    pub label: Field,
 }
 
 /// The `flags` token of a signed message (`is:signed`).
@@ -101,6 +106,7 @@ impl Fields {
         let msgid = b.add_text_field("msgid", STRING);
         let has_attachment = b.add_u64_field("has_attachment", INDEXED);
         let flags = b.add_text_field("flags", STRING);
+        let label = b.add_text_field("label", STRING);
         Fields {
             schema: b.build(),
             key,
@@ -121,6 +127,7 @@ impl Fields {
             msgid,
             has_attachment,
             flags,
+            label,
         }
     }
 
@@ -177,6 +184,9 @@ impl Fields {
         if msg.encrypted.is_some() {
             d.add_text(self.flags, FLAG_ENCRYPTED);
         }
+        for l in &msg.labels {
+            d.add_text(self.label, label_term(l));
+        }
         d
     }
 
@@ -197,6 +207,17 @@ fn address_text(a: &Address) -> String {
         Some(n) => format!("{n} {}", a.addr),
         None => a.addr.clone(),
     }
+}
+
+/// A label as the index holds it and `label:` looks for it: trimmed,
+/// inner runs of white space made one space, lower case
+/// (`"Category  Personal"` → `category personal`).
+pub fn label_term(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// The domain of an address and its parent domains (not the bare TLD),

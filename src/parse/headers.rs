@@ -15,6 +15,40 @@ const EARLIEST_PLAUSIBLE: i64 = 157_766_400;
 /// How far past "now" a date may be before it is flagged.
 const FUTURE_SLACK: i64 = 2 * 86_400;
 
+/// The labels of an `X-Gmail-Labels` value (already unfolded and RFC 2047
+/// decoded): comma-separated; a label holding a comma or a quote is
+/// written in double quotes with `\"` for a quote (as Google Takeout
+/// writes them), and plain labels may be quoted too (`"Opened"`). Spaces
+/// around a label are dropped, spaces and slashes inside it kept; empty
+/// labels and repeats (ignoring case) are left out.
+pub(super) fn gmail_labels(value: &str) -> Vec<String> {
+    let mut labels: Vec<String> = Vec::new();
+    let mut push = |label: &mut String| {
+        let l = label.trim();
+        if !l.is_empty() && !labels.iter().any(|x| x.to_lowercase() == l.to_lowercase()) {
+            labels.push(l.to_string());
+        }
+        label.clear();
+    };
+    let mut label = String::new();
+    let mut quoted = false;
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '\\' if quoted => {
+                if let Some(next) = chars.next() {
+                    label.push(next);
+                }
+            }
+            ',' if !quoted => push(&mut label),
+            c => label.push(c),
+        }
+    }
+    push(&mut label);
+    labels
+}
+
 /// Decodes header fields into `msg`. `charset` is the message's declared
 /// charset, the best guess for raw 8-bit header bytes.
 pub(super) fn fill_headers(
@@ -45,6 +79,10 @@ pub(super) fn fill_headers(
     msg.references = h.text("References").map(|v| ids(&v)).unwrap_or_default();
     msg.gm_thread_id = h.text("X-GM-THRID").map(|v| v.trim().to_string());
     msg.thread_index = h.text("Thread-Index").map(|v| v.trim().to_string());
+    msg.labels = h
+        .text("X-Gmail-Labels")
+        .map(|v| gmail_labels(&v))
+        .unwrap_or_default();
     match h.text("Date") {
         None => h
             .defects

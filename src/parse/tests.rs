@@ -683,3 +683,44 @@ fn protection_survives_a_record_round_trip_and_old_records_decode() {
     assert_eq!((back.signed, back.encrypted), (None, None));
     assert!(back.signatures.is_empty());
 }
+
+#[test]
+fn gmail_labels_are_split_unquoted_and_decoded() {
+    let raw = format!(
+        "{HEAD}X-Gmail-Labels: Inbox,Important,\"Opened\",Category Personal,\n \
+         \"Clients, 2016\",Work/Projects,\"say \\\"hi\\\"\",inbox,,\n\nHello\n"
+    );
+    let m = parse(raw.as_bytes());
+    assert_eq!(
+        m.labels,
+        [
+            "Inbox",
+            "Important",
+            "Opened",
+            "Category Personal",
+            "Clients, 2016",
+            "Work/Projects",
+            "say \"hi\""
+        ]
+    );
+    // RFC 2047 encoded labels (Gmail writes them for non-ASCII names).
+    let raw = format!("{HEAD}X-Gmail-Labels: Sent,=?UTF-8?Q?Pr=C3=A9sident?=\n\nHello\n");
+    assert_eq!(parse(raw.as_bytes()).labels, ["Sent", "Président"]);
+    // No header, or an empty one: no labels.
+    assert!(
+        parse(format!("{HEAD}\nHello\n").as_bytes())
+            .labels
+            .is_empty()
+    );
+    let raw = format!("{HEAD}X-Gmail-Labels:  \n\nHello\n");
+    assert!(parse(raw.as_bytes()).labels.is_empty());
+}
+
+#[test]
+fn records_without_labels_still_decode() {
+    let m = parse(format!("{HEAD}\nHello\n").as_bytes());
+    let json = serde_json::to_value(&m).unwrap();
+    assert!(json.get("labels").is_none());
+    let back: Message = serde_json::from_value(json).unwrap();
+    assert!(back.labels.is_empty());
+}

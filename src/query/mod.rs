@@ -22,17 +22,19 @@
 //! | `is:duplicate`                   | messages found more than once (several copies) |
 //! | `is:signed`                      | PGP- or S/MIME-signed (signature not verified) |
 //! | `is:encrypted`                   | PGP (MIME or inline) or S/MIME encrypted       |
+//! | `label:inbox`, `label:"a b"`     | a Gmail label (`X-Gmail-Labels`), whole, any case |
+//! | `is:flagged` `is:replied` `is:seen` `is:unread` `is:draft` `is:trashed` `is:passed` | maildir flags and Gmail's matching labels (see [`Flag`]) |
 //! | `date:2016`, `date:2016-02`      | a year, month or day (UTC)                     |
 //! | `date:2016-02..2016-05`          | a range, both ends included; `A..` and `..B`   |
 //! | `after:2016-02-29`, `before:2017`| from the start of / before the start of a date |
 //!
 //! Fields: `from to cc bcc subject body attachment filename id msgid thread
-//! source` (names are case-insensitive); `to:` looks in every recipient
+//! source label` (names are case-insensitive); `to:` looks in every recipient
 //! header (To, Cc and Bcc, as in Gmail and notmuch), `cc:` and `bcc:` only in
 //! theirs.
 //!
 //! A word written as a field whose name is none of these nor `has is date
-//! after before` (`label:x`, `fromm:ann`, `re:budget`) is an error naming
+//! after before` (`tag:x`, `fromm:ann`, `re:budget`) is an error naming
 //! the known fields, not a word that silently matches nothing; quoted
 //! (`"re:budget"`) it is text. A word `name:value` counts as written as a
 //! field when all of these hold:
@@ -40,7 +42,7 @@
 //! - the name is two or more ASCII letters (`-` and `_` allowed after the
 //!   first): `10:30`, `C:\path`, `fe80::1`, `a:b` and `:x` are words;
 //! - something follows the colon in the same word, or a `"…"` or `(` right
-//!   after it: `Re:` and `Fwd: budget` are words, `label:"x"` is not;
+//!   after it: `Re:` and `Fwd: budget` are words, `tag:"x"` is not;
 //! - that value starts with neither `/` nor `:`: `http://x.org`,
 //!   `file:///c`, `std::vector` are words;
 //! - the name is not a URL scheme written without `//` (`mailto tel sip urn
@@ -80,10 +82,13 @@ Attachments:                     attachment:donor (text inside)  filename:xlsx  
 Identity:                        id:3f2a9c  msgid:<abc@x>  thread:0123456789abcdef  source:podesta
 Copies:                          is:duplicate (found more than once: several files, or twice in one)
 Protection:                      is:signed (PGP or S/MIME, not verified)  is:encrypted (PGP or S/MIME)
+Gmail labels:                    label:inbox  label:\"Category Personal\"  label:work*
+Mail program flags:              is:flagged is:replied is:seen is:unread is:draft is:trashed is:passed
+                                 (maildir flags; Gmail labels Starred, Opened, Unread, Drafts, Trash)
 Dates (UTC):                     after:2016-05-01  before:2016-06  date:2016-05-01..2016-05-31
 Prefix and fuzzy:                budg*  moskva~  moskva~2
 Everything:                      *
-Unknown fields are errors:       label:x is refused; quote text with a colon: \"re:budget\"
+Unknown fields are errors:       tag:x is refused; quote text with a colon: \"re:budget\"
 Matching ignores case and accents (Garcia finds García); Cyrillic, Greek and
 CJK text is searchable. Results are never capped; the CLI cuts with --limit.
 ";
@@ -98,15 +103,44 @@ pub enum Flag {
     Signed,
     /// `is:encrypted`: PGP/MIME, inline PGP or S/MIME encrypted.
     Encrypted,
+    // What the owner's mail program recorded. Maildir flags are per origin
+    // (the file name's `:2,` suffix): a message matches when any of its
+    // maildir files carries the letter. Gmail labels count as well, where
+    // Gmail has one with the same meaning.
+    /// `is:flagged` (`is:starred`): maildir `F`, or Gmail's `Starred` label.
+    Flagged,
+    /// `is:replied` (`is:answered`): maildir `R` (Gmail records no such label).
+    Replied,
+    /// `is:seen` (`is:read`): maildir `S`, or Gmail's `Opened` label.
+    Seen,
+    /// `is:unread` (`is:unseen`): found in a maildir and no maildir file of
+    /// it carries `S`, or Gmail's `Unread` label. A message known only from
+    /// mbox or `.eml` files without a Gmail label has no read state and
+    /// matches neither `is:seen` nor `is:unread`.
+    Unread,
+    /// `is:draft`: maildir `D`, or Gmail's `Draft`/`Drafts` label.
+    Draft,
+    /// `is:trashed` (`is:trash`, `is:deleted`): maildir `T`, or Gmail's
+    /// `Trash` label.
+    Trashed,
+    /// `is:passed` (`is:forwarded`): maildir `P` (forwarded, resent or bounced).
+    Passed,
 }
 
 impl Flag {
     /// Every flag with the names `is:` accepts for it (the first is the
     /// canonical one, written back by `Display`).
-    pub const ALL: [(Flag, &'static [&'static str]); 3] = [
+    pub const ALL: [(Flag, &'static [&'static str]); 10] = [
         (Flag::Duplicate, &["duplicate", "duplicates"]),
         (Flag::Signed, &["signed"]),
         (Flag::Encrypted, &["encrypted"]),
+        (Flag::Flagged, &["flagged", "starred"]),
+        (Flag::Replied, &["replied", "answered"]),
+        (Flag::Seen, &["seen", "read"]),
+        (Flag::Unread, &["unread", "unseen"]),
+        (Flag::Draft, &["draft", "drafts"]),
+        (Flag::Trashed, &["trashed", "trash", "deleted"]),
+        (Flag::Passed, &["passed", "forwarded"]),
     ];
 
     /// The flag named `name` (ASCII case ignored).
@@ -115,6 +149,33 @@ impl Flag {
             .iter()
             .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(name)))
             .map(|(f, _)| *f)
+    }
+
+    /// The maildir flag letter that sets this flag (`F` for Flagged…); for
+    /// Unread, the letter whose absence it is (`S`). None for the states
+    /// no mail program records (Duplicate, Signed, Encrypted).
+    pub fn maildir_letter(self) -> Option<char> {
+        match self {
+            Flag::Duplicate | Flag::Signed | Flag::Encrypted => None,
+            Flag::Flagged => Some('F'),
+            Flag::Replied => Some('R'),
+            Flag::Seen | Flag::Unread => Some('S'),
+            Flag::Draft => Some('D'),
+            Flag::Trashed => Some('T'),
+            Flag::Passed => Some('P'),
+        }
+    }
+
+    /// The Gmail labels (lower case) that set this flag too.
+    pub fn gmail_labels(self) -> &'static [&'static str] {
+        match self {
+            Flag::Flagged => &["starred"],
+            Flag::Seen => &["opened"],
+            Flag::Unread => &["unread"],
+            Flag::Draft => &["draft", "drafts"],
+            Flag::Trashed => &["trash"],
+            Flag::Duplicate | Flag::Signed | Flag::Encrypted | Flag::Replied | Flag::Passed => &[],
+        }
     }
 
     /// The canonical name (`is:NAME`).
@@ -217,9 +278,13 @@ pub enum Field {
     Thread,
     /// `source:`: messages found in files whose path contains the text.
     Source,
+    /// `label:`: a Gmail label (`X-Gmail-Labels`), matched whole and
+    /// ignoring case (`label:"Category Personal"`); `label:work*` is every
+    /// label starting with `work`.
+    Label,
 }
 
-const NAMED_FIELDS: [Field; 12] = [
+const NAMED_FIELDS: [Field; 13] = [
     Field::From,
     Field::To,
     Field::Cc,
@@ -232,6 +297,7 @@ const NAMED_FIELDS: [Field; 12] = [
     Field::MsgId,
     Field::Thread,
     Field::Source,
+    Field::Label,
 ];
 
 impl Field {
@@ -251,6 +317,7 @@ impl Field {
             Field::MsgId => "msgid",
             Field::Thread => "thread",
             Field::Source => "source",
+            Field::Label => "label",
         }
     }
 

@@ -307,7 +307,7 @@ fn looks_like_field(name: &str, val: &str, glued: bool) -> bool {
     name_ok && has_value && !BARE_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(name))
 }
 
-/// The error for `label:x`: the field names there are, and the way out.
+/// The error for `tag:x`: the field names there are, and the way out.
 fn unknown_field(name: &str, span: Range<usize>) -> QueryError {
     let known: Vec<&str> = NAMED_FIELDS
         .iter()

@@ -287,30 +287,30 @@ fn field_names() {
     assert_eq!(Field::MsgId.name(), "msgid");
 }
 
-/// Issue 13: `label:important` and the like used to be words that matched
-/// nothing (this test asserted `re:budget` and `fromm:ann` were words).
+/// Issue 13: `color:important` and the like used to be words that matched
+/// nothing (`label:` was the example until it became a field) (this test asserted `re:budget` and `fromm:ann` were words).
 #[test]
 fn unknown_fields_are_errors_naming_the_field() {
     let known = "known fields are from, to, cc, bcc, subject, body, attachment, \
-                 filename, id, msgid, thread, source, has, is, date, after, before; \
+                 filename, id, msgid, thread, source, label, has, is, date, after, before; \
                  quote it to search the text";
     for (input, name, span) in [
-        ("label:important", "label", 0..5),
+        ("color:important", "color", 0..5),
         ("tag:x", "tag", 0..3),
         ("lang:ru", "lang", 0..4),
         ("size:>100k", "size", 0..4),
-        ("budget LABEL:x", "LABEL", 7..12),
+        ("budget COLOR:x", "COLOR", 7..12),
         ("fromm:ann", "fromm", 0..5),
         ("re:budget", "re", 0..2),
         ("x-mailer:outlook", "x-mailer", 0..8),
         ("list_id:x", "list_id", 0..7),
-        ("a -label:x", "label", 3..8),
+        ("a -color:x", "color", 3..8),
         ("a OR (b in:inbox)", "in", 8..10),
-        ("label:*", "label", 0..5),
-        ("label:@x.org", "label", 0..5),
+        ("color:*", "color", 0..5),
+        ("color:@x.org", "color", 0..5),
         // A quoted or grouped value right after the colon is a value too.
-        ("label:\"x y\"", "label", 0..5),
-        ("label:(a OR b)", "label", 0..5),
+        ("color:\"x y\"", "color", 0..5),
+        ("color:(a OR b)", "color", 0..5),
         ("localhost:8080", "localhost", 0..9),
     ] {
         let e = err(input);
@@ -320,16 +320,16 @@ fn unknown_fields_are_errors_naming_the_field() {
             "{input:?}"
         );
     }
-    let e = err("budget label:x");
-    assert_eq!(e.caret("budget label:x"), "budget label:x\n       ^^^^^");
+    let e = err("budget color:x");
+    assert_eq!(e.caret("budget color:x"), "budget color:x\n       ^^^^^");
     // `is:` is a known name since `is:duplicate`: another value is refused
     // with the values it takes, pointing at the value.
-    let e = err("is:unread");
+    let e = err("is:muted");
     assert_eq!(
         e.message,
-        "unknown is: value; use is:duplicate, is:signed, is:encrypted"
+        "unknown is: value; use is:duplicate, is:signed, is:encrypted, is:flagged, is:replied, is:seen, is:unread, is:draft, is:trashed, is:passed"
     );
-    assert_eq!(e.span, 3..9);
+    assert_eq!(e.span, 3..8);
 }
 
 #[test]
@@ -362,7 +362,7 @@ fn words_with_colons_that_are_not_fields() {
         // Nothing after the colon.
         "Fwd:",
         "Re:",
-        "label:",
+        "color:",
         ":x",
         ":",
         // Not ASCII letters.
@@ -386,19 +386,19 @@ fn words_with_colons_that_are_not_fields() {
         }
     );
     assert_eq!(
-        p("\"label:x\""),
+        p("\"color:x\""),
         Query::Phrase {
             field: Field::Any,
-            text: "label:x".into()
+            text: "color:x".into()
         }
     );
     assert_eq!(p("subject:re:budget"), t(Field::Subject, "re:budget"));
     assert_eq!(p("to:http://x.org"), t(Field::To, "http://x.org"));
-    // `label:` alone is a word; with a space before the phrase too.
+    // `color:` alone is a word; with a space before the phrase too.
     assert_eq!(
-        p("label: \"x\""),
+        p("color: \"x\""),
         Query::And(vec![
-            w("label:"),
+            w("color:"),
             Query::Phrase {
                 field: Field::Any,
                 text: "x".into()
@@ -419,7 +419,7 @@ fn to_covers_every_recipient_cc_and_bcc_only_themselves() {
     assert!(Field::Any.covers(Field::Cc));
     assert!(!Field::From.covers(Field::Any));
     assert!(HELP.contains("to: any recipient (To, Cc, Bcc); cc:, bcc: only that header"));
-    assert!(HELP.contains("label:x"));
+    assert!(HELP.contains("tag:x is refused"));
 }
 
 #[test]
@@ -535,7 +535,7 @@ fn is_duplicate() {
     let e = err("is:copied");
     assert_eq!(
         e.message,
-        "unknown is: value; use is:duplicate, is:signed, is:encrypted"
+        "unknown is: value; use is:duplicate, is:signed, is:encrypted, is:flagged, is:replied, is:seen, is:unread, is:draft, is:trashed, is:passed"
     );
     assert_eq!(e.span, 3..9);
     assert_eq!(err("is:").message, "is: needs a value: is:duplicate");
@@ -545,9 +545,9 @@ fn is_duplicate() {
     );
     // `is` is listed among the known names in the unknown-field error.
     assert!(
-        err("label:x").message.contains(", is,"),
+        err("color:x").message.contains(", is,"),
         "{}",
-        err("label:x").message
+        err("color:x").message
     );
 }
 
@@ -972,4 +972,52 @@ proptest! {
             }
         }
     }
+}
+
+/// Issue 13, item 12: `label:` is a field, the maildir and Gmail states
+/// are `is:` flags, each with its names.
+#[test]
+fn label_field_and_mail_program_flags() {
+    assert_eq!(Field::parse("LABEL"), Some(Field::Label));
+    assert_eq!(p("label:inbox"), t(Field::Label, "inbox"));
+    assert_eq!(
+        p("label:\"Category Personal\""),
+        Query::Phrase {
+            field: Field::Label,
+            text: "Category Personal".into()
+        }
+    );
+    assert_eq!(p("label:work/projects"), t(Field::Label, "work/projects"));
+    assert_round_trip("label:\"Category Personal\" -label:inbox");
+    assert_round_trip("label:work*");
+    assert_eq!(
+        err("label:").message,
+        "label: needs a value, e.g. label:word or label:\"two words\""
+    );
+    for (name, flag) in [
+        ("flagged", Flag::Flagged),
+        ("starred", Flag::Flagged),
+        ("replied", Flag::Replied),
+        ("answered", Flag::Replied),
+        ("seen", Flag::Seen),
+        ("read", Flag::Seen),
+        ("unread", Flag::Unread),
+        ("UNSEEN", Flag::Unread),
+        ("draft", Flag::Draft),
+        ("trashed", Flag::Trashed),
+        ("trash", Flag::Trashed),
+        ("deleted", Flag::Trashed),
+        ("passed", Flag::Passed),
+        ("forwarded", Flag::Passed),
+    ] {
+        assert_eq!(p(&format!("is:{name}")), Query::Is(flag), "{name}");
+    }
+    for (flag, _) in Flag::ALL {
+        assert_round_trip(&format!("is:{}", flag.name()));
+    }
+    assert_eq!(Flag::Unread.maildir_letter(), Some('S'));
+    assert_eq!(Flag::Duplicate.maildir_letter(), None);
+    assert_eq!(Flag::Flagged.gmail_labels(), ["starred"]);
+    assert!(HELP.contains("label:inbox"));
+    assert!(HELP.contains("is:unread"));
 }

@@ -333,6 +333,37 @@ impl Case {
         )
     }
 
+    /// Row ids of the messages with a maildir origin whose flags (the
+    /// file name's `:2,` suffix) hold `letter` (`F`, `R`, `S`, `D`, `T`,
+    /// `P`; case-sensitive, as maildir flags are): `is:flagged` and the like.
+    pub fn maildir_rowids_with(&self, letter: char) -> Result<Vec<u64>> {
+        self.sql().rows(
+            "SELECT DISTINCT message FROM origins
+              WHERE instr(maildir_flags, ?1) > 0 ORDER BY message",
+            [letter.to_string()],
+            |r| Ok(r.get::<_, i64>(0)? as u64),
+        )
+    }
+
+    /// Row ids of the messages found in a maildir none of whose maildir
+    /// origins holds `letter` (`is:unread` asks for `S`). A maildir origin
+    /// is one with flags, or a file right inside a `new/` folder (delivered,
+    /// never seen by a mail program, so without a `:2,` suffix). Origins in
+    /// mbox or other files do not count either way: a message found only
+    /// there is not returned.
+    pub fn maildir_rowids_without(&self, letter: char) -> Result<Vec<u64>> {
+        self.sql().rows(
+            "SELECT o.message FROM origins o JOIN files f ON f.id = o.file
+              WHERE o.maildir_flags IS NOT NULL
+                 OR rtrim(f.path, replace(f.path, '/', '')) LIKE '%/new/'
+              GROUP BY o.message
+             HAVING max(instr(coalesce(o.maildir_flags, ''), ?1)) = 0
+              ORDER BY o.message",
+            [letter.to_string()],
+            |r| Ok(r.get::<_, i64>(0)? as u64),
+        )
+    }
+
     /// The last checkpoint at or before `offset` of the gzip file at
     /// `path` (the newest version of it that has checkpoints). `None` when
     /// there is none, or for a case made before checkpoints existed.
