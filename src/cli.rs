@@ -371,6 +371,23 @@ fn print_message(
     if let Some(t) = thread {
         writeln!(out, "Thread:      {t}")?;
     }
+    if !m.labels.is_empty() {
+        let labels: Vec<String> = m.labels.iter().map(|l| visible(l)).collect();
+        writeln!(out, "Labels:      {}", labels.join(", "))?;
+    }
+    let mut protection = Vec::new();
+    if let Some(k) = m.signed {
+        protection.push(format!("signed ({}, not verified)", k.label()));
+    }
+    if let Some(k) = m.encrypted {
+        protection.push(format!(
+            "encrypted ({}): the content cannot be read without the recipient's key",
+            k.label()
+        ));
+    }
+    if !protection.is_empty() {
+        writeln!(out, "Protection:  {}", protection.join("; "))?;
+    }
     for (i, a) in m.attachments.iter().enumerate() {
         let text = match (&a.kind, a.text_status) {
             (Some(k), Some(s)) => format!(", {k}, text {}", s.as_str()),
@@ -381,6 +398,17 @@ fn print_message(
         writeln!(
             out,
             "Attachment {}: {} ({}, {} bytes{text}, sha256 {})",
+            i + 1,
+            visible(a.name.as_deref().unwrap_or("(no name)")),
+            a.mime,
+            a.size,
+            a.sha256
+        )?;
+    }
+    for (i, a) in m.signatures.iter().enumerate() {
+        writeln!(
+            out,
+            "Signature {}: {} ({}, {} bytes, sha256 {})",
             i + 1,
             visible(a.name.as_deref().unwrap_or("(no name)")),
             a.mime,
@@ -407,6 +435,14 @@ fn print_message(
     writeln!(out)?;
     for line in m.body_text.lines() {
         writeln!(out, "{}", visible(line))?;
+    }
+    // The other renderings of the body (multipart/alternative): nothing hidden.
+    for a in &m.alternatives {
+        writeln!(out)?;
+        writeln!(out, "--- alternative body ({}) ---", visible(&a.mime))?;
+        for line in a.text.lines() {
+            writeln!(out, "{}", visible(line))?;
+        }
     }
     Ok(())
 }

@@ -127,6 +127,13 @@ fn gmail_labels_and_maildir_flags_are_searchable() {
         v["labels"],
         serde_json::json!(["Inbox", "Important", "Opened", "Category Personal"])
     );
+    // And the plain-text `show` lists them.
+    let o = run(&[&"show", &case, &id]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        text.contains("Labels:      Inbox, Important, Opened, Category Personal"),
+        "{text}"
+    );
     // A message without labels has no `labels` key.
     let o = run(&[&"search", &case, &"--format", &"json", &"--", &"subject:m5"]);
     let hit: Value = serde_json::from_str(String::from_utf8_lossy(&o.stdout).trim()).unwrap();

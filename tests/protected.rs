@@ -134,6 +134,15 @@ fn signed_and_encrypted_mail_is_marked_and_signatures_are_not_attachments() {
 
     let shown = show_json(&case, pgp["id"].as_str().unwrap());
     assert_eq!(shown["signed"], "pgp");
+    // The plain-text `show` says so, and lists the signature apart.
+    let o = run(&[&"show", &case, &pgp["id"].as_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        text.contains("Protection:  signed (PGP, not verified)"),
+        "{text}"
+    );
+    assert!(text.contains("Signature 1: signature.asc"), "{text}");
+    assert!(!text.contains("Attachment 1:"), "{text}");
     assert_eq!(shown["attachments"], serde_json::json!([]));
     assert_eq!(shown["signatures"][0]["name"], "signature.asc");
     let shown = show_json(&case, by_subject("...")["id"].as_str().unwrap());

@@ -147,4 +147,17 @@ fn real_mail_loses_no_text_and_no_people() {
     assert!(text.contains("quentin@example.org"), "{twocc:#}");
     let alt = show(&case, "zanzibarian");
     assert!(alt.to_string().contains("The plain words."), "{alt:#}");
+    // The plain-text `show` prints the other alternatives after the body.
+    let id = alt["id"].as_str().unwrap().to_string();
+    let o = run(&[&"show", &case, &id]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    let (body, rest) = text
+        .split_once("--- alternative body (text/html) ---")
+        .unwrap_or_else(|| panic!("no alternative printed: {text}"));
+    assert!(
+        body.contains("The plain words.") && !body.contains("zanzibarian"),
+        "{text}"
+    );
+    assert!(rest.contains("zanzibarian"), "{text}");
 }
