@@ -44,7 +44,10 @@ fn main() -> ExitCode {
     let tmp = std::env::temp_dir().join("mailsift-frame-time");
     let mut app = MailsiftApp::with_context(
         ctx.clone(),
-        AppConfig { data_dir: tmp },
+        AppConfig {
+            data_dir: tmp,
+            sample: None,
+        },
         Box::new(ScriptedDialogs::default()),
     );
     app.apply(Command::OpenPath(case));

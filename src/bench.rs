@@ -172,6 +172,7 @@ fn warm(dir: &Path) -> Result<()> {
 /// Runs a command, returning wall time and the child's peak RSS in bytes
 /// (of that child alone: `wait4`, not `RUSAGE_CHILDREN`, which would also
 /// count whatever this process's parent ran before `exec`, e.g. cargo).
+#[cfg(unix)]
 fn timed(cmd: &mut Command) -> Result<(Duration, u64)> {
     let start = Instant::now();
     let child = cmd
@@ -196,6 +197,27 @@ fn timed(cmd: &mut Command) -> Result<(Duration, u64)> {
         });
     }
     Ok((wall, usage.ru_maxrss as u64 * 1024))
+}
+
+/// Runs a command, returning wall time and 0 for the peak RSS: outside
+/// Unix there is no `wait4`, and the benchmark prints memory only where it
+/// was measured.
+#[cfg(not(unix))]
+fn timed(cmd: &mut Command) -> Result<(Duration, u64)> {
+    let start = Instant::now();
+    let status = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(io(Path::new("(command)"), "running"))?;
+    if !status.success() {
+        return Err(Error::Io {
+            path: PathBuf::from(format!("{cmd:?}")),
+            op: "running",
+            source: std::io::Error::other(format!("exited with {status}")),
+        });
+    }
+    Ok((start.elapsed(), 0))
 }
 
 fn installed(tool: &str) -> bool {

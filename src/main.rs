@@ -15,11 +15,20 @@ mod cli;
 use mailsift::pipeline::{self, ImportOptions, ImportReport, Progress};
 use mailsift::store::{Case, CaseStats};
 
+/// `mailsift --version`: the package version and the git commit it was
+/// built from (see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MAILSIFT_COMMIT"),
+    ")"
+);
+
 /// Import, thread, search and export leaked and donated email collections.
 #[derive(Parser)]
 #[command(
     name = "mailsift",
-    version,
+    version = VERSION,
     about,
     args_conflicts_with_subcommands = true
 )]

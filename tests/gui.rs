@@ -24,6 +24,7 @@ pub(crate) fn harness(
 ) -> Harness<'static, MailsiftApp> {
     let config = AppConfig {
         data_dir: data_dir.to_path_buf(),
+        sample: Some(sample()),
     };
     let mut b = Harness::builder().with_size([1400.0, 900.0]);
     if mail_text {
@@ -577,6 +578,7 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
         egui::Context::default(),
         AppConfig {
             data_dir: data.clone(),
+            sample: None,
         },
         Box::new(ScriptedDialogs::new(vec![])),
         Some(&storage),
@@ -820,4 +822,46 @@ fn list_rows_are_fetched_before_they_are_drawn() {
     step_until(&mut h, "the last message", LONG, |a| {
         a.reading.as_ref().is_some_and(|r| r.rowid == last_id)
     });
+}
+
+/// First run without a terminal: the start screen says what a case is and
+/// offers the installation's sample; one click imports it into a case in
+/// the data folder. Without a bundled sample the button is not there.
+#[test]
+fn start_screen_offers_the_bundled_sample() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut h = harness(&data, vec![], true);
+    h.step();
+    h.get_by_label_contains("Opening mail makes a case");
+    h.get_by_label("Try the sample collection").click();
+    step_until(&mut h, "the sample's import", LONG, |a| {
+        a.import.running.is_none() && !a.busy() && a.hit_count().is_some_and(|n| n > 0)
+    });
+    let case = h.state().case_path.clone().expect("a case was opened");
+    assert!(case.starts_with(data.join("cases")), "{}", case.display());
+    let report = h.state().import.last_report.clone().expect("a report");
+    assert!(report.found > 0);
+
+    let other = tmp.path().join("other");
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(
+            |ui, app: &mut MailsiftApp| {
+                let ctx = ui.ctx().clone();
+                app.step_logic(&ctx);
+                app.draw(ui);
+            },
+            MailsiftApp::with_context(
+                egui::Context::default(),
+                AppConfig {
+                    data_dir: other,
+                    sample: None,
+                },
+                Box::new(ScriptedDialogs::new(vec![])),
+            ),
+        );
+    h.step();
+    h.get_by_label("Open folder…");
+    assert!(h.query_by_label("Try the sample collection").is_none());
 }

@@ -12,6 +12,7 @@ mod fuzz_regressions;
 #[cfg(feature = "gui")]
 mod gui;
 mod import;
+mod install;
 mod labels;
 mod network;
 mod protected;

@@ -207,13 +207,36 @@ pub fn import_summary(r: &ImportReport) -> String {
     text
 }
 
+/// The window's icon: the packages' icon (dist/icons), decoded at start.
+fn with_icon(viewport: egui::ViewportBuilder) -> egui::ViewportBuilder {
+    const PNG: &[u8] = include_bytes!("../../dist/icons/mailsift-256.png");
+    match image::load_from_memory_with_format(PNG, image::ImageFormat::Png) {
+        Ok(img) => {
+            let rgba = img.into_rgba8();
+            let (width, height) = rgba.dimensions();
+            viewport.with_icon(egui::IconData {
+                rgba: rgba.into_raw(),
+                width,
+                height,
+            })
+        }
+        // Our own bytes, checked by a test; a window without an icon is
+        // still a window.
+        Err(_) => viewport,
+    }
+}
+
 /// Opens the window (blocking until it closes).
 pub fn run(path: Option<PathBuf>) -> Result<(), String> {
     let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("mailsift")
-            .with_inner_size([1360.0, 860.0])
-            .with_min_inner_size([720.0, 480.0]),
+        viewport: with_icon(
+            egui::ViewportBuilder::default()
+                .with_title("mailsift")
+                // the desktop entry's StartupWMClass (dist/linux/mailsift.desktop)
+                .with_app_id("mailsift")
+                .with_inner_size([1360.0, 860.0])
+                .with_min_inner_size([720.0, 480.0]),
+        ),
         renderer: eframe::Renderer::Glow,
         ..Default::default()
     };
@@ -230,4 +253,15 @@ pub fn run(path: Option<PathBuf>) -> Result<(), String> {
         }),
     )
     .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_window_has_the_packages_icon() {
+        let v = super::with_icon(egui::ViewportBuilder::default());
+        let icon = v.icon.expect("the bundled PNG decodes");
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
+    }
 }

@@ -138,20 +138,38 @@ pub fn menu_ui(
     out
 }
 
-/// The first screen: big open buttons and recent cases.
-pub fn empty_state_ui(ui: &mut egui::Ui, recent: &[std::path::PathBuf]) -> Vec<Command> {
+/// The first screen: what a case is, big open buttons, the bundled sample
+/// (when this installation has one) and recent cases.
+pub fn empty_state_ui(
+    ui: &mut egui::Ui,
+    recent: &[std::path::PathBuf],
+    sample: Option<&std::path::Path>,
+    data_dir: &std::path::Path,
+) -> Vec<Command> {
     let mut out = Vec::new();
     ui.vertical_centered(|ui| {
         ui.add_space(ui.available_height() * 0.12);
         ui.heading(RichText::new("mailsift").size(32.0));
         ui.label("Import, thread, search and export email collections. Sources are only read, never changed; nothing is fetched from the network.");
+        ui.label(format!(
+            "Opening mail makes a case: mailsift's own searchable copy of it, kept in {}.",
+            data_dir.join("cases").display()
+        ));
         ui.add_space(24.0);
         let size = egui::vec2(300.0, 44.0);
-        for (label, hint, cmd) in [
-            ("Open mailbox file…", "an mbox, mbox.gz or .eml file", Command::OpenFile),
-            ("Open folder…", "a folder of .eml files, a maildir, mboxes", Command::OpenFolder),
-            ("Open case…", "a case folder made by mailsift before", Command::OpenCase),
-        ] {
+        let mut buttons = vec![
+            ("Open mailbox file…", "an mbox, mbox.gz or .eml file".to_string(), Command::OpenFile),
+            ("Open folder…", "a folder of .eml files, a maildir, mboxes".to_string(), Command::OpenFolder),
+            ("Open case…", "a case folder made by mailsift before".to_string(), Command::OpenCase),
+        ];
+        if let Some(s) = sample {
+            buttons.push((
+                "Try the sample collection",
+                format!("a few hundred messages shipped with mailsift, in {}", s.display()),
+                Command::OpenPath(s.to_path_buf()),
+            ));
+        }
+        for (label, hint, cmd) in buttons {
             if ui
                 .add_sized(size, egui::Button::new(RichText::new(label).size(18.0)))
                 .on_hover_text(hint)

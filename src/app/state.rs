@@ -23,13 +23,18 @@ use crate::pipeline::{ImportReport, Progress};
 pub struct AppConfig {
     /// Cases made from opened sources go to `<data_dir>/cases/<name>-<hash>`.
     pub data_dir: PathBuf,
+    /// The sample collection shipped with this installation, offered on
+    /// the start screen ("Try the sample collection"); `None`: not offered.
+    pub sample: Option<PathBuf>,
 }
 
 impl AppConfig {
-    /// `$XDG_DATA_HOME/mailsift`, else `~/.local/share/mailsift`.
+    /// The platform's data folder (see [`crate::store::data_dir`]) and the
+    /// installation's sample (see [`crate::store::bundled_sample`]).
     pub fn from_env() -> AppConfig {
         AppConfig {
             data_dir: crate::store::data_dir(),
+            sample: crate::store::bundled_sample(),
         }
     }
 

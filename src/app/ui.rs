@@ -33,6 +33,8 @@ impl MailsiftApp {
                 cmds.extend(panels::empty_state_ui(
                     ui,
                     &self.settings.persisted.recent_cases,
+                    self.settings.config.sample.as_deref(),
+                    &self.settings.config.data_dir,
                 ));
             });
         } else {

@@ -47,7 +47,7 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 pub use checkpoint::Checkpointer;
-pub use paths::{case_dir_for, case_name_for, data_dir};
+pub use paths::{bundled_sample, case_dir_for, case_name_for, data_dir, sample_candidates};
 pub use read::{LightRow, Summary};
 pub use report::{CaseStats, DefectRow, SourceRow};
 pub use threads::{MessageIdRow, ThreadInputRow};

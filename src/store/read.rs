@@ -355,11 +355,13 @@ impl Case {
         self.sql().rows(
             "SELECT o.message FROM origins o JOIN files f ON f.id = o.file
               WHERE o.maildir_flags IS NOT NULL
-                 OR rtrim(f.path, replace(f.path, '/', '')) LIKE '%/new/'
+                 OR rtrim(f.path, replace(f.path, ?2, '')) LIKE '%' || ?2 || 'new' || ?2
               GROUP BY o.message
              HAVING max(instr(coalesce(o.maildir_flags, ''), ?1)) = 0
               ORDER BY o.message",
-            [letter.to_string()],
+            // the platform's separator: paths are stored as the system
+            // gives them (`\` on Windows)
+            [letter.to_string(), std::path::MAIN_SEPARATOR.to_string()],
             |r| Ok(r.get::<_, i64>(0)? as u64),
         )
     }
