@@ -19,4 +19,5 @@ mod protected;
 mod real_mail;
 mod sample;
 mod search;
+#[cfg(unix)] // permissions, rlimits and uids: Unix only
 mod storage_errors;

@@ -150,6 +150,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)] // symlinks
     fn walks_depth_first_in_order_and_reports_links() {
         let t = tempfile::tempdir().unwrap();
         let r = t.path();
