@@ -514,6 +514,10 @@ fn attachment_hits_text_preview_and_sorting() {
                         .map_or(0, |r| r.messages as usize),
                 )
     });
+    // The To column shows in a wide list (a narrower one drops it).
+    h.set_size(egui::vec2(1800.0, 1000.0));
+    h.step();
+    h.step();
     h.get_by_role_and_label(egui::accesskit::Role::Button, "To")
         .click();
     step_until(&mut h, "sorting by To", LONG, |a| {
@@ -864,4 +868,82 @@ fn start_screen_offers_the_bundled_sample() {
     h.step();
     h.get_by_label("Open folder…");
     assert!(h.query_by_label("Try the sample collection").is_none());
+}
+
+/// The list gives the Subject the width the other columns leave: at
+/// 1600 px every column shows and the Subject is wide; at 900 px To and
+/// Thr give way and each row becomes two lines (From · Date over the
+/// Subject), all inside the window (issue 17, item 1).
+#[test]
+fn list_columns_fit_the_width() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(
+        &tmp.path().join("data"),
+        vec![Answer::Folder(Some(sample()))],
+        true,
+    );
+    h.set_size(egui::vec2(1600.0, 1000.0));
+    h.step();
+    open_sample(&mut h);
+    h.step();
+    h.step();
+    let subject = h.get_by_label("Subject").rect();
+    // the 📎 header: the topmost 📎 (rows carry them too)
+    let clip = h
+        .query_all_by_label("📎")
+        .map(|n| n.rect())
+        .min_by(|a, b| a.min.y.total_cmp(&b.min.y))
+        .unwrap();
+    assert!(h.query_all_by_label("To").next().is_some());
+    assert!(h.query_all_by_label("Thr").next().is_some());
+    assert!(
+        clip.min.x - subject.min.x >= 250.0,
+        "the Subject column is {} px wide at 1600 px",
+        clip.min.x - subject.min.x
+    );
+
+    // Facet counts stand clear of the names they count.
+    let name = h
+        .query_all_by_label("graham.pell@webmail.example.net")
+        .map(|n| n.rect())
+        .min_by(|a, b| a.min.y.total_cmp(&b.min.y))
+        .expect("the top sender");
+    let count = h
+        .query_all_by_label("105")
+        .map(|n| n.rect())
+        .find(|c| (c.center().y - name.center().y).abs() < 4.0)
+        .expect("the top sender's count on its line");
+    assert!(
+        name.max.x <= count.min.x,
+        "name {name:?} runs into its count {count:?}"
+    );
+
+    h.set_size(egui::vec2(900.0, 700.0));
+    for _ in 0..4 {
+        h.step();
+    }
+    assert!(
+        h.query_all_by_label("To").next().is_none(),
+        "To gives way at 900 px"
+    );
+    assert!(
+        h.query_all_by_label("Thr").next().is_none(),
+        "Thr gives way at 900 px"
+    );
+    let subject = h.get_by_label("Subject").rect();
+    assert!(
+        subject.max.x <= 900.0,
+        "the Subject header is on screen: {subject:?}"
+    );
+    // Two lines per row: a sender's label sits above its subject.
+    let from = h
+        .query_all_by_label_contains("Graham Pell")
+        .map(|n| n.rect())
+        .find(|r| r.max.x <= 900.0)
+        .expect("a row from Graham Pell");
+    assert!(from.max.x <= 900.0);
+    assert!(
+        h.query_all_by_label_contains("· 20").next().is_some(),
+        "From · Date on the first line"
+    );
 }

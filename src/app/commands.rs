@@ -374,6 +374,7 @@ impl MailsiftApp {
                     .unwrap_or(0)
             })
             .collect();
+        let opened = self.reading.as_ref().map_or(0, |r| r.opened) + 1;
         self.reading = Some(Reading {
             rowid,
             message,
@@ -384,6 +385,7 @@ impl MailsiftApp {
             also_in,
             origins,
             attachment_view: None,
+            opened,
         });
     }
 

@@ -203,6 +203,41 @@ fn header_button(ui: &mut egui::Ui, label: &str, col: SortColumn, sort: SortBy) 
     resp.clicked().then_some(Command::SortBy(col))
 }
 
+/// How the list is laid out for the width it has: every column (wide),
+/// without To and Thr (medium), or one two-line cell per row — From · Date
+/// over the Subject — like a mail client's card view (narrow). The Subject
+/// always takes the width the other columns leave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ListLayout {
+    /// Date, From, To, Subject, 📎, Thr.
+    Wide,
+    /// Date, From, Subject, 📎.
+    Medium,
+    /// From · Date / Subject in one cell, two lines high.
+    Cards,
+}
+
+impl ListLayout {
+    /// The layout for a list `width` points wide.
+    pub fn for_width(width: f32) -> ListLayout {
+        if width >= 640.0 {
+            ListLayout::Wide
+        } else if width >= 440.0 {
+            ListLayout::Medium
+        } else {
+            ListLayout::Cards
+        }
+    }
+
+    /// Height of one row.
+    pub fn row_height(self) -> f32 {
+        match self {
+            ListLayout::Cards => 2.0 * ROW_HEIGHT + 4.0,
+            _ => ROW_HEIGHT,
+        }
+    }
+}
+
 /// The list of `list.rows` sorted by `sort` (scrolled to the selection when
 /// `scroll_to_selected`); returns what was clicked and which rows were on
 /// screen.
@@ -220,47 +255,58 @@ pub fn message_list_ui(
     }
     // Cells are plain text: a click anywhere on a row selects the row.
     ui.style_mut().interaction.selectable_labels = false;
+    let layout = ListLayout::for_width(ui.available_width());
     let mut shown: Option<Range<usize>> = None;
-    let mut table = table(ui);
+    let mut table = table(ui, layout);
     if scroll_to_selected && let Some(s) = list.selected {
         table = table.scroll_to_row(s, None);
     }
+    let subject_label = if list.thread_view {
+        "Subject (threads)"
+    } else {
+        "Subject"
+    };
     table
         .header(22.0, |mut h| {
             h.col(|ui| {
                 ui.label("")
                     .on_hover_text("Marked for export (Ctrl+click a row)");
             });
+            if layout == ListLayout::Cards {
+                h.col(|ui| {
+                    for (label, col) in [
+                        ("Date", SortColumn::Date),
+                        ("From", SortColumn::From),
+                        (subject_label, SortColumn::Subject),
+                    ] {
+                        out.extend(header_button(ui, label, col, sort));
+                    }
+                    out.extend(relevance_button(ui, sort));
+                });
+                return;
+            }
             h.col(|ui| out.extend(header_button(ui, "Date", SortColumn::Date, sort)));
             h.col(|ui| out.extend(header_button(ui, "From", SortColumn::From, sort)));
-            h.col(|ui| out.extend(header_button(ui, "To", SortColumn::To, sort)));
+            if layout == ListLayout::Wide {
+                h.col(|ui| out.extend(header_button(ui, "To", SortColumn::To, sort)));
+            }
             h.col(|ui| {
-                let label = if list.thread_view {
-                    "Subject (threads)"
-                } else {
-                    "Subject"
-                };
-                out.extend(header_button(ui, label, SortColumn::Subject, sort));
-                if sort.column != SortColumn::Relevance
-                    && ui
-                        .small_button("relevance")
-                        .on_hover_text("Sort by relevance again")
-                        .clicked()
-                {
-                    out.push(Command::SortBy(SortColumn::Relevance));
-                }
+                out.extend(header_button(ui, subject_label, SortColumn::Subject, sort));
+                out.extend(relevance_button(ui, sort));
             });
             h.col(|ui| out.extend(header_button(ui, "📎", SortColumn::Attachments, sort)));
-            h.col(|ui| out.extend(header_button(ui, "Thr", SortColumn::ThreadSize, sort)));
+            if layout == ListLayout::Wide {
+                h.col(|ui| out.extend(header_button(ui, "Thr", SortColumn::ThreadSize, sort)));
+            }
         })
         .body(|body| {
-            body.rows(ROW_HEIGHT, list.rows.len(), |row| {
+            body.rows(layout.row_height(), list.rows.len(), |row| {
                 let i = row.index();
                 shown = Some(match shown.take() {
                     Some(r) => r.start.min(i)..r.end.max(i + 1),
                     None => i..i + 1,
                 });
-                out.extend(row_ui(row, list));
+                out.extend(row_ui(row, list, layout));
             });
         });
     if let Some(r) = shown {
@@ -269,35 +315,60 @@ pub fn message_list_ui(
     out
 }
 
-/// The table with its columns sized for the width available.
-fn table(ui: &mut egui::Ui) -> TableBuilder<'_> {
+/// "relevance": back to ranking, shown while another column sorts.
+fn relevance_button(ui: &mut egui::Ui, sort: SortBy) -> Option<Command> {
+    (sort.column != SortColumn::Relevance
+        && ui
+            .small_button("relevance")
+            .on_hover_text("Sort by relevance again")
+            .clicked())
+    .then_some(Command::SortBy(SortColumn::Relevance))
+}
+
+/// The table with its columns sized for the width available: fixed widths
+/// for the narrow columns, a share of the width for From and To, and the
+/// rest for the Subject. Columns can be dragged wider; the widths are laid
+/// out again whenever the list's width changes (the table's state is keyed
+/// by it), so the Subject never ends short of the list's edge.
+fn table(ui: &mut egui::Ui, layout: ListLayout) -> TableBuilder<'_> {
     let avail = ui.available_width();
-    TableBuilder::new(ui)
-        .id_salt("message-list")
+    let t = TableBuilder::new(ui)
+        .id_salt(("message-list", layout, avail.round() as i32))
         .striped(true)
-        .resizable(true)
+        .resizable(layout != ListLayout::Cards)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         .column(Column::exact(16.0))
-        .column(
-            Column::initial((avail * 0.17).clamp(70.0, 130.0))
-                .at_least(60.0)
-                .clip(true),
-        )
-        .column(
-            Column::initial((avail * 0.24).clamp(80.0, 240.0))
-                .at_least(50.0)
-                .clip(true),
-        )
-        .column(
-            Column::initial((avail * 0.17).clamp(60.0, 200.0))
-                .at_least(40.0)
-                .clip(true),
-        )
-        .column(Column::remainder().at_least(80.0).clip(true))
-        .column(Column::exact(22.0))
-        .column(Column::exact(34.0))
-        .min_scrolled_height(0.0)
+        .min_scrolled_height(0.0);
+    let date = Column::initial(118.0).at_least(60.0).clip(true);
+    let subject = Column::remainder().at_least(120.0).clip(true);
+    match layout {
+        ListLayout::Wide => t
+            .column(date)
+            .column(
+                Column::initial((avail * 0.18).clamp(110.0, 220.0))
+                    .at_least(50.0)
+                    .clip(true),
+            )
+            .column(
+                Column::initial((avail * 0.13).clamp(80.0, 180.0))
+                    .at_least(40.0)
+                    .clip(true),
+            )
+            .column(subject)
+            .column(Column::exact(22.0))
+            .column(Column::exact(44.0)),
+        ListLayout::Medium => t
+            .column(date)
+            .column(
+                Column::initial((avail * 0.25).clamp(100.0, 200.0))
+                    .at_least(50.0)
+                    .clip(true),
+            )
+            .column(subject)
+            .column(Column::exact(22.0)),
+        ListLayout::Cards => t.column(Column::remainder().clip(true)),
+    }
 }
 
 /// `▶ 3` or `⏷ 2/5`: a thread row's state and its hits of its size.
@@ -315,7 +386,7 @@ fn thread_label(hits: u32, size: u32, expanded: bool) -> String {
 
 /// One row of the list; its summary from `list` (a placeholder while it is
 /// not fetched). Returns what a click on it asks for.
-fn row_ui(mut row: TableRow<'_, '_>, list: &ListState) -> Vec<Command> {
+fn row_ui(mut row: TableRow<'_, '_>, list: &ListState, layout: ListLayout) -> Vec<Command> {
     let mut out = Vec::new();
     let i = row.index();
     let Some(list_row) = list.rows.get(i) else {
@@ -338,56 +409,66 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState) -> Vec<Command> {
             ui.label("✔");
         }
     });
-    row.col(|ui| {
-        ui.label(s.map(|s| s.date.as_str()).unwrap_or("…"));
-    });
-    row.col(|ui| {
-        ui.label(s.map(|s| s.from.as_str()).unwrap_or(""));
-    });
-    row.col(|ui| {
-        ui.label(s.map(|s| s.to.as_str()).unwrap_or(""));
-    });
-    row.col(|ui| {
-        if depth > 0 {
-            ui.add_space(12.0 * depth.min(12) as f32);
-            ui.weak("↪");
+    if layout == ListLayout::Cards {
+        row.col(|ui| {
+            ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                ui.spacing_mut().item_spacing.y = 2.0;
+                // From · Date: the date and 📎 at the right edge, the
+                // sender cut with "…" before them.
+                let line = egui::vec2(ui.available_width(), ROW_HEIGHT);
+                ui.allocate_ui_with_layout(
+                    line,
+                    egui::Layout::right_to_left(egui::Align::Center),
+                    |ui| {
+                        if let Some(s) = s
+                            && s.attachments > 0
+                        {
+                            ui.label("📎")
+                                .on_hover_text(format!("{} attachments", s.attachments));
+                        }
+                        ui.weak(format!("· {}", s.map(|s| s.date.as_str()).unwrap_or("…")));
+                        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                            ui.add(
+                                egui::Label::new(s.map(|s| s.from.as_str()).unwrap_or(""))
+                                    .truncate(),
+                            );
+                        });
+                    },
+                );
+                ui.horizontal(|ui| subject_cell(ui, list, rowid, s, depth, thread.as_deref()));
+            });
+        });
+    } else {
+        row.col(|ui| {
+            ui.label(s.map(|s| s.date.as_str()).unwrap_or("…"));
+        });
+        row.col(|ui| {
+            ui.label(s.map(|s| s.from.as_str()).unwrap_or(""));
+        });
+        if layout == ListLayout::Wide {
+            row.col(|ui| {
+                ui.label(s.map(|s| s.to.as_str()).unwrap_or(""));
+            });
         }
-        if let Some(t) = &thread {
-            ui.strong(t);
-        }
-        if list.attachment_hits.get(&rowid) == Some(&true) {
-            ui.label("📄")
-                .on_hover_text("The search matched the text of an attachment");
-        }
-        match s {
-            Some(s) if s.defects > 0 => {
-                ui.colored_label(ui.visuals().warn_fg_color, "⚠")
-                    .on_hover_text(format!("{} defects", s.defects));
-                ui.label(&s.subject);
+        row.col(|ui| subject_cell(ui, list, rowid, s, depth, thread.as_deref()));
+        row.col(|ui| {
+            if let Some(s) = s
+                && s.attachments > 0
+            {
+                ui.label("📎")
+                    .on_hover_text(format!("{} attachments", s.attachments));
             }
-            Some(s) => {
-                ui.label(&s.subject);
-            }
-            None => {
-                ui.weak("…");
-            }
+        });
+        if layout == ListLayout::Wide {
+            row.col(|ui| {
+                if let Some(s) = s
+                    && s.thread_size > 1
+                {
+                    ui.label(s.thread_size.to_string());
+                }
+            });
         }
-    });
-    row.col(|ui| {
-        if let Some(s) = s
-            && s.attachments > 0
-        {
-            ui.label("📎")
-                .on_hover_text(format!("{} attachments", s.attachments));
-        }
-    });
-    row.col(|ui| {
-        if let Some(s) = s
-            && s.thread_size > 1
-        {
-            ui.label(s.thread_size.to_string());
-        }
-    });
+    }
     let resp = row.response();
     if resp.clicked() {
         if resp.ctx.input(|i| i.modifiers.command) {
@@ -400,4 +481,40 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState) -> Vec<Command> {
         }
     }
     out
+}
+
+/// The Subject cell: reply depth, thread state, attachment-hit and defect
+/// marks, then the subject.
+fn subject_cell(
+    ui: &mut egui::Ui,
+    list: &ListState,
+    rowid: u64,
+    s: Option<&RowSummary>,
+    depth: usize,
+    thread: Option<&str>,
+) {
+    if depth > 0 {
+        ui.add_space(12.0 * depth.min(12) as f32);
+        ui.weak("↪");
+    }
+    if let Some(t) = thread {
+        ui.strong(t);
+    }
+    if list.attachment_hits.get(&rowid) == Some(&true) {
+        ui.label("📄")
+            .on_hover_text("The search matched the text of an attachment");
+    }
+    match s {
+        Some(s) if s.defects > 0 => {
+            ui.colored_label(ui.visuals().warn_fg_color, "⚠")
+                .on_hover_text(format!("{} defects", s.defects));
+            ui.label(&s.subject);
+        }
+        Some(s) => {
+            ui.label(&s.subject);
+        }
+        None => {
+            ui.weak("…");
+        }
+    }
 }

@@ -364,25 +364,35 @@ fn facet_list(
         .default_open(true)
         .show(ui, |ui| {
             for (name, n) in items {
-                ui.horizontal(|ui| {
-                    let shown = visible(name);
-                    let short: String = shown.chars().take(30).collect();
-                    let label = if short.len() < shown.len() {
-                        format!("{short}…")
-                    } else {
-                        short
-                    };
-                    if ui
-                        .link(label)
-                        .on_hover_text(format!("Refine: {}", refine(name)))
-                        .clicked()
-                    {
-                        out.push(Command::Refine(refine(name)));
-                    }
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                // The count first, at the right edge; the name takes what
+                // is left, cut with "…" there (never under the count).
+                let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+                ui.allocate_ui_with_layout(
+                    row,
+                    egui::Layout::right_to_left(egui::Align::Center),
+                    |ui| {
                         ui.weak(thousands(*n));
-                    });
-                });
+                        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                            let text =
+                                RichText::new(visible(name)).color(ui.visuals().hyperlink_color);
+                            let resp = ui
+                                .add(
+                                    egui::Label::new(text)
+                                        .truncate()
+                                        .sense(egui::Sense::click()),
+                                )
+                                .on_hover_cursor(egui::CursorIcon::PointingHand)
+                                .on_hover_text(format!(
+                                    "{} · refine: {}",
+                                    visible(name),
+                                    refine(name)
+                                ));
+                            if resp.clicked() {
+                                out.push(Command::Refine(refine(name)));
+                            }
+                        });
+                    },
+                );
             }
         });
     out

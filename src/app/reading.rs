@@ -164,8 +164,10 @@ pub fn reading_pane_ui(
     };
     let m = &r.message;
     ui.set_max_width(ui.available_width());
+    // A scroll position per opening: a message starts at its top (or at
+    // its first hit, below), never where the one before was left.
     egui::ScrollArea::vertical()
-        .id_salt("reading-scroll")
+        .id_salt(("reading-scroll", r.opened))
         .auto_shrink(false)
         .show(ui, |ui| {
             ui.add_space(4.0);
@@ -216,13 +218,43 @@ pub fn reading_pane_ui(
             signatures_ui(ui, m);
             ui.separator();
             let job = body_job(body, query, ui);
-            ui.add(egui::Label::new(job).wrap().selectable(true));
+            // Once per opening: the first hit in the body is scrolled into
+            // view (the subject's hits are at the top anyway).
+            let scrolled = ui.scope_id().with(("reading-hit", r.opened, shown));
+            let hit = if ui.data(|d| d.get_temp::<bool>(scrolled)).unwrap_or(false) {
+                None
+            } else {
+                first_hit_rect(&job, ui)
+            };
+            let resp = ui.add(egui::Label::new(job).wrap().selectable(true));
+            if let Some(rect) = hit {
+                ui.scroll_to_rect(
+                    rect.translate(resp.rect.min.to_vec2()),
+                    Some(egui::Align::Center),
+                );
+                ui.data_mut(|d| d.insert_temp(scrolled, true));
+            }
             if body.len() > BODY_MAX {
                 ui.weak("… the body goes on; View source shows all of it.");
             }
             out.extend(conversation_ui(ui, r));
         });
     out
+}
+
+/// Where the first highlighted hit of `job` is, relative to the top left
+/// of the label that shows it at the width available; `None` without hits.
+fn first_hit_rect(job: &LayoutJob, ui: &egui::Ui) -> Option<egui::Rect> {
+    let section = job
+        .sections
+        .iter()
+        .find(|s| s.format.background == HIT_BG)?;
+    let start = section.byte_range.start.0.min(job.text.len());
+    let chars = job.text.get(..start)?.chars().count();
+    let mut job = job.clone();
+    job.wrap.max_width = ui.available_width();
+    let galley = ui.fonts_mut(|f| f.layout_job(job));
+    Some(galley.pos_from_cursor(egui::text::CCursor::new(chars)))
 }
 
 /// The banner of an encrypted message: why its body is empty and its
@@ -582,6 +614,7 @@ mod tests {
             also_in: Vec::new(),
             origins: Vec::new(),
             attachment_view: None,
+            opened: 1,
         }
     }
 
@@ -704,5 +737,46 @@ mod tests {
         );
         m.alternatives.clear();
         assert_eq!(alternative_names(&m), ["Plain text"]);
+    }
+
+    /// A message opens at its first hit when a search is active, and the
+    /// next message opens at its top, not where the one before was left
+    /// (issue 17, item 2).
+    #[test]
+    fn a_message_opens_at_its_first_hit_and_the_next_at_its_top() {
+        let mut long = reading();
+        long.message.subject = Some("Quarterly numbers".into());
+        long.message.body_text = (0..400)
+            .map(|i| format!("line {i} of the report"))
+            .chain(["the word zanzibarian is here".to_string()])
+            .collect::<Vec<_>>()
+            .join("\n");
+        let query = crate::query::parse("zanzibarian").unwrap();
+        let state = (long, Some(query));
+        let mut h = Harness::builder().with_size([500.0, 400.0]).build_ui_state(
+            |ui, (r, q): &mut (Reading, Option<Query>)| {
+                reading_pane_ui(ui, Some(r), q.as_ref());
+            },
+            state,
+        );
+        h.run();
+        let subject = h.get_by_label_contains("Quarterly numbers").rect();
+        assert!(
+            subject.max.y < 0.0,
+            "scrolled down to the hit, the subject is above the view: {subject:?}"
+        );
+
+        let mut next = reading();
+        next.message.subject = Some("Next message".into());
+        next.message.body_text = h.state().0.message.body_text.clone();
+        next.opened = h.state().0.opened + 1;
+        h.state_mut().0 = next;
+        h.state_mut().1 = None;
+        h.run();
+        let subject = h.get_by_label_contains("Next message").rect();
+        assert!(
+            subject.min.y >= 0.0 && subject.max.y < 400.0,
+            "the next message starts at its top: {subject:?}"
+        );
     }
 }

@@ -213,6 +213,10 @@ pub struct Reading {
     pub origins: Vec<crate::model::Origin>,
     /// The attachment window (text, preview, other messages).
     pub attachment_view: Option<AttachmentView>,
+    /// Counts the messages opened (one more than the reading before):
+    /// each opening gets a fresh scroll position, at the top or at the
+    /// first search hit in the body.
+    pub opened: u64,
 }
 
 /// A running import.

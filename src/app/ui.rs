@@ -80,6 +80,9 @@ impl MailsiftApp {
             .default_size(220.0_f32.min(facets_max))
             .size_range(120.0..=facets_max)
             .show(ui, |ui| {
+                // The facet names are cut to the panel's width, so they do
+                // not size it: the panel keeps its own (default or dragged).
+                ui.set_min_width(ui.available_width());
                 if let Some(res) = &self.search.results {
                     cmds.extend(panels::facets_ui(ui, res));
                 }
