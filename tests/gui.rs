@@ -297,6 +297,9 @@ fn search_error(h: &mut Harness<'static, MailsiftApp>, text: &str, error_text: &
             .is_some_and(|e| e.contains(error_text))
     });
     h.get_by_label_contains(error_text);
+    // The old results stay, greyed and said to be old.
+    h.step();
+    h.get_by_label_contains("Still showing the results of the last query that worked");
     // Clear the box again.
     h.get_by_label("Search").focus();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
@@ -946,4 +949,45 @@ fn list_columns_fit_the_width() {
         h.query_all_by_label_contains("· 20").next().is_some(),
         "From · Date on the first line"
     );
+}
+
+/// Thread view: a thread's row shows its topic (the root's subject, not
+/// the newest reply's "Re: …"), and a thread of one message is a plain
+/// row, not one that expands into a copy of itself (issue 17, item 8).
+#[test]
+fn thread_rows_show_the_topic_and_single_messages_stay_single() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(
+        &tmp.path().join("data"),
+        vec![Answer::Folder(Some(sample()))],
+        true,
+    );
+    h.set_size(egui::vec2(1600.0, 1000.0));
+    h.step();
+    open_sample(&mut h);
+    h.get_by_label("Threads").click();
+    step_until(&mut h, "thread view", LONG, |a| a.list.thread_view);
+    for _ in 0..4 {
+        h.step();
+    }
+    let rows = &h.state().list.rows;
+    assert!(
+        rows.iter()
+            .any(|r| matches!(r, mailsift::app::ListRow::Thread { size, .. } if *size > 1))
+    );
+    for r in rows {
+        if let mailsift::app::ListRow::Thread { size, .. } = r {
+            assert!(*size > 1, "a one-message thread row: {r:?}");
+        }
+    }
+    // The 19-message thread whose newest hit is a reply.
+    assert!(
+        h.query_all_by_label("Rapid response: the pipeline vote")
+            .next()
+            .is_some(),
+        "the thread row shows the root's subject"
+    );
+    let topics = &h.state().list.thread_subjects;
+    assert!(!topics.is_empty());
+    assert!(topics.values().all(|s| !s.is_empty()));
 }

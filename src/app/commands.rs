@@ -375,6 +375,11 @@ impl MailsiftApp {
             })
             .collect();
         let opened = self.reading.as_ref().map_or(0, |r| r.opened) + 1;
+        let in_results = self
+            .search
+            .results
+            .as_ref()
+            .is_none_or(|res| res.hits.iter().any(|h| h.rowid == rowid));
         self.reading = Some(Reading {
             rowid,
             message,
@@ -385,6 +390,7 @@ impl MailsiftApp {
             also_in,
             origins,
             attachment_view: None,
+            in_results,
             opened,
         });
     }

@@ -167,6 +167,11 @@ pub fn thread_rows(
             continue;
         }
         let size = res.thread_sizes.get(&thread).copied().unwrap_or(1);
+        // A thread of one message is that message: nothing to expand.
+        if size <= 1 {
+            rows.push(ListRow::Message { rowid, depth: 0 });
+            continue;
+        }
         let is_open = expanded.contains(&thread);
         rows.push(ListRow::Thread {
             thread: thread.clone(),
@@ -240,17 +245,25 @@ impl ListLayout {
 
 /// The list of `list.rows` sorted by `sort` (scrolled to the selection when
 /// `scroll_to_selected`); returns what was clicked and which rows were on
-/// screen.
+/// screen. `importing`: the messages read so far by a running import
+/// (an empty list then says so, not "No messages match.").
 pub fn message_list_ui(
     ui: &mut egui::Ui,
     list: &ListState,
     sort: SortBy,
     scroll_to_selected: bool,
+    importing: Option<u64>,
 ) -> Vec<Command> {
     let mut out = Vec::new();
     if list.rows.is_empty() {
         ui.add_space(20.0);
-        ui.vertical_centered(|ui| ui.weak("No messages match."));
+        ui.vertical_centered(|ui| match importing {
+            Some(n) => ui.weak(format!(
+                "Importing — {} messages so far; they appear here as the index takes them in.",
+                super::panels::thousands(n)
+            )),
+            None => ui.weak("No messages match."),
+        });
         return out;
     }
     // Cells are plain text: a click anywhere on a row selects the row.
@@ -395,14 +408,19 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState, layout: ListLayout) -> Ve
     let rowid = list_row.rowid();
     row.set_selected(list.selected == Some(i));
     let s = list.summaries.get(&rowid);
-    let (depth, thread) = match list_row {
-        ListRow::Message { depth, .. } => (*depth, None),
+    let (depth, thread, topic) = match list_row {
+        ListRow::Message { depth, .. } => (*depth, None, None),
         ListRow::Thread {
+            thread,
             hits,
             size,
             expanded,
             ..
-        } => (0, Some(thread_label(*hits, *size, *expanded))),
+        } => (
+            0,
+            Some(thread_label(*hits, *size, *expanded)),
+            list.thread_subjects.get(thread).map(String::as_str),
+        ),
     };
     row.col(|ui| {
         if list.marked.contains(&rowid) {
@@ -435,7 +453,9 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState, layout: ListLayout) -> Ve
                         });
                     },
                 );
-                ui.horizontal(|ui| subject_cell(ui, list, rowid, s, depth, thread.as_deref()));
+                ui.horizontal(|ui| {
+                    subject_cell(ui, list, rowid, s, depth, thread.as_deref(), topic)
+                });
             });
         });
     } else {
@@ -450,7 +470,7 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState, layout: ListLayout) -> Ve
                 ui.label(s.map(|s| s.to.as_str()).unwrap_or(""));
             });
         }
-        row.col(|ui| subject_cell(ui, list, rowid, s, depth, thread.as_deref()));
+        row.col(|ui| subject_cell(ui, list, rowid, s, depth, thread.as_deref(), topic));
         row.col(|ui| {
             if let Some(s) = s
                 && s.attachments > 0
@@ -484,7 +504,8 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState, layout: ListLayout) -> Ve
 }
 
 /// The Subject cell: reply depth, thread state, attachment-hit and defect
-/// marks, then the subject.
+/// marks, then the subject (a thread row: its `topic`, the root's subject,
+/// once known).
 fn subject_cell(
     ui: &mut egui::Ui,
     list: &ListState,
@@ -492,6 +513,7 @@ fn subject_cell(
     s: Option<&RowSummary>,
     depth: usize,
     thread: Option<&str>,
+    topic: Option<&str>,
 ) {
     if depth > 0 {
         ui.add_space(12.0 * depth.min(12) as f32);
@@ -508,13 +530,45 @@ fn subject_cell(
         Some(s) if s.defects > 0 => {
             ui.colored_label(ui.visuals().warn_fg_color, "⚠")
                 .on_hover_text(format!("{} defects", s.defects));
-            ui.label(&s.subject);
+            ui.label(topic.unwrap_or(&s.subject));
         }
         Some(s) => {
-            ui.label(&s.subject);
+            ui.label(topic.unwrap_or(&s.subject));
         }
         None => {
             ui.weak("…");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use egui_kittest::Harness;
+    use egui_kittest::kittest::Queryable;
+
+    use super::*;
+
+    /// An empty list while an import runs says so, with the count read so
+    /// far; without an import it says nothing matches (issue 17, item 5).
+    #[test]
+    fn an_empty_list_during_an_import_says_it_is_importing() {
+        let list = ListState::default();
+        let mut h = Harness::new_ui(|ui| {
+            message_list_ui(
+                ui,
+                &ListState::default(),
+                SortBy::default(),
+                false,
+                Some(16_678),
+            );
+        });
+        h.run();
+        h.get_by_label_contains("Importing — 16,678 messages so far");
+        assert!(h.query_by_label("No messages match.").is_none());
+        let mut h = Harness::new_ui(move |ui| {
+            message_list_ui(ui, &list, SortBy::default(), false, None);
+        });
+        h.run();
+        h.get_by_label("No messages match.");
     }
 }

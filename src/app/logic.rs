@@ -193,6 +193,9 @@ impl MailsiftApp {
         if self.search.results.as_ref().map(|r| &r.query_text) != Some(&outcome.query_text) {
             list.attachment_hits.clear();
         }
+        if let Some(r) = &mut self.reading {
+            r.in_results = outcome.hits.iter().any(|h| h.rowid == r.rowid);
+        }
         self.search.results = Some(outcome);
         list.rebuild(self.search.results.as_ref());
         list.selected = keep.and_then(|id| list.rows.iter().position(|r| r.rowid() == id));
@@ -276,6 +279,9 @@ impl MailsiftApp {
         if list.attachment_hits.len() > ROW_CACHE_MAX {
             list.attachment_hits.clear();
         }
+        if list.thread_subjects.len() > ROW_CACHE_MAX {
+            list.thread_subjects.clear();
+        }
         let res = self.search.results.as_ref();
         let query = res
             .filter(|r| !matches!(r.query_text.trim(), "" | "*"))
@@ -285,6 +291,20 @@ impl MailsiftApp {
                 break;
             };
             let rowid = row.rowid();
+            // A thread row shows its topic: the subject of its root (the
+            // first message of its reply tree), not of its newest hit.
+            if let ListRow::Thread { thread, .. } = row
+                && !list.thread_subjects.contains_key(thread)
+            {
+                let root = b
+                    .thread_tree(thread)
+                    .ok()
+                    .and_then(|tree| tree.first().map(|(_, id)| *id));
+                if let Some(Ok(Some(m))) = root.map(|id| b.message_if_any(id)) {
+                    let subject = RowSummary::of(&m, None, 0).subject;
+                    list.thread_subjects.insert(thread.clone(), subject);
+                }
+            }
             if let Some(q) = query
                 && !list.attachment_hits.contains_key(&rowid)
                 && let Ok(Some(m)) = b.message_if_any(rowid)

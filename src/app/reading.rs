@@ -163,6 +163,9 @@ pub fn reading_pane_ui(
         return out;
     };
     let m = &r.message;
+    // A message outside the results shows no highlights of a search that
+    // did not find it.
+    let query = query.filter(|_| r.in_results);
     ui.set_max_width(ui.available_width());
     // A scroll position per opening: a message starts at its top (or at
     // its first hit, below), never where the one before was left.
@@ -171,6 +174,13 @@ pub fn reading_pane_ui(
         .auto_shrink(false)
         .show(ui, |ui| {
             ui.add_space(4.0);
+            if !r.in_results {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    "Not among the current results: opened before the search changed, \
+                     or from a conversation.",
+                );
+            }
             encrypted_banner_ui(ui, m);
             ui.add(egui::Label::new(subject_job(m.subject.as_deref(), query, ui)).wrap());
             if m.placeholder_subject() {
@@ -614,6 +624,7 @@ mod tests {
             also_in: Vec::new(),
             origins: Vec::new(),
             attachment_view: None,
+            in_results: true,
             opened: 1,
         }
     }
@@ -777,6 +788,29 @@ mod tests {
         assert!(
             subject.min.y >= 0.0 && subject.max.y < 400.0,
             "the next message starts at its top: {subject:?}"
+        );
+    }
+
+    /// A message the current search does not find says so and shows no
+    /// highlights of that search (issue 17, item 5).
+    #[test]
+    fn a_message_outside_the_results_says_so() {
+        let mut r = reading();
+        r.in_results = false;
+        let query = crate::query::parse("plain").unwrap();
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&r), Some(&query));
+        });
+        h.run();
+        h.get_by_label_contains("Not among the current results");
+        let r = reading();
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&r), None);
+        });
+        h.run();
+        assert!(
+            h.query_by_label_contains("Not among the current results")
+                .is_none()
         );
     }
 }

@@ -133,6 +133,9 @@ pub struct ListState {
     pub summaries: HashMap<u64, RowSummary>,
     /// Per row fetched: whether the current search matched an attachment's text.
     pub attachment_hits: HashMap<u64, bool>,
+    /// Per thread row fetched: the subject of the thread's root (its
+    /// topic), shown instead of the subject of the hit that stands for it.
+    pub thread_subjects: HashMap<String, String>,
     /// Scroll the selection into view on the next frame.
     pub scroll_to_selected: bool,
     /// The rows on screen in the last frame (reported by the list).
@@ -185,6 +188,7 @@ impl ListState {
     pub fn clear(&mut self) {
         self.rows.clear();
         self.summaries.clear();
+        self.thread_subjects.clear();
         self.trees.clear();
         self.expanded.clear();
         self.marked.clear();
@@ -213,6 +217,10 @@ pub struct Reading {
     pub origins: Vec<crate::model::Origin>,
     /// The attachment window (text, preview, other messages).
     pub attachment_view: Option<AttachmentView>,
+    /// Whether the message is among the current search results (false
+    /// once a new search leaves it out, or when it was opened from a
+    /// conversation outside them): the pane says so and drops highlights.
+    pub in_results: bool,
     /// Counts the messages opened (one more than the reading before):
     /// each opening gets a fresh scroll position, at the top or at the
     /// first search hit in the body.

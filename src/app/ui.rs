@@ -97,11 +97,35 @@ impl MailsiftApp {
             });
         egui::CentralPanel::default().show(ui, |ui| {
             let scroll = std::mem::take(&mut self.list.scroll_to_selected);
+            // After a query that does not parse, the last results stay,
+            // greyed and labelled as such.
+            if self.search.error.is_some()
+                && let Some(res) = &self.search.results
+            {
+                ui.colored_label(
+                    ui.visuals().warn_fg_color,
+                    format!(
+                        "Still showing the results of the last query that worked: {}",
+                        if res.query_text.trim().is_empty() {
+                            "(everything)"
+                        } else {
+                            res.query_text.trim()
+                        }
+                    ),
+                );
+                ui.multiply_opacity(0.45);
+            }
+            let importing = self
+                .import
+                .running
+                .as_ref()
+                .map(|i| i.progress.as_ref().map_or(0, |p| p.messages));
             cmds.extend(list::message_list_ui(
                 ui,
                 &self.list,
                 self.search.sort,
                 scroll,
+                importing,
             ));
         });
         cmds
