@@ -574,6 +574,21 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
         open_sample(&mut h);
         h.get_by_label("Threads").click();
         step_until(&mut h, "thread view", LONG, |a| a.list.thread_view);
+        // The View menu's reading settings (issue 17, item 3).
+        h.get_by_label("View").click();
+        for _ in 0..3 {
+            h.step();
+        }
+        for item in ["Text size", "Colours", "Message font"] {
+            h.get_by_label(item);
+        }
+        h.key_press(egui::Key::Escape);
+        h.step();
+        use mailsift::app::{BodyFont, Command, ThemeChoice};
+        h.state_mut().apply(Command::SetTheme(ThemeChoice::Light));
+        h.state_mut().apply(Command::Zoom(Some(1.25)));
+        h.state_mut()
+            .apply(Command::SetBodyFont(BodyFont::Monospace));
         h.state_mut().save(&mut storage);
         h.state().case_path.clone().expect("a case")
     };
@@ -581,8 +596,9 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
 
     // Started again without a path: the last case opens at once (no
     // import), in thread view, and is first among the recent cases.
+    let ctx = egui::Context::default();
     let app = MailsiftApp::restored(
-        egui::Context::default(),
+        ctx.clone(),
         AppConfig {
             data_dir: data.clone(),
             sample: None,
@@ -608,6 +624,25 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
     );
     assert_eq!(h.state().case_path.as_ref(), Some(&case));
     assert!(h.state().list.thread_view);
+    // Colours, text size and message font come back too.
+    assert_eq!(
+        ctx.options(|o| o.theme_preference),
+        egui::ThemePreference::Light
+    );
+    let zoom = h.state().settings.persisted.zoom.unwrap();
+    assert!((zoom - 1.25).abs() < 1e-3, "{zoom}");
+    // Ctrl+plus makes the text larger, Ctrl+0 normal; both remembered.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Plus);
+    h.step();
+    let larger = h.state().settings.persisted.zoom.unwrap();
+    assert!(larger > zoom, "{larger} after Ctrl+plus");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num0);
+    h.step();
+    assert_eq!(h.state().settings.persisted.zoom, Some(1.0));
+    assert_eq!(
+        h.state().settings.persisted.body_font,
+        mailsift::app::BodyFont::Monospace
+    );
     assert_eq!(
         h.state().settings.persisted.recent_cases.first(),
         Some(&case)

@@ -98,6 +98,15 @@ pub enum Command {
     /// The list rows on screen this frame (their summaries are fetched
     /// before the next one).
     RowsShown(std::ops::Range<usize>),
+    /// Light, dark or system colours (remembered between runs).
+    SetTheme(super::state::ThemeChoice),
+    /// Text size: larger (> 1), smaller (< 1) by this factor, or back to
+    /// normal (`None`); remembered between runs.
+    Zoom(Option<f32>),
+    /// The font of message bodies (remembered between runs).
+    SetBodyFont(super::state::BodyFont),
+    /// Show this message's body in monospace (true) or proportional.
+    SetMonospace(bool),
     /// Close the window.
     Quit,
 }
@@ -126,6 +135,27 @@ impl MailsiftApp {
             Command::ToggleHelp => self.search.show_help = !self.search.show_help,
             Command::SortBy(col) => self.sort_by(col),
             Command::FocusSearch => self.search.focus = true,
+            Command::SetTheme(t) => {
+                self.settings.persisted.theme = t;
+                self.ctx.set_theme(t.preference());
+            }
+            Command::Zoom(step) => {
+                let now = self.settings.persisted.zoom.unwrap_or(1.0);
+                let z = step.map_or(1.0, |f| (now * f).clamp(0.5, 3.0));
+                self.ctx.set_zoom_factor(z);
+                self.settings.persisted.zoom = Some(z);
+            }
+            Command::SetBodyFont(f) => {
+                self.settings.persisted.body_font = f;
+                if let Some(r) = &mut self.reading {
+                    r.monospace = f.monospace_for(&r.message.body_text);
+                }
+            }
+            Command::SetMonospace(on) => {
+                if let Some(r) = &mut self.reading {
+                    r.monospace = on;
+                }
+            }
             Command::SelectRow(_)
             | Command::ToggleRowSelection(_)
             | Command::ToggleThreadView
@@ -375,6 +405,11 @@ impl MailsiftApp {
             })
             .collect();
         let opened = self.reading.as_ref().map_or(0, |r| r.opened) + 1;
+        let monospace = self
+            .settings
+            .persisted
+            .body_font
+            .monospace_for(&message.body_text);
         let in_results = self
             .search
             .results
@@ -390,6 +425,7 @@ impl MailsiftApp {
             also_in,
             origins,
             attachment_view: None,
+            monospace,
             in_results,
             opened,
         });

@@ -12,7 +12,7 @@ use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use super::list::{ListRow, RowSummary};
-use super::{Command, DEBOUNCE, IMPORT_REFRESH, MailsiftApp, import_summary, reads};
+use super::{Command, DEBOUNCE, IMPORT_REFRESH, MailsiftApp, ZOOM_STEP, import_summary, reads};
 use crate::export::ExportSummary;
 use crate::jobs::{
     JobError, JobEvent, JobKind, JobOutput, JobProgress, SearchOutcome, SearchRequest,
@@ -347,6 +347,19 @@ impl MailsiftApp {
         ctx.input_mut(|i| {
             if i.consume_key(Modifiers::COMMAND, Key::F) {
                 out.push(Command::FocusSearch);
+            }
+            // Text size (the View menu's; egui's own zoom keys are off so
+            // that the size is remembered).
+            if i.consume_key(Modifiers::COMMAND, Key::Plus)
+                || i.consume_key(Modifiers::COMMAND, Key::Equals)
+            {
+                out.push(Command::Zoom(Some(ZOOM_STEP)));
+            }
+            if i.consume_key(Modifiers::COMMAND, Key::Minus) {
+                out.push(Command::Zoom(Some(1.0 / ZOOM_STEP)));
+            }
+            if i.consume_key(Modifiers::COMMAND, Key::Num0) {
+                out.push(Command::Zoom(None));
             }
             if typing {
                 return;

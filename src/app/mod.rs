@@ -33,11 +33,14 @@ pub use commands::Command;
 pub use dialogs::{Answer, FileDialogs, RfdDialogs, ScriptedDialogs};
 pub use list::{ListRow, RowSummary};
 pub use state::{
-    AppConfig, ExportState, ImportState, ListState, Persisted, Reading, RunningImport, SearchState,
-    Settings, Status,
+    AppConfig, BodyFont, ExportState, ImportState, ListState, Persisted, Reading, RunningImport,
+    SearchState, Settings, Status, ThemeChoice,
 };
 
 const STORAGE_KEY: &str = "mailsift";
+
+/// One step of Ctrl+plus / Ctrl+minus.
+pub(crate) const ZOOM_STEP: f32 = 1.1;
 /// Pause after typing before searching.
 const DEBOUNCE: Duration = Duration::from_millis(250);
 /// How often the list refreshes during an import.
@@ -98,6 +101,10 @@ impl MailsiftApp {
         let persisted: Persisted = storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
             .unwrap_or_default();
+        ctx.set_theme(persisted.theme.preference());
+        if let Some(z) = persisted.zoom {
+            ctx.set_zoom_factor(z.clamp(0.5, 3.0));
+        }
         let mut app = MailsiftApp::with_context(ctx, config, dialogs);
         app.list.thread_view = persisted.thread_view;
         app.settings.persisted = persisted;
@@ -121,6 +128,9 @@ impl MailsiftApp {
         config: AppConfig,
         dialogs: Box<dyn FileDialogs>,
     ) -> MailsiftApp {
+        // Ctrl+plus / minus / 0 go through `Command::Zoom`, which remembers
+        // the size (egui's own handling would not).
+        ctx.options_mut(|o| o.zoom_with_keyboard = false);
         let repaint = ctx.clone();
         MailsiftApp {
             settings: Settings {

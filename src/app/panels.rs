@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 use egui::{Color32, RichText};
 use egui_plot::{Bar, BarChart, Plot};
 
-use super::{Command, ExportState, ImportState, ListState, SearchState, Settings, Status};
+use super::{
+    BodyFont, Command, ExportState, ImportState, ListState, SearchState, Settings, Status,
+    ThemeChoice,
+};
 use crate::display::visible;
 use crate::export::Format;
 use crate::jobs::{FacetCounts, SearchOutcome};
@@ -53,6 +56,7 @@ pub fn menu_ui(
     list: &ListState,
 ) -> Vec<Command> {
     let mut out = Vec::new();
+    let prefs = &settings.persisted;
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             if ui.button("Open mailbox file…").clicked() {
@@ -129,6 +133,43 @@ pub fn menu_ui(
             if ui.button("Query syntax help").clicked() {
                 out.push(Command::ToggleHelp);
             }
+            ui.separator();
+            ui.menu_button("Text size", |ui| {
+                for (label, step) in [
+                    ("Larger (Ctrl+plus)", Some(super::ZOOM_STEP)),
+                    ("Smaller (Ctrl+minus)", Some(1.0 / super::ZOOM_STEP)),
+                    ("Normal (Ctrl+0)", None),
+                ] {
+                    if ui.button(label).clicked() {
+                        out.push(Command::Zoom(step));
+                    }
+                }
+            });
+            ui.menu_button("Colours", |ui| {
+                for (label, t) in [
+                    ("As the system", ThemeChoice::System),
+                    ("Light", ThemeChoice::Light),
+                    ("Dark", ThemeChoice::Dark),
+                ] {
+                    if ui.radio(prefs.theme == t, label).clicked() {
+                        out.push(Command::SetTheme(t));
+                    }
+                }
+            });
+            ui.menu_button("Message font", |ui| {
+                for (label, f) in [
+                    (
+                        "Automatic (monospace for patches and tables)",
+                        BodyFont::Automatic,
+                    ),
+                    ("Proportional", BodyFont::Proportional),
+                    ("Monospace", BodyFont::Monospace),
+                ] {
+                    if ui.radio(prefs.body_font == f, label).clicked() {
+                        out.push(Command::SetBodyFont(f));
+                    }
+                }
+            });
         });
         if let Some(case) = case {
             ui.separator();
@@ -262,7 +303,7 @@ pub fn progress_ui(
                 out.push(Command::DismissStatus);
             }
         } else if import.running.is_none() && export.progress.is_none() {
-            ui.weak("Up/Down or j/k move · Enter opens · Ctrl+F or / search · Ctrl+click marks rows for export");
+            ui.weak("Up/Down or j/k move · Enter opens · Ctrl+F or / search · Ctrl+click marks rows for export · Ctrl+plus/minus text size");
         }
     });
     out

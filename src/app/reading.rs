@@ -54,7 +54,7 @@ fn size(n: u64) -> String {
 }
 
 /// The body as a layout job: quoted lines dimmed, hits highlighted.
-pub fn body_job(body: &str, query: Option<&Query>, ui: &egui::Ui) -> LayoutJob {
+pub fn body_job(body: &str, query: Option<&Query>, monospace: bool, ui: &egui::Ui) -> LayoutJob {
     let body = match body.char_indices().nth(BODY_MAX) {
         Some((i, _)) => &body[..i],
         None => body,
@@ -62,7 +62,11 @@ pub fn body_job(body: &str, query: Option<&Query>, ui: &egui::Ui) -> LayoutJob {
     let ranges = query
         .map(|q| Highlighter::new(q, Field::Body).ranges(body))
         .unwrap_or_default();
-    let font = FontId::proportional(14.0);
+    let font = if monospace {
+        FontId::monospace(13.0)
+    } else {
+        FontId::proportional(14.0)
+    };
     let text = ui.visuals().text_color();
     let weak = ui.visuals().weak_text_color();
     let mut job = LayoutJob::default();
@@ -227,7 +231,17 @@ pub fn reading_pane_ui(
             out.extend(attachments_ui(ui, r));
             signatures_ui(ui, m);
             ui.separator();
-            let job = body_job(body, query, ui);
+            if ui
+                .checkbox(&mut r.monospace.clone(), "Monospace")
+                .on_hover_text(
+                    "Show the body in a fixed-width font (patches, tables, ASCII art); \
+                     the View menu sets the default",
+                )
+                .clicked()
+            {
+                out.push(Command::SetMonospace(!r.monospace));
+            }
+            let job = body_job(body, query, r.monospace, ui);
             // Once per opening: the first hit in the body is scrolled into
             // view (the subject's hits are at the top anyway).
             let scrolled = ui.scope_id().with(("reading-hit", r.opened, shown));
@@ -624,6 +638,7 @@ mod tests {
             also_in: Vec::new(),
             origins: Vec::new(),
             attachment_view: None,
+            monospace: false,
             in_results: true,
             opened: 1,
         }
@@ -812,5 +827,29 @@ mod tests {
             h.query_by_label_contains("Not among the current results")
                 .is_none()
         );
+    }
+
+    /// The body's font follows the reading's monospace switch, and a patch
+    /// is switched on by the automatic setting (issue 17, item 3).
+    #[test]
+    fn patches_are_shown_in_monospace() {
+        let mut h = Harness::new_ui(|ui| {
+            let mono = body_job("a | b", None, true, ui);
+            let prop = body_job("a | b", None, false, ui);
+            assert_eq!(
+                mono.sections[0].format.font_id.family,
+                egui::FontFamily::Monospace
+            );
+            assert_eq!(
+                prop.sections[0].format.font_id.family,
+                egui::FontFamily::Proportional
+            );
+        });
+        h.run();
+        let patch = "diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n";
+        assert!(super::super::BodyFont::Automatic.monospace_for(patch));
+        assert!(!super::super::BodyFont::Proportional.monospace_for(patch));
+        assert!(super::super::BodyFont::Monospace.monospace_for("prose"));
+        assert!(!super::super::BodyFont::Automatic.monospace_for("Dear Ann,\nthanks.\n"));
     }
 }

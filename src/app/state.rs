@@ -56,6 +56,62 @@ pub struct Persisted {
     pub thread_view: bool,
     /// Where new cases are made (default: the data folder's `cases/`).
     pub cases_dir: Option<PathBuf>,
+    /// Light, dark, or as the system says (View menu).
+    pub theme: ThemeChoice,
+    /// Text size as a zoom factor (View menu, Ctrl+plus / Ctrl+minus);
+    /// `None`: 1.0.
+    pub zoom: Option<f32>,
+    /// The font of message bodies (View menu): chosen per message by
+    /// default (monospace for patches, tables and ASCII art).
+    pub body_font: BodyFont,
+}
+
+/// The window's colours.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ThemeChoice {
+    /// Follow the system's light or dark setting.
+    #[default]
+    System,
+    /// Dark text on light backgrounds.
+    Light,
+    /// Light text on dark backgrounds.
+    Dark,
+}
+
+impl ThemeChoice {
+    /// egui's name for it.
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            ThemeChoice::System => egui::ThemePreference::System,
+            ThemeChoice::Light => egui::ThemePreference::Light,
+            ThemeChoice::Dark => egui::ThemePreference::Dark,
+        }
+    }
+}
+
+/// The font message bodies are shown in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BodyFont {
+    /// Monospace for bodies that look preformatted (patches, diffstats,
+    /// aligned tables, ASCII art; see [`crate::display::looks_preformatted`]),
+    /// proportional for the rest.
+    #[default]
+    Automatic,
+    /// Always proportional.
+    Proportional,
+    /// Always monospace.
+    Monospace,
+}
+
+impl BodyFont {
+    /// Whether `body` is shown in monospace under this setting.
+    pub fn monospace_for(self, body: &str) -> bool {
+        match self {
+            BodyFont::Automatic => crate::display::looks_preformatted(body),
+            BodyFont::Proportional => false,
+            BodyFont::Monospace => true,
+        }
+    }
 }
 
 /// The settings: where cases are kept, and what is remembered between runs.
@@ -217,6 +273,9 @@ pub struct Reading {
     pub origins: Vec<crate::model::Origin>,
     /// The attachment window (text, preview, other messages).
     pub attachment_view: Option<AttachmentView>,
+    /// Whether the body is shown in monospace (from the View menu's
+    /// setting when the message was opened; the pane's toggle changes it).
+    pub monospace: bool,
     /// Whether the message is among the current search results (false
     /// once a new search leaves it out, or when it was opened from a
     /// conversation outside them): the pane says so and drops highlights.
