@@ -383,6 +383,45 @@ impl DefectKind {
         DefectKind::MissingBoundary,
     ];
 
+    /// What the defect means, in a reporter's words (the window shows
+    /// these; [`as_str`](Self::as_str) is the technical code beside them).
+    pub fn plain(self) -> &'static str {
+        match self {
+            DefectKind::ParseFailed => "could not be read part by part; kept exactly as it was",
+            DefectKind::ParserPanic => "made the mail reader fail; kept exactly as it was",
+            DefectKind::TooLarge => "too large to read whole; kept as it was, headers shown",
+            DefectKind::TooDeep => "parts nested too deeply; kept exactly as it was",
+            DefectKind::TooManyParts => "more parts than mailsift reads; the rest not examined",
+            DefectKind::HeaderTooLong => "a header too long to keep whole; cut",
+            DefectKind::DecodeBudget => {
+                "more content than mailsift decodes; the rest left as it was"
+            }
+            DefectKind::NoHeaders => "no headers found",
+            DefectKind::Empty => "the message is empty",
+            DefectKind::Truncated => "ends early: cut off in the source",
+            DefectKind::BadContentLength => "a wrong Content-Length header, ignored",
+            DefectKind::SeparatorWithoutBlankLine => {
+                "a mailbox separator line without a blank line before it"
+            }
+            DefectKind::MissingDate => "no date",
+            DefectKind::BadDate => "a date that could not be read",
+            DefectKind::ImplausibleDate => "a date before 1975 or in the future, kept as given",
+            DefectKind::MissingMessageId => "no Message-ID",
+            DefectKind::DuplicateMessageId => "the same Message-ID as a different message",
+            DefectKind::UnknownCharset => "an unknown character set; text decoded by best guess",
+            DefectKind::CharsetErrors => "characters not valid in their declared set; replaced",
+            DefectKind::Raw8bitHeader => "undeclared accented characters in a header; best guess",
+            DefectKind::Undeclared8bit => "undeclared accented characters in the text; best guess",
+            DefectKind::BadAddress => "an address that could not be read",
+            DefectKind::BadTransferEncoding => "an encoded part that could not be decoded",
+            DefectKind::TextTruncated => "text cut at the storage limit",
+            DefectKind::AttachmentTextFailed => "an attachment's text could not be extracted",
+            DefectKind::RepeatedHeader => "an address header given twice; both kept",
+            DefectKind::Base64Junk => "junk after encoded data; what decodes was decoded",
+            DefectKind::MissingBoundary => "a part without its opening line; recovered",
+        }
+    }
+
     /// The stable snake_case name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -143,7 +143,7 @@ fn open_search_read_threads_export() {
     // A summary in the status line, with a link to the full report.
     let status = h.state().status.clone().expect("an import summary");
     assert!(
-        status.text.contains("Imported")
+        status.text.starts_with("Read ")
             && status
                 .text
                 .contains(&format!("{} new", thousands(report.new as usize))),
@@ -158,7 +158,7 @@ fn open_search_read_threads_export() {
         h.step();
     }
     assert!(h.state().import.show_report);
-    h.get_by_label_contains("parsed,");
+    h.get_by_label_contains("messages read = ");
     // The case's totals and each defective message by subject.
     h.get_by_label_contains("The whole case");
     // Skipped files are listed with their reason (rows formatted as drawn).
@@ -757,9 +757,7 @@ fn source_and_attachments_are_read_off_the_ui_thread() {
     h.step();
     let before = h.state().status.clone();
     assert!(
-        before
-            .as_ref()
-            .is_some_and(|s| s.text.starts_with("Imported ")),
+        before.as_ref().is_some_and(|s| s.text.starts_with("Read ")),
         "{before:?}"
     );
     h.state_mut().apply(mailsift::app::Command::ViewSource);

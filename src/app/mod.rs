@@ -191,30 +191,67 @@ impl eframe::App for MailsiftApp {
     }
 }
 
-/// One line for the status bar when an import ends.
+/// One line for the status bar when an import ends, in plain words with
+/// numbers that add up: the messages read are the new ones plus the exact
+/// copies plus those the case already had; files that were not mail are
+/// counted apart.
 pub fn import_summary(r: &ImportReport) -> String {
     use panels::thousands;
+    let read = r.parsed + r.raw_only;
     let mut text = format!(
-        "Imported {} messages: {} new, {} duplicates",
-        thousands(r.found),
-        thousands(r.new),
-        thousands(r.duplicates)
+        "Read {} {}: {} new",
+        thousands(read),
+        plural(read, "message", "messages"),
+        thousands(r.new)
     );
+    if r.duplicates > 0 {
+        text.push_str(&format!(
+            ", {} exact {} of others",
+            thousands(r.duplicates),
+            plural(r.duplicates, "copy", "copies")
+        ));
+    }
+    if r.already_present > 0 {
+        text.push_str(&format!(
+            ", {} already in the case",
+            thousands(r.already_present)
+        ));
+    }
+    text.push('.');
     if r.raw_only > 0 {
-        text.push_str(&format!(", {} kept raw-only", thousands(r.raw_only)));
+        text.push_str(&format!(
+            " {} could not be fully read and {} kept as {}.",
+            thousands(r.raw_only),
+            plural(r.raw_only, "is", "are"),
+            plural(r.raw_only, "it was", "they were")
+        ));
     }
     if r.skipped > 0 {
-        text.push_str(&format!(", {} files skipped", thousands(r.skipped)));
+        text.push_str(&format!(
+            " {} {} not mail.",
+            thousands(r.skipped),
+            plural(r.skipped, "file was", "files were")
+        ));
     }
-    let defects: u64 = r.defects.values().sum();
-    if defects > 0 {
-        text.push_str(&format!(", {} defects", thousands(defects)));
+    let with_defects: u64 = r.defects.values().sum();
+    if with_defects > 0 {
+        text.push_str(&format!(
+            " {} {} noted (see the report).",
+            thousands(with_defects),
+            plural(with_defects, "problem", "problems")
+        ));
     }
     text.push_str(&format!(
-        ". The case holds {} messages.",
-        thousands(r.messages)
+        " The case holds {} {}.",
+        thousands(r.messages),
+        plural(r.messages, "message", "messages")
     ));
     text
+}
+
+/// `one` for 1, else `many`.
+fn plural<'a>(n: u64, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
 }
 
 /// The window's icon: the packages' icon (dist/icons), decoded at start.
@@ -267,6 +304,55 @@ pub fn run(path: Option<PathBuf>) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    use crate::pipeline::ImportReport;
+
+    /// The status line after an import: plain words, numbers that add up
+    /// (507 read = 502 new + 5 copies), codes left to the report (issue 17,
+    /// item 6).
+    /// Every problem a message can have has words for the window, not its
+    /// code.
+    #[test]
+    fn every_defect_kind_has_plain_words() {
+        for k in crate::model::DefectKind::ALL {
+            let p = k.plain();
+            assert!(
+                !p.is_empty() && !p.contains('_') && p != k.as_str(),
+                "{k:?}: {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_import_summary_is_in_plain_words_that_add_up() {
+        let mut r = ImportReport {
+            found: 511,
+            parsed: 506,
+            raw_only: 1,
+            skipped: 4,
+            duplicates: 5,
+            new: 502,
+            messages: 502,
+            ..Default::default()
+        };
+        r.defects.insert("too_deep".into(), 16);
+        assert_eq!(
+            super::import_summary(&r),
+            "Read 507 messages: 502 new, 5 exact copies of others. 1 could not be fully \
+             read and is kept as it was. 4 files were not mail. 16 problems noted (see the \
+             report). The case holds 502 messages."
+        );
+        let one = ImportReport {
+            parsed: 1,
+            new: 1,
+            messages: 1,
+            ..Default::default()
+        };
+        assert_eq!(
+            super::import_summary(&one),
+            "Read 1 message: 1 new. The case holds 1 message."
+        );
+    }
+
     #[test]
     fn the_window_has_the_packages_icon() {
         let v = super::with_icon(egui::ViewportBuilder::default());

@@ -215,8 +215,9 @@ pub fn reading_pane_ui(
                     for d in &m.defects {
                         ui.colored_label(
                             ui.visuals().warn_fg_color,
-                            format!("⚠ {}: {}", d.kind.as_str(), visible(&d.detail)),
-                        );
+                            format!("⚠ {}: {}", d.kind.plain(), visible(&d.detail)),
+                        )
+                        .on_hover_text(format!("code: {}", d.kind.as_str()));
                     }
                 });
             }

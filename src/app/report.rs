@@ -58,25 +58,35 @@ pub fn import_report_ui(ctx: &egui::Context, import: &ImportState) -> Vec<Comman
     out
 }
 
-/// The report of the last import: counts, errors, defects, sources.
+/// The report of the last import: counts that add up, in plain words,
+/// with the technical terms in tooltips; errors, problems, sources.
 fn last_import_ui(ui: &mut egui::Ui, r: &ImportReport) {
-    ui.heading(format!(
-        "{} found: {} parsed, {} raw-only, {} skipped",
-        thousands(r.found),
-        thousands(r.parsed),
-        thousands(r.raw_only),
-        thousands(r.skipped)
-    ));
+    let read = r.parsed + r.raw_only;
+    ui.heading(super::import_summary(r));
     ui.label(format!(
-        "{} new · {} duplicates · {} already in the case · {} unchanged files not read",
+        "{} messages read = {} new + {} exact copies of others + {} already in the case",
+        thousands(read),
         thousands(r.new),
         thousands(r.duplicates),
-        thousands(r.already_present),
-        thousands(r.unchanged_files)
-    ));
+        thousands(r.already_present)
+    ))
+    .on_hover_text("new, duplicates and already_present in the JSON report");
     ui.label(format!(
-        "The case holds {} messages. {:.1} MB read in {:.1} s ({:.0} messages/s).",
-        thousands(r.messages),
+        "{} read part by part + {} kept exactly as they were (could not be fully read)",
+        thousands(r.parsed),
+        thousands(r.raw_only)
+    ))
+    .on_hover_text("parsed and raw_only in the JSON report");
+    if r.skipped > 0 || r.unchanged_files > 0 {
+        ui.label(format!(
+            "{} files were not mail · {} files unchanged since the last import, not read again",
+            thousands(r.skipped),
+            thousands(r.unchanged_files)
+        ))
+        .on_hover_text("skipped and unchanged_files in the JSON report");
+    }
+    ui.label(format!(
+        "{:.1} MB read in {:.1} s ({:.0} messages a second).",
         r.bytes as f64 / 1e6,
         r.elapsed_secs,
         r.messages_per_sec
@@ -93,9 +103,10 @@ fn last_import_ui(ui: &mut egui::Ui, r: &ImportReport) {
     }
     if !r.defects.is_empty() {
         ui.separator();
-        ui.strong("Defects of new messages");
+        ui.strong("Problems noted in the new messages (each message is kept)");
         for (k, n) in &r.defects {
-            ui.label(format!("{k}: {}", thousands(*n)));
+            ui.label(format!("{}: {}", plain_defect(k), thousands(*n)))
+                .on_hover_text(format!("code: {k}"));
         }
     }
     if !r.sources.is_empty() {
@@ -114,23 +125,26 @@ fn case_totals_ui(ui: &mut egui::Ui, t: &CaseStats, after_report: bool) {
         ui.strong("The whole case (every import)");
     } else {
         ui.heading(format!(
-            "The case: {} found, {} parsed, {} raw-only, {} skipped",
-            thousands(t.found),
-            thousands(t.parsed),
+            "The case: {} messages read ({} could not be fully read and are kept as they were); {} files were not mail",
+            thousands(t.parsed + t.raw_only),
             thousands(t.raw_only),
             thousands(t.skipped)
-        ));
+        ))
+        .on_hover_text("parsed + raw_only, raw_only, skipped in `mailsift stats --json`");
     }
     ui.label(format!(
-        "{} messages ({} duplicates stored once) · {} attachments · imports: {}",
+        "{} different messages ({} exact copies stored once) · {} attachments · imports: {}",
         thousands(t.messages),
         thousands(t.duplicates),
         thousands(t.attachments),
         thousands(t.imports)
     ));
     if !t.defects.is_empty() {
-        let kinds: Vec<String> = t.defects.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        ui.label(format!("Messages with each defect: {}", kinds.join(", ")));
+        ui.label("Problems noted, by kind (messages):");
+        for (k, n) in &t.defects {
+            ui.label(format!("  {}: {}", plain_defect(k), thousands(*n)))
+                .on_hover_text(format!("code: {k}"));
+        }
     }
     for s in &t.sources {
         ui.label(format!(
@@ -193,4 +207,18 @@ fn long_list_ui(ui: &mut egui::Ui, id: &str, n: usize, line: impl Fn(usize) -> S
                 ui.label(&text).on_hover_text(text);
             }
         });
+}
+
+/// A defect code (`too_deep`) in plain words; an unknown code as itself.
+fn plain_defect(code: &str) -> String {
+    match crate::model::DefectKind::parse(code) {
+        Some(k) => {
+            let p = k.plain();
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        }
+        None => code.to_string(),
+    }
 }
