@@ -874,6 +874,25 @@ fn start_screen_offers_the_bundled_sample() {
     let mut h = harness(&data, vec![], true);
     h.step();
     h.get_by_label_contains("Opening mail makes a case");
+    // F1 opens the help (query language, keys, cases, guarantees) and
+    // closes it again.
+    h.key_press(egui::Key::F1);
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(h.state().search.show_help);
+    h.get_by_label_contains("What an import guarantees");
+    h.get_by_label_contains("A case is mailsift's own folder");
+    h.get_by_label("from:ann  to:@dnc.org  cc:  bcc:  subject:  body:");
+    h.key_press(egui::Key::F1);
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(!h.state().search.show_help);
+    assert!(
+        h.query_by_label_contains("What an import guarantees")
+            .is_none()
+    );
     h.get_by_label("Try the sample collection").click();
     step_until(&mut h, "the sample's import", LONG, |a| {
         a.import.running.is_none() && !a.busy() && a.hit_count().is_some_and(|n| n > 0)

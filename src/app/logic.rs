@@ -348,6 +348,9 @@ impl MailsiftApp {
             if i.consume_key(Modifiers::COMMAND, Key::F) {
                 out.push(Command::FocusSearch);
             }
+            if i.consume_key(Modifiers::NONE, Key::F1) {
+                out.push(Command::ToggleHelp);
+            }
             // Text size (the View menu's; egui's own zoom keys are off so
             // that the size is remembered).
             if i.consume_key(Modifiers::COMMAND, Key::Plus)

@@ -11,6 +11,7 @@
 pub mod attachments;
 mod commands;
 pub mod dialogs;
+mod help;
 mod list;
 mod logic;
 mod open;
@@ -198,12 +199,20 @@ impl eframe::App for MailsiftApp {
 pub fn import_summary(r: &ImportReport) -> String {
     use panels::thousands;
     let read = r.parsed + r.raw_only;
-    let mut text = format!(
-        "Read {} {}: {} new",
-        thousands(read),
-        plural(read, "message", "messages"),
-        thousands(r.new)
-    );
+    let mut text = if read == 0 && r.unchanged_files > 0 {
+        format!(
+            "Nothing new: {} {} unchanged since the last import, not read again",
+            thousands(r.unchanged_files),
+            plural(r.unchanged_files, "file", "files")
+        )
+    } else {
+        format!(
+            "Read {} {}: {} new",
+            thousands(read),
+            plural(read, "message", "messages"),
+            thousands(r.new)
+        )
+    };
     if r.duplicates > 0 {
         text.push_str(&format!(
             ", {} exact {} of others",
@@ -350,6 +359,16 @@ mod tests {
         assert_eq!(
             super::import_summary(&one),
             "Read 1 message: 1 new. The case holds 1 message."
+        );
+        let again = ImportReport {
+            unchanged_files: 3,
+            messages: 502,
+            ..Default::default()
+        };
+        assert_eq!(
+            super::import_summary(&again),
+            "Nothing new: 3 files unchanged since the last import, not read again. \
+             The case holds 502 messages."
         );
     }
 

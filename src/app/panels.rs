@@ -130,7 +130,7 @@ pub fn menu_ui(
             if ui.button(label).clicked() {
                 out.push(Command::ToggleThreadView);
             }
-            if ui.button("Query syntax help").clicked() {
+            if ui.button("Help (F1)").clicked() {
                 out.push(Command::ToggleHelp);
             }
             ui.separator();
@@ -303,7 +303,7 @@ pub fn progress_ui(
                 out.push(Command::DismissStatus);
             }
         } else if import.running.is_none() && export.progress.is_none() {
-            ui.weak("Up/Down or j/k move · Enter opens · Ctrl+F or / search · Ctrl+click marks rows for export · Ctrl+plus/minus text size");
+            ui.weak("Up/Down or j/k move · Enter opens · Ctrl+F or / search · Ctrl+click marks rows for export · Ctrl+plus/minus text size · F1 help");
         }
     });
     out
@@ -338,7 +338,11 @@ pub fn search_bar_ui(
         if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
             out.push(Command::SearchNow);
         }
-        if ui.button("?").on_hover_text("Query syntax").clicked() {
+        if ui
+            .button("?")
+            .on_hover_text("Help: the query language, keys, cases (F1)")
+            .clicked()
+        {
             out.push(Command::ToggleHelp);
         }
         let thread_label = if list.thread_view {
@@ -647,22 +651,6 @@ pub fn export_ui(
         });
     if !open {
         out.push(Command::ShowExport(false));
-    }
-    out
-}
-
-/// The query syntax window.
-pub fn help_ui(ctx: &egui::Context) -> Vec<Command> {
-    let mut out = Vec::new();
-    let mut open = true;
-    egui::Window::new("Query syntax")
-        .open(&mut open)
-        .resizable(true)
-        .show(ctx, |ui| {
-            ui.label(RichText::new(crate::query::HELP).monospace());
-        });
-    if !open {
-        out.push(Command::ToggleHelp);
     }
     out
 }

@@ -147,7 +147,7 @@ impl MailsiftApp {
             ));
         }
         if self.search.show_help {
-            cmds.extend(panels::help_ui(ctx));
+            cmds.extend(super::help::help_ui(ctx, &self.settings.cases_dir()));
         }
         if let Some(r) = &self.reading {
             if let Some(text) = &r.source {
