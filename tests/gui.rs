@@ -501,6 +501,16 @@ fn attachment_hits_text_preview_and_sorting() {
             h.state().status.as_ref().map(|s| &s.text)
         ),
     }
+    // The preview fits the window, and zooms (issue 17, item 11).
+    h.step();
+    h.get_by_label("100 %").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("pixels · 100 %");
+    h.get_by_label("+").click();
+    h.step();
+    h.step();
+    h.get_by_label_contains("pixels · 125 %");
     h.state_mut().apply(Command::CloseAttachmentView);
     assert!(attachment_view(h.state()).is_none());
 

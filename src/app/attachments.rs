@@ -104,11 +104,38 @@ pub fn attachment_view_ui(
                     });
             }
             AttachmentView::Image { texture, size, .. } => {
-                ui.weak(format!("{} × {} pixels", size[0], size[1]));
+                // Fitted to the window (never enlarged) until the reader
+                // zooms; the zoom is kept per image while it is shown.
+                let id = ui.scope_id().with(("preview-zoom", texture.id()));
+                let mut zoom: Option<f32> = ui.data(|d| d.get_temp(id)).flatten();
+                let (w, h) = (size[0].max(1) as f32, size[1].max(1) as f32);
+                let fit = ((ui.available_width().max(64.0) / w)
+                    .min((ui.available_height() - 40.0).max(64.0) / h))
+                .min(1.0);
+                let scale = zoom.unwrap_or(fit);
+                ui.horizontal(|ui| {
+                    ui.weak(format!(
+                        "{} × {} pixels · {:.0} %",
+                        size[0],
+                        size[1],
+                        scale * 100.0
+                    ));
+                    if ui.button("Fit").clicked() {
+                        zoom = None;
+                    }
+                    if ui.button("100 %").clicked() {
+                        zoom = Some(1.0);
+                    }
+                    if ui.button("−").on_hover_text("Zoom out").clicked() {
+                        zoom = Some((scale / 1.25).max(0.05));
+                    }
+                    if ui.button("+").on_hover_text("Zoom in").clicked() {
+                        zoom = Some((scale * 1.25).min(8.0));
+                    }
+                });
+                ui.data_mut(|d| d.insert_temp(id, zoom));
                 egui::ScrollArea::both().auto_shrink(false).show(ui, |ui| {
-                    let avail = ui.available_width().max(64.0);
-                    let scale = (avail / size[0] as f32).min(1.0);
-                    let s = egui::vec2(size[0] as f32 * scale, size[1] as f32 * scale);
+                    let s = egui::vec2(w * scale, h * scale);
                     ui.add(egui::Image::new(texture).fit_to_exact_size(s));
                 });
             }

@@ -193,7 +193,7 @@ pub fn reading_pane_ui(
                      as \"protected headers\")",
                 );
             }
-            headers_ui(ui, m, &r.origins);
+            headers_ui(ui, m, &r.origins, r.opened);
             origins_ui(ui, &r.origins);
             ui.horizontal(|ui| {
                 if ui.button("View source").clicked() {
@@ -231,6 +231,7 @@ pub fn reading_pane_ui(
             }
             out.extend(attachments_ui(ui, r));
             signatures_ui(ui, m);
+            out.extend(conversation_ui(ui, r));
             ui.separator();
             if ui
                 .checkbox(&mut r.monospace.clone(), "Monospace")
@@ -262,7 +263,6 @@ pub fn reading_pane_ui(
             if body.len() > BODY_MAX {
                 ui.weak("… the body goes on; View source shows all of it.");
             }
-            out.extend(conversation_ui(ui, r));
         });
     out
 }
@@ -433,7 +433,7 @@ pub fn flags_text(origins: &[Origin]) -> String {
 
 /// The header grid: addresses, date (as read and as written), id, and how
 /// the owner filed the message: Gmail labels and maildir flags.
-fn headers_ui(ui: &mut egui::Ui, m: &Message, origins: &[Origin]) {
+fn headers_ui(ui: &mut egui::Ui, m: &Message, origins: &[Origin], opened: u64) {
     egui::Grid::new("headers")
         .num_columns(2)
         .spacing([8.0, 2.0])
@@ -445,9 +445,9 @@ fn headers_ui(ui: &mut egui::Ui, m: &Message, origins: &[Origin]) {
             if !m.reply_to.is_empty() && m.reply_to != m.from {
                 header_row(ui, "Reply-To", &addresses(&m.reply_to));
             }
-            header_row(ui, "To", &addresses(&m.to));
-            header_row(ui, "Cc", &addresses(&m.cc));
-            header_row(ui, "Bcc", &addresses(&m.bcc));
+            address_row(ui, "To", &m.to, opened);
+            address_row(ui, "Cc", &m.cc, opened);
+            address_row(ui, "Bcc", &m.bcc, opened);
             let date = match (m.date, &m.date_raw) {
                 (Some(d), Some(raw)) => format!(
                     "{} UTC  ({})",
@@ -578,20 +578,65 @@ fn conversation_ui(ui: &mut egui::Ui, r: &Reading) -> Vec<Command> {
     if r.thread.is_empty() {
         return out;
     }
-    ui.separator();
-    ui.strong(format!("Conversation ({} messages)", r.thread.len()));
-    // Long lines are cut, not allowed to widen the pane.
-    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
-    for (depth, rowid, s) in &r.thread {
-        ui.horizontal(|ui| {
-            ui.add_space(12.0 * (*depth).min(16) as f32);
-            let text = format!("{}  {}  {}", s.date, s.from, s.subject);
-            if ui.selectable_label(*rowid == r.rowid, text).clicked() && *rowid != r.rowid {
-                out.push(Command::ShowMessage(*rowid));
-            }
-        });
-    }
+    // Above the body, so it is reachable without scrolling past it; a long
+    // conversation starts folded.
+    egui::CollapsingHeader::new(
+        RichText::new(format!("Conversation ({} messages)", r.thread.len())).strong(),
+    )
+    .id_salt(("conversation", r.opened))
+    .default_open(r.thread.len() <= CONVERSATION_OPEN)
+    .show(ui, |ui| {
+        // Long lines are cut, not allowed to widen the pane.
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+        for (depth, rowid, s) in &r.thread {
+            ui.horizontal(|ui| {
+                ui.add_space(12.0 * (*depth).min(16) as f32);
+                let text = format!("{}  {}  {}", s.date, s.from, s.subject);
+                if ui.selectable_label(*rowid == r.rowid, text).clicked() && *rowid != r.rowid {
+                    out.push(Command::ShowMessage(*rowid));
+                }
+            });
+        }
+    });
     out
+}
+
+/// Conversations up to this long are shown unfolded above the body.
+const CONVERSATION_OPEN: usize = 8;
+
+/// Recipient lists longer than this show their first few and "and N
+/// others", which unfolds the rest.
+const RECIPIENTS_SHOWN: usize = 5;
+
+/// An address header's row: every address, or for a long list the first
+/// [`RECIPIENTS_SHOWN`] and a link that shows the others (and folds them
+/// again); the choice is kept per message being read (`opened`).
+fn address_row(ui: &mut egui::Ui, name: &str, list: &[Address], opened: u64) {
+    if list.len() <= RECIPIENTS_SHOWN + 1 {
+        header_row(ui, name, &addresses(list));
+        return;
+    }
+    let id = ui.scope_id().with(("recipients", name, opened));
+    let mut open = ui.data(|d| d.get_temp::<bool>(id)).unwrap_or(false);
+    ui.label(RichText::new(name).strong());
+    ui.vertical(|ui| {
+        let shown = if open {
+            list
+        } else {
+            &list[..RECIPIENTS_SHOWN]
+        };
+        ui.add(egui::Label::new(addresses(shown)).wrap());
+        let link = if open {
+            "show fewer".to_string()
+        } else {
+            format!("and {} others", list.len() - RECIPIENTS_SHOWN)
+        };
+        if ui.link(link).clicked() {
+            open = !open;
+            ui.data_mut(|d| d.insert_temp(id, open));
+        }
+    });
+    ui.end_row();
 }
 
 /// The source of the message (escaped) in a window.
@@ -852,5 +897,47 @@ mod tests {
         assert!(!super::super::BodyFont::Proportional.monospace_for(patch));
         assert!(super::super::BodyFont::Monospace.monospace_for("prose"));
         assert!(!super::super::BodyFont::Automatic.monospace_for("Dear Ann,\nthanks.\n"));
+    }
+
+    /// A long recipient list shows five and "and N others", which unfolds
+    /// the rest; the conversation is above the body (issue 17, item 11).
+    #[test]
+    fn long_recipient_lists_fold_and_the_conversation_is_above_the_body() {
+        let mut r = reading();
+        r.message.to = (0..30)
+            .map(|i| Address {
+                name: None,
+                addr: format!("person{i}@example.org"),
+            })
+            .collect();
+        r.thread = (0..3)
+            .map(|i| {
+                (
+                    0,
+                    i + 1,
+                    super::super::RowSummary {
+                        subject: format!("Reply {i}"),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        let mut h = Harness::builder()
+            .with_size([600.0, 800.0])
+            .build_ui(move |ui| {
+                reading_pane_ui(ui, Some(&r), None);
+            });
+        h.run();
+        assert!(h.query_by_label_contains("person29@example.org").is_none());
+        h.get_by_label("and 25 others").click();
+        h.run();
+        h.get_by_label_contains("person29@example.org");
+        h.get_by_label("show fewer");
+        let conversation = h.get_by_label_contains("Conversation (3 messages)").rect();
+        let body = h.get_by_label_contains("The plain words.").rect();
+        assert!(
+            conversation.max.y <= body.min.y,
+            "{conversation:?} above {body:?}"
+        );
     }
 }
