@@ -68,11 +68,13 @@
 //! the fuzz targets' bodies) is behind the `dev` feature and not part of
 //! this API.
 
+pub mod annotate;
 #[cfg(feature = "gui")]
 pub mod app;
 pub(crate) mod attachtext;
 pub mod browse;
 pub(crate) mod contain;
+pub mod desk;
 pub mod display;
 pub mod error;
 pub mod export;
