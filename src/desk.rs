@@ -8,13 +8,14 @@
 //! [`Case::open_for_annotating`], so a case can be annotated while being
 //! imported into). Each change lands in the case's audit log.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::annotate::file::{self, AnnotationFile};
 use crate::annotate::{Annotations, Note, SavedSearch};
 use crate::browse::{Browser, parse_query};
 use crate::error::{Error, Result};
-use crate::index::Sort;
+use crate::index::{Hit, Sort};
 use crate::model::MessageKey;
 use crate::store::{Case, MergeReport};
 
@@ -147,6 +148,24 @@ pub fn saved_with_counts(browser: &Browser) -> Result<Vec<(SavedSearch, Result<u
             (s, n)
         })
         .collect())
+}
+
+/// How many of `hits` carry each tag (names as written; tags none of
+/// them carries are left out): the tags facet.
+pub fn tag_counts(case: &Case, hits: &[Hit]) -> Result<HashMap<String, u64>> {
+    let wanted: HashSet<u64> = hits.iter().map(|h| h.rowid).collect();
+    let mut out = HashMap::new();
+    for t in case.tags()? {
+        let n = case
+            .tagged_rowids(&[crate::annotate::tag_key(&t.name)])?
+            .into_iter()
+            .filter(|r| wanted.contains(r))
+            .count() as u64;
+        if n > 0 {
+            out.insert(t.name, n);
+        }
+    }
+    Ok(out)
 }
 
 /// One line of a batch search.

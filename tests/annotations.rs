@@ -283,6 +283,23 @@ fn annot_export_import_merges_into_a_case_sharing_part_of_the_messages() {
     assert!(authors.contains(&"ann") && authors.contains(&"cy"));
     let o = run(&[&"saved", &b]);
     assert!(out(&o).starts_with("mine\t1\t"), "{}", out(&o));
+    // The tags facet counts the tags of the hits (the library computes it).
+    let browser = mailsift::browse::Browser::open(&b).unwrap();
+    let all = browser.search("*", mailsift::index::Sort::Date).unwrap();
+    let facets = mailsift::jobs::facets(&browser, &all.hits, &Default::default());
+    assert_eq!(
+        facets.tags,
+        [("read".to_string(), 2), ("b-only".to_string(), 1)]
+    );
+    let some = browser
+        .search("s5 OR s4", mailsift::index::Sort::Date)
+        .unwrap();
+    let facets = mailsift::jobs::facets(&browser, &some.hits, &Default::default());
+    assert_eq!(
+        facets.tags,
+        [("b-only".to_string(), 1), ("read".to_string(), 1)]
+    );
+    drop(browser);
 
     // A second import changes nothing.
     let before = run(&[&"annotations", &"list", &b, &"--json"]);
