@@ -93,7 +93,7 @@ pub fn tag(case: &Path, query: &str, action: &TagAction, who: Option<String>) ->
         "{} messages changed ({what}; {} found, {} already so)",
         applied.changed,
         applied.hits,
-        applied.hits - applied.changed
+        applied.hits.saturating_sub(applied.changed)
     );
     Ok(if applied.hits == 0 {
         ExitCode::from(1)

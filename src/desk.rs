@@ -72,6 +72,21 @@ pub fn apply_to(root: &Path, rowids: &[u64], action: &TagAction, author: &str) -
     Ok(changed.len())
 }
 
+/// Applies `action` to every message of the stored thread `thread` (a
+/// tag on a whole thread is a tag on each of its messages, so it stays
+/// with them when threads are recomputed); returns how many changed.
+pub fn apply_to_thread(
+    browser: &Browser,
+    thread: &str,
+    action: &TagAction,
+    author: &str,
+) -> Result<usize> {
+    let rowids = browser
+        .case
+        .thread_rowids(&thread.trim().to_ascii_lowercase())?;
+    apply_to(browser.case.root(), &rowids, action, author)
+}
+
 /// Adds a note to the message `id` (hex key or a unique prefix) of the
 /// case at `root`.
 pub fn note(root: &Path, id: &str, text: &str, author: &str) -> Result<(MessageKey, Note)> {

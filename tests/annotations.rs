@@ -149,6 +149,20 @@ fn annot_tag_star_note_then_search_list_export_and_reimport() {
     let o = run(&[&"search", &case, &"tags:x"]);
     assert_eq!(code(&o), 2);
     assert!(err(&o).contains("tag, note"), "{}", err(&o));
+    // A whole thread: `thread:ID` as the query, or the library's call.
+    let o = run(&[&"search", &case, &"--format", &"json", &"--", &"subject:s1"]);
+    let v: Value = serde_json::from_str(out(&o).trim()).unwrap();
+    let thread = v["thread"].as_str().unwrap().to_string();
+    let o = tag(&case, &[&format!("thread:{thread}"), "--add", "whole"]);
+    assert!(out(&o).starts_with("1 messages changed"), "{}", out(&o));
+    let b = mailsift::browse::Browser::open(&case).unwrap();
+    let remove = mailsift::desk::TagAction::Remove("whole".into());
+    assert_eq!(
+        mailsift::desk::apply_to_thread(&b, &thread, &remove, "ann").unwrap(),
+        1
+    );
+    drop(b);
+    assert_eq!(subjects(&case, "tag:whole"), set(&[]));
     // threads takes the new fields too.
     let o = run(&[&"threads", &case, &"tag:\"follow up\""]);
     assert_eq!(code(&o), 0, "{}", err(&o));
@@ -168,6 +182,16 @@ fn annot_tag_star_note_then_search_list_export_and_reimport() {
     assert_eq!(r3["notes"][0]["text"], "Call García's lawyer");
     let o = run(&[&"annotations", &"list", &case, &&s3[..10]]);
     assert!(out(&o).contains("note by bob"), "{}", out(&o));
+    let o = run(&[&"show", &case, &s3]);
+    let shown = out(&o);
+    assert!(shown.contains("Starred:     yes"), "{shown}");
+    assert!(shown.contains("Note:        bob ("), "{shown}");
+    let o = run(&[&"show", &case, &s3, &"--json"]);
+    let v: Value = serde_json::from_str(out(&o).trim()).unwrap();
+    assert_eq!(
+        (v["starred"].as_bool(), v["tags"].as_array().map(Vec::len)),
+        (Some(true), Some(0))
+    );
 
     // Export columns: CSV (through the formula-safe writer) and JSON.
     let csv_path = t.path().join("x.csv");

@@ -134,7 +134,8 @@ impl Case {
     /// Adds (`add`) or removes the tag `tag` on the messages `rowids`, as
     /// `author`; `colour` (`#rrggbb`) sets the tag's colour too. Returns the
     /// keys of the messages that changed (those that already had the tag,
-    /// or did not, are left alone).
+    /// or did not, are left alone). A change is written to the audit log;
+    /// nothing changed, nothing is written.
     pub fn set_tag(
         &mut self,
         rowids: &[u64],
@@ -171,6 +172,9 @@ impl Case {
             }
             Ok(changed)
         })?;
+        if changed.is_empty() && colour.is_none() {
+            return Ok(changed);
+        }
         self.audit(&serde_json::json!({
             "event": "tag",
             "when": time_text(time),
@@ -204,6 +208,9 @@ impl Case {
             }
             Ok(changed)
         })?;
+        if changed.is_empty() {
+            return Ok(changed);
+        }
         self.audit(&serde_json::json!({
             "event": "star",
             "when": time_text(time),
