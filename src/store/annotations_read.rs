@@ -64,15 +64,17 @@ impl Case {
     /// Every message of the case with a tag, a star or a note now: (row
     /// id, key), in row order.
     pub fn annotated(&self) -> Result<Vec<(u64, MessageKey)>> {
-        self.sql().rows(
-            "SELECT id, key FROM messages WHERE key IN (
+        let mut rows = self.sql().rows(
+            "SELECT m.id, m.key FROM (
                  SELECT key FROM message_tags WHERE added = 1
                  UNION SELECT key FROM stars WHERE starred = 1
-                 UNION SELECT key FROM message_notes)
-              ORDER BY id",
+                 UNION SELECT key FROM message_notes) a
+              CROSS JOIN messages m ON m.key = a.key",
             [],
             |r| Ok((r.get::<_, i64>(0)? as u64, key_of(r.get_ref(1)?))),
-        )
+        )?;
+        rows.sort_unstable_by_key(|(rowid, _)| *rowid);
+        Ok(rows)
     }
 
     /// The tags carried by at least one message, by name.
@@ -218,7 +220,7 @@ impl Case {
         let mut out = Vec::new();
         for t in tags {
             out.extend(sql.rows(
-                "SELECT m.id FROM message_tags t JOIN messages m ON m.key = t.key
+                "SELECT m.id FROM message_tags t CROSS JOIN messages m ON m.key = t.key
                   WHERE t.tag = ?1 AND t.added = 1",
                 [t],
                 |r| Ok(r.get::<_, i64>(0)? as u64),
@@ -231,31 +233,44 @@ impl Case {
 
     /// Row ids of the starred messages (`is:starred`).
     pub fn starred_rowids(&self) -> Result<Vec<u64>> {
-        self.sql().rows(
-            "SELECT m.id FROM stars s JOIN messages m ON m.key = s.key
-              WHERE s.starred = 1 ORDER BY m.id",
-            [],
-            |r| Ok(r.get::<_, i64>(0)? as u64),
-        )
+        self.sql()
+            .rows(
+                "SELECT m.id FROM stars s CROSS JOIN messages m ON m.key = s.key
+              WHERE s.starred = 1",
+                [],
+                |r| Ok(r.get::<_, i64>(0)? as u64),
+            )
+            .map(sorted)
     }
 
     /// Row ids of the messages with at least one note (`has:note`).
     pub fn noted_rowids(&self) -> Result<Vec<u64>> {
-        self.sql().rows(
-            "SELECT DISTINCT m.id FROM message_notes n JOIN messages m ON m.key = n.key
-              ORDER BY m.id",
-            [],
-            |r| Ok(r.get::<_, i64>(0)? as u64),
-        )
+        self.sql()
+            .rows(
+                "SELECT m.id FROM message_notes n CROSS JOIN messages m ON m.key = n.key",
+                [],
+                |r| Ok(r.get::<_, i64>(0)? as u64),
+            )
+            .map(sorted)
     }
 
     /// Every note's text with its message's row id (`note:` matches them
     /// with the index's analyzer).
     pub fn note_texts(&self) -> Result<Vec<(u64, String)>> {
         self.sql().rows(
-            "SELECT m.id, n.text FROM message_notes n JOIN messages m ON m.key = n.key",
+            "SELECT m.id, n.text FROM message_notes n CROSS JOIN messages m ON m.key = n.key",
             [],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
         )
     }
+}
+
+/// Row ids sorted, each once. The queries above read the (small)
+/// annotation table first and look each key up in `messages` (`CROSS
+/// JOIN` keeps SQLite from scanning `messages`, records and all, instead:
+/// `is:starred` over 60,000 starred messages took 317 ms that way).
+fn sorted(mut v: Vec<u64>) -> Vec<u64> {
+    v.sort_unstable();
+    v.dedup();
+    v
 }
