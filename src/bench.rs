@@ -258,6 +258,7 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
     let (case, secs) = import(opts, &mut r, &mbox_dir, bytes, floor)?;
     attachment_text(&mut r, &case)?;
     reading(opts, &mut r, &case)?;
+    annotations(opts, &mut r, &case)?;
     if opts.compare {
         compare(opts, &mut r, secs)?;
     }
@@ -441,6 +442,106 @@ fn reading(opts: &BenchOptions, r: &mut Report, case: &Path) -> Result<()> {
         );
         let _ = std::fs::remove_file(&out);
     }
+    Ok(())
+}
+
+/// The investigator's desk: tagging and starring every message at once
+/// (one transaction each), `tag:` and `is:starred` latency, and merging an
+/// annotations file of up to 10,000 annotated messages.
+fn annotations(opts: &BenchOptions, r: &mut Report, case: &Path) -> Result<()> {
+    use crate::annotate::file::{self, AnnotationFile};
+    use crate::annotate::{MessageRecord, Note, StarChange, TagChange};
+    use crate::desk::{TagAction, apply_to, import_annotations};
+
+    let b = Browser::open(case)?;
+    let all: Vec<u64> = b
+        .search("*", Sort::Date)?
+        .hits
+        .iter()
+        .map(|h| h.rowid)
+        .collect();
+    let timed_ms = |f: &mut dyn FnMut() -> Result<usize>| -> Result<(usize, f64)> {
+        let t = Instant::now();
+        let n = f()?;
+        Ok((n, t.elapsed().as_secs_f64() * 1e3))
+    };
+    let add = TagAction::Add {
+        tag: "bench".into(),
+        colour: None,
+    };
+    for (what, action) in [("tag", &add), ("star", &TagAction::Star)] {
+        let (n, ms) = timed_ms(&mut || apply_to(case, &all, action, "bench"))?;
+        r.add(
+            format!("{what} every message (one transaction)"),
+            format!("{n} messages in {ms:.0} ms"),
+        );
+    }
+    let mut ms = Vec::new();
+    for _ in 0..opts.rounds.max(1) {
+        for q in ["tag:bench", "is:starred", "tag:bench -is:starred budget"] {
+            let t = Instant::now();
+            b.search(q, Sort::Relevance)?;
+            ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    ms.sort_by(|a, b| a.total_cmp(b));
+    r.add(
+        "search tag: / is:starred (every message annotated)",
+        format!(
+            "p50 {:.2} ms, p99 {:.2} ms",
+            percentile(&ms, 0.5),
+            percentile(&ms, 0.99)
+        ),
+    );
+
+    let keys = b.case.keys()?;
+    let records = AnnotationFile {
+        messages: keys
+            .iter()
+            .take(10_000)
+            .enumerate()
+            .map(|(i, k)| MessageRecord {
+                key: *k,
+                tags: vec![TagChange {
+                    tag: format!("colleague {}", i % 7),
+                    added: true,
+                    time_ms: 1_700_000_000_000 + i as i64,
+                    author: "colleague".into(),
+                }],
+                star: Some(StarChange {
+                    starred: i % 2 == 0,
+                    time_ms: 1_700_000_000_000,
+                    author: "colleague".into(),
+                }),
+                notes: vec![Note {
+                    author: "colleague".into(),
+                    time_ms: 1_700_000_000_000 + i as i64,
+                    text: format!("note {i}: ask the source about this one"),
+                }],
+            })
+            .collect(),
+        ..AnnotationFile::default()
+    };
+    let path = opts
+        .dir
+        .join(format!("annotations-{}.jsonl", opts.messages));
+    crate::export::write_file_atomically(&path, |out| {
+        file::write(out, &records).map_err(|e| Error::io(&path, "writing", e))
+    })?;
+    let t = Instant::now();
+    let merged = import_annotations(case, &path)?;
+    r.add(
+        format!(
+            "import an annotations file of {} messages",
+            records.messages.len()
+        ),
+        format!(
+            "{} messages changed in {:.0} ms",
+            merged.messages_changed,
+            t.elapsed().as_secs_f64() * 1e3
+        ),
+    );
+    let _ = std::fs::remove_file(&path);
     Ok(())
 }
 

@@ -259,6 +259,11 @@ impl Browser {
             } else {
                 None
             };
+            let annotations = if matches!(format, Format::Csv | Format::Json) {
+                Some(self.case.annotations_of(&msg.key)?)
+            } else {
+                None
+            };
             exporter.write(&ExportItem {
                 message: &msg,
                 origins: &origins,
@@ -267,6 +272,7 @@ impl Browser {
                 score: Some(hit.score),
                 matched_in: matched.as_deref(),
                 raw: raw.as_deref(),
+                annotations: annotations.as_ref(),
             })?;
             // Dropping the exporter removes the partial output.
             if !progress(n as u64 + 1, total) {

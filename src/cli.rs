@@ -312,6 +312,7 @@ pub fn show(case: &Path, id: &str, raw: bool, json: bool) -> Result<ExitCode> {
     let mut m = b.message(rowid)?;
     let origins = b.case.origins(&key)?;
     let thread = b.case.thread_of(&key)?;
+    let desk = b.case.annotations_of(&key)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         // Everything about the message, the attachments' texts included.
@@ -321,9 +322,12 @@ pub fn show(case: &Path, id: &str, raw: bool, json: bool) -> Result<ExitCode> {
         v["thread"] = serde_json::json!(thread);
         v["origins"] = serde_json::to_value(&origins)?;
         v["date_rfc3339"] = serde_json::json!(m.date.map(rfc3339));
+        v["tags"] = serde_json::json!(desk.tags);
+        v["starred"] = serde_json::json!(desk.starred);
+        v["notes"] = serde_json::json!(desk.note_lines());
         writeln!(out, "{v}")?;
     } else {
-        print_message(&mut out, &m, &origins, thread.as_deref())?;
+        print_message(&mut out, &m, &origins, thread.as_deref(), &desk)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -334,6 +338,7 @@ fn print_message(
     m: &Message,
     origins: &[mailsift::model::Origin],
     thread: Option<&str>,
+    desk: &mailsift::annotate::Annotations,
 ) -> Result<()> {
     writeln!(out, "Id:          {}", m.key)?;
     writeln!(out, "From:        {}", addr_list(&m.from))?;
@@ -374,6 +379,16 @@ fn print_message(
     if !m.labels.is_empty() {
         let labels: Vec<String> = m.labels.iter().map(|l| visible(l)).collect();
         writeln!(out, "Labels:      {}", labels.join(", "))?;
+    }
+    if desk.starred {
+        writeln!(out, "Starred:     yes")?;
+    }
+    if !desk.tags.is_empty() {
+        let tags: Vec<String> = desk.tags.iter().map(|t| visible(t)).collect();
+        writeln!(out, "Tags:        {}", tags.join(", "))?;
+    }
+    for n in desk.note_lines() {
+        writeln!(out, "Note:        {}", visible(&n))?;
     }
     let mut protection = Vec::new();
     if let Some(k) = m.signed {

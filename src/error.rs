@@ -149,6 +149,24 @@ pub enum Error {
     /// The import was cancelled by the caller.
     #[error("cancelled")]
     Cancelled,
+    /// A line of an annotations file that cannot be read; nothing of the
+    /// file was applied.
+    #[error("{path}: line {line}: {reason}; nothing was imported")]
+    AnnotationLine {
+        /// The annotations file.
+        path: PathBuf,
+        /// The line number, from 1.
+        line: u64,
+        /// What is wrong with the line, in words for the user.
+        reason: String,
+    },
+    /// An annotation that cannot be stored: an empty tag name, a bad
+    /// colour, an empty note, an unknown saved search.
+    #[error("{reason}")]
+    BadAnnotation {
+        /// What is wrong, in words for the user.
+        reason: String,
+    },
 }
 
 impl Error {

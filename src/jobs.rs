@@ -167,6 +167,8 @@ pub struct Facets {
     pub attachment_types: FacetCounts,
     /// Gmail labels (as written), from the first [`FACET_SAMPLE`] hits.
     pub labels: FacetCounts,
+    /// The investigators' tags (as written), over every hit.
+    pub tags: FacetCounts,
     /// How many hits `recipients`, `attachment_types` and `labels` were counted over.
     pub sampled: usize,
     /// Messages per month (`YYYY-MM`), over every hit; undated ones are left out.
@@ -684,7 +686,8 @@ fn top(map: HashMap<String, u64>) -> FacetCounts {
 }
 
 /// Facets of `hits`: senders and months over all of them (cheap columns),
-/// recipients, attachment types and Gmail labels over the first [`FACET_SAMPLE`].
+/// recipients, attachment types and Gmail labels over the first [`FACET_SAMPLE`];
+/// tags over all of them (from the case).
 pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
     let mut senders: HashMap<String, u64> = HashMap::new();
     let mut domains: HashMap<String, u64> = HashMap::new();
@@ -736,6 +739,7 @@ pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
         recipients: top(recipients),
         attachment_types: top(types),
         labels: top(labels),
+        tags: top(crate::desk::tag_counts(&browser.case, hits).unwrap_or_default()),
         sampled: sample,
         months,
         undated,

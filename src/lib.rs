@@ -12,13 +12,18 @@
 //! parse/     raw bytes -> Message: decoded headers, every text part,
 //!            attachments, defects (the only user of mailparse)
 //! extract/   attachment documents (PDF, Office, ODF, RTF) -> text
-//! store/     the case folder (SQLite): messages by key, origins, reports
+//! annotate/  the investigators' tags, stars, notes and saved searches as
+//!            plain data, their merge rules and the annotations file
+//! store/     the case folder (SQLite): messages by key, origins, reports,
+//!            annotations
 //! pipeline/  the import: reader -> parse workers -> ordered writer
 //! thread/    JWZ threads over the whole case
 //! index/     tantivy: one document per message; search and snippets
 //! query/     the query language (Gmail-like) -> an engine-neutral AST
 //! export     CSV / NDJSON / mboxrd / EML folder, safe attachment names
 //! browse     the read facade for the CLI and the window
+//! desk       tag, star and note by query; share annotations; saved
+//!            searches; batch searches
 //! jobs       import, search and export on background threads
 //! app/       the desktop window (feature `gui`)
 //! ```
@@ -68,11 +73,13 @@
 //! the fuzz targets' bodies) is behind the `dev` feature and not part of
 //! this API.
 
+pub mod annotate;
 #[cfg(feature = "gui")]
 pub mod app;
 pub(crate) mod attachtext;
 pub mod browse;
 pub(crate) mod contain;
+pub mod desk;
 pub mod display;
 pub mod error;
 pub mod export;

@@ -8,9 +8,10 @@ use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{ArgGroup, Parser, Subcommand};
 
 mod cli;
+mod cli_desk;
 
 use mailsift::pipeline::{self, ImportOptions, ImportReport, Progress};
 use mailsift::store::{Case, CaseStats};
@@ -126,6 +127,64 @@ enum Command {
     },
     /// Rebuild the search index and threads of a case from the case itself.
     Reindex { case: PathBuf },
+    /// Tag, untag, star or unstar every message matching QUERY; prints how
+    /// many changed.
+    #[command(group(ArgGroup::new("action").required(true).args(["add", "remove", "star", "unstar"])))]
+    Tag {
+        case: PathBuf,
+        /// The query (see `mailsift help-query`); `*` is every message.
+        #[arg(required = true)]
+        query: Vec<String>,
+        /// Add this tag.
+        #[arg(long, value_name = "NAME")]
+        add: Option<String>,
+        /// Remove this tag.
+        #[arg(long, value_name = "NAME")]
+        remove: Option<String>,
+        /// Star the messages.
+        #[arg(long)]
+        star: bool,
+        /// Unstar the messages.
+        #[arg(long)]
+        unstar: bool,
+        /// The tag's colour, #rrggbb (with --add).
+        #[arg(long, requires = "add")]
+        colour: Option<String>,
+        /// Who (default: $MAILSIFT_AUTHOR, else $USER).
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Add a note to a message.
+    Note {
+        case: PathBuf,
+        /// Message id (or a unique prefix of at least 6 digits).
+        id: String,
+        /// The note; several words are joined with spaces.
+        #[arg(required = true)]
+        text: Vec<String>,
+        /// Who (default: $MAILSIFT_AUTHOR, else $USER).
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// List, export or import the investigators' tags, stars and notes.
+    Annotations {
+        #[command(subcommand)]
+        command: cli_desk::AnnotationsCommand,
+    },
+    /// Saved searches: list them with their current counts, add or remove one.
+    Saved {
+        case: PathBuf,
+        #[command(subcommand)]
+        command: Option<cli_desk::SavedCommand>,
+    },
+    /// Run one query per line of FILE: term, hits, first and last date.
+    Batch {
+        case: PathBuf,
+        file: PathBuf,
+        /// text, csv or json (NDJSON).
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
     /// Explain the query language.
     HelpQuery,
 }
@@ -242,6 +301,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("indexed {n} messages");
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Tag {
+            case,
+            query,
+            add,
+            remove,
+            star,
+            unstar,
+            colour,
+            author,
+        }) => {
+            let action = cli_desk::tag_action(add, remove, star, unstar, colour)?;
+            cli_desk::tag(&case, &query.join(" "), &action, author)
+        }
+        Some(Command::Note {
+            case,
+            id,
+            text,
+            author,
+        }) => cli_desk::note(&case, &id, &text.join(" "), author),
+        Some(Command::Annotations { command }) => cli_desk::annotations(command),
+        Some(Command::Saved { case, command }) => cli_desk::saved(&case, command),
+        Some(Command::Batch { case, file, format }) => cli_desk::batch(&case, &file, &format),
         Some(Command::HelpQuery) => {
             print!("{}", cli::QUERY_HELP);
             Ok(ExitCode::SUCCESS)

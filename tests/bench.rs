@@ -28,6 +28,10 @@ fn benchmark_smoke_run() {
         "threading all messages",
         "export all to csv",
         "export all to mbox",
+        "tag every message (one transaction)",
+        "star every message (one transaction)",
+        "search tag: / is:starred",
+        "import an annotations file of 200 messages",
     ] {
         assert!(table.contains(row), "missing {row:?} in\n{table}");
     }

@@ -258,7 +258,7 @@ fn open_search_read_threads_export() {
     // A bad query is explained under the bar, the old results stay.
     search_error(&mut h, "from:(", "bad query");
     // So is an unknown field, with the field named and the known ones listed.
-    search_error(&mut h, "tag:x", "unknown field \"tag\": known fields are");
+    search_error(&mut h, "tags:x", "unknown field \"tags\": known fields are");
 
     // Thread view: fewer rows than messages for the sample's reply chains.
     search(&mut h, "*");

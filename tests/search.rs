@@ -159,7 +159,7 @@ fn csv_file(path: &Path) -> Vec<Vec<String>> {
     read_csv(std::str::from_utf8(&bytes[3..]).unwrap())
 }
 
-const CSV_HEADER: [&str; 9] = [
+const CSV_HEADER: [&str; 12] = [
     "id",
     "date",
     "from",
@@ -169,6 +169,9 @@ const CSV_HEADER: [&str; 9] = [
     "attachments",
     "thread",
     "source",
+    "tags",
+    "starred",
+    "notes",
 ];
 
 /// Entries of the case's audit log with `"event": event`.
@@ -623,7 +626,10 @@ fn json_records_have_the_documented_fields() {
             "snippet",
             "score",
             "origins",
-            "matched_in"
+            "matched_in",
+            "tags",
+            "starred",
+            "notes"
         ])
     );
     // The subject matched: the hit is in the message itself.

@@ -5,6 +5,7 @@
 
 mod util;
 
+mod annotations;
 mod attachments;
 mod bench;
 mod crash;

@@ -17,6 +17,7 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::annotate::{Annotations, time_text};
 use crate::model::{Address, Message, MessageKey, Origin, Sha256};
 use crate::time::rfc3339;
 
@@ -38,6 +39,9 @@ pub struct ExportItem<'a> {
     /// The message bytes as in the source with any mbox `>From` quoting
     /// removed (line ends as in the source); needed by mbox and eml exports.
     pub raw: Option<&'a [u8]>,
+    /// The investigators' tags, star and notes on it (CSV and JSON
+    /// columns); None reads as none.
+    pub annotations: Option<&'a Annotations>,
 }
 
 /// An export format.
@@ -115,6 +119,9 @@ pub const CSV_HEADER: &[&str] = &[
     "attachments",
     "thread",
     "source",
+    "tags",
+    "starred",
+    "notes",
 ];
 
 /// Byte-order mark that starts CSV exports, so Excel reads them as UTF-8.
@@ -189,9 +196,17 @@ fn score_json(score: Option<f32>) -> serde_json::Value {
 /// (`"pgp_mime"`, `"pgp_inline"`, `"smime"` or null), `snippet`, `score`, `origins`
 /// (array of {path, offset, length, sha256}), `matched_in` (where the hit
 /// is: `{"in":"message"}` and/or `{"in":"attachment","index":N,"name":…}`;
-/// null when not computed).
+/// null when not computed), `tags` (names), `starred` (bool), `notes`
+/// (array of {author, time, text}).
 pub fn json_record(item: &ExportItem) -> serde_json::Value {
     let m = item.message;
+    let none = Annotations::default();
+    let a = item.annotations.unwrap_or(&none);
+    let notes: Vec<serde_json::Value> = a
+        .notes
+        .iter()
+        .map(|n| serde_json::json!({"author": n.author, "time": time_text(n.time_ms), "text": n.text}))
+        .collect();
     let origins: Vec<serde_json::Value> = item
         .origins
         .iter()
@@ -219,12 +234,19 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
         "score": score_json(item.score),
         "origins": origins,
         "matched_in": item.matched_in,
+        "tags": a.tags,
+        "starred": a.starred,
+        "notes": notes,
     })
 }
 
-/// The CSV row for one message, in [`CSV_HEADER`] order.
+/// The CSV row for one message, in [`CSV_HEADER`] order: tags joined
+/// with `; `, starred as `yes` or empty, notes one a line as `author
+/// (time): text`.
 pub(crate) fn csv_row(item: &ExportItem) -> String {
     let m = item.message;
+    let none = Annotations::default();
+    let a = item.annotations.unwrap_or(&none);
     let cells = [
         m.key.to_hex(),
         m.date.map(rfc3339).unwrap_or_default(),
@@ -238,6 +260,9 @@ pub(crate) fn csv_row(item: &ExportItem) -> String {
             .first()
             .map(|o| o.path.to_string_lossy().into_owned())
             .unwrap_or_default(),
+        a.tags.join("; "),
+        if a.starred { "yes" } else { "" }.to_string(),
+        a.note_lines().join("\n"),
     ];
     csv_line(&cells)
 }
@@ -420,6 +445,7 @@ mod tests {
             score: Some(0.1),
             matched_in: None,
             raw,
+            annotations: None,
         }
     }
 
@@ -468,6 +494,16 @@ mod tests {
         let mut m3 = Message::empty(key(3), 1);
         m3.subject = None;
         let o = [origin("/cases/a.mbox", None)];
+        let note = |author: &str, time_ms, text: &str| crate::annotate::Note {
+            author: author.into(),
+            time_ms,
+            text: text.into(),
+        };
+        let desk = Annotations {
+            tags: vec!["-- see".into(), "Urgent".into()],
+            starred: true,
+            notes: vec![note("ann", 1000, "=call"), note("bob", 2000, "b, \"c\"")],
+        };
         let mut ex = Exporter::create(Format::Csv, &path).unwrap();
         ex.write(&item(&m1, &o, None)).unwrap();
         ex.write(&item(&m2, &o, None)).unwrap();
@@ -479,6 +515,7 @@ mod tests {
             score: None,
             matched_in: None,
             raw: None,
+            annotations: Some(&desk),
         })
         .unwrap();
         let sum = ex.finish().unwrap();
@@ -517,7 +554,11 @@ mod tests {
                 "".into(),
                 "".into(),
                 "".into(),
-                "".into()
+                "".into(),
+                "'-- see; Urgent".into(),
+                "yes".into(),
+                "ann (1970-01-01T00:00:01.000Z): =call\nbob (1970-01-01T00:00:02.000Z): b, \"c\""
+                    .into(),
             ]
         );
     }
@@ -540,11 +581,14 @@ mod tests {
                 "from",
                 "id",
                 "matched_in",
+                "notes",
                 "origins",
                 "score",
                 "signed",
                 "snippet",
+                "starred",
                 "subject",
+                "tags",
                 "thread",
                 "to"
             ]
@@ -592,12 +636,16 @@ mod tests {
             score: Some(f32::NAN),
             matched_in: None,
             raw: None,
+            annotations: None,
         });
         for k in ["date", "from", "subject", "thread", "snippet", "score"] {
             assert!(v[k].is_null(), "{k}");
         }
         assert_eq!(v["to"], serde_json::json!([]));
         assert_eq!(v["origins"], serde_json::json!([]));
+        assert_eq!(v["tags"], serde_json::json!([]));
+        assert_eq!(v["starred"], false);
+        assert_eq!(v["notes"], serde_json::json!([]));
     }
 
     #[test]

@@ -181,6 +181,7 @@ pub fn export(data: &[u8]) {
         score: Some(1.5),
         matched_in: None,
         raw: None,
+        annotations: None,
     };
     check_csv(&item, &meta);
 

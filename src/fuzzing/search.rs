@@ -27,6 +27,9 @@ impl Resolver for NoCase {
     fn flag_rowids(&self, _: query_mod::Flag) -> crate::error::Result<Vec<u64>> {
         Ok(vec![2])
     }
+    fn annotated_rowids(&self, _: &crate::index::Annotated<'_>) -> crate::error::Result<Vec<u64>> {
+        Ok(vec![1])
+    }
 }
 
 /// A small in-memory index, built once per process.

@@ -6,6 +6,7 @@
 //! [`SearchIndex::search`] turns a [`crate::query::Query`] into a tantivy
 //! query and returns every hit (no cap) with its score and date.
 
+mod annotated;
 pub mod schema;
 pub mod snippet;
 
@@ -26,6 +27,7 @@ use tantivy::{
 
 use crate::error::{Error, Result};
 use crate::query::{Field, Flag, Mode, Query};
+pub use annotated::Annotated;
 pub use schema::Fields;
 
 /// A message as the index stores it, made by [`Fields::document`] on the
@@ -76,9 +78,13 @@ pub trait Resolver {
     /// Row ids of the messages found more than once (`is:duplicate`).
     fn duplicate_rowids(&self) -> Result<Vec<u64>>;
     /// Row ids of the messages whose maildir origins carry `flag` (see
-    /// [`Flag`]; empty for [`Flag::Duplicate`], which has its own method).
-    /// Gmail labels are the index's part, not the resolver's.
+    /// [`Flag`]; empty for [`Flag::Duplicate`], which has its own method),
+    /// and for [`Flag::Starred`] those an investigator starred. Gmail
+    /// labels are the index's part, not the resolver's.
     fn flag_rowids(&self, flag: Flag) -> Result<Vec<u64>>;
+    /// Row ids of the messages with the annotation `what` (`tag:`,
+    /// `has:note`, `note:`).
+    fn annotated_rowids(&self, what: &Annotated<'_>) -> Result<Vec<u64>>;
 }
 
 impl Resolver for crate::store::Case {
@@ -93,12 +99,16 @@ impl Resolver for crate::store::Case {
     }
     fn flag_rowids(&self, flag: Flag) -> Result<Vec<u64>> {
         match (flag, flag.maildir_letter()) {
+            (Flag::Starred, _) => crate::store::Case::starred_rowids(self),
             (Flag::Duplicate, _) | (_, None) => Ok(Vec::new()),
             (Flag::Unread, Some(letter)) => {
                 crate::store::Case::maildir_rowids_without(self, letter)
             }
             (_, Some(letter)) => crate::store::Case::maildir_rowids_with(self, letter),
         }
+    }
+    fn annotated_rowids(&self, what: &Annotated<'_>) -> Result<Vec<u64>> {
+        annotated::case_rowids(self, what)
     }
 }
 
@@ -282,7 +292,13 @@ impl SearchIndex {
             Field::Body => vec![(f.body, 1.0)],
             Field::Attachment => vec![(f.attachment, 1.0)],
             Field::Filename => vec![(f.filename, 1.0)],
-            Field::Id | Field::MsgId | Field::Thread | Field::Source | Field::Label => Vec::new(),
+            Field::Id
+            | Field::MsgId
+            | Field::Thread
+            | Field::Source
+            | Field::Label
+            | Field::Tag
+            | Field::Note => Vec::new(),
         }
     }
 
@@ -309,6 +325,7 @@ impl SearchIndex {
                 Term::from_field_u64(f.has_attachment, 1),
                 IndexRecordOption::Basic,
             )),
+            Query::HasNote => self.rowid_set(resolver.annotated_rowids(&Annotated::AnyNote)?),
             Query::Date { start, end } => {
                 let lo = start.map_or(Bound::Unbounded, |s| {
                     Bound::Included(Term::from_field_i64(f.date, s))
@@ -341,9 +358,13 @@ impl SearchIndex {
             }
             Query::Term { field, text, mode } => self.term(*field, text, *mode, resolver)?,
             Query::Phrase { field, text } => match field {
-                Field::Id | Field::MsgId | Field::Thread | Field::Source | Field::Label => {
-                    self.term(*field, text, Mode::Exact, resolver)?
-                }
+                Field::Id
+                | Field::MsgId
+                | Field::Thread
+                | Field::Source
+                | Field::Label
+                | Field::Tag
+                | Field::Note => self.term(*field, text, Mode::Exact, resolver)?,
                 _ => self.phrase(*field, text),
             },
             Query::And(qs) => {
@@ -424,9 +445,22 @@ impl SearchIndex {
                 } else {
                     resolver.source_rowids(text.trim())?
                 };
-                return Ok(Box::new(TermSetQuery::new(
-                    rowids.into_iter().map(|r| Term::from_field_u64(f.rowid, r)),
-                )));
+                return Ok(self.rowid_set(rowids));
+            }
+            Field::Tag => {
+                let what = Annotated::Tag { name: text, mode };
+                return Ok(self.rowid_set(resolver.annotated_rowids(&what)?));
+            }
+            Field::Note => {
+                let words = schema::words(text);
+                if words.is_empty() {
+                    return Ok(Box::new(EmptyQuery));
+                }
+                let what = Annotated::NoteWords {
+                    words: &words,
+                    mode,
+                };
+                return Ok(self.rowid_set(resolver.annotated_rowids(&what)?));
             }
             _ => {}
         }
@@ -472,6 +506,14 @@ impl SearchIndex {
             per_field.push((Occur::Should, boosted(q, boost)));
         }
         Ok(Box::new(BooleanQuery::new(per_field)))
+    }
+
+    /// The messages with these row ids (answers the case gave).
+    fn rowid_set(&self, rowids: Vec<u64>) -> Box<dyn TQuery> {
+        let f = self.fields.rowid;
+        Box::new(TermSetQuery::new(
+            rowids.into_iter().map(|r| Term::from_field_u64(f, r)),
+        ))
     }
 
     /// `is:flagged` and the other flags the owner's mail program set: the
@@ -771,9 +813,27 @@ mod tests {
             Ok(vec![2])
         }
         fn flag_rowids(&self, flag: Flag) -> Result<Vec<u64>> {
-            // Message 1 is a maildir file flagged `FS`; 2 has no maildir origin.
+            // Message 1 is a maildir file flagged `FS`; 2 has no maildir
+            // origin and is starred by an investigator.
             Ok(match flag {
                 Flag::Flagged | Flag::Seen => vec![1],
+                Flag::Starred => vec![2],
+                _ => vec![],
+            })
+        }
+        fn annotated_rowids(&self, what: &Annotated<'_>) -> Result<Vec<u64>> {
+            // Message 1 is tagged "Follow up" with the note "call the lawyer".
+            Ok(match *what {
+                Annotated::Tag { name, .. } if schema::label_term(name) == "follow up" => vec![1],
+                Annotated::AnyNote => vec![1],
+                Annotated::NoteWords { words, mode } => {
+                    let note = schema::words("call the lawyer");
+                    if annotated::note_matches(&note, words, mode) {
+                        vec![1]
+                    } else {
+                        vec![]
+                    }
+                }
                 _ => vec![],
             })
         }
@@ -853,6 +913,24 @@ mod tests {
             .collect();
         r.sort();
         r
+    }
+
+    #[test]
+    fn annotations_are_answered_by_the_resolver_and_combine() {
+        let idx = index();
+        assert_eq!(rowids(&idx, "tag:\"FOLLOW  up\""), [1]);
+        assert_eq!(rowids(&idx, "tag:urgent"), Vec::<u64>::new());
+        assert_eq!(rowids(&idx, "is:starred"), [2]);
+        assert_eq!(rowids(&idx, "is:flagged"), [1]);
+        assert_eq!(rowids(&idx, "has:note"), [1]);
+        assert_eq!(rowids(&idx, "note:lawyer"), [1]);
+        assert_eq!(rowids(&idx, "note:law*"), [1]);
+        assert_eq!(rowids(&idx, "note:\"the lawyer\""), [1]);
+        assert_eq!(rowids(&idx, "note:\"lawyer the\""), Vec::<u64>::new());
+        assert_eq!(rowids(&idx, "note:budget"), Vec::<u64>::new());
+        assert_eq!(rowids(&idx, "* -has:note"), [2]);
+        assert_eq!(rowids(&idx, "is:starred OR note:lawyer"), [1, 2]);
+        assert_eq!(rowids(&idx, "has:note -is:starred"), [1]);
     }
 
     #[test]

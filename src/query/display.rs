@@ -72,6 +72,7 @@ impl fmt::Display for Query {
                 },
             },
             Query::HasAttachment => f.write_str("has:attachment"),
+            Query::HasNote => f.write_str("has:note"),
             Query::Is(flag) => write!(f, "is:{}", flag.name()),
             Query::And(items) => {
                 if items.is_empty() {

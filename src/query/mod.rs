@@ -23,18 +23,27 @@
 //! | `is:signed`                      | PGP- or S/MIME-signed (signature not verified) |
 //! | `is:encrypted`                   | PGP (MIME or inline) or S/MIME encrypted       |
 //! | `label:inbox`, `label:"a b"`     | a Gmail label (`X-Gmail-Labels`), whole, any case |
+//! | `tag:urgent`, `tag:"follow up"`  | an investigator's tag, whole, any case; `tag:fol*` |
+//! | `is:starred`                     | starred by an investigator                     |
+//! | `has:note`, `note:call`          | with a note; a word or phrase in its notes     |
 //! | `is:flagged` `is:replied` `is:seen` `is:unread` `is:draft` `is:trashed` `is:passed` | maildir flags and Gmail's matching labels (see [`Flag`]) |
 //! | `date:2016`, `date:2016-02`      | a year, month or day (UTC)                     |
 //! | `date:2016-02..2016-05`          | a range, both ends included; `A..` and `..B`   |
 //! | `after:2016-02-29`, `before:2017`| from the start of / before the start of a date |
 //!
 //! Fields: `from to cc bcc subject body attachment filename id msgid thread
-//! source label` (names are case-insensitive); `to:` looks in every recipient
+//! source label tag note` (names are case-insensitive); `to:` looks in every recipient
 //! header (To, Cc and Bcc, as in Gmail and notmuch), `cc:` and `bcc:` only in
 //! theirs.
 //!
+//! `tag:`, `is:starred`, `has:note` and `note:` ask about the
+//! investigators' annotations (tags, stars, notes; see `crate::annotate`),
+//! which change without re-indexing: they are answered from the case,
+//! like `thread:` and `source:`. The mailbox owner's own star (maildir
+//! `F`, Gmail's `Starred` label) is `is:flagged`.
+//!
 //! A word written as a field whose name is none of these nor `has is date
-//! after before` (`tag:x`, `fromm:ann`, `re:budget`) is an error naming
+//! after before` (`tags:x`, `fromm:ann`, `re:budget`) is an error naming
 //! the known fields, not a word that silently matches nothing; quoted
 //! (`"re:budget"`) it is text. A word `name:value` counts as written as a
 //! field when all of these hold:
@@ -83,12 +92,14 @@ Identity:                        id:3f2a9c  msgid:<abc@x>  thread:0123456789abcd
 Copies:                          is:duplicate (found more than once: several files, or twice in one)
 Protection:                      is:signed (PGP or S/MIME, not verified)  is:encrypted (PGP or S/MIME)
 Gmail labels:                    label:inbox  label:\"Category Personal\"  label:work*
+Investigators' annotations:      tag:urgent  tag:\"follow up\"  tag:fol*  is:starred
+                                 has:note  note:lawyer  note:\"call back\"
 Mail program flags:              is:flagged is:replied is:seen is:unread is:draft is:trashed is:passed
                                  (maildir flags; Gmail labels Starred, Opened, Unread, Drafts, Trash)
 Dates (UTC):                     after:2016-05-01  before:2016-06  date:2016-05-01..2016-05-31
 Prefix and fuzzy:                budg*  moskva~  moskva~2
 Everything:                      *
-Unknown fields are errors:       tag:x is refused; quote text with a colon: \"re:budget\"
+Unknown fields are errors:       tags:x is refused; quote text with a colon: \"re:budget\"
 Matching ignores case and accents (Garcia finds García); Cyrillic, Greek and
 CJK text is searchable. Results are never capped; the CLI cuts with --limit.
 ";
@@ -107,7 +118,8 @@ pub enum Flag {
     // (the file name's `:2,` suffix): a message matches when any of its
     // maildir files carries the letter. Gmail labels count as well, where
     // Gmail has one with the same meaning.
-    /// `is:flagged` (`is:starred`): maildir `F`, or Gmail's `Starred` label.
+    /// `is:flagged`: maildir `F`, or Gmail's `Starred` label (the
+    /// mailbox owner's star; an investigator's star is [`Flag::Starred`]).
     Flagged,
     /// `is:replied` (`is:answered`): maildir `R` (Gmail records no such label).
     Replied,
@@ -125,22 +137,26 @@ pub enum Flag {
     Trashed,
     /// `is:passed` (`is:forwarded`): maildir `P` (forwarded, resent or bounced).
     Passed,
+    /// `is:starred`: starred by an investigator in this case (an
+    /// annotation, not something the source records).
+    Starred,
 }
 
 impl Flag {
     /// Every flag with the names `is:` accepts for it (the first is the
     /// canonical one, written back by `Display`).
-    pub const ALL: [(Flag, &'static [&'static str]); 10] = [
+    pub const ALL: [(Flag, &'static [&'static str]); 11] = [
         (Flag::Duplicate, &["duplicate", "duplicates"]),
         (Flag::Signed, &["signed"]),
         (Flag::Encrypted, &["encrypted"]),
-        (Flag::Flagged, &["flagged", "starred"]),
+        (Flag::Flagged, &["flagged"]),
         (Flag::Replied, &["replied", "answered"]),
         (Flag::Seen, &["seen", "read"]),
         (Flag::Unread, &["unread", "unseen"]),
         (Flag::Draft, &["draft", "drafts"]),
         (Flag::Trashed, &["trashed", "trash", "deleted"]),
         (Flag::Passed, &["passed", "forwarded"]),
+        (Flag::Starred, &["starred"]),
     ];
 
     /// The flag named `name` (ASCII case ignored).
@@ -153,10 +169,10 @@ impl Flag {
 
     /// The maildir flag letter that sets this flag (`F` for Flagged…); for
     /// Unread, the letter whose absence it is (`S`). None for the states
-    /// no mail program records (Duplicate, Signed, Encrypted).
+    /// no mail program records (Duplicate, Signed, Encrypted, Starred).
     pub fn maildir_letter(self) -> Option<char> {
         match self {
-            Flag::Duplicate | Flag::Signed | Flag::Encrypted => None,
+            Flag::Duplicate | Flag::Signed | Flag::Encrypted | Flag::Starred => None,
             Flag::Flagged => Some('F'),
             Flag::Replied => Some('R'),
             Flag::Seen | Flag::Unread => Some('S'),
@@ -174,7 +190,12 @@ impl Flag {
             Flag::Unread => &["unread"],
             Flag::Draft => &["draft", "drafts"],
             Flag::Trashed => &["trash"],
-            Flag::Duplicate | Flag::Signed | Flag::Encrypted | Flag::Replied | Flag::Passed => &[],
+            Flag::Duplicate
+            | Flag::Signed
+            | Flag::Encrypted
+            | Flag::Replied
+            | Flag::Passed
+            | Flag::Starred => &[],
         }
     }
 
@@ -228,6 +249,8 @@ pub enum Query {
     },
     /// `has:attachment` (also `has:attachments`).
     HasAttachment,
+    /// `has:note` (also `has:notes`): an investigator wrote a note on it.
+    HasNote,
     /// `is:duplicate` and the other `is:` states of a message.
     Is(Flag),
     /// All of these (explicit `AND` or juxtaposition); at least two, none itself an `And`.
@@ -282,9 +305,14 @@ pub enum Field {
     /// ignoring case (`label:"Category Personal"`); `label:work*` is every
     /// label starting with `work`.
     Label,
+    /// `tag:`: an investigator's tag, matched whole and ignoring case
+    /// (`tag:"follow up"`); `tag:fol*` is every tag starting with `fol`.
+    Tag,
+    /// `note:`: words in the investigators' notes.
+    Note,
 }
 
-const NAMED_FIELDS: [Field; 13] = [
+const NAMED_FIELDS: [Field; 15] = [
     Field::From,
     Field::To,
     Field::Cc,
@@ -298,6 +326,8 @@ const NAMED_FIELDS: [Field; 13] = [
     Field::Thread,
     Field::Source,
     Field::Label,
+    Field::Tag,
+    Field::Note,
 ];
 
 impl Field {
@@ -318,6 +348,8 @@ impl Field {
             Field::Thread => "thread",
             Field::Source => "source",
             Field::Label => "label",
+            Field::Tag => "tag",
+            Field::Note => "note",
         }
     }
 

@@ -212,8 +212,8 @@ impl Parser {
                     .adjacent(span.end)
                     .is_some_and(|t| matches!(t.kind, Kind::Phrase(_) | Kind::LParen));
                 let msg = match (kind, quoted) {
-                    ("has", true) => "has: takes a plain word: has:attachment",
-                    ("has", false) => "has: needs a value: has:attachment",
+                    ("has", true) => "has: takes a plain word: has:attachment or has:note",
+                    ("has", false) => "has: needs a value: has:attachment or has:note",
                     ("is", true) => "is: takes a plain word: is:duplicate",
                     ("is", false) => "is: needs a value: is:duplicate",
                     (_, true) => {
@@ -224,13 +224,14 @@ impl Parser {
                 return Err(QueryError::new(msg, span));
             }
             if kind == "has" {
-                return if val.eq_ignore_ascii_case("attachment")
-                    || val.eq_ignore_ascii_case("attachments")
-                {
+                let is = |names: [&str; 2]| names.iter().any(|n| n.eq_ignore_ascii_case(val));
+                return if is(["attachment", "attachments"]) {
                     Ok(Query::HasAttachment)
+                } else if is(["note", "notes"]) {
+                    Ok(Query::HasNote)
                 } else {
                     Err(QueryError::new(
-                        "unknown has: value; use has:attachment",
+                        "unknown has: value; use has:attachment or has:note",
                         vspan,
                     ))
                 };

@@ -292,11 +292,12 @@ fn field_names() {
 #[test]
 fn unknown_fields_are_errors_naming_the_field() {
     let known = "known fields are from, to, cc, bcc, subject, body, attachment, \
-                 filename, id, msgid, thread, source, label, has, is, date, after, before; \
+                 filename, id, msgid, thread, source, label, tag, note, has, is, date, after, before; \
                  quote it to search the text";
     for (input, name, span) in [
         ("color:important", "color", 0..5),
-        ("tag:x", "tag", 0..3),
+        ("tags:x", "tags", 0..4),
+        ("notes:x", "notes", 0..5),
         ("lang:ru", "lang", 0..4),
         ("size:>100k", "size", 0..4),
         ("budget COLOR:x", "COLOR", 7..12),
@@ -327,7 +328,7 @@ fn unknown_fields_are_errors_naming_the_field() {
     let e = err("is:muted");
     assert_eq!(
         e.message,
-        "unknown is: value; use is:duplicate, is:signed, is:encrypted, is:flagged, is:replied, is:seen, is:unread, is:draft, is:trashed, is:passed"
+        "unknown is: value; use is:duplicate, is:signed, is:encrypted, is:flagged, is:replied, is:seen, is:unread, is:draft, is:trashed, is:passed, is:starred"
     );
     assert_eq!(e.span, 3..8);
 }
@@ -419,7 +420,7 @@ fn to_covers_every_recipient_cc_and_bcc_only_themselves() {
     assert!(Field::Any.covers(Field::Cc));
     assert!(!Field::From.covers(Field::Any));
     assert!(HELP.contains("to: any recipient (To, Cc, Bcc); cc:, bcc: only that header"));
-    assert!(HELP.contains("tag:x is refused"));
+    assert!(HELP.contains("tags:x is refused"));
 }
 
 #[test]
@@ -535,7 +536,7 @@ fn is_duplicate() {
     let e = err("is:copied");
     assert_eq!(
         e.message,
-        "unknown is: value; use is:duplicate, is:signed, is:encrypted, is:flagged, is:replied, is:seen, is:unread, is:draft, is:trashed, is:passed"
+        "unknown is: value; use is:duplicate, is:signed, is:encrypted, is:flagged, is:replied, is:seen, is:unread, is:draft, is:trashed, is:passed, is:starred"
     );
     assert_eq!(e.span, 3..9);
     assert_eq!(err("is:").message, "is: needs a value: is:duplicate");
@@ -738,13 +739,17 @@ fn errors_have_exact_spans() {
         ("-OR", "- needs a word right after it, e.g. -spam", 0..1),
         (
             "has:attachment has:pdf",
-            "unknown has: value; use has:attachment",
+            "unknown has: value; use has:attachment or has:note",
             19..22,
         ),
-        ("has:", "has: needs a value: has:attachment", 0..4),
+        (
+            "has:",
+            "has: needs a value: has:attachment or has:note",
+            0..4,
+        ),
         (
             "has:\"attachment\"",
-            "has: takes a plain word: has:attachment",
+            "has: takes a plain word: has:attachment or has:note",
             0..4,
         ),
         (
@@ -996,7 +1001,7 @@ fn label_field_and_mail_program_flags() {
     );
     for (name, flag) in [
         ("flagged", Flag::Flagged),
-        ("starred", Flag::Flagged),
+        ("starred", Flag::Starred),
         ("replied", Flag::Replied),
         ("answered", Flag::Replied),
         ("seen", Flag::Seen),
@@ -1020,4 +1025,38 @@ fn label_field_and_mail_program_flags() {
     assert_eq!(Flag::Flagged.gmail_labels(), ["starred"]);
     assert!(HELP.contains("label:inbox"));
     assert!(HELP.contains("is:unread"));
+}
+
+/// Issue 15: the investigators' annotations are fields of their own.
+#[test]
+fn tags_stars_and_notes() {
+    assert_eq!(p("tag:urgent"), t(Field::Tag, "urgent"));
+    assert_eq!(p("TAG:Urgent"), t(Field::Tag, "Urgent"));
+    assert_eq!(
+        p("tag:\"follow up\""),
+        Query::Phrase {
+            field: Field::Tag,
+            text: "follow up".into()
+        }
+    );
+    assert_eq!(p("note:lawyer"), t(Field::Note, "lawyer"));
+    assert_eq!(p("is:starred"), Query::Is(Flag::Starred));
+    assert_eq!(p("has:note"), Query::HasNote);
+    assert_eq!(p("has:Notes"), Query::HasNote);
+    assert_eq!(Flag::Starred.maildir_letter(), None);
+    assert!(Flag::Starred.gmail_labels().is_empty());
+    for q in [
+        "tag:urgent is:starred",
+        "tag:fol* -has:note",
+        "note:\"call back\" OR tag:\"follow up\"",
+        "from:ann (tag:a OR note:b~)",
+    ] {
+        assert_round_trip(q);
+    }
+    assert_eq!(
+        err("tag:@x.org").message,
+        "@domain works only in from:, to:, cc: and bcc:; quote it to search the text"
+    );
+    assert!(HELP.contains("tag:urgent") && HELP.contains("is:starred"));
+    assert!(HELP.contains("has:note") && HELP.contains("note:"));
 }

@@ -8,7 +8,10 @@
 //!                        skipped files, source notes, imports, attachment
 //!                        texts (once per content) and which message
 //!                        carries which attachment (SQLite, WAL)
-//!   audit.log            append-only NDJSON: one line per import or export
+//!                        and the investigators' annotations (tags,
+//!                        stars, notes, saved searches; keyed by message key)
+//!   audit.log            append-only NDJSON: one line per import, export
+//!                        or annotation change (who, when, what)
 //!   write.lock           held (flock) by the one process writing the case
 //! ```
 //!
@@ -25,11 +28,15 @@
 //! version and the upgrades; `write` prepares messages and writes them in
 //! a transaction ([`Tx`]); `read` reads messages back; `report` the
 //! totals, defects and notes; `threads` what threading reads and the
-//! stored thread ids; `checkpoint` the write-ahead log's checkpoints
+//! stored thread ids; `annotations` and `annotations_read` the
+//! investigator's desk (tags, stars, notes, saved searches, merging an
+//! annotations file); `checkpoint` the write-ahead log's checkpoints
 //! during an import; `paths` where cases live. `sql` is the one place
 //! where rusqlite's errors become typed ones. rusqlite is used nowhere
 //! else in mailsift.
 
+mod annotations;
+mod annotations_read;
 mod checkpoint;
 mod paths;
 mod read;
@@ -46,6 +53,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
+pub use annotations::MergeReport;
+pub use annotations_read::TagInfo;
 pub use checkpoint::Checkpointer;
 pub use paths::{bundled_sample, case_dir_for, case_name_for, data_dir, sample_candidates};
 pub use read::{LightRow, Summary};
@@ -291,5 +300,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io(path, "writing", e))
 }
 
+#[cfg(test)]
+mod annotations_tests;
 #[cfg(test)]
 mod tests;

@@ -18,8 +18,11 @@ pub(super) const FORMAT_NAME: &str = "mailsift-case";
 /// 3: thread ids in `message_threads` instead of `messages.thread`
 /// (storing the threads of 60,000 messages rewrote the whole messages
 /// table, records included: 1.8 s; now a table of 2 MB).
+/// 4: the investigator's desk: `message_tags`, `tag_names`, `stars`,
+/// `message_notes`, `saved_searches` (created by the schema; nothing to
+/// backfill).
 /// An older case is upgraded in place when first opened.
-pub(crate) const FORMAT_VERSION: u32 = 3;
+pub(crate) const FORMAT_VERSION: u32 = 4;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sources(
@@ -118,6 +121,40 @@ CREATE TABLE IF NOT EXISTS notes(
     offset INTEGER NOT NULL,
     text TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS message_tags(
+    key BLOB NOT NULL,
+    tag TEXT NOT NULL,
+    added INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    author TEXT NOT NULL,
+    PRIMARY KEY(key, tag)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS message_tags_tag ON message_tags(tag, added);
+CREATE TABLE IF NOT EXISTS tag_names(
+    tag TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    colour TEXT NOT NULL,
+    time INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stars(
+    key BLOB PRIMARY KEY,
+    starred INTEGER NOT NULL,
+    time INTEGER NOT NULL,
+    author TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS message_notes(
+    key BLOB NOT NULL,
+    author TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY(key, author, time, text)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS saved_searches(
+    name TEXT PRIMARY KEY,
+    query TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    deleted INTEGER NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS imports(
     id INTEGER PRIMARY KEY,
     started TEXT NOT NULL,
