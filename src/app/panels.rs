@@ -461,6 +461,11 @@ fn label_term(label: &str) -> String {
     format!("label:\"{}\"", label.replace('"', "\\\""))
 }
 
+/// The query term for an investigators' tag, quoted like a label.
+fn tag_term(tag: &str) -> String {
+    format!("tag:\"{}\"", tag.replace('"', "\\\""))
+}
+
 /// The facets side panel and the timeline.
 pub fn facets_ui(ui: &mut egui::Ui, res: &SearchOutcome) -> Vec<Command> {
     let mut out = Vec::new();
@@ -491,6 +496,7 @@ pub fn facets_ui(ui: &mut egui::Ui, res: &SearchOutcome) -> Vec<Command> {
                 |v| term("filename", v),
             ));
             out.extend(facet_list(ui, "Labels", &f.labels, label_term));
+            out.extend(facet_list(ui, "Tags", &f.tags, tag_term));
             if f.sampled < res.hits.len() {
                 ui.weak(format!(
                     "Recipients, attachment types and labels: first {} hits.",
@@ -659,6 +665,21 @@ pub fn export_ui(
 mod tests {
     use super::*;
     use crate::query::{Field, Query, parse};
+
+    /// Clicking a tag in the facet refines by exactly that tag.
+    #[test]
+    fn tag_facet_terms_parse_back_to_the_tag() {
+        for tag in ["key", "follow up", "say \"hi\""] {
+            assert_eq!(
+                parse(&tag_term(tag)).unwrap(),
+                Query::Phrase {
+                    field: Field::Tag,
+                    text: tag.into()
+                },
+                "{tag:?}"
+            );
+        }
+    }
 
     /// Clicking a label in the facet refines by exactly that label, also
     /// one with spaces, slashes, parentheses or quotes.
