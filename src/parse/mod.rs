@@ -16,11 +16,14 @@
 //!
 //! Files: `headers.rs` (header fields: addresses, dates, message ids, raw
 //! 8-bit bytes), `body.rs` (the MIME walk: body text, attachments and their
-//! text), `charset.rs` (charset and transfer decoding, text caps).
+//! text), `charset.rs` (charset and transfer decoding, text caps),
+//! `smime.rs` (the content of opaque-signed S/MIME: CMS SignedData read
+//! with `bcder`).
 
 mod body;
 mod charset;
 mod headers;
+pub(crate) mod smime;
 #[cfg(test)]
 mod tests;
 
