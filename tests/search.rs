@@ -159,7 +159,7 @@ fn csv_file(path: &Path) -> Vec<Vec<String>> {
     read_csv(std::str::from_utf8(&bytes[3..]).unwrap())
 }
 
-const CSV_HEADER: [&str; 9] = [
+const CSV_HEADER: [&str; 13] = [
     "id",
     "date",
     "from",
@@ -169,6 +169,10 @@ const CSV_HEADER: [&str; 9] = [
     "attachments",
     "thread",
     "source",
+    "labels",
+    "flags",
+    "signed",
+    "encrypted",
 ];
 
 /// Entries of the case's audit log with `"event": event`.
