@@ -714,7 +714,8 @@ pub struct Limits {
     pub max_depth: usize,
     /// Total bytes decoded from transfer encodings per message (`decode_budget` beyond).
     pub max_decoded_bytes: usize,
-    /// Longest body text stored (`text_truncated` beyond).
+    /// Longest body text stored, the body and the other alternatives'
+    /// text together (`text_truncated` beyond; the body comes first).
     pub max_body_text: usize,
     /// Longest text kept per text-bearing attachment (`text_truncated` beyond).
     pub max_attachment_text: usize,

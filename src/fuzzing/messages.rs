@@ -160,6 +160,14 @@ fn check_message(m: &Message, limits: &Limits) {
         m.body_text.len() <= limits.max_body_text,
         "body over the limit"
     );
+    // The limit holds the body and the other alternatives together.
+    let alternatives: usize = m.alternatives.iter().map(|a| a.text.len()).sum();
+    assert!(
+        m.body_text.len() + alternatives <= limits.max_body_text,
+        "body ({}) and alternatives ({alternatives}) over the limit {}",
+        m.body_text.len(),
+        limits.max_body_text
+    );
     for a in &m.attachments {
         if let Some(t) = &a.text {
             assert!(

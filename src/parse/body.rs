@@ -534,24 +534,8 @@ impl<'l> Walker<'l> {
     /// Keeps the text of an alternative not chosen for the body (HTML
     /// rendered as text), within the body text limit for all of them.
     fn alternative(&mut self, part: &ParsedMail<'_>, mime: String) {
-        let room = self
-            .limits
-            .max_body_text
-            .saturating_sub(self.alternatives_len);
-        if room == 0 {
-            if !self
-                .defects
-                .iter()
-                .any(|d| d.detail.starts_with(ALTERNATIVES_FULL))
-            {
-                self.defects.push(Defect::new(
-                    DefectKind::TextTruncated,
-                    format!(
-                        "{ALTERNATIVES_FULL} {} bytes; later ones not kept",
-                        self.limits.max_body_text
-                    ),
-                ));
-            }
+        if self.alternatives_room() == 0 {
+            note_alternatives_full(&mut self.defects, self.limits.max_body_text);
             return;
         }
         let Some(bytes) = self.decode(part) else {
@@ -562,13 +546,19 @@ impl<'l> Walker<'l> {
         self.keep_alternative(mime, text);
     }
 
+    /// Room left for the other alternatives' text: the body text limit
+    /// holds the body and them together.
+    fn alternatives_room(&self) -> usize {
+        self.limits
+            .max_body_text
+            .saturating_sub(self.alternatives_len)
+            .saturating_sub(self.body.len())
+    }
+
     /// Keeps `text` (of type `mime`) as another rendering of the body,
     /// within the body text limit for all of them.
     fn keep_alternative(&mut self, mime: String, text: String) {
-        let room = self
-            .limits
-            .max_body_text
-            .saturating_sub(self.alternatives_len);
+        let room = self.alternatives_room();
         let text = if mime == "text/html" {
             crate::html::html_to_text_limited(&text, room)
         } else {
@@ -737,6 +727,49 @@ impl<'l> Walker<'l> {
         }
         Some(out)
     }
+}
+
+/// Records (once) that the alternatives' text reached the body text limit.
+fn note_alternatives_full(defects: &mut Vec<Defect>, max: usize) {
+    if !defects
+        .iter()
+        .any(|d| d.detail.starts_with(ALTERNATIVES_FULL))
+    {
+        defects.push(Defect::new(
+            DefectKind::TextTruncated,
+            format!("{ALTERNATIVES_FULL} {max} bytes with the body; later ones not kept"),
+        ));
+    }
+}
+
+/// The alternatives that fit beside a body of `body_len` bytes within
+/// the body text limit `max`, in order (the last one cut): the limit holds
+/// the body and the alternatives together, and the body, known only once
+/// the walk is over, comes first.
+pub(super) fn fit_alternatives(
+    alternatives: Vec<Alternative>,
+    body_len: usize,
+    max: usize,
+    defects: &mut Vec<Defect>,
+) -> Vec<Alternative> {
+    let mut room = max.saturating_sub(body_len);
+    let total: usize = alternatives.iter().map(|a| a.text.len()).sum();
+    if total <= room {
+        return alternatives;
+    }
+    let mut kept = Vec::new();
+    for Alternative { mime, text } in alternatives {
+        if room == 0 {
+            note_alternatives_full(defects, max);
+            break;
+        }
+        let text = cap_text(text, room, defects, "alternative text");
+        room -= text.len();
+        if !text.trim().is_empty() {
+            kept.push(Alternative { mime, text });
+        }
+    }
+    kept
 }
 
 /// Whether a leaf part may be S/MIME holding signed content, and how it

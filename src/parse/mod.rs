@@ -227,7 +227,12 @@ fn fill_message(
         "body",
     );
     msg.body_from_html = walker.body_from_html;
-    msg.alternatives = walker.alternatives;
+    msg.alternatives = body::fit_alternatives(
+        walker.alternatives,
+        msg.body_text.len(),
+        limits.max_body_text,
+        &mut walker.defects,
+    );
     msg.attachments = walker.attachments;
     msg.signatures = walker.signatures;
     msg.signed = walker.signed;

@@ -525,8 +525,21 @@ fn alternatives_are_bounded() {
     };
     let m = parse_with(raw.as_bytes(), &limits);
     let total: usize = m.alternatives.iter().map(|a| a.text.len()).sum();
-    assert!(total <= 20, "{:?}", m.alternatives);
+    assert_eq!(m.body_text, "shown");
+    assert!(total + m.body_text.len() <= 20, "{:?}", m.alternatives);
     assert!(m.has_defect(DefectKind::TextTruncated), "{:?}", m.defects);
+    // With the preferred text last, the alternatives before it were kept
+    // first: the body still comes first, they give way.
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/alternative; boundary=b\n\n{}{}--b--\n",
+        part("text/html", "<p>aaaaaaaaaaaaaaaa</p>"),
+        part("text/plain", "bbbbbbbbbbbbbbbb"),
+    );
+    let m = parse_with(raw.as_bytes(), &limits);
+    let total: usize = m.alternatives.iter().map(|a| a.text.len()).sum();
+    assert_eq!(m.body_text, "bbbbbbbbbbbbbbbb");
+    assert_eq!(total + m.body_text.len(), 20, "{:?}", m.alternatives);
+    assert_eq!(m.alternatives[0].text, "aaaa");
 }
 
 // Signed and encrypted mail (issue 13, items 8 and 9).
