@@ -18,4 +18,5 @@ mod protected;
 mod real_mail;
 mod sample;
 mod search;
+mod smime;
 mod storage_errors;
