@@ -265,13 +265,11 @@ impl<'l> Walker<'l> {
             None => None,
         };
         match cms {
-            Some(Ok(Cms::Signed(inner))) => {
-                if self.walk_signed(&inner, role, depth) {
-                    if self.signed.is_none_or(|k| k == SignatureKind::Smime) {
-                        self.signed = Some(SignatureKind::SmimeOpaque);
-                    }
-                    return true;
+            Some(Ok(Cms::Signed(inner))) if self.walk_signed(&inner, role, depth) => {
+                if self.signed.is_none_or(|k| k == SignatureKind::Smime) {
+                    self.signed = Some(SignatureKind::SmimeOpaque);
                 }
+                return true;
             }
             Some(Ok(Cms::Enveloped)) => {
                 self.encrypted.get_or_insert(EncryptionKind::Smime);
@@ -285,12 +283,15 @@ impl<'l> Walker<'l> {
                 }
                 return false;
             }
-            Some(Err(e)) => {
-                if p7m != P7m::Named || !matches!(e, super::smime::SmimeError::Malformed(_)) {
-                    self.smime_defect(format!("smime.p7m: {e}; kept as an attachment"));
-                }
+            // Unreadable: a defect, unless the part is only named
+            // smime.p7m and is no CMS at all (then it is not S/MIME).
+            Some(Err(e))
+                if p7m != P7m::Named || !matches!(e, super::smime::SmimeError::Malformed(_)) =>
+            {
+                self.smime_defect(format!("smime.p7m: {e}; kept as an attachment"));
             }
-            None => {}
+            // Not signed after all, or not read: as it says (below).
+            Some(Ok(Cms::Signed(_)) | Err(_)) | None => {}
         }
         match p7m {
             P7m::Signed => {

@@ -111,8 +111,7 @@ fn signed_data(cons: &mut Constructed<'_, SliceSource<'_>>) -> Decoded<Encapsula
         cons.take_set(skip_rest)?;
         let encapsulated = cons.take_sequence(|cons| {
             let kind = Oid::take_from(cons)?.0.to_vec();
-            let content = cons
-                .take_opt_constructed_if(Tag::CTX_0, |explicit| OctetString::take_from(explicit))?;
+            let content = cons.take_opt_constructed_if(Tag::CTX_0, OctetString::take_from)?;
             skip_rest(cons)?;
             Ok(Encapsulated {
                 kind,
@@ -274,11 +273,10 @@ pub(crate) mod tests {
                 "cut at {cut}"
             );
         }
-        let mut flipped = good.clone();
-        for i in 0..good.len() {
-            flipped[i] ^= 0xff;
+        for (i, byte) in good.iter().enumerate() {
+            let mut flipped = good.clone();
+            flipped[i] = !byte;
             let _ = read_cms(&flipped);
-            flipped[i] = good[i];
         }
         // Deep nesting of indefinite lengths.
         let deep: Vec<u8> = [0x30, 0x80].repeat(100_000);
