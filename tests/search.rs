@@ -622,6 +622,8 @@ fn json_records_have_the_documented_fields() {
             "subject",
             "thread",
             "attachments",
+            "labels",
+            "flags",
             "signed",
             "encrypted",
             "snippet",
