@@ -18,7 +18,7 @@ trap 'rm -rf "$TMP"' EXIT
 GENERATE=1
 [[ "${1:-}" == "--no-generate" ]] && GENERATE=0
 
-for t in mbox_splitter message safe_name query html export extract gzip; do
+for t in mbox_splitter message smime safe_name query html export extract gzip; do
     mkdir -p "$OUT/$t"
 done
 
@@ -84,6 +84,14 @@ for m in "$TMP"/msgs/*; do
     [[ $i -gt 80 ]] && break
     tail -n +2 "$m" >"$TMP/body" # without the From_ line, quoting kept
     seed message '\x05' "$TMP/body"
+done
+
+# --- opaque-signed S/MIME: the CMS objects of the openssl-made fixtures ----
+# First byte: bits 0-1 the part's type, bit 2 binary, bit 3 small limits,
+# bit 4 inside a multipart.
+for f in tests/fixtures/smime/opaque-signed-*.eml; do
+    sed '1,/^$/d' "$f" | base64 -d >"$TMP/p7m"
+    for prefix in '\x00' '\x05' '\x12' '\x1e' '\x08'; do seed smime "$prefix" "$TMP/p7m"; done
 done
 
 # --- attachment names -----------------------------------------------------
@@ -243,10 +251,10 @@ if [[ $GENERATE == 1 ]]; then
 fi
 
 # --- saved regressions seed their target ------------------------------------
-for t in mbox_splitter message safe_name query html export extract gzip; do
+for t in mbox_splitter message smime safe_name query html export extract gzip; do
     [[ -d "$ROOT/fuzz/regressions/$t" ]] && cp "$ROOT"/fuzz/regressions/$t/* "$OUT/$t/" 2>/dev/null || true
 done
 
-for t in mbox_splitter message safe_name query html export extract gzip; do
+for t in mbox_splitter message smime safe_name query html export extract gzip; do
     printf '%-14s %5d seeds, %8d bytes\n' "$t" "$(ls "$OUT/$t" | wc -l)" "$(cat "$OUT/$t"/* | wc -c)"
 done

@@ -251,9 +251,7 @@ impl Browser {
                     t
                 }
             };
-            let snippet = highlighter
-                .as_ref()
-                .map(|h| h.snippet(&msg.body_text, 200).0);
+            let snippet = highlighter.as_ref().map(|h| h.message_snippet(&msg, 200).0);
             let matched = if format == Format::Json {
                 Some(self.matched_in(&msg, &found.query)?)
             } else {

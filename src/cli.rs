@@ -132,7 +132,7 @@ fn write_text(
             visible(m.subject.as_deref().unwrap_or("(no subject)"))
         )?;
         if let Some(h) = &h {
-            let (snip, ranges) = h.snippet(&m.body_text, 160);
+            let (snip, ranges) = h.message_snippet(&m, 160);
             writeln!(out, "    {}", visible(&mark(&snip, &ranges, open, close)))?;
         }
     }

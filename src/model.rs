@@ -348,6 +348,10 @@ pub enum DefectKind {
     /// A multipart part that does not start with its boundary line; its
     /// parts were recovered by a lenient reading.
     MissingBoundary,
+    /// An S/MIME `smime.p7m` (`application/pkcs7-mime`) that could not be
+    /// read as a CMS object, or whose signed content is missing or not MIME
+    /// data; the part is kept as an attachment, its content is not read.
+    BadSmime,
 }
 
 impl DefectKind {
@@ -381,6 +385,7 @@ impl DefectKind {
         DefectKind::RepeatedHeader,
         DefectKind::Base64Junk,
         DefectKind::MissingBoundary,
+        DefectKind::BadSmime,
     ];
 
     /// What the defect means, in a reporter's words (the window shows
@@ -419,6 +424,9 @@ impl DefectKind {
             DefectKind::RepeatedHeader => "an address header given twice; both kept",
             DefectKind::Base64Junk => "junk after encoded data; what decodes was decoded",
             DefectKind::MissingBoundary => "a part without its opening line; recovered",
+            DefectKind::BadSmime => {
+                "an S/MIME signed part that could not be opened; kept as an attachment"
+            }
         }
     }
 
@@ -453,6 +461,7 @@ impl DefectKind {
             DefectKind::RepeatedHeader => "repeated_header",
             DefectKind::Base64Junk => "base64_junk",
             DefectKind::MissingBoundary => "missing_boundary",
+            DefectKind::BadSmime => "bad_smime",
         }
     }
 
@@ -519,24 +528,34 @@ pub enum SignatureKind {
     /// part, or an inline `-----BEGIN PGP SIGNED MESSAGE-----` body.
     Pgp,
     /// S/MIME: `multipart/signed` with an `application/pkcs7-signature`
-    /// part, or `application/pkcs7-mime; smime-type=signed-data`.
+    /// part, or `application/pkcs7-mime; smime-type=signed-data` whose
+    /// content could not be read.
     Smime,
+    /// Opaque-signed S/MIME (common from Outlook): the message's content is
+    /// inside the CMS SignedData of an `application/pkcs7-mime` part
+    /// (`smime.p7m`); it was unwrapped and read as the message's content,
+    /// and the `smime.p7m` part is kept among the signatures.
+    SmimeOpaque,
 }
 
 impl SignatureKind {
-    /// The name exports and the window show (`"pgp"`, `"smime"`).
+    /// The name exports and the window show (`"pgp"`, `"smime"`,
+    /// `"smime_opaque"`).
     pub fn as_str(self) -> &'static str {
         match self {
             SignatureKind::Pgp => "pgp",
             SignatureKind::Smime => "smime",
+            SignatureKind::SmimeOpaque => "smime_opaque",
         }
     }
 
-    /// The name a person reads (`"PGP"`, `"S/MIME"`).
+    /// The name a person reads (`"PGP"`, `"S/MIME"`, `"S/MIME
+    /// opaque-signed"`).
     pub fn label(self) -> &'static str {
         match self {
             SignatureKind::Pgp => "PGP",
             SignatureKind::Smime => "S/MIME",
+            SignatureKind::SmimeOpaque => "S/MIME opaque-signed",
         }
     }
 }
@@ -737,7 +756,8 @@ pub struct Limits {
     pub max_depth: usize,
     /// Total bytes decoded from transfer encodings per message (`decode_budget` beyond).
     pub max_decoded_bytes: usize,
-    /// Longest body text stored (`text_truncated` beyond).
+    /// Longest body text stored, the body and the other alternatives'
+    /// text together (`text_truncated` beyond; the body comes first).
     pub max_body_text: usize,
     /// Longest text kept per text-bearing attachment (`text_truncated` beyond).
     pub max_attachment_text: usize,

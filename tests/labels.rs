@@ -168,4 +168,51 @@ fn gmail_labels_and_maildir_flags_are_searchable() {
         .unwrap();
     let facets = mailsift::jobs::facets(&browser, &found.hits, &Default::default());
     assert_eq!(facets.labels.len(), 4);
+    drop(browser);
+
+    // Exports carry both: NDJSON as arrays, CSV as `;`-joined cells.
+    let o = run(&[&"search", &case, &"--format", &"json", &"--", &"*"]);
+    let by_subject: std::collections::BTreeMap<String, Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .map(|v| (v["subject"].as_str().unwrap().to_string(), v))
+        .collect();
+    assert_eq!(
+        by_subject["m2"]["labels"],
+        serde_json::json!(["Sent", "Starred", "Unread", "Clients, 2016"])
+    );
+    assert_eq!(by_subject["m2"]["flags"], serde_json::json!([]));
+    assert_eq!(
+        by_subject["m3"]["flags"],
+        serde_json::json!(["draft", "seen"])
+    );
+    assert_eq!(by_subject["m6"]["flags"], serde_json::json!(["unread"]));
+    let out = t.path().join("all.csv");
+    let o = run(&[
+        &"search",
+        &case,
+        &"--format",
+        &"csv",
+        &"--output",
+        &out,
+        &"--",
+        &"*",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let bytes = fs::read(&out).unwrap();
+    let mut reader = csv::ReaderBuilder::new().from_reader(&bytes[3..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: std::collections::BTreeMap<String, Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect::<Vec<_>>())
+        .map(|r| (r[col("subject")].clone(), r))
+        .collect();
+    assert_eq!(
+        rows["m1"][col("labels")],
+        "Inbox;Important;Opened;Category Personal"
+    );
+    assert_eq!(rows["m5"][col("flags")], "replied;seen");
+    assert_eq!(rows["m7"][col("flags")], "unread");
+    assert_eq!(rows["m1"][col("flags")], "");
 }

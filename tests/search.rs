@@ -159,7 +159,7 @@ fn csv_file(path: &Path) -> Vec<Vec<String>> {
     read_csv(std::str::from_utf8(&bytes[3..]).unwrap())
 }
 
-const CSV_HEADER: [&str; 12] = [
+const CSV_HEADER: [&str; 16] = [
     "id",
     "date",
     "from",
@@ -169,6 +169,10 @@ const CSV_HEADER: [&str; 12] = [
     "attachments",
     "thread",
     "source",
+    "labels",
+    "flags",
+    "signed",
+    "encrypted",
     "tags",
     "starred",
     "notes",
@@ -621,6 +625,8 @@ fn json_records_have_the_documented_fields() {
             "subject",
             "thread",
             "attachments",
+            "labels",
+            "flags",
             "signed",
             "encrypted",
             "snippet",

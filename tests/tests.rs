@@ -20,5 +20,6 @@ mod protected;
 mod real_mail;
 mod sample;
 mod search;
+mod smime;
 #[cfg(unix)] // permissions, rlimits and uids: Unix only
 mod storage_errors;

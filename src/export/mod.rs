@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use crate::annotate::{Annotations, time_text};
-use crate::model::{Address, Message, MessageKey, Origin, Sha256};
+use crate::model::{Address, Message, MessageKey, Origin, Sha256, maildir_flag_name};
 use crate::time::rfc3339;
 
 /// One message to export, with what the exporters need.
@@ -119,6 +119,10 @@ pub const CSV_HEADER: &[&str] = &[
     "attachments",
     "thread",
     "source",
+    "labels",
+    "flags",
+    "signed",
+    "encrypted",
     "tags",
     "starred",
     "notes",
@@ -179,6 +183,31 @@ fn attachment_names(m: &Message) -> Vec<String> {
         .collect()
 }
 
+/// What the owner's mail program recorded in a message's maildir files
+/// (the `:2,` suffix of each file name): `unread` when it was found in a
+/// maildir and none of its files carries `S`, then the name of each
+/// flag any of them carries (`draft`, `flagged`, `passed`, `replied`,
+/// `seen`, `trashed`), once each. Empty for a message found only in mbox
+/// or `.eml` files. (Gmail's labels are exported as they are, apart.)
+pub fn flag_names(origins: &[Origin]) -> Vec<&'static str> {
+    let states: Vec<&str> = origins.iter().filter_map(Origin::maildir_state).collect();
+    if states.is_empty() {
+        return Vec::new();
+    }
+    let mut names = Vec::new();
+    if !states.iter().any(|s| s.contains('S')) {
+        names.push("unread");
+    }
+    for letter in ['D', 'F', 'P', 'R', 'S', 'T'] {
+        if states.iter().any(|s| s.contains(letter))
+            && let Some(name) = maildir_flag_name(letter)
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
 /// An `f32` as the JSON number it prints as (`0.1`, not `0.10000000149…`);
 /// `null` when not finite.
 fn score_json(score: Option<f32>) -> serde_json::Value {
@@ -192,7 +221,9 @@ fn score_json(score: Option<f32>) -> serde_json::Value {
 /// 3339 or null), `from` (first From as "Name <addr>" or addr, or null),
 /// `to`, `cc` (arrays of such strings), `subject`, `thread`, `attachments`
 /// (names; unnamed ones as their MIME type; signature parts are not
-/// attachments), `signed` (`"pgp"`, `"smime"` or null), `encrypted`
+/// attachments), `labels` (Gmail's, as written), `flags` (maildir flags
+/// by name, see [`flag_names`]), `signed` (`"pgp"`, `"smime"`,
+/// `"smime_opaque"` or null), `encrypted`
 /// (`"pgp_mime"`, `"pgp_inline"`, `"smime"` or null), `snippet`, `score`, `origins`
 /// (array of {path, offset, length, sha256}), `matched_in` (where the hit
 /// is: `{"in":"message"}` and/or `{"in":"attachment","index":N,"name":…}`;
@@ -228,6 +259,8 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
         "subject": m.subject,
         "thread": item.thread,
         "attachments": attachment_names(m),
+        "labels": m.labels,
+        "flags": flag_names(item.origins),
         "signed": m.signed.map(|k| k.as_str()),
         "encrypted": m.encrypted.map(|k| k.as_str()),
         "snippet": item.snippet,
@@ -240,9 +273,11 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
     })
 }
 
-/// The CSV row for one message, in [`CSV_HEADER`] order: tags joined
-/// with `; `, starred as `yes` or empty, notes one a line as `author
-/// (time): text`.
+/// The CSV row for one message, in [`CSV_HEADER`] order: lists (recipients,
+/// attachments) joined with `"; "`, labels and flags with `";"` (a label
+/// may hold spaces), `signed`/`encrypted` as in [`json_record`] or empty;
+/// tags joined with `; `, starred as `yes` or empty, notes one a line as
+/// `author (time): text`.
 pub(crate) fn csv_row(item: &ExportItem) -> String {
     let m = item.message;
     let none = Annotations::default();
@@ -260,6 +295,13 @@ pub(crate) fn csv_row(item: &ExportItem) -> String {
             .first()
             .map(|o| o.path.to_string_lossy().into_owned())
             .unwrap_or_default(),
+        m.labels.join(";"),
+        flag_names(item.origins).join(";"),
+        m.signed.map(|k| k.as_str()).unwrap_or_default().to_string(),
+        m.encrypted
+            .map(|k| k.as_str())
+            .unwrap_or_default()
+            .to_string(),
         a.tags.join("; "),
         if a.starred { "yes" } else { "" }.to_string(),
         a.note_lines().join("\n"),
@@ -489,8 +531,11 @@ mod tests {
     fn csv_export_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.csv");
-        let m1 = message(1, "=HYPERLINK(\"http://x\")");
-        let m2 = message(2, "Re: budget, \"final\"\r\nsecond line");
+        let mut m1 = message(1, "=HYPERLINK(\"http://x\")");
+        m1.labels = vec!["=cmd".into(), "Category Personal".into()];
+        m1.signed = Some(crate::model::SignatureKind::SmimeOpaque);
+        let mut m2 = message(2, "Re: budget, \"final\"\r\nsecond line");
+        m2.encrypted = Some(crate::model::EncryptionKind::Smime);
         let mut m3 = Message::empty(key(3), 1);
         m3.subject = None;
         let o = [origin("/cases/a.mbox", None)];
@@ -504,9 +549,12 @@ mod tests {
             starred: true,
             notes: vec![note("ann", 1000, "=call"), note("bob", 2000, "b, \"c\"")],
         };
+        let mut in_maildir = origin("/m/cur/1:2,RF", None);
+        in_maildir.maildir_flags = Some("RF".into());
+        let o2 = [origin("/cases/a.mbox", None), in_maildir];
         let mut ex = Exporter::create(Format::Csv, &path).unwrap();
         ex.write(&item(&m1, &o, None)).unwrap();
-        ex.write(&item(&m2, &o, None)).unwrap();
+        ex.write(&item(&m2, &o2, None)).unwrap();
         ex.write(&ExportItem {
             message: &m3,
             origins: &[],
@@ -542,25 +590,21 @@ mod tests {
         assert_eq!(r1[6], "memo.pdf; image/png");
         assert_eq!(r1[7], "t1");
         assert_eq!(r1[8], "/cases/a.mbox");
+        assert_eq!(r1[9], "'=cmd;Category Personal");
+        assert_eq!(r1[10], "");
+        assert_eq!((r1[11].as_str(), r1[12].as_str()), ("smime_opaque", ""));
         assert_eq!(rows[2][5], "Re: budget, \"final\"\r\nsecond line");
-        assert_eq!(
-            rows[3],
-            [
-                key(3).to_hex(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "".into(),
-                "'-- see; Urgent".into(),
-                "yes".into(),
-                "ann (1970-01-01T00:00:01.000Z): =call\nbob (1970-01-01T00:00:02.000Z): b, \"c\""
-                    .into(),
-            ]
-        );
+        assert_eq!(rows[2][10], "unread;flagged;replied", "flags by name");
+        assert_eq!((rows[2][11].as_str(), rows[2][12].as_str()), ("", "smime"));
+        let mut expected = vec![key(3).to_hex()];
+        expected.resize(13, String::new());
+        expected.extend([
+            "'-- see; Urgent".to_string(),
+            "yes".to_string(),
+            "ann (1970-01-01T00:00:01.000Z): =call\nbob (1970-01-01T00:00:02.000Z): b, \"c\""
+                .to_string(),
+        ]);
+        assert_eq!(rows[3], expected);
     }
 
     #[test]
@@ -578,8 +622,10 @@ mod tests {
                 "cc",
                 "date",
                 "encrypted",
+                "flags",
                 "from",
                 "id",
+                "labels",
                 "matched_in",
                 "notes",
                 "origins",
@@ -613,9 +659,16 @@ mod tests {
         let mut sealed = message(2, "...");
         sealed.signed = Some(crate::model::SignatureKind::Smime);
         sealed.encrypted = Some(crate::model::EncryptionKind::PgpInline);
-        let w = json_record(&item(&sealed, &o, None));
+        sealed.labels = vec!["Inbox".into(), "Work/Projects".into()];
+        let mut seen = origin("/m/cur/2:2,ST", None);
+        seen.maildir_flags = Some("ST".into());
+        let w = json_record(&item(&sealed, &[o[0].clone(), seen], None));
         assert_eq!(w["signed"], "smime");
         assert_eq!(w["encrypted"], "pgp_inline");
+        assert_eq!(w["labels"], serde_json::json!(["Inbox", "Work/Projects"]));
+        assert_eq!(w["flags"], serde_json::json!(["seen", "trashed"]));
+        assert_eq!(v["labels"], serde_json::json!([]));
+        assert_eq!(v["flags"], serde_json::json!([]));
         assert_eq!(serde_json::to_string(&v["score"]).unwrap(), "0.1");
         assert_eq!(
             v["origins"][1],

@@ -1,14 +1,17 @@
 //! Fuzz bodies for one message and what is read out of it: `message`
 //! (canonical form, parse with attachment text extracted inline,
-//! attachment contents, index document, stored record), `extract`
-//! (attachment documents of every kind) and `html` (HTML to text).
+//! attachment contents, index document, stored record), `smime`
+//! (opaque-signed S/MIME: the CMS object, and a message around it),
+//! `extract` (attachment documents of every kind) and `html` (HTML to
+//! text).
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::extract::{DocKind, ExtractError, ExtractLimits};
 use crate::index::Fields;
-use crate::model::{DefectKind, Limits, Message, ParseStatus, Sha256, TextStatus};
+use crate::model::{DefectKind, Limits, Message, ParseStatus, Sha256, SignatureKind, TextStatus};
+use crate::parse::smime::{Cms, read_cms};
 use crate::source::{self, Canonicalizer};
 use crate::{attachtext, extract as extract_mod, html as html_mod, parse, store};
 
@@ -101,22 +104,7 @@ pub fn message(data: &[u8]) {
         );
     }
 
-    // Saving attachments reads them again; the list must be the one shown
-    // (the window saves attachment i of this list under the i-th name).
-    let contents = parse::attachment_contents(&bytes, &limits);
-    if msg.status == ParseStatus::Parsed {
-        assert_eq!(
-            contents.len(),
-            msg.attachments.len(),
-            "attachment_contents and the record list different attachments"
-        );
-        for ((a, content), shown) in contents.iter().zip(&msg.attachments) {
-            assert_eq!((&a.name, &a.mime), (&shown.name, &shown.mime));
-            assert_eq!((a.size, a.sha256), (shown.size, shown.sha256));
-            assert_eq!(a.size, content.len() as u64);
-            assert_eq!(a.sha256, Sha256::of(content));
-        }
-    }
+    check_saved_attachments(&bytes, &msg, &limits);
 
     // A message too large to hold: only its head, always raw-only.
     let head = &bytes[..bytes.len().min(limits.max_header_block)];
@@ -154,11 +142,119 @@ pub fn message(data: &[u8]) {
     }
 }
 
+/// Saving attachments reads them again; the list must be the one shown
+/// (the window saves attachment i of this list under the i-th name).
+fn check_saved_attachments(bytes: &[u8], msg: &Message, limits: &Limits) {
+    let contents = parse::attachment_contents(bytes, limits);
+    if msg.status == ParseStatus::Parsed {
+        assert_eq!(
+            contents.len(),
+            msg.attachments.len(),
+            "attachment_contents and the record list different attachments"
+        );
+        for ((a, content), shown) in contents.iter().zip(&msg.attachments) {
+            assert_eq!((&a.name, &a.mime), (&shown.name, &shown.mime));
+            assert_eq!((a.size, a.sha256), (shown.size, shown.sha256));
+            assert_eq!(a.size, content.len() as u64);
+            assert_eq!(a.sha256, Sha256::of(content));
+        }
+    }
+}
+
+// Opaque-signed S/MIME
+
+/// How [`smime`] labels the part holding the CMS object (first byte, bits 0–1).
+const P7M_TYPES: [&str; 4] = [
+    "application/pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"",
+    "application/x-pkcs7-mime; name=\"smime.p7m\"",
+    "application/octet-stream; name=\"smime.p7m\"",
+    "application/pkcs7-mime; smime-type=enveloped-data",
+];
+
+/// Fuzz target `smime`: the bytes after the first are a CMS object (an
+/// `smime.p7m`). Read on its own it gives an error or a content shorter
+/// than itself. Then it is the body of a message (first byte: bits 0–1
+/// the part's type, see [`P7M_TYPES`]; bit 2 binary instead of base64;
+/// bit 3 small limits; bit 4 inside a `multipart/mixed`), parsed: the
+/// record keeps every limit (body and alternatives within the body text
+/// limit), the attachments saved are the ones listed, an opaque-signed
+/// message keeps its `smime.p7m` among the signatures, and one that could
+/// not be unwrapped keeps it as an attachment.
+pub fn smime(data: &[u8]) {
+    let Some((&flags, cms)) = data.split_first() else {
+        return;
+    };
+    if let Ok(Cms::Signed(content)) = read_cms(cms) {
+        assert!(
+            content.len() < cms.len(),
+            "content longer than its CMS object"
+        );
+    }
+    let ctype = P7M_TYPES[usize::from(flags & 3)];
+    let binary = flags & 4 != 0;
+    let limits = if flags & 8 != 0 {
+        small_limits()
+    } else {
+        Limits::default()
+    };
+    let mut raw = b"From: a@example.org\nSubject: signed\nMIME-Version: 1.0\n".to_vec();
+    let nested = flags & 16 != 0;
+    if nested {
+        raw.extend_from_slice(b"Content-Type: multipart/mixed; boundary=\"=_b\"\n\n--=_b\n");
+    }
+    raw.extend_from_slice(format!("Content-Type: {ctype}\n").as_bytes());
+    if binary {
+        raw.extend_from_slice(b"Content-Transfer-Encoding: binary\n\n");
+        raw.extend_from_slice(cms);
+    } else {
+        raw.extend_from_slice(b"Content-Transfer-Encoding: base64\n\n");
+        let b64 = base64_simd::STANDARD.encode_to_string(cms);
+        for line in b64.as_bytes().chunks(76) {
+            raw.extend_from_slice(line);
+            raw.push(b'\n');
+        }
+    }
+    if nested {
+        raw.extend_from_slice(b"\n--=_b--\n");
+    }
+    let key = Sha256::of(&raw);
+    let msg = parse::parse_message(key, &raw, true, raw.len() as u64, &limits, NOW);
+    check_message(&msg, &limits);
+    check_saved_attachments(&raw, &msg, &limits);
+    if msg.signed == Some(SignatureKind::SmimeOpaque) {
+        assert!(
+            msg.signatures
+                .iter()
+                .any(|s| s.name.as_deref() == Some("smime.p7m")),
+            "opaque-signed without its smime.p7m: {:?}",
+            msg.signatures
+        );
+    }
+    if msg.has_defect(DefectKind::BadSmime) && msg.signed != Some(SignatureKind::SmimeOpaque) {
+        assert!(
+            msg.attachments
+                .iter()
+                .any(|a| a.name.as_deref() == Some("smime.p7m") || a.mime.contains("pkcs7")),
+            "an unreadable smime.p7m is kept as an attachment: {:?}",
+            msg.attachments
+        );
+    }
+    let _ = store::decode_record(&store::prepare(msg).data).expect("a stored record decodes");
+}
+
 /// Limits every record must respect, and text safe to show.
 fn check_message(m: &Message, limits: &Limits) {
     assert!(
         m.body_text.len() <= limits.max_body_text,
         "body over the limit"
+    );
+    // The limit holds the body and the other alternatives together.
+    let alternatives: usize = m.alternatives.iter().map(|a| a.text.len()).sum();
+    assert!(
+        m.body_text.len() + alternatives <= limits.max_body_text,
+        "body ({}) and alternatives ({alternatives}) over the limit {}",
+        m.body_text.len(),
+        limits.max_body_text
     );
     for a in &m.attachments {
         if let Some(t) = &a.text {

@@ -10,6 +10,7 @@
 //! | --- | --- | --- |
 //! | [`mbox_splitter`] | [`MboxSplitter`](crate::source::mbox::MboxSplitter) | spans cover the input (only `From_` lines, line ends and noted junk between messages); spans are where they say; boundaries and keys do not depend on the memory limit |
 //! | [`message`] | canonical form, [`parse::parse_message_with`](crate::parse::parse_message_with) (attachment text extracted inline), [`parse::attachment_contents`](crate::parse::attachment_contents), index document, stored record | streaming and one-shot canonical forms agree; limits hold; raw-only says why; attachment contents match the record's list; the record round-trips |
+//! | [`smime`] | `parse::smime::read_cms` (crate-internal) on any bytes as an `smime.p7m`, then a message around them (base64 or binary, four part types, alone or in a multipart) through [`parse::parse_message`](crate::parse::parse_message) and [`parse::attachment_contents`](crate::parse::attachment_contents) | no panic; content shorter than its CMS object; limits hold (body and alternatives together); saved attachments are the listed ones; opaque-signed keeps its `smime.p7m` among the signatures, an unreadable one stays an attachment; the record round-trips |
 //! | [`safe_name`] | `safename::safe_file_name` (crate-internal) | one safe, non-device, visible component of bounded length; idempotent |
 //! | [`query`] | [`query::parse`](crate::query::parse), conversion to a tantivy query and a search, snippets | canonical form is a fixed point; errors point inside the input; highlight ranges are inside the snippet |
 //! | [`html`] | [`html::html_to_text_limited`](crate::html::html_to_text_limited), [`html::decode_entities`](crate::html::decode_entities) | output within the cap, trimmed |
@@ -17,8 +18,8 @@
 //! | [`gzip`] | [`source::gzindex::GzReader`](crate::source::gzindex::GzReader) against flate2; compression, checkpoints and reads through them | the two decoders agree; data round-trips; every checkpoint reads back exact ranges |
 //! | [`export`] | CSV row, NDJSON record, mbox entry | CSV parses back to the same cells (defused) and no cell starts with a formula character; the mbox re-splits into the same messages (same keys) |
 //!
-//! Files: `sources` (mbox splitter, gzip), `messages` (message, extract,
-//! html), `search` (query), `exports` (export, safe_name).
+//! Files: `sources` (mbox splitter, gzip), `messages` (message, smime,
+//! extract, html), `search` (query), `exports` (export, safe_name).
 //!
 //! Not part of the stable API.
 
@@ -28,7 +29,7 @@ mod search;
 mod sources;
 
 pub use exports::{export, safe_name};
-pub use messages::{extract, html, message};
+pub use messages::{extract, html, message, smime};
 pub use search::query;
 pub use sources::{gzip, mbox_splitter};
 
@@ -40,6 +41,7 @@ pub type Target = fn(&[u8]);
 pub const TARGETS: &[(&str, Target)] = &[
     ("mbox_splitter", mbox_splitter),
     ("message", message),
+    ("smime", smime),
     ("safe_name", safe_name),
     ("query", query),
     ("html", html),

@@ -7,7 +7,7 @@ use std::ops::Range;
 use tantivy::tokenizer::TokenStream;
 
 use super::schema;
-use crate::model::MatchPlace;
+use crate::model::{MatchPlace, Message};
 use crate::query::{Field, Mode, Query};
 
 /// The positive words of a query that can be highlighted in a field.
@@ -77,63 +77,92 @@ impl Highlighter {
     /// matches, with the match ranges relative to the snippet. Falls back to
     /// the start of the text.
     pub fn snippet(&self, text: &str, max: usize) -> (String, Vec<Range<usize>>) {
-        let ranges = self.ranges(text);
-        let (start, end) = if ranges.is_empty() {
-            (0, floor_char(text, max.min(text.len())))
-        } else {
-            // The window starting at each match; keep the one with most matches.
-            let mut best = (0usize, 0usize);
-            for (i, r) in ranges.iter().enumerate() {
-                let n = ranges[i..]
-                    .iter()
-                    .take_while(|x| x.end <= r.start + max)
-                    .count();
-                if n > best.1 {
-                    best = (i, n);
+        snippet_at(text, self.ranges(text), max)
+    }
+
+    /// A snippet (see [`Highlighter::snippet`]) of a message's body text,
+    /// or, when the query's words are not in it, of the first other
+    /// rendering of the body (`alternatives`: the HTML beside the plain
+    /// text) that has them; a hit found only there gets its words shown,
+    /// not the start of a body without them. An empty body falls back to
+    /// the first alternative with text.
+    pub fn message_snippet(&self, msg: &Message, max: usize) -> (String, Vec<Range<usize>>) {
+        let ranges = self.ranges(&msg.body_text);
+        if ranges.is_empty() {
+            for alt in &msg.alternatives {
+                let in_alt = self.ranges(&alt.text);
+                if !in_alt.is_empty() {
+                    return snippet_at(&alt.text, in_alt, max);
                 }
             }
-            let first = &ranges[best.0];
-            let lead = max / 4;
-            let start = floor_char(text, first.start.saturating_sub(lead));
-            let start = text[..start].rfind(char::is_whitespace).map_or(start, |i| {
-                if first.start - i <= lead + 20 {
-                    i + 1
-                } else {
-                    start
-                }
-            });
-            let start = floor_char(text, start.min(first.start));
-            (start, floor_char(text, (start + max).min(text.len())))
-        };
-        let mut snippet = String::new();
-        if start > 0 {
-            snippet.push('…');
+            if msg.body_text.trim().is_empty()
+                && let Some(alt) = msg.alternatives.iter().find(|a| !a.text.trim().is_empty())
+            {
+                return snippet_at(&alt.text, Vec::new(), max);
+            }
         }
-        let offset = snippet.len();
-        let body = &text[start..end];
-        snippet.push_str(body);
-        if end < text.len() {
-            snippet.push('…');
-        }
-        // One line: newlines and tabs become spaces (same byte length).
-        let snippet = snippet.trim_end();
-        let snippet: String = snippet
-            .chars()
-            .map(|c| {
-                if c == '\n' || c == '\r' || c == '\t' {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .collect();
-        let rel = ranges
-            .into_iter()
-            .filter(|r| r.start >= start && r.end <= end)
-            .map(|r| r.start - start + offset..r.end - start + offset)
-            .collect();
-        (snippet, rel)
+        snippet_at(&msg.body_text, ranges, max)
     }
+}
+
+/// The snippet of `text` around the densest cluster of `ranges` (its
+/// matches), at most about `max` bytes; see [`Highlighter::snippet`].
+fn snippet_at(text: &str, ranges: Vec<Range<usize>>, max: usize) -> (String, Vec<Range<usize>>) {
+    let (start, end) = if ranges.is_empty() {
+        (0, floor_char(text, max.min(text.len())))
+    } else {
+        // The window starting at each match; keep the one with most matches.
+        let mut best = (0usize, 0usize);
+        for (i, r) in ranges.iter().enumerate() {
+            let n = ranges[i..]
+                .iter()
+                .take_while(|x| x.end <= r.start + max)
+                .count();
+            if n > best.1 {
+                best = (i, n);
+            }
+        }
+        let first = &ranges[best.0];
+        let lead = max / 4;
+        let start = floor_char(text, first.start.saturating_sub(lead));
+        let start = text[..start].rfind(char::is_whitespace).map_or(start, |i| {
+            if first.start - i <= lead + 20 {
+                i + 1
+            } else {
+                start
+            }
+        });
+        let start = floor_char(text, start.min(first.start));
+        (start, floor_char(text, (start + max).min(text.len())))
+    };
+    let mut snippet = String::new();
+    if start > 0 {
+        snippet.push('…');
+    }
+    let offset = snippet.len();
+    let body = &text[start..end];
+    snippet.push_str(body);
+    if end < text.len() {
+        snippet.push('…');
+    }
+    // One line: newlines and tabs become spaces (same byte length).
+    let snippet = snippet.trim_end();
+    let snippet: String = snippet
+        .chars()
+        .map(|c| {
+            if c == '\n' || c == '\r' || c == '\t' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let rel = ranges
+        .into_iter()
+        .filter(|r| r.start >= start && r.end <= end)
+        .map(|r| r.start - start + offset..r.end - start + offset)
+        .collect();
+    (snippet, rel)
 }
 
 /// Where the words of `q` are found in `msg` (whose attachment texts must
@@ -141,7 +170,7 @@ impl Highlighter {
 /// attachment whose text has a match, and the message itself when its
 /// subject or body has one — or when no attachment does (the hit then
 /// comes from the message's other fields: addresses, dates, names).
-pub fn matched_in(q: &Query, msg: &crate::model::Message) -> Vec<MatchPlace> {
+pub fn matched_in(q: &Query, msg: &Message) -> Vec<MatchPlace> {
     let in_att = Highlighter::new(q, Field::Attachment);
     let mut out = Vec::new();
     let mut attachments = Vec::new();
@@ -158,9 +187,10 @@ pub fn matched_in(q: &Query, msg: &crate::model::Message) -> Vec<MatchPlace> {
             }
         }
     }
-    let in_body = !Highlighter::new(q, Field::Body)
-        .ranges(&msg.body_text)
-        .is_empty();
+    let body = Highlighter::new(q, Field::Body);
+    let in_body = std::iter::once(&msg.body_text)
+        .chain(msg.alternatives.iter().map(|a| &a.text))
+        .any(|t| !body.ranges(t).is_empty());
     let in_subject = msg
         .subject
         .as_deref()
@@ -309,6 +339,39 @@ mod tests {
         assert_eq!(mark("a needle b", &r, "[", "]"), "a [needle] b");
         let (start, none) = Highlighter::new(&q, Field::Body).snippet("nothing to see\nhere", 8);
         assert_eq!((start.as_str(), none.len()), ("nothing …", 0));
+    }
+
+    #[test]
+    fn a_hit_only_in_an_alternative_gets_its_snippet_from_there() {
+        let mut m = Message::empty(crate::model::Sha256::of(b"m"), 1);
+        m.body_text = "Plain text without the word.".into();
+        m.alternatives.push(crate::model::Alternative {
+            mime: "text/plain".into(),
+            text: "Nothing here either.".into(),
+        });
+        m.alternatives.push(crate::model::Alternative {
+            mime: "text/html".into(),
+            text: format!("{}The HTML says zanzibar loudly.", "filler ".repeat(40)),
+        });
+        let q = parse("zanzibar").unwrap();
+        let h = Highlighter::new(&q, Field::Body);
+        assert!(h.snippet(&m.body_text, 80).1.is_empty(), "not in the body");
+        let (snip, ranges) = h.message_snippet(&m, 80);
+        assert_eq!(ranges.len(), 1, "{snip}");
+        assert_eq!(&snip[ranges[0].clone()], "zanzibar");
+        assert!(snip.contains("HTML says"), "{snip}");
+        assert_eq!(matched_in(&q, &m), [MatchPlace::Message]);
+        // The body still comes first when it has the words.
+        let plain = Highlighter::new(&parse("plain OR zanzibar").unwrap(), Field::Body);
+        let (snip, ranges) = plain.message_snippet(&m, 80);
+        assert!(snip.starts_with("Plain text"), "{snip}");
+        assert_eq!(&snip[ranges[0].clone()], "Plain");
+        // No words anywhere: the body's start; an empty body: the first
+        // alternative's.
+        let none = Highlighter::new(&parse("absent").unwrap(), Field::Body);
+        assert_eq!(none.message_snippet(&m, 80).0, m.body_text);
+        m.body_text.clear();
+        assert_eq!(none.message_snippet(&m, 80).0, "Nothing here either.");
     }
 
     #[test]

@@ -5,12 +5,15 @@
 //! [`DocText`], forwarded messages, HTML and plain text here). It also
 //! notes how the message is signed or encrypted (PGP/MIME, inline PGP,
 //! S/MIME) and keeps the signature parts of `multipart/signed` apart from
-//! the attachments.
+//! the attachments. Opaque-signed S/MIME (`smime.p7m` holding a CMS
+//! SignedData) is unwrapped (`super::smime`) and the MIME entity inside is
+//! walked in its place, so its text and attachments are the message's.
 
 use mailparse::{MailHeaderMap, ParsedMail};
 
 use super::DocText;
 use super::charset::{cap_text, declared_charset, decode_text, decoded_body, encoded_raw};
+use super::smime::{Cms, read_cms};
 use crate::extract::DocKind;
 use crate::model::{
     Alternative, Attachment, Defect, DefectKind, EncryptionKind, Limits, Sha256, SignatureKind,
@@ -30,6 +33,22 @@ const ALTERNATIVES_FULL: &str = "the other alternatives' text reached";
 
 /// How deep forwarded messages (message/rfc822) are followed for their text.
 const MAX_RFC822_DEPTH: usize = 4;
+
+/// How many opaque-signed S/MIME layers are unwrapped, one inside the other.
+const MAX_SMIME_DEPTH: usize = 3;
+
+/// An S/MIME part that may hold opaque-signed content.
+#[derive(Clone, Copy, PartialEq)]
+enum P7m {
+    /// `application/pkcs7-mime; smime-type=signed-data`.
+    Signed,
+    /// `application/pkcs7-mime` without an `smime-type` (older clients):
+    /// encrypted unless its CMS content type says signed.
+    Untyped,
+    /// Any other part named `smime.p7m` (Outlook sends some as
+    /// `application/octet-stream`): read only when its CMS content is signed.
+    Named,
+}
 
 /// Walks the MIME tree (iteratively, bounded), collecting body text and
 /// attachments.
@@ -52,6 +71,10 @@ pub(super) struct Walker<'l> {
     pub(super) encrypted: Option<EncryptionKind>,
     pub(super) defects: Vec<Defect>,
     rfc822_depth: usize,
+    /// Opaque-signed S/MIME layers being walked (bounded by `MAX_SMIME_DEPTH`).
+    smime_depth: usize,
+    /// Whether the `too_deep` defect was recorded.
+    warned_depth: bool,
     budget_noted: bool,
     /// When set, the decoded bytes of each attachment are kept here, in
     /// the order of `attachments`.
@@ -92,6 +115,8 @@ impl<'l> Walker<'l> {
             encrypted: None,
             defects: Vec::new(),
             rfc822_depth: 0,
+            smime_depth: 0,
+            warned_depth: false,
             budget_noted: false,
             contents: keep_contents.then(Vec::new),
             docs,
@@ -99,26 +124,32 @@ impl<'l> Walker<'l> {
     }
 
     pub(super) fn walk(&mut self, root: &ParsedMail<'_>) {
+        self.walk_from(root, Role::Body, 0);
+    }
+
+    /// Walks the tree under `root`, a part of `role` at `depth` (an
+    /// unwrapped S/MIME entity starts below its `smime.p7m`).
+    fn walk_from(&mut self, root: &ParsedMail<'_>, role: Role, depth: usize) {
         // (part, role, depth, whether its parent is a multipart/signed)
-        let mut stack: Vec<(&ParsedMail<'_>, Role, usize, bool)> =
-            vec![(root, Role::Body, 0, false)];
-        let mut warned_depth = false;
+        let mut stack: Vec<(&ParsedMail<'_>, Role, usize, bool)> = vec![(root, role, depth, false)];
         while let Some((part, role, depth, in_signed)) = stack.pop() {
             self.parts += 1;
             if self.parts > self.limits.max_parts {
-                self.defects.push(Defect::new(
-                    DefectKind::TooManyParts,
-                    format!(
-                        "more than {} MIME parts; the rest were not examined",
-                        self.limits.max_parts
-                    ),
-                ));
+                if !self.has(DefectKind::TooManyParts) {
+                    self.defects.push(Defect::new(
+                        DefectKind::TooManyParts,
+                        format!(
+                            "more than {} MIME parts; the rest were not examined",
+                            self.limits.max_parts
+                        ),
+                    ));
+                }
                 break;
             }
             if part.ctype.mimetype.starts_with("multipart/") {
                 if depth >= self.limits.max_depth {
-                    if !warned_depth {
-                        warned_depth = true;
+                    if !self.warned_depth {
+                        self.warned_depth = true;
                         self.defects.push(Defect::new(
                             DefectKind::TooDeep,
                             format!(
@@ -155,8 +186,13 @@ impl<'l> Walker<'l> {
                 continue;
             }
             self.protection(part);
-            self.leaf(part, role, in_signed);
+            self.leaf(part, role, in_signed, depth);
         }
+    }
+
+    /// Whether a defect of `kind` was recorded.
+    fn has(&self, kind: DefectKind) -> bool {
+        self.defects.iter().any(|d| d.kind == kind)
     }
 
     /// Notes the signature or encryption a part declares: `multipart/signed`
@@ -183,12 +219,10 @@ impl<'l> Walker<'l> {
             }
             "application/pkcs7-mime" | "application/x-pkcs7-mime" => {
                 match param("smime-type").as_str() {
-                    "signed-data" => {
-                        self.signed.get_or_insert(SignatureKind::Smime);
-                    }
-                    "compressed-data" | "certs-only" => {}
-                    // enveloped-data, authenveloped-data, or none given
-                    // (older clients): encrypted.
+                    // Signed, or none given (older clients): decided by
+                    // what the CMS content is (`smime_part`).
+                    "signed-data" | "" | "compressed-data" | "certs-only" => {}
+                    // enveloped-data, authenveloped-data: encrypted.
                     _ => {
                         self.encrypted.get_or_insert(EncryptionKind::Smime);
                     }
@@ -211,6 +245,93 @@ impl<'l> Walker<'l> {
                 _ => {}
             }
         }
+    }
+
+    /// Reads an S/MIME part (`bytes`: its decoded content, None when over
+    /// the decode budget). True when it held opaque-signed content, which
+    /// was walked in its place (its text and attachments are the
+    /// message's); false when the part stays an attachment, marked signed
+    /// or encrypted as it says, with a `bad_smime` defect when it could
+    /// not be read.
+    fn smime_part(&mut self, p7m: P7m, bytes: Option<&[u8]>, role: Role, depth: usize) -> bool {
+        let cms = match bytes {
+            Some(_) if self.smime_depth >= MAX_SMIME_DEPTH => {
+                self.smime_defect(format!(
+                    "S/MIME signed content nested more than {MAX_SMIME_DEPTH} deep; the inner one is kept as an attachment"
+                ));
+                None
+            }
+            Some(b) => Some(read_cms(b)),
+            None => None,
+        };
+        match cms {
+            Some(Ok(Cms::Signed(inner))) if self.walk_signed(&inner, role, depth) => {
+                if self.signed.is_none_or(|k| k == SignatureKind::Smime) {
+                    self.signed = Some(SignatureKind::SmimeOpaque);
+                }
+                return true;
+            }
+            Some(Ok(Cms::Enveloped)) => {
+                self.encrypted.get_or_insert(EncryptionKind::Smime);
+                return false;
+            }
+            Some(Ok(Cms::Other(oid))) => {
+                if p7m == P7m::Signed {
+                    self.smime_defect(format!(
+                        "smime.p7m declares signed-data but holds CMS content of type {oid}"
+                    ));
+                }
+                return false;
+            }
+            // Unreadable: a defect, unless the part is only named
+            // smime.p7m and is no CMS at all (then it is not S/MIME).
+            Some(Err(e))
+                if p7m != P7m::Named || !matches!(e, super::smime::SmimeError::Malformed(_)) =>
+            {
+                self.smime_defect(format!("smime.p7m: {e}; kept as an attachment"));
+            }
+            // Not signed after all, or not read: as it says (below).
+            Some(Ok(Cms::Signed(_)) | Err(_)) | None => {}
+        }
+        match p7m {
+            P7m::Signed => {
+                self.signed.get_or_insert(SignatureKind::Smime);
+            }
+            P7m::Untyped => {
+                self.encrypted.get_or_insert(EncryptionKind::Smime);
+            }
+            P7m::Named => {}
+        }
+        false
+    }
+
+    /// Parses the MIME entity an S/MIME signature wraps and walks it as a
+    /// part of `role` below `depth`; false (with a defect) when it is not one.
+    fn walk_signed(&mut self, inner: &[u8], role: Role, depth: usize) -> bool {
+        if inner.iter().all(u8::is_ascii_whitespace) {
+            self.smime_defect(
+                "smime.p7m: the signed content is empty; kept as an attachment".into(),
+            );
+            return false;
+        }
+        match mailparse::parse_mail(inner) {
+            Ok(parsed) => {
+                self.smime_depth += 1;
+                self.walk_from(&parsed, role, depth + 1);
+                self.smime_depth -= 1;
+                true
+            }
+            Err(e) => {
+                self.smime_defect(format!(
+                    "smime.p7m: the signed content is not a MIME entity ({e}); kept as an attachment"
+                ));
+                false
+            }
+        }
+    }
+
+    fn smime_defect(&mut self, detail: String) {
+        self.defects.push(Defect::new(DefectKind::BadSmime, detail));
     }
 
     /// A multipart whose closing boundary is missing was cut short.
@@ -262,7 +383,7 @@ impl<'l> Walker<'l> {
         }
     }
 
-    fn leaf(&mut self, part: &ParsedMail<'_>, role: Role, in_signed: bool) {
+    fn leaf(&mut self, part: &ParsedMail<'_>, role: Role, in_signed: bool, depth: usize) {
         let disposition = part.get_content_disposition();
         let name = disposition
             .params
@@ -295,7 +416,23 @@ impl<'l> Walker<'l> {
         }
         let signature = in_signed && SIGNATURE_TYPES.iter().any(|(t, _)| *t == mime);
         let encoded = encoded_raw(part);
-        let (size, sha256, kind, text, text_status, bytes) = match self.decode(part) {
+        let decoded = self.decode(part);
+        if let Some(p7m) = p7m_kind(part, &mime, name.as_deref())
+            && self.smime_part(p7m, decoded.as_deref(), role, depth)
+        {
+            self.signatures.push(Attachment {
+                name: Some(name.unwrap_or_else(|| "smime.p7m".to_string())),
+                size: decoded.as_ref().map_or(0, |b| b.len() as u64),
+                sha256: Sha256::of(decoded.as_deref().unwrap_or_default()),
+                mime,
+                inline: false,
+                text: None,
+                kind: None,
+                text_status: None,
+            });
+            return;
+        }
+        let (size, sha256, kind, text, text_status, bytes) = match decoded {
             Some(bytes) => {
                 let sha = Sha256::of(&bytes);
                 let kind = crate::extract::detect(&bytes, &mime, name.as_deref());
@@ -398,24 +535,8 @@ impl<'l> Walker<'l> {
     /// Keeps the text of an alternative not chosen for the body (HTML
     /// rendered as text), within the body text limit for all of them.
     fn alternative(&mut self, part: &ParsedMail<'_>, mime: String) {
-        let room = self
-            .limits
-            .max_body_text
-            .saturating_sub(self.alternatives_len);
-        if room == 0 {
-            if !self
-                .defects
-                .iter()
-                .any(|d| d.detail.starts_with(ALTERNATIVES_FULL))
-            {
-                self.defects.push(Defect::new(
-                    DefectKind::TextTruncated,
-                    format!(
-                        "{ALTERNATIVES_FULL} {} bytes; later ones not kept",
-                        self.limits.max_body_text
-                    ),
-                ));
-            }
+        if self.alternatives_room() == 0 {
+            note_alternatives_full(&mut self.defects, self.limits.max_body_text);
             return;
         }
         let Some(bytes) = self.decode(part) else {
@@ -426,13 +547,19 @@ impl<'l> Walker<'l> {
         self.keep_alternative(mime, text);
     }
 
+    /// Room left for the other alternatives' text: the body text limit
+    /// holds the body and them together.
+    fn alternatives_room(&self) -> usize {
+        self.limits
+            .max_body_text
+            .saturating_sub(self.alternatives_len)
+            .saturating_sub(self.body.len())
+    }
+
     /// Keeps `text` (of type `mime`) as another rendering of the body,
     /// within the body text limit for all of them.
     fn keep_alternative(&mut self, mime: String, text: String) {
-        let room = self
-            .limits
-            .max_body_text
-            .saturating_sub(self.alternatives_len);
+        let room = self.alternatives_room();
         let text = if mime == "text/html" {
             crate::html::html_to_text_limited(&text, room)
         } else {
@@ -572,6 +699,8 @@ impl<'l> Walker<'l> {
             encrypted: None,
             defects: Vec::new(),
             rfc822_depth: self.rfc822_depth + 1,
+            smime_depth: self.smime_depth,
+            warned_depth: false,
             budget_noted: self.budget_noted,
             contents: None,
             docs: self.docs,
@@ -599,6 +728,70 @@ impl<'l> Walker<'l> {
         }
         Some(out)
     }
+}
+
+/// Records (once) that the alternatives' text reached the body text limit.
+fn note_alternatives_full(defects: &mut Vec<Defect>, max: usize) {
+    if !defects
+        .iter()
+        .any(|d| d.detail.starts_with(ALTERNATIVES_FULL))
+    {
+        defects.push(Defect::new(
+            DefectKind::TextTruncated,
+            format!("{ALTERNATIVES_FULL} {max} bytes with the body; later ones not kept"),
+        ));
+    }
+}
+
+/// The alternatives that fit beside a body of `body_len` bytes within
+/// the body text limit `max`, in order (the last one cut): the limit holds
+/// the body and the alternatives together, and the body, known only once
+/// the walk is over, comes first.
+pub(super) fn fit_alternatives(
+    alternatives: Vec<Alternative>,
+    body_len: usize,
+    max: usize,
+    defects: &mut Vec<Defect>,
+) -> Vec<Alternative> {
+    let mut room = max.saturating_sub(body_len);
+    let total: usize = alternatives.iter().map(|a| a.text.len()).sum();
+    if total <= room {
+        return alternatives;
+    }
+    let mut kept = Vec::new();
+    for Alternative { mime, text } in alternatives {
+        if room == 0 {
+            note_alternatives_full(defects, max);
+            break;
+        }
+        let text = cap_text(text, room, defects, "alternative text");
+        room -= text.len();
+        if !text.trim().is_empty() {
+            kept.push(Alternative { mime, text });
+        }
+    }
+    kept
+}
+
+/// Whether a leaf part may be S/MIME holding signed content, and how it
+/// says so (see [`P7m`]). Encrypted, compressed and certificate-only
+/// `pkcs7-mime` parts are not.
+fn p7m_kind(part: &ParsedMail<'_>, mime: &str, name: Option<&str>) -> Option<P7m> {
+    if matches!(mime, "application/pkcs7-mime" | "application/x-pkcs7-mime") {
+        let smime_type = part
+            .ctype
+            .params
+            .get("smime-type")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        return match smime_type.as_str() {
+            "signed-data" => Some(P7m::Signed),
+            "" => Some(P7m::Untyped),
+            _ => None,
+        };
+    }
+    name.is_some_and(|n| n.eq_ignore_ascii_case("smime.p7m"))
+        .then_some(P7m::Named)
 }
 
 /// Index of the alternative to read: text/plain first, then a multipart

@@ -16,11 +16,14 @@
 //!
 //! Files: `headers.rs` (header fields: addresses, dates, message ids, raw
 //! 8-bit bytes), `body.rs` (the MIME walk: body text, attachments and their
-//! text), `charset.rs` (charset and transfer decoding, text caps).
+//! text), `charset.rs` (charset and transfer decoding, text caps),
+//! `smime.rs` (the content of opaque-signed S/MIME: CMS SignedData read
+//! with `bcder`).
 
 mod body;
 mod charset;
 mod headers;
+pub(crate) mod smime;
 #[cfg(test)]
 mod tests;
 
@@ -224,7 +227,12 @@ fn fill_message(
         "body",
     );
     msg.body_from_html = walker.body_from_html;
-    msg.alternatives = walker.alternatives;
+    msg.alternatives = body::fit_alternatives(
+        walker.alternatives,
+        msg.body_text.len(),
+        limits.max_body_text,
+        &mut walker.defects,
+    );
     msg.attachments = walker.attachments;
     msg.signatures = walker.signatures;
     msg.signed = walker.signed;

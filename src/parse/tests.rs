@@ -525,8 +525,21 @@ fn alternatives_are_bounded() {
     };
     let m = parse_with(raw.as_bytes(), &limits);
     let total: usize = m.alternatives.iter().map(|a| a.text.len()).sum();
-    assert!(total <= 20, "{:?}", m.alternatives);
+    assert_eq!(m.body_text, "shown");
+    assert!(total + m.body_text.len() <= 20, "{:?}", m.alternatives);
     assert!(m.has_defect(DefectKind::TextTruncated), "{:?}", m.defects);
+    // With the preferred text last, the alternatives before it were kept
+    // first: the body still comes first, they give way.
+    let raw = format!(
+        "{HEAD}Content-Type: multipart/alternative; boundary=b\n\n{}{}--b--\n",
+        part("text/html", "<p>aaaaaaaaaaaaaaaa</p>"),
+        part("text/plain", "bbbbbbbbbbbbbbbb"),
+    );
+    let m = parse_with(raw.as_bytes(), &limits);
+    let total: usize = m.alternatives.iter().map(|a| a.text.len()).sum();
+    assert_eq!(m.body_text, "bbbbbbbbbbbbbbbb");
+    assert_eq!(total + m.body_text.len(), 20, "{:?}", m.alternatives);
+    assert_eq!(m.alternatives[0].text, "aaaa");
 }
 
 // Signed and encrypted mail (issue 13, items 8 and 9).
@@ -723,4 +736,187 @@ fn records_without_labels_still_decode() {
     assert!(json.get("labels").is_none());
     let back: Message = serde_json::from_value(json).unwrap();
     assert!(back.labels.is_empty());
+}
+
+// Opaque-signed S/MIME (fixtures made with openssl: tests/fixtures/smime/)
+
+const OPAQUE_DER: &[u8] = include_bytes!("../../tests/fixtures/smime/opaque-signed-der.eml");
+const OPAQUE_BER: &[u8] = include_bytes!("../../tests/fixtures/smime/opaque-signed-ber.eml");
+const DETACHED: &[u8] = include_bytes!("../../tests/fixtures/smime/detached-signed.eml");
+
+/// The header block and the decoded CMS bytes of an opaque-signed fixture.
+fn split_p7m(raw: &[u8]) -> (String, Vec<u8>) {
+    let text = std::str::from_utf8(raw).unwrap();
+    let (head, body) = text.split_once("\n\n").unwrap();
+    let b64: String = body.split_whitespace().collect();
+    let der = base64_simd::STANDARD.decode_to_vec(b64.as_bytes()).unwrap();
+    let head: Vec<&str> = head
+        .lines()
+        .filter(|l| !l.starts_with("Content-") && !l.starts_with("MIME-"))
+        .collect();
+    (head.join("\n"), der)
+}
+
+/// What every unwrapped fixture shows: the signed entity's text is the
+/// body, its attachment the message's, the `smime.p7m` a signature part.
+fn assert_unwrapped(raw: &[u8], what: &str) {
+    let m = parse(raw);
+    assert_eq!(m.status, ParseStatus::Parsed, "{what}");
+    assert_eq!(
+        m.body_text.trim(),
+        "The quarterly zanzibarite figures are attached.",
+        "{what}"
+    );
+    assert_eq!(m.signed, Some(SignatureKind::SmimeOpaque), "{what}");
+    assert_eq!(m.encrypted, None, "{what}");
+    assert!(
+        !m.has_defect(DefectKind::BadSmime),
+        "{what}: {:?}",
+        m.defects
+    );
+    assert_eq!(m.attachments.len(), 1, "{what}: {:?}", m.attachments);
+    let ledger = &m.attachments[0];
+    assert_eq!(ledger.name.as_deref(), Some("ledger.csv"), "{what}");
+    assert!(
+        ledger.text.as_deref().unwrap_or("").contains("wolframite"),
+        "{what}"
+    );
+    assert_eq!(m.signatures.len(), 1, "{what}");
+    assert_eq!(m.signatures[0].name.as_deref(), Some("smime.p7m"));
+    assert!(m.signatures[0].size > 1000, "the whole CMS object is kept");
+    // The window saves what the record lists.
+    let saved = attachment_contents(raw, &Limits::default());
+    assert_eq!(saved.len(), 1, "{what}");
+    assert_eq!(saved[0].0.sha256, ledger.sha256);
+    assert!(memchr::memmem::find(&saved[0].1, b"wolframite,42").is_some());
+}
+
+#[test]
+fn opaque_signed_smime_is_read_from_inside_the_signature() {
+    assert_unwrapped(OPAQUE_DER, "DER, base64");
+    assert_unwrapped(OPAQUE_BER, "BER, base64");
+    // Binary transfer encoding: the CMS bytes as they are (CRLFs inside).
+    let (head, der) = split_p7m(OPAQUE_DER);
+    let mut raw = format!(
+        "{head}\nMIME-Version: 1.0\nContent-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\n\
+Content-Transfer-Encoding: binary\n\n"
+    )
+    .into_bytes();
+    raw.extend_from_slice(&der);
+    assert_unwrapped(&raw, "DER, binary");
+    // Outlook's variants: no smime-type, or application/octet-stream named
+    // smime.p7m; and inside a multipart/mixed.
+    let b64 = base64_simd::STANDARD.encode_to_string(&der);
+    for ctype in [
+        "application/pkcs7-mime; name=\"smime.p7m\"",
+        "application/octet-stream; name=\"smime.p7m\"",
+    ] {
+        let raw = format!(
+            "{head}\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"O\"\n\n\
+--O\nContent-Type: {ctype}\nContent-Transfer-Encoding: base64\n\
+Content-Disposition: attachment; filename=\"smime.p7m\"\n\n{b64}\n--O--\n"
+        );
+        assert_unwrapped(raw.as_bytes(), ctype);
+    }
+}
+
+#[test]
+fn a_corrupt_p7m_is_a_defect_and_stays_an_attachment() {
+    let (head, der) = split_p7m(OPAQUE_BER);
+    for (what, bytes) in [
+        ("cut short", der[..der.len() / 2].to_vec()),
+        ("not CMS", b"not a CMS object at all".to_vec()),
+        ("empty", Vec::new()),
+    ] {
+        let b64 = base64_simd::STANDARD.encode_to_string(&bytes);
+        let raw = format!(
+            "{head}\nMIME-Version: 1.0\nContent-Type: application/x-pkcs7-mime; smime-type=signed-data; name=\"smime.p7m\"\n\
+Content-Transfer-Encoding: base64\n\n{b64}\n"
+        );
+        let m = parse(raw.as_bytes());
+        assert_eq!(m.status, ParseStatus::Parsed, "{what}");
+        assert!(
+            m.has_defect(DefectKind::BadSmime),
+            "{what}: {:?}",
+            m.defects
+        );
+        assert_eq!(m.signed, Some(SignatureKind::Smime), "{what}");
+        assert_eq!(m.attachments.len(), 1, "{what}");
+        assert_eq!(m.attachments[0].name.as_deref(), Some("smime.p7m"));
+        assert!(m.signatures.is_empty(), "{what}");
+        assert_eq!(
+            attachment_contents(raw.as_bytes(), &Limits::default()).len(),
+            1
+        );
+    }
+    // Damage anywhere in the CMS object: never a panic.
+    let mut hit = der.clone();
+    for i in (0..der.len()).step_by(7) {
+        hit[i] ^= 0x5a;
+        let b64 = base64_simd::STANDARD.encode_to_string(&hit);
+        let raw = format!(
+            "{head}\nContent-Type: application/pkcs7-mime; smime-type=signed-data\n\
+Content-Transfer-Encoding: base64\n\n{b64}\n"
+        );
+        let m = parse(raw.as_bytes());
+        assert_eq!(m.status, ParseStatus::Parsed);
+        hit[i] = der[i];
+    }
+}
+
+#[test]
+fn smime_signed_content_nesting_is_bounded() {
+    let mut entity = b"Content-Type: text/plain\r\n\r\nInnermost words.\r\n".to_vec();
+    for _ in 0..6 {
+        let der = super::smime::tests::signed(Some(&entity));
+        let b64 = base64_simd::STANDARD.encode_to_string(&der);
+        entity = format!(
+            "Content-Type: application/pkcs7-mime; smime-type=signed-data; name=smime.p7m\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n"
+        )
+        .into_bytes();
+    }
+    let mut raw = HEAD.as_bytes().to_vec();
+    raw.extend_from_slice(&entity);
+    let m = parse(&raw);
+    assert_eq!(m.signed, Some(SignatureKind::SmimeOpaque));
+    assert!(m.has_defect(DefectKind::BadSmime), "{:?}", m.defects);
+    assert!(m.body_text.is_empty(), "{}", m.body_text);
+    assert_eq!(
+        m.attachments.len(),
+        1,
+        "the innermost kept one is an attachment"
+    );
+    // Three layers are read.
+    let mut entity = b"Content-Type: text/plain\r\n\r\nInnermost words.\r\n".to_vec();
+    for _ in 0..3 {
+        let der = super::smime::tests::signed(Some(&entity));
+        let b64 = base64_simd::STANDARD.encode_to_string(&der);
+        entity = format!(
+            "Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{b64}\r\n"
+        )
+        .into_bytes();
+    }
+    let mut raw = HEAD.as_bytes().to_vec();
+    raw.extend_from_slice(&entity);
+    let m = parse(&raw);
+    assert_eq!(m.body_text.trim(), "Innermost words.");
+    assert_eq!(m.signatures.len(), 3);
+    assert!(m.defects.is_empty(), "{:?}", m.defects);
+}
+
+#[test]
+fn a_detached_smime_signature_is_read_as_before() {
+    let m = parse(DETACHED);
+    assert_eq!(m.signed, Some(SignatureKind::Smime));
+    assert_eq!(
+        m.body_text.trim(),
+        "The quarterly zanzibarite figures are attached."
+    );
+    assert_eq!(m.attachments.len(), 1);
+    assert_eq!(m.attachments[0].name.as_deref(), Some("ledger.csv"));
+    assert_eq!(m.signatures.len(), 1);
+    assert_eq!(m.signatures[0].name.as_deref(), Some("smime.p7s"));
+    assert!(!m.has_defect(DefectKind::BadSmime));
 }

@@ -1,0 +1,3 @@
+//! Fuzz target `smime`: the body is `mailsift::fuzzing::smime`.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mailsift::fuzzing::smime(data));
