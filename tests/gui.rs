@@ -594,6 +594,28 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
         }
         h.key_press(egui::Key::Escape);
         h.step();
+        // Rename the case (issue 17, item 10): File → Rename this case….
+        h.get_by_label("File").click();
+        for _ in 0..3 {
+            h.step();
+        }
+        h.get_by_label("Rename this case…").click();
+        for _ in 0..3 {
+            h.step();
+        }
+        h.get_by_label("Case name").focus();
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        h.get_by_label("Case name").type_text("Campaign mail (sample)");
+        h.step();
+        h.get_by_label("Save").click();
+        for _ in 0..3 {
+            h.step();
+        }
+        assert_eq!(
+            h.state().cases.name.as_deref(),
+            Some("Campaign mail (sample)")
+        );
+        h.get_by_label("Case: Campaign mail (sample)");
         use mailsift::app::{BodyFont, Command, ThemeChoice};
         h.state_mut().apply(Command::SetTheme(ThemeChoice::Light));
         h.state_mut().apply(Command::Zoom(Some(1.25)));
@@ -666,6 +688,34 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
         rows > 0 && rows < hits,
         "{rows} thread rows for {hits} hits"
     );
+    // The name came back with the case.
+    h.get_by_label("Case: Campaign mail (sample)");
+
+    // The start screen lists recent cases by name, with size and date.
+    let mut app = MailsiftApp::with_context(
+        egui::Context::default(),
+        AppConfig {
+            data_dir: data.clone(),
+            sample: None,
+        },
+        Box::new(ScriptedDialogs::new(vec![])),
+    );
+    app.settings.persisted.recent_cases = vec![case.clone(), data.join("gone")];
+    let mut h = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(
+            |ui, app: &mut MailsiftApp| {
+                let ctx = ui.ctx().clone();
+                app.step_logic(&ctx);
+                app.draw(ui);
+            },
+            app,
+        );
+    h.step();
+    h.step();
+    h.get_by_label("Campaign mail (sample)");
+    h.get_by_label_contains(" MB · changed ");
+    h.get_by_label("(no longer there)");
 }
 
 #[test]

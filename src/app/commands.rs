@@ -107,6 +107,10 @@ pub enum Command {
     SetBodyFont(super::state::BodyFont),
     /// Show this message's body in monospace (true) or proportional.
     SetMonospace(bool),
+    /// Open (true) or close the window that renames the open case.
+    ShowRename(bool),
+    /// Give the open case this name (empty: back to the default).
+    RenameCase(String),
     /// Close the window.
     Quit,
 }
@@ -135,6 +139,10 @@ impl MailsiftApp {
             Command::ToggleHelp => self.search.show_help = !self.search.show_help,
             Command::SortBy(col) => self.sort_by(col),
             Command::FocusSearch => self.search.focus = true,
+            Command::ShowRename(show) => {
+                self.cases.rename = show.then(|| self.cases.name.clone().unwrap_or_default());
+            }
+            Command::RenameCase(name) => self.rename_case(&name),
             Command::SetTheme(t) => {
                 self.settings.persisted.theme = t;
                 self.ctx.set_theme(t.preference());

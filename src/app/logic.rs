@@ -34,6 +34,7 @@ impl MailsiftApp {
         }
         self.drain_jobs();
         self.poll_read();
+        self.refresh_recent();
         if let Some(t) = self.search.edited_at {
             if t.elapsed() >= DEBOUNCE {
                 self.request_search(false);

@@ -34,8 +34,8 @@ pub use commands::Command;
 pub use dialogs::{Answer, FileDialogs, RfdDialogs, ScriptedDialogs};
 pub use list::{ListRow, RowSummary};
 pub use state::{
-    AppConfig, BodyFont, ExportState, ImportState, ListState, Persisted, Reading, RunningImport,
-    SearchState, Settings, Status, ThemeChoice,
+    AppConfig, BodyFont, CasesState, ExportState, ImportState, ListState, Persisted, Reading,
+    RunningImport, SearchState, Settings, Status, ThemeChoice,
 };
 
 const STORAGE_KEY: &str = "mailsift";
@@ -71,6 +71,8 @@ pub struct MailsiftApp {
     pub export: ExportState,
     /// What the status line says; None when it is empty.
     pub status: Option<Status>,
+    /// The open case's name, the recent cases listed, the rename window.
+    pub cases: CasesState,
     /// View source, a preview or a save reading the sources off this
     /// thread, with the status line it replaced while it runs.
     pending_read: Option<(reads::PendingRead, Option<Status>)>,
@@ -149,6 +151,7 @@ impl MailsiftApp {
             import: ImportState::default(),
             export: ExportState::default(),
             status: None,
+            cases: CasesState::default(),
             pending_read: None,
             commands: Vec::new(),
         }

@@ -90,6 +90,7 @@ impl MailsiftApp {
         match self.jobs.start_import(req) {
             Ok(_) => {
                 self.case_path = Some(case.clone());
+                self.cases.name = Some(case_name_or_default(&case));
                 self.import.running = Some(RunningImport {
                     sources: vec![abs],
                     case: case.clone(),
@@ -111,6 +112,7 @@ impl MailsiftApp {
                 self.close_case();
                 self.browser = Some(b);
                 self.case_path = Some(path.clone());
+                self.cases.name = Some(case_name_or_default(&path));
                 self.remember_case(&path);
                 self.load_report_details();
                 self.request_search(false);
@@ -120,9 +122,48 @@ impl MailsiftApp {
         }
     }
 
+    /// Gives the open case a name (kept in the case) and says so.
+    pub(super) fn rename_case(&mut self, name: &str) {
+        let Some(case) = self.case_path.clone() else {
+            return;
+        };
+        match crate::store::set_case_name(&case, name) {
+            Ok(shown) => {
+                self.set_status(format!("The case is now called \"{shown}\"."), false);
+                self.cases.name = Some(shown);
+                self.cases.rename = None;
+                // The start screen reads the names again.
+                self.cases.recent.clear();
+            }
+            Err(e) => self.set_status(format!("Renaming the case failed: {e}"), true),
+        }
+    }
+
+    /// Reads the recent cases' names, sizes and dates again when the list
+    /// changed (on the start screen only; a few files per case).
+    pub(super) fn refresh_recent(&mut self) {
+        let paths = &self.settings.persisted.recent_cases;
+        if self.case_path.is_some()
+            || (self.cases.recent.len() == paths.len()
+                && self
+                    .cases
+                    .recent
+                    .iter()
+                    .zip(paths)
+                    .all(|((p, _), q)| p == q))
+        {
+            return;
+        }
+        self.cases.recent = paths
+            .iter()
+            .map(|p| (p.clone(), crate::store::case_summary(p).ok()))
+            .collect();
+    }
+
     pub(super) fn close_case(&mut self) {
         self.browser = None;
         self.case_path = None;
+        self.cases.name = None;
         self.search.results = None;
         self.search.error = None;
         self.list.clear();
@@ -158,4 +199,10 @@ impl MailsiftApp {
             self.import.details = Some(b.report_details());
         }
     }
+}
+
+/// The case's name, or its folder's when the case cannot be read yet (an
+/// import about to create it).
+fn case_name_or_default(case: &Path) -> String {
+    crate::store::case_name(case).unwrap_or_else(|_| crate::store::default_case_name(case))
 }

@@ -51,6 +51,7 @@ pub fn menu_ui(
     ui: &mut egui::Ui,
     settings: &Settings,
     case: Option<&std::path::Path>,
+    case_name: Option<&str>,
     import: &ImportState,
     search: &SearchState,
     list: &ListState,
@@ -89,6 +90,13 @@ pub fn menu_ui(
                 .clicked()
             {
                 out.push(Command::ChooseCasesFolder);
+            }
+            if ui
+                .add_enabled(case.is_some(), egui::Button::new("Rename this case…"))
+                .on_hover_text("A name for the case, kept in the case folder")
+                .clicked()
+            {
+                out.push(Command::ShowRename(true));
             }
             if !settings.persisted.recent_cases.is_empty() {
                 ui.menu_button("Recent cases", |ui| {
@@ -173,7 +181,11 @@ pub fn menu_ui(
         });
         if let Some(case) = case {
             ui.separator();
-            ui.weak(format!("Case: {}", case.display()));
+            ui.weak(format!(
+                "Case: {}",
+                case_name.map_or_else(|| case.display().to_string(), visible)
+            ))
+            .on_hover_text(case.display().to_string());
         }
     });
     out
@@ -183,7 +195,7 @@ pub fn menu_ui(
 /// (when this installation has one) and recent cases.
 pub fn empty_state_ui(
     ui: &mut egui::Ui,
-    recent: &[std::path::PathBuf],
+    recent: &[(std::path::PathBuf, Option<crate::store::CaseSummary>)],
     sample: Option<&std::path::Path>,
     data_dir: &std::path::Path,
 ) -> Vec<Command> {
@@ -223,13 +235,71 @@ pub fn empty_state_ui(
         if !recent.is_empty() {
             ui.add_space(20.0);
             ui.strong("Recent cases");
-            for c in recent {
-                if ui.link(c.display().to_string()).clicked() {
-                    out.push(Command::OpenPath(c.clone()));
+            egui::Grid::new("recent-cases").striped(true).show(ui, |ui| {
+                for (path, info) in recent {
+                    let Some(info) = info else {
+                        ui.weak(path.display().to_string());
+                        ui.weak("(no longer there)");
+                        ui.end_row();
+                        continue;
+                    };
+                    if ui
+                        .link(visible(&info.name))
+                        .on_hover_text(path.display().to_string())
+                        .clicked()
+                    {
+                        out.push(Command::OpenPath(path.clone()));
+                    }
+                    let when = info
+                        .modified
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map(|d| format!(" · changed {} UTC", super::list::short_date(Some(d.as_secs() as i64))))
+                        .unwrap_or_default();
+                    ui.weak(format!("{:.1} MB{when}", info.size as f64 / 1e6));
+                    ui.end_row();
                 }
-            }
+            });
         }
     });
+    out
+}
+
+/// The window that renames the open case: the name (its text field is
+/// named "Case name"), Save (or Enter) and Cancel (or Escape).
+pub fn rename_ui(ctx: &egui::Context, text: &mut String) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut open = true;
+    egui::Window::new("Rename the case")
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            ui.label("A name for this case, shown in the window and among recent cases.");
+            let resp = ui
+                .horizontal(|ui| {
+                    let label = ui.label("Case name");
+                    ui.add(
+                        egui::TextEdit::singleline(text)
+                            .desired_width(300.0)
+                            .char_limit(crate::store::CASE_NAME_MAX),
+                    )
+                    .labelled_by(label.id)
+                })
+                .inner;
+            let enter = resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.horizontal(|ui| {
+                if ui.button("Save").clicked() || enter {
+                    out.push(Command::RenameCase(text.clone()));
+                }
+                if ui.button("Cancel").clicked() {
+                    out.push(Command::ShowRename(false));
+                }
+            });
+            ui.weak("Empty: back to the name of the case's folder.");
+        });
+    if !open {
+        out.push(Command::ShowRename(false));
+    }
     out
 }
 

@@ -114,6 +114,19 @@ impl BodyFont {
     }
 }
 
+/// The open case's name, the recent cases as the start screen lists them,
+/// and the rename window.
+#[derive(Debug, Default)]
+pub struct CasesState {
+    /// The open case's name (given, or from its folder).
+    pub name: Option<String>,
+    /// The recent cases with their name, size and last change (read by
+    /// `logic` when the list changes; `None` where the folder is gone).
+    pub recent: Vec<(PathBuf, Option<crate::store::CaseSummary>)>,
+    /// The rename window's text while it is open.
+    pub rename: Option<String>,
+}
+
 /// The settings: where cases are kept, and what is remembered between runs.
 #[derive(Clone, Debug)]
 pub struct Settings {

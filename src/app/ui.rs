@@ -15,6 +15,7 @@ impl MailsiftApp {
                 ui,
                 &self.settings,
                 self.case_path.as_deref(),
+                self.cases.name.as_deref(),
                 &self.import,
                 &self.search,
                 &self.list,
@@ -32,7 +33,7 @@ impl MailsiftApp {
             egui::CentralPanel::default().show(ui, |ui| {
                 cmds.extend(panels::empty_state_ui(
                     ui,
-                    &self.settings.persisted.recent_cases,
+                    &self.cases.recent,
                     self.settings.config.sample.as_deref(),
                     &self.settings.config.data_dir,
                 ));
@@ -145,6 +146,9 @@ impl MailsiftApp {
                 hits,
                 self.list.marked.len(),
             ));
+        }
+        if let Some(text) = &mut self.cases.rename {
+            cmds.extend(panels::rename_ui(ctx, text));
         }
         if self.search.show_help {
             cmds.extend(super::help::help_ui(ctx, &self.settings.cases_dir()));

@@ -38,6 +38,7 @@
 mod annotations;
 mod annotations_read;
 mod checkpoint;
+mod naming;
 mod paths;
 mod read;
 mod report;
@@ -56,6 +57,9 @@ use serde::Serialize;
 pub use annotations::MergeReport;
 pub use annotations_read::TagInfo;
 pub use checkpoint::Checkpointer;
+pub use naming::{
+    CASE_NAME_MAX, CaseSummary, case_name, case_summary, default_case_name, set_case_name,
+};
 pub use paths::{bundled_sample, case_dir_for, case_name_for, data_dir, sample_candidates};
 pub use read::{LightRow, Summary};
 pub use report::{CaseStats, DefectRow, SourceRow};
@@ -124,6 +128,7 @@ impl Case {
                 format: FORMAT_NAME.into(),
                 version: FORMAT_VERSION,
                 created: now_rfc3339(),
+                name: None,
             };
             let json = serde_json::to_vec_pretty(&m).map_err(|e| Error::Json {
                 path: marker.clone(),

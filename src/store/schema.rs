@@ -172,6 +172,9 @@ pub(super) struct Marker {
     pub(super) format: String,
     pub(super) version: u32,
     pub(super) created: String,
+    /// The name the user gave the case (src/store/naming.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) name: Option<String>,
 }
 
 impl Case {
