@@ -605,7 +605,8 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
         }
         h.get_by_label("Case name").focus();
         h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-        h.get_by_label("Case name").type_text("Campaign mail (sample)");
+        h.get_by_label("Case name")
+            .type_text("Campaign mail (sample)");
         h.step();
         h.get_by_label("Save").click();
         for _ in 0..3 {
