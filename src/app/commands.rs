@@ -107,6 +107,8 @@ pub enum Command {
     SetBodyFont(super::state::BodyFont),
     /// Show this message's body in monospace (true) or proportional.
     SetMonospace(bool),
+    /// Scroll the reading pane to the next (1) or previous (-1) search hit.
+    NextHit(i64),
     /// Open (true) or close the window that renames the open case.
     ShowRename(bool),
     /// Give the open case this name (empty: back to the default).
@@ -139,6 +141,11 @@ impl MailsiftApp {
             Command::ToggleHelp => self.search.show_help = !self.search.show_help,
             Command::SortBy(col) => self.sort_by(col),
             Command::FocusSearch => self.search.focus = true,
+            Command::NextHit(step) => {
+                if let Some(r) = &mut self.reading {
+                    r.hit = r.hit.wrapping_add(step);
+                }
+            }
             Command::ShowRename(show) => {
                 self.cases.rename = show.then(|| self.cases.name.clone().unwrap_or_default());
             }
@@ -435,6 +442,7 @@ impl MailsiftApp {
             attachment_view: None,
             monospace,
             in_results,
+            hit: 0,
             opened,
         });
     }

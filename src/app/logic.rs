@@ -371,6 +371,13 @@ impl MailsiftApp {
             if i.consume_key(Modifiers::NONE, Key::Slash) {
                 out.push(Command::FocusSearch);
             }
+            // The reading pane's search hits: n next, N (Shift+n) previous.
+            if i.consume_key(Modifiers::SHIFT, Key::N) {
+                out.push(Command::NextHit(-1));
+            }
+            if i.consume_key(Modifiers::NONE, Key::N) {
+                out.push(Command::NextHit(1));
+            }
             let n = rows.len();
             if n == 0 {
                 return;

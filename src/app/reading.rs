@@ -244,13 +244,25 @@ pub fn reading_pane_ui(
                 out.push(Command::SetMonospace(!r.monospace));
             }
             let job = body_job(body, query, r.monospace, ui);
-            // Once per opening: the first hit in the body is scrolled into
-            // view (the subject's hits are at the top anyway).
-            let scrolled = ui.scope_id().with(("reading-hit", r.opened, shown));
-            let hit = if ui.data(|d| d.get_temp::<bool>(scrolled)).unwrap_or(false) {
-                None
-            } else {
-                first_hit_rect(&job, ui)
+            // The body's hits: the first is scrolled into view when the
+            // message opens, then the one `n` / `N` chose (the subject's
+            // hits are at the top anyway).
+            let hits = hit_starts(&job);
+            let target = (!hits.is_empty()).then(|| r.hit.rem_euclid(hits.len() as i64) as usize);
+            if let Some(k) = target {
+                ui.weak(format!(
+                    "Hit {} of {} in the text · n next, N previous",
+                    k + 1,
+                    hits.len()
+                ));
+            }
+            let key = ui.scope_id().with("reading-hit");
+            let want = (r.opened, shown, r.hit);
+            let hit = match target {
+                Some(k) if ui.data(|d| d.get_temp::<(u64, usize, i64)>(key)) != Some(want) => {
+                    hit_rect(&job, hits[k], ui)
+                }
+                _ => None,
             };
             let resp = ui.add(egui::Label::new(job).wrap().selectable(true));
             if let Some(rect) = hit {
@@ -258,7 +270,7 @@ pub fn reading_pane_ui(
                     rect.translate(resp.rect.min.to_vec2()),
                     Some(egui::Align::Center),
                 );
-                ui.data_mut(|d| d.insert_temp(scrolled, true));
+                ui.data_mut(|d| d.insert_temp(key, want));
             }
             if body.len() > BODY_MAX {
                 ui.weak("… the body goes on; View source shows all of it.");
@@ -267,15 +279,34 @@ pub fn reading_pane_ui(
     out
 }
 
-/// Where the first highlighted hit of `job` is, relative to the top left
-/// of the label that shows it at the width available; `None` without hits.
-fn first_hit_rect(job: &LayoutJob, ui: &egui::Ui) -> Option<egui::Rect> {
-    let section = job
+/// Byte offsets in `job`'s text where its highlighted hits start (a hit
+/// that runs over a line break counts once).
+fn hit_starts(job: &LayoutJob) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut last_end = None;
+    for s in job
         .sections
         .iter()
-        .find(|s| s.format.background == HIT_BG)?;
-    let start = section.byte_range.start.0.min(job.text.len());
-    let chars = job.text.get(..start)?.chars().count();
+        .filter(|s| s.format.background == HIT_BG)
+    {
+        let (a, b) = (s.byte_range.start.0, s.byte_range.end.0);
+        let continues = last_end.is_some_and(|e: usize| {
+            job.text
+                .get(e..a)
+                .is_some_and(|gap| gap.chars().all(|c| c == '\n'))
+        });
+        if !continues {
+            starts.push(a);
+        }
+        last_end = Some(b);
+    }
+    starts
+}
+
+/// Where the hit starting at byte `start` of `job` is, relative to the top
+/// left of the label that shows it at the width available.
+fn hit_rect(job: &LayoutJob, start: usize, ui: &egui::Ui) -> Option<egui::Rect> {
+    let chars = job.text.get(..start.min(job.text.len()))?.chars().count();
     let mut job = job.clone();
     job.wrap.max_width = ui.available_width();
     let galley = ui.fonts_mut(|f| f.layout_job(job));
@@ -686,6 +717,7 @@ mod tests {
             attachment_view: None,
             monospace: false,
             in_results: true,
+            hit: 0,
             opened: 1,
         }
     }
@@ -939,5 +971,38 @@ mod tests {
             conversation.max.y <= body.min.y,
             "{conversation:?} above {body:?}"
         );
+    }
+
+    /// `n` / `N` move between the body's hits, which the pane counts
+    /// (issue 17, item 4).
+    #[test]
+    fn n_and_shift_n_walk_the_hits() {
+        let mut r = reading();
+        r.message.subject = Some("Quarterly numbers".into());
+        r.message.body_text = (0..400)
+            .map(|i| match i {
+                3 | 395 => "the word zanzibarian is here".to_string(),
+                _ => format!("line {i} of the report"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let query = crate::query::parse("zanzibarian").unwrap();
+        let mut h = Harness::builder().with_size([500.0, 900.0]).build_ui_state(
+            |ui, (r, q): &mut (Reading, Option<Query>)| {
+                reading_pane_ui(ui, Some(r), q.as_ref());
+            },
+            (r, Some(query)),
+        );
+        h.run();
+        h.get_by_label("Hit 1 of 2 in the text · n next, N previous");
+        assert!(h.get_by_label_contains("Quarterly numbers").rect().max.y > 0.0);
+        h.state_mut().0.hit += 1;
+        h.run();
+        h.get_by_label_contains("Hit 2 of 2");
+        assert!(h.get_by_label_contains("Quarterly numbers").rect().max.y < 0.0);
+        h.state_mut().0.hit -= 1;
+        h.run();
+        h.get_by_label_contains("Hit 1 of 2");
+        assert!(h.get_by_label_contains("Quarterly numbers").rect().max.y > 0.0);
     }
 }

@@ -293,6 +293,9 @@ pub struct Reading {
     /// once a new search leaves it out, or when it was opened from a
     /// conversation outside them): the pane says so and drops highlights.
     pub in_results: bool,
+    /// Which search hit in the body is scrolled to (`n` adds one, `N`
+    /// takes one; taken modulo the hits shown).
+    pub hit: i64,
     /// Counts the messages opened (one more than the reading before):
     /// each opening gets a fresh scroll position, at the top or at the
     /// first search hit in the body.
