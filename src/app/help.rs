@@ -22,6 +22,7 @@ const KEYS: &[(&str, &str)] = &[
         "Enter (in the list)",
         "open the message, or expand a thread",
     ),
+    ("n / Shift+n", "next / previous search hit in the message"),
     ("Ctrl+click a row", "mark it for export"),
     (
         "Ctrl+plus / Ctrl+minus / Ctrl+0",
