@@ -210,6 +210,23 @@ fn open_search_read_threads_export() {
     let all = h.state().hit_count().unwrap();
     assert_eq!(all as u64, report.messages);
 
+    // Results of a query with words carry a snippet line of where they
+    // matched (issue 17, item 4); "everything" has none.
+    assert!(!h.state().list.shows_snippets());
+    search(&mut h, "pipeline");
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(h.state().list.shows_snippets());
+    let snippets = &h.state().list.snippets;
+    assert!(!snippets.is_empty());
+    assert!(
+        snippets
+            .values()
+            .any(|s| s.to_lowercase().contains("pipeline")),
+        "{snippets:?}"
+    );
+
     // Search as you type; the hit count is shown.
     search(&mut h, "has:attachment");
     let n = h.state().hit_count().unwrap();

@@ -107,6 +107,8 @@ pub enum Command {
     SetBodyFont(super::state::BodyFont),
     /// Show this message's body in monospace (true) or proportional.
     SetMonospace(bool),
+    /// Show or hide the snippet line under each result (remembered).
+    ToggleSnippets,
     /// Scroll the reading pane to the next (1) or previous (-1) search hit.
     NextHit(i64),
     /// Open (true) or close the window that renames the open case.
@@ -141,6 +143,10 @@ impl MailsiftApp {
             Command::ToggleHelp => self.search.show_help = !self.search.show_help,
             Command::SortBy(col) => self.sort_by(col),
             Command::FocusSearch => self.search.focus = true,
+            Command::ToggleSnippets => {
+                self.list.show_snippets = !self.list.show_snippets;
+                self.settings.persisted.hide_snippets = !self.list.show_snippets;
+            }
             Command::NextHit(step) => {
                 if let Some(r) = &mut self.reading {
                     r.hit = r.hit.wrapping_add(step);

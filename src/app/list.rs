@@ -8,6 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use egui::RichText;
 use egui_extras::{Column, TableBuilder, TableRow};
 
 use super::{Command, ListState};
@@ -313,7 +314,12 @@ pub fn message_list_ui(
             }
         })
         .body(|body| {
-            body.rows(layout.row_height(), list.rows.len(), |row| {
+            let snippet_line = if list.shows_snippets() {
+                ROW_HEIGHT
+            } else {
+                0.0
+            };
+            body.rows(layout.row_height() + snippet_line, list.rows.len(), |row| {
                 let i = row.index();
                 shown = Some(match shown.take() {
                     Some(r) => r.start.min(i)..r.end.max(i + 1),
@@ -456,6 +462,7 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState, layout: ListLayout) -> Ve
                 ui.horizontal(|ui| {
                     subject_cell(ui, list, rowid, s, depth, thread.as_deref(), topic)
                 });
+                snippet_line(ui, list, rowid);
             });
         });
     } else {
@@ -470,7 +477,19 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState, layout: ListLayout) -> Ve
                 ui.label(s.map(|s| s.to.as_str()).unwrap_or(""));
             });
         }
-        row.col(|ui| subject_cell(ui, list, rowid, s, depth, thread.as_deref(), topic));
+        row.col(|ui| {
+            if list.shows_snippets() {
+                ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                    ui.spacing_mut().item_spacing.y = 0.0;
+                    ui.horizontal(|ui| {
+                        subject_cell(ui, list, rowid, s, depth, thread.as_deref(), topic)
+                    });
+                    snippet_line(ui, list, rowid);
+                });
+            } else {
+                subject_cell(ui, list, rowid, s, depth, thread.as_deref(), topic);
+            }
+        });
         row.col(|ui| {
             if let Some(s) = s
                 && s.attachments > 0
@@ -501,6 +520,16 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState, layout: ListLayout) -> Ve
         }
     }
     out
+}
+
+/// The snippet under a result: where the search matched, on one line (cut
+/// with "…"); nothing while the list shows no snippets.
+fn snippet_line(ui: &mut egui::Ui, list: &ListState, rowid: u64) {
+    if !list.shows_snippets() {
+        return;
+    }
+    let text = list.snippets.get(&rowid).map_or("", String::as_str);
+    ui.add(egui::Label::new(RichText::new(text).weak().small()).truncate());
 }
 
 /// The Subject cell: reply depth, thread state, attachment-hit and defect

@@ -11,6 +11,9 @@
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
+/// Bytes of body text a result's snippet line is cut from.
+const SNIPPET_BYTES: usize = 160;
+
 use super::list::{ListRow, RowSummary};
 use super::{Command, DEBOUNCE, IMPORT_REFRESH, MailsiftApp, ZOOM_STEP, import_summary, reads};
 use crate::export::ExportSummary;
@@ -193,7 +196,9 @@ impl MailsiftApp {
             .map(|r| r.rowid());
         if self.search.results.as_ref().map(|r| &r.query_text) != Some(&outcome.query_text) {
             list.attachment_hits.clear();
+            list.snippets.clear();
         }
+        list.query_active = !matches!(outcome.query_text.trim(), "" | "*");
         if let Some(r) = &mut self.reading {
             r.in_results = outcome.hits.iter().any(|h| h.rowid == r.rowid);
         }
@@ -279,6 +284,7 @@ impl MailsiftApp {
         }
         if list.attachment_hits.len() > ROW_CACHE_MAX {
             list.attachment_hits.clear();
+            list.snippets.clear();
         }
         if list.thread_subjects.len() > ROW_CACHE_MAX {
             list.thread_subjects.clear();
@@ -316,6 +322,11 @@ impl MailsiftApp {
                         .any(|p| matches!(p, MatchPlace::Attachment { .. }))
                 });
                 list.attachment_hits.insert(rowid, hit);
+                let (snippet, _) =
+                    crate::index::snippet::Highlighter::new(q, crate::query::Field::Body)
+                        .message_snippet(&m, SNIPPET_BYTES);
+                let line: String = snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+                list.snippets.insert(rowid, crate::display::visible(&line));
             }
             if list.summaries.contains_key(&rowid) {
                 continue;

@@ -110,6 +110,7 @@ impl MailsiftApp {
         }
         let mut app = MailsiftApp::with_context(ctx, config, dialogs);
         app.list.thread_view = persisted.thread_view;
+        app.list.show_snippets = !persisted.hide_snippets;
         app.settings.persisted = persisted;
         match path {
             Some(p) => app.apply(Command::OpenPath(p)),
@@ -146,7 +147,10 @@ impl MailsiftApp {
             case_path: None,
             browser: None,
             search: SearchState::default(),
-            list: ListState::default(),
+            list: ListState {
+                show_snippets: true,
+                ..ListState::default()
+            },
             reading: None,
             import: ImportState::default(),
             export: ExportState::default(),

@@ -138,6 +138,13 @@ pub fn menu_ui(
             if ui.button(label).clicked() {
                 out.push(Command::ToggleThreadView);
             }
+            if ui
+                .checkbox(&mut list.show_snippets.clone(), "Snippets under results")
+                .on_hover_text("A line of where the search matched, under each result")
+                .clicked()
+            {
+                out.push(Command::ToggleSnippets);
+            }
             if ui.button("Help (F1)").clicked() {
                 out.push(Command::ToggleHelp);
             }

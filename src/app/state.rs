@@ -61,6 +61,9 @@ pub struct Persisted {
     /// Text size as a zoom factor (View menu, Ctrl+plus / Ctrl+minus);
     /// `None`: 1.0.
     pub zoom: Option<f32>,
+    /// No snippet line under each result (View menu; off by default: the
+    /// snippets show).
+    pub hide_snippets: bool,
     /// The font of message bodies (View menu): chosen per message by
     /// default (monospace for patches, tables and ASCII art).
     pub body_font: BodyFont,
@@ -202,6 +205,15 @@ pub struct ListState {
     pub summaries: HashMap<u64, RowSummary>,
     /// Per row fetched: whether the current search matched an attachment's text.
     pub attachment_hits: HashMap<u64, bool>,
+    /// Per row fetched while a query is active: a one-line snippet of where
+    /// it matched.
+    pub snippets: HashMap<u64, String>,
+    /// Whether results show their snippet under the subject (View menu;
+    /// remembered), when the query is more than "everything".
+    pub show_snippets: bool,
+    /// Whether the current results come from a query with words (not empty
+    /// or `*`), so that snippets have something to show.
+    pub query_active: bool,
     /// Per thread row fetched: the subject of the thread's root (its
     /// topic), shown instead of the subject of the hit that stands for it.
     pub thread_subjects: HashMap<String, String>,
@@ -231,6 +243,11 @@ impl ListState {
         };
     }
 
+    /// Whether rows carry a snippet line now.
+    pub fn shows_snippets(&self) -> bool {
+        self.show_snippets && self.query_active
+    }
+
     /// Whether a row of `range` has no summary yet.
     pub fn lacks_summaries(&self, range: Range<usize>) -> bool {
         range.into_iter().any(|i| {
@@ -257,6 +274,7 @@ impl ListState {
     pub fn clear(&mut self) {
         self.rows.clear();
         self.summaries.clear();
+        self.snippets.clear();
         self.thread_subjects.clear();
         self.trees.clear();
         self.expanded.clear();
