@@ -197,21 +197,20 @@ impl Browser {
     /// The messages of a stored thread as a reply tree: (depth, row id) in
     /// the order to show them (placeholders for missing parents left out).
     pub fn thread_tree(&self, thread: &str) -> Result<Vec<(usize, u64)>> {
-        let rows = self.case.thread_inputs_of(thread)?;
-        let rowid_of: HashMap<MessageKey, u64> = rows.iter().map(|(r, t, _)| (t.key, *r)).collect();
-        let inputs: Vec<_> = rows.into_iter().map(|(_, t, _)| t).collect();
-        let threads = crate::thread::thread(&inputs);
-        let mut out = Vec::with_capacity(inputs.len());
-        let mut ordered: Vec<&crate::thread::Thread> = threads.threads().iter().collect();
-        ordered.sort_by_key(|t| (t.first_date.is_none(), t.first_date));
-        for t in ordered {
-            for (depth, node) in t.walk() {
-                if let Some(rowid) = node.key.as_ref().and_then(|k| rowid_of.get(k)) {
-                    out.push((depth, *rowid));
-                }
-            }
-        }
-        Ok(out)
+        thread_tree(&self.case, thread)
+    }
+
+    /// Writes a PDF of the message `rowid` or its whole thread: see
+    /// [`SourceReader::print_pdf`].
+    pub fn print_pdf(
+        &self,
+        rowid: u64,
+        whole_thread: bool,
+        dest: &Path,
+        title: &str,
+        monospace: &dyn Fn(&str) -> bool,
+    ) -> Result<(usize, String)> {
+        SourceReader::new(&self.case).print_pdf(rowid, whole_thread, dest, title, monospace)
     }
 
     /// Exports `hits` to `path` (or standard output for CSV/JSON when
@@ -325,6 +324,89 @@ impl<'a> SourceReader<'a> {
     /// A reader on an open case.
     pub fn new(case: &'a Case) -> SourceReader<'a> {
         SourceReader { case }
+    }
+
+    /// Writes a PDF of the message `rowid` — or, with `whole_thread`, of
+    /// every message of its thread in reading order — to `dest` (see
+    /// [`crate::export::pdf`]), records it in the audit log, and returns
+    /// how many messages it holds and the file's SHA-256. `title` names the
+    /// document (the case's name); `monospace` decides each body's font.
+    pub fn print_pdf(
+        &self,
+        rowid: u64,
+        whole_thread: bool,
+        dest: &Path,
+        title: &str,
+        monospace: &dyn Fn(&str) -> bool,
+    ) -> Result<(usize, String)> {
+        let first = self.message(rowid)?;
+        let mut rowids = vec![rowid];
+        let mut heading = None;
+        if whole_thread {
+            if let Some(t) = self.case.thread_of(&first.key)? {
+                let tree = thread_tree(self.case, &t)?;
+                if tree.len() > 1 {
+                    rowids = tree.into_iter().map(|(_, r)| r).collect();
+                    heading = Some(format!(
+                        "Thread: {} — {} messages",
+                        first.subject.as_deref().unwrap_or("(no subject)"),
+                        rowids.len()
+                    ));
+                }
+            }
+        }
+        let mut messages = Vec::with_capacity(rowids.len());
+        for &r in &rowids {
+            let m = if r == rowid {
+                first.clone()
+            } else {
+                self.message(r)?
+            };
+            let origins = self.case.origins(&m.key)?;
+            let desk = self.case.annotations_of(&m.key)?;
+            messages.push((m, origins, desk));
+        }
+        if let (Some(h), Some((root, _, _))) = (heading.as_mut(), messages.first()) {
+            // The thread is called after its first message, as in the list.
+            *h = format!(
+                "Thread: {} — {} messages",
+                root.subject.as_deref().unwrap_or("(no subject)"),
+                messages.len()
+            );
+        }
+        let items: Vec<crate::export::pdf::PrintItem<'_>> = messages
+            .iter()
+            .map(|(m, o, d)| crate::export::pdf::PrintItem {
+                message: m,
+                origins: o,
+                annotations: (!d.is_empty()).then_some(d),
+                monospace: monospace(&m.body_text),
+            })
+            .collect();
+        let opts = crate::export::pdf::PrintOptions {
+            heading,
+            title: title.to_owned(),
+        };
+        let sha = crate::export::pdf::write(dest, &items, &opts)?;
+        self.case.audit(&serde_json::json!({
+            "event": "print",
+            "when": crate::time::rfc3339(now()),
+            "messages": items.iter().map(|i| i.message.key.to_hex()).collect::<Vec<_>>(),
+            "output": dest.display().to_string(),
+            "format": "pdf",
+            "sha256": sha,
+        }))?;
+        Ok((items.len(), sha))
+    }
+
+    /// The stored record of a message.
+    fn message(&self, rowid: u64) -> Result<Message> {
+        self.case
+            .message_by_rowid(rowid)?
+            .ok_or_else(|| Error::NoSuchMessage {
+                case: self.case.root().to_path_buf(),
+                key: format!("row {rowid}"),
+            })
     }
 
     /// Opens the case at `root` (its database only) and runs `f` with a
@@ -448,4 +530,24 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+/// The messages of a stored thread as a reply tree (see
+/// [`Browser::thread_tree`]).
+fn thread_tree(case: &Case, thread: &str) -> Result<Vec<(usize, u64)>> {
+    let rows = case.thread_inputs_of(thread)?;
+    let rowid_of: HashMap<MessageKey, u64> = rows.iter().map(|(r, t, _)| (t.key, *r)).collect();
+    let inputs: Vec<_> = rows.into_iter().map(|(_, t, _)| t).collect();
+    let threads = crate::thread::thread(&inputs);
+    let mut out = Vec::with_capacity(inputs.len());
+    let mut ordered: Vec<&crate::thread::Thread> = threads.threads().iter().collect();
+    ordered.sort_by_key(|t| (t.first_date.is_none(), t.first_date));
+    for t in ordered {
+        for (depth, node) in t.walk() {
+            if let Some(rowid) = node.key.as_ref().and_then(|k| rowid_of.get(k)) {
+                out.push((depth, *rowid));
+            }
+        }
+    }
+    Ok(out)
 }

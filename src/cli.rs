@@ -333,6 +333,27 @@ pub fn show(case: &Path, id: &str, raw: bool, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `mailsift print`: a PDF of a message or its thread.
+pub fn print(case: &Path, id: &str, thread: bool, output: &Path) -> Result<ExitCode> {
+    let b = Browser::open(case)?;
+    let (rowid, _) = b.resolve(id)?;
+    let title = mailsift::store::case_name(case)?;
+    let (n, sha) = b.print_pdf(
+        rowid,
+        thread,
+        output,
+        &title,
+        &mailsift::display::looks_preformatted,
+    )?;
+    let what = if n == 1 {
+        "1 message".to_owned()
+    } else {
+        format!("{n} messages")
+    };
+    println!("wrote {what} to {} (sha256 {sha})", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_message(
     out: &mut dyn Write,
     m: &Message,

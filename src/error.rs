@@ -167,6 +167,10 @@ pub enum Error {
         /// What is wrong, in words for the user.
         reason: String,
     },
+    /// A PDF rendering that could not be made (a bundled font unreadable,
+    /// a subset refused): a fault of mailsift, not of the mail.
+    #[error("making the PDF failed: {0}")]
+    Pdf(String),
 }
 
 impl Error {

@@ -117,6 +117,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a PDF of a message, or of its whole thread, to read or print:
+    /// headers with full addresses, body, attachments with SHA-256s, origins.
+    Print {
+        case: PathBuf,
+        /// Message id (or a unique prefix of at least 6 digits).
+        id: String,
+        /// Every message of the message's thread, in reading order.
+        #[arg(long)]
+        thread: bool,
+        /// The PDF file to write (replaced only once it is complete).
+        #[arg(long, short)]
+        output: PathBuf,
+    },
     /// List a message's attachments, or save them safely into a folder.
     Attachments {
         case: PathBuf,
@@ -292,6 +305,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             raw,
             json,
         }) => cli::show(&case, &id, raw, json),
+        Some(Command::Print {
+            case,
+            id,
+            thread,
+            output,
+        }) => cli::print(&case, &id, thread, &output),
         Some(Command::Attachments { case, id, save }) => {
             cli::attachments(&case, &id, save.as_deref())
         }

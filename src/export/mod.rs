@@ -377,6 +377,7 @@ pub(crate) fn mbox_entry(out: &mut Vec<u8>, from_line: &str, raw: &[u8]) {
     out.extend_from_slice(nl);
 }
 
+pub mod pdf;
 mod writer;
 
 pub use writer::{Exporter, write_file_atomically};
