@@ -341,18 +341,10 @@ impl<'a> SourceReader<'a> {
     ) -> Result<(usize, String)> {
         let first = self.message(rowid)?;
         let mut rowids = vec![rowid];
-        let mut heading = None;
-        if whole_thread {
-            if let Some(t) = self.case.thread_of(&first.key)? {
-                let tree = thread_tree(self.case, &t)?;
-                if tree.len() > 1 {
-                    rowids = tree.into_iter().map(|(_, r)| r).collect();
-                    heading = Some(format!(
-                        "Thread: {} — {} messages",
-                        first.subject.as_deref().unwrap_or("(no subject)"),
-                        rowids.len()
-                    ));
-                }
+        if whole_thread && let Some(t) = self.case.thread_of(&first.key)? {
+            let tree = thread_tree(self.case, &t)?;
+            if tree.len() > 1 {
+                rowids = tree.into_iter().map(|(_, r)| r).collect();
             }
         }
         let mut messages = Vec::with_capacity(rowids.len());
@@ -366,14 +358,15 @@ impl<'a> SourceReader<'a> {
             let desk = self.case.annotations_of(&m.key)?;
             messages.push((m, origins, desk));
         }
-        if let (Some(h), Some((root, _, _))) = (heading.as_mut(), messages.first()) {
-            // The thread is called after its first message, as in the list.
-            *h = format!(
+        // A thread is called after its first message, as in the list.
+        let heading = match messages.first() {
+            Some((root, _, _)) if messages.len() > 1 => Some(format!(
                 "Thread: {} — {} messages",
                 root.subject.as_deref().unwrap_or("(no subject)"),
                 messages.len()
-            );
-        }
+            )),
+            _ => None,
+        };
         let items: Vec<crate::export::pdf::PrintItem<'_>> = messages
             .iter()
             .map(|(m, o, d)| crate::export::pdf::PrintItem {

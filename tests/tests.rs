@@ -16,6 +16,7 @@ mod import;
 mod install;
 mod labels;
 mod network;
+mod print;
 mod protected;
 mod real_mail;
 mod sample;

@@ -77,6 +77,12 @@ pub enum Command {
     ViewSource,
     /// Close the source view.
     CloseSource,
+    /// Save the message being read — or its whole thread — as a PDF to
+    /// read or print (asks where).
+    Print {
+        /// Every message of its thread, in reading order.
+        whole_thread: bool,
+    },
     /// Copy a citation of the message being read (key, sender, date, subject, where found) to the
     /// clipboard.
     CopyCitation,
@@ -190,7 +196,8 @@ impl MailsiftApp {
             | Command::AttachmentAlsoIn(_)
             | Command::CloseAttachmentView
             | Command::ViewSource
-            | Command::CloseSource => self.apply_reading(cmd),
+            | Command::CloseSource
+            | Command::Print { .. } => self.apply_reading(cmd),
             Command::ShowExport(show) => self.export.show = show,
             Command::CancelExport => self.jobs.cancel(JobKind::Export),
             Command::Export {
@@ -385,8 +392,54 @@ impl MailsiftApp {
                     r.source = None;
                 }
             }
+            Command::Print { whole_thread } => self.print(whole_thread),
             _ => {}
         }
+    }
+
+    /// Print / Save as PDF: asks where, then writes the PDF on a thread of
+    /// its own (a long thread takes a moment); the status line says where
+    /// it went.
+    fn print(&mut self, whole_thread: bool) {
+        let Some(r) = &self.reading else {
+            self.set_status("Open a message first, then print it.", true);
+            return;
+        };
+        let rowid = r.rowid;
+        let whole_thread = whole_thread && r.thread.len() > 1;
+        let subject = r.message.subject.as_deref().unwrap_or("");
+        let base = crate::safename::safe_file_name(subject);
+        let base = if base.trim().is_empty() {
+            "message"
+        } else {
+            base.trim()
+        };
+        let default = format!("{}.pdf", base.chars().take(80).collect::<String>());
+        let Some(dest) = self.dialogs.save_file(&default) else {
+            return;
+        };
+        let title = self.cases.name.clone().unwrap_or_else(|| "mailsift".into());
+        let font = self.settings.persisted.body_font;
+        let label = format!("Saving {} as PDF…", dest.display());
+        self.start_read(label, move |src| {
+            let done = src
+                .print_pdf(rowid, whole_thread, &dest, &title, &|b| {
+                    font.monospace_for(b)
+                })
+                .map(|(n, _)| {
+                    let what = if n == 1 {
+                        "the message".to_owned()
+                    } else {
+                        format!("the thread ({n} messages)")
+                    };
+                    format!(
+                        "Saved {what} as PDF: {} — open it to read or print.",
+                        dest.display()
+                    )
+                })
+                .map_err(reads::ReadError::Save);
+            reads::ReadDone::Saved(done)
+        });
     }
 
     fn show_message(&mut self, rowid: u64) {

@@ -24,6 +24,7 @@ const KEYS: &[(&str, &str)] = &[
     ),
     ("n / Shift+n", "next / previous search hit in the message"),
     ("Ctrl+click a row", "mark it for export"),
+    ("Ctrl+P", "print / save the message being read as a PDF"),
     (
         "Ctrl+plus / Ctrl+minus / Ctrl+0",
         "text larger / smaller / normal",

@@ -363,6 +363,11 @@ impl MailsiftApp {
             if i.consume_key(Modifiers::NONE, Key::F1) {
                 out.push(Command::ToggleHelp);
             }
+            if i.consume_key(Modifiers::COMMAND, Key::P) {
+                out.push(Command::Print {
+                    whole_thread: false,
+                });
+            }
             // Text size (the View menu's; egui's own zoom keys are off so
             // that the size is remembered).
             if i.consume_key(Modifiers::COMMAND, Key::Plus)

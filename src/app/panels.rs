@@ -46,16 +46,29 @@ fn duration(d: std::time::Duration) -> String {
     }
 }
 
+/// What the menu bar needs to know of the open case.
+#[derive(Clone, Copy, Debug)]
+pub struct OpenCase<'a> {
+    /// The case folder.
+    pub path: &'a std::path::Path,
+    /// Its name, if it has one.
+    pub name: Option<&'a str>,
+    /// A message is open in the reading pane (it can be printed).
+    pub reading: bool,
+}
+
 /// The menu bar.
 pub fn menu_ui(
     ui: &mut egui::Ui,
     settings: &Settings,
-    case: Option<&std::path::Path>,
-    case_name: Option<&str>,
+    open: Option<OpenCase<'_>>,
     import: &ImportState,
     search: &SearchState,
     list: &ListState,
 ) -> Vec<Command> {
+    let case = open.map(|o| o.path);
+    let case_name = open.and_then(|o| o.name);
+    let reading_open = open.is_some_and(|o| o.reading);
     let mut out = Vec::new();
     let prefs = &settings.persisted;
     egui::MenuBar::new().ui(ui, |ui| {
@@ -108,6 +121,18 @@ pub fn menu_ui(
                 });
             }
             ui.separator();
+            if ui
+                .add_enabled(
+                    reading_open,
+                    egui::Button::new("Print / Save as PDF…").shortcut_text("Ctrl+P"),
+                )
+                .on_hover_text("The message being read, as a PDF to read, print or send")
+                .clicked()
+            {
+                out.push(Command::Print {
+                    whole_thread: false,
+                });
+            }
             let can_export = search.results.as_ref().is_some_and(|r| !r.hits.is_empty());
             if ui
                 .add_enabled(can_export, egui::Button::new("Export results…"))

@@ -206,6 +206,7 @@ pub fn reading_pane_ui(
                 {
                     out.push(Command::CopyCitation);
                 }
+                print_ui(ui, r.thread.len(), &mut out);
             });
             if let Some(e) = &r.error {
                 ui.colored_label(ui.visuals().error_fg_color, e);
@@ -686,6 +687,38 @@ pub fn source_ui(ctx: &egui::Context, text: &str) -> Vec<Command> {
         out.push(Command::CloseSource);
     }
     out
+}
+
+/// Print / Save as PDF: the message, or (in a thread) a choice of the
+/// message or the whole thread.
+fn print_ui(ui: &mut egui::Ui, thread_len: usize, out: &mut Vec<Command>) {
+    let hint = "A PDF with the headers, the body, the attachments and where the \
+                message was found, to read, print or send (Ctrl+P)";
+    if thread_len > 1 {
+        ui.menu_button("Print / Save as PDF…", |ui| {
+            if ui.button("This message").clicked() {
+                out.push(Command::Print {
+                    whole_thread: false,
+                });
+            }
+            if ui
+                .button(format!("The whole thread ({thread_len} messages)"))
+                .clicked()
+            {
+                out.push(Command::Print { whole_thread: true });
+            }
+        })
+        .response
+        .on_hover_text(hint);
+    } else if ui
+        .button("Print / Save as PDF…")
+        .on_hover_text(hint)
+        .clicked()
+    {
+        out.push(Command::Print {
+            whole_thread: false,
+        });
+    }
 }
 
 #[cfg(test)]

@@ -14,8 +14,11 @@ impl MailsiftApp {
             cmds.extend(panels::menu_ui(
                 ui,
                 &self.settings,
-                self.case_path.as_deref(),
-                self.cases.name.as_deref(),
+                self.case_path.as_deref().map(|path| panels::OpenCase {
+                    path,
+                    name: self.cases.name.as_deref(),
+                    reading: self.reading.is_some(),
+                }),
                 &self.import,
                 &self.search,
                 &self.list,
