@@ -173,6 +173,9 @@ pub struct Facets {
     pub sampled: usize,
     /// Messages per month (`YYYY-MM`), over every hit; undated ones are left out.
     pub months: BTreeMap<String, u64>,
+    /// Messages per day (days since 1970-01-01, UTC), over every hit;
+    /// what the window's timeline makes its bars from.
+    pub days: BTreeMap<i64, u64>,
     /// Hits without a date (not in `months`).
     pub undated: u64,
 }
@@ -692,6 +695,7 @@ pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
     let mut senders: HashMap<String, u64> = HashMap::new();
     let mut domains: HashMap<String, u64> = HashMap::new();
     let mut months: BTreeMap<String, u64> = BTreeMap::new();
+    let mut days: BTreeMap<i64, u64> = BTreeMap::new();
     let mut undated = 0;
     for h in hits {
         if let Some(from) = light.get(&h.rowid).and_then(|r| r.from.as_ref()) {
@@ -702,7 +706,10 @@ pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
             *senders.entry(from).or_default() += 1;
         }
         match h.date {
-            Some(d) => *months.entry(month_of(d)).or_default() += 1,
+            Some(d) => {
+                *months.entry(month_of(d)).or_default() += 1;
+                *days.entry(d.div_euclid(crate::time::DAY)).or_default() += 1;
+            }
             None => undated += 1,
         }
     }
@@ -742,6 +749,7 @@ pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
         tags: top(crate::desk::tag_counts(&browser.case, hits).unwrap_or_default()),
         sampled: sample,
         months,
+        days,
         undated,
     }
 }

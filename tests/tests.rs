@@ -24,3 +24,5 @@ mod search;
 mod smime;
 #[cfg(unix)] // permissions, rlimits and uids: Unix only
 mod storage_errors;
+#[cfg(feature = "gui")]
+mod timeline;

@@ -47,6 +47,8 @@ pub enum Command {
     SearchNow,
     /// Append a refinement (`from:ann`) to the query and search.
     Refine(String),
+    /// Show the timeline in this unit (Auto: from the results' span).
+    TimelineUnit(super::timeline::TimeUnit),
     /// Show or hide the query syntax help.
     ToggleHelp,
     /// Order the results by this column; the same column again reverses the order.
@@ -146,6 +148,12 @@ impl MailsiftApp {
             Command::QueryEdited => self.search.edited_at = Some(Instant::now()),
             Command::SearchNow => self.request_search(false),
             Command::Refine(r) => self.refine(r),
+            Command::TimelineUnit(u) => {
+                self.search.timeline.unit = u;
+                if let Some(res) = &self.search.results {
+                    self.search.timeline.rebuild(&res.facets.days);
+                }
+            }
             Command::ToggleHelp => self.search.show_help = !self.search.show_help,
             Command::SortBy(col) => self.sort_by(col),
             Command::FocusSearch => self.search.focus = true,

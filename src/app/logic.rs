@@ -202,6 +202,7 @@ impl MailsiftApp {
         if let Some(r) = &mut self.reading {
             r.in_results = outcome.hits.iter().any(|h| h.rowid == r.rowid);
         }
+        self.search.timeline.rebuild(&outcome.facets.days);
         self.search.results = Some(outcome);
         list.rebuild(self.search.results.as_ref());
         list.selected = keep.and_then(|id| list.rows.iter().position(|r| r.rowid() == id));

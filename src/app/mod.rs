@@ -20,6 +20,7 @@ mod reading;
 mod reads;
 mod report;
 mod state;
+pub mod timeline;
 mod ui;
 
 use std::path::PathBuf;

@@ -4,10 +4,7 @@
 //! function draws the sub-states it is given and returns the [`Command`]s
 //! the user asked for; none reads or changes the case.
 
-use std::collections::BTreeMap;
-
-use egui::{Color32, RichText};
-use egui_plot::{Bar, BarChart, Plot};
+use egui::RichText;
 
 use super::{
     BodyFont, Command, ExportState, ImportState, ListState, SearchState, Settings, Status,
@@ -569,11 +566,14 @@ fn tag_term(tag: &str) -> String {
 }
 
 /// The facets side panel and the timeline.
-pub fn facets_ui(ui: &mut egui::Ui, res: &SearchOutcome) -> Vec<Command> {
+pub fn facets_ui(
+    ui: &mut egui::Ui,
+    res: &SearchOutcome,
+    timeline: &super::timeline::TimelineState,
+) -> Vec<Command> {
     let mut out = Vec::new();
     ui.add_space(4.0);
-    ui.strong("Timeline (messages per month)");
-    out.extend(timeline_ui(ui, &res.facets.months));
+    out.extend(super::timeline::timeline_ui(ui, timeline));
     if res.facets.undated > 0 {
         ui.weak(format!("{} undated", thousands(res.facets.undated)));
     }
@@ -606,107 +606,6 @@ pub fn facets_ui(ui: &mut egui::Ui, res: &SearchOutcome) -> Vec<Command> {
                 ));
             }
         });
-    out
-}
-
-/// `YYYY-MM` → months since year 0.
-fn month_index(m: &str) -> Option<i64> {
-    let (y, mo) = m.split_once('-')?;
-    Some(y.parse::<i64>().ok()? * 12 + mo.parse::<i64>().ok()? - 1)
-}
-
-fn month_name(i: i64) -> String {
-    format!("{:04}-{:02}", i.div_euclid(12), i.rem_euclid(12) + 1)
-}
-
-/// Bars per month; click a bar for that month, drag across bars for a
-/// range (adds `date:A..B`).
-fn timeline_ui(ui: &mut egui::Ui, months: &BTreeMap<String, u64>) -> Vec<Command> {
-    let mut out = Vec::new();
-    let idx: Vec<(i64, u64)> = months
-        .iter()
-        .filter_map(|(m, n)| Some((month_index(m)?, *n)))
-        .collect();
-    let (Some(first), Some(last)) = (idx.first().map(|x| x.0), idx.last().map(|x| x.0)) else {
-        ui.weak("No dated messages.");
-        return out;
-    };
-    let drag_id = ui.scope_id().with("timeline-drag");
-    let drag_from: Option<i64> = ui.data(|d| d.get_temp(drag_id));
-    let hover_to: Option<i64> = ui.data(|d| d.get_temp(drag_id.with("to")));
-    let (lo, hi) = match (drag_from, hover_to) {
-        (Some(a), Some(b)) => (a.min(b), a.max(b)),
-        _ => (i64::MAX, i64::MIN),
-    };
-    let accent = ui.visuals().selection.bg_fill;
-    let normal = Color32::from_rgb(90, 140, 200);
-    let bars: Vec<Bar> = idx
-        .iter()
-        .map(|&(m, n)| {
-            let x = (m - first) as f64;
-            Bar::new(x, n as f64)
-                .width(0.9)
-                .name(month_name(m))
-                .fill(if m >= lo && m <= hi { accent } else { normal })
-        })
-        .collect();
-    let chart = BarChart::new("messages", bars)
-        .element_formatter(Box::new(|b, _| format!("{}: {}", b.name, b.value)));
-    let span = (last - first) as f64;
-    let resp = Plot::new("timeline")
-        .height(110.0)
-        .allow_drag(false)
-        .allow_zoom(false)
-        .allow_scroll(false)
-        .allow_boxed_zoom(false)
-        .allow_double_click_reset(false)
-        .show_y(false)
-        .include_x(-0.5)
-        .include_x(span + 0.5)
-        .include_y(0.0)
-        .x_axis_formatter(move |mark, _| {
-            let m = first + mark.value.round() as i64;
-            if mark.value.fract().abs() < 1e-6 && m >= first && m <= last {
-                month_name(m)
-            } else {
-                String::new()
-            }
-        })
-        .show(ui, |plot| {
-            plot.bar_chart(chart);
-            plot.pointer_coordinate()
-        });
-    let at = resp
-        .inner
-        .map(|p| first + p.x.round().clamp(0.0, span) as i64);
-    let r = &resp.response;
-    if r.drag_started() {
-        ui.data_mut(|d| d.insert_temp(drag_id, at));
-    }
-    if r.dragged()
-        && let Some(a) = at
-    {
-        ui.data_mut(|d| d.insert_temp(drag_id.with("to"), Some(a)));
-    }
-    if r.drag_stopped() {
-        if let (Some(a), Some(b)) = (drag_from, at.or(hover_to)) {
-            let (a, b) = (a.min(b), a.max(b));
-            out.push(Command::Refine(if a == b {
-                format!("date:{}", month_name(a))
-            } else {
-                format!("date:{}..{}", month_name(a), month_name(b))
-            }));
-        }
-        ui.data_mut(|d| {
-            d.remove::<Option<i64>>(drag_id);
-            d.remove::<Option<i64>>(drag_id.with("to"));
-        });
-    } else if r.clicked()
-        && let Some(a) = at
-    {
-        out.push(Command::Refine(format!("date:{}", month_name(a))));
-    }
-    ui.weak("Click a bar for its month, drag across bars for a range.");
     out
 }
 

@@ -166,6 +166,8 @@ pub struct SearchState {
     pub focus: bool,
     /// Whether the query syntax help is shown.
     pub show_help: bool,
+    /// The timeline's unit and bars (made when results arrive).
+    pub timeline: super::timeline::TimelineState,
 }
 
 impl SearchState {

@@ -88,7 +88,7 @@ impl MailsiftApp {
                 // not size it: the panel keeps its own (default or dragged).
                 ui.set_min_width(ui.available_width());
                 if let Some(res) = &self.search.results {
-                    cmds.extend(panels::facets_ui(ui, res));
+                    cmds.extend(panels::facets_ui(ui, res, &self.search.timeline));
                 }
             });
         egui::Panel::right("reading")
