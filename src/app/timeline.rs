@@ -268,7 +268,7 @@ pub fn timeline_ui(ui: &mut egui::Ui, t: &TimelineState) -> Vec<Command> {
         .inner
         .map(|p| p.x.round().clamp(0.0, (n - 1) as f64) as usize);
     let r = &resp.response;
-    r.widget_info(|| egui::WidgetInfo::labeled(egui::WidgetType::Figure, true, "Timeline chart"));
+    r.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Figure, true, "Timeline chart"));
     if r.drag_started()
         && let Some(a) = at
     {
