@@ -10,11 +10,15 @@ use super::schema;
 use crate::model::{MatchPlace, Message};
 use crate::query::{Field, Mode, Query};
 
-/// The positive words of a query that can be highlighted in a field.
+/// The positive words and phrases of a query that can be highlighted in a
+/// field. A phrase is highlighted where its words stand together, as one
+/// range, not wherever each of its words occurs.
 #[derive(Clone, Debug, Default)]
 pub struct Highlighter {
     /// (word as analyzed, mode).
     terms: Vec<(String, Mode)>,
+    /// Phrases of two or more words (as analyzed).
+    phrases: Vec<Vec<String>>,
 }
 
 impl Highlighter {
@@ -32,7 +36,7 @@ impl Highlighter {
                 text,
                 mode,
             } if !negated => self.add(*f, field, text, *mode),
-            Query::Phrase { field: f, text } if !negated => self.add(*f, field, text, Mode::Exact),
+            Query::Phrase { field: f, text } if !negated => self.add_phrase(*f, field, text),
             Query::And(qs) | Query::Or(qs) => {
                 for sub in qs {
                     self.collect(sub, field, negated);
@@ -51,26 +55,61 @@ impl Highlighter {
         }
     }
 
-    /// Whether the query has no words that apply to this field (nothing will be highlighted).
-    pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
+    fn add_phrase(&mut self, of: Field, field: Field, text: &str) {
+        if of.covers(field) {
+            let words = schema::words(text);
+            if words.len() > 1 {
+                self.phrases.push(words);
+            } else {
+                self.terms
+                    .extend(words.into_iter().map(|w| (w, Mode::Exact)));
+            }
+        }
     }
 
-    /// Byte ranges of the words of `text` that match.
+    /// Whether the query has no words that apply to this field (nothing will be highlighted).
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty() && self.phrases.is_empty()
+    }
+
+    /// Byte ranges of the words of `text` that match, and of each place
+    /// where a phrase's words stand together (one range from its first
+    /// word to its last); in order, overlaps merged.
     pub fn ranges(&self, text: &str) -> Vec<Range<usize>> {
-        if self.terms.is_empty() {
+        if self.is_empty() {
             return Vec::new();
         }
         let mut a = schema::analyzer();
         let mut stream = a.token_stream(text);
         let mut out = Vec::new();
+        // The last tokens, as long as the longest phrase.
+        let longest = self.phrases.iter().map(Vec::len).max().unwrap_or(0);
+        let mut recent: std::collections::VecDeque<(String, Range<usize>)> =
+            std::collections::VecDeque::with_capacity(longest + 1);
         while stream.advance() {
             let t = stream.token();
             if self.terms.iter().any(|(w, m)| matches(w, *m, &t.text)) {
                 out.push(t.offset_from..t.offset_to);
             }
+            if longest == 0 {
+                continue;
+            }
+            recent.push_back((t.text.clone(), t.offset_from..t.offset_to));
+            if recent.len() > longest {
+                recent.pop_front();
+            }
+            for p in &self.phrases {
+                if recent.len() < p.len() {
+                    continue;
+                }
+                let tail = recent.range(recent.len() - p.len()..);
+                if tail.clone().zip(p).all(|((tok, _), w)| tok == w) {
+                    let first = recent[recent.len() - p.len()].1.start;
+                    out.push(first..t.offset_to);
+                }
+            }
         }
-        out
+        merge(out)
     }
 
     /// A snippet of at most about `max` bytes around the densest cluster of
@@ -209,6 +248,19 @@ fn floor_char(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// `ranges` sorted, overlapping or touching ones merged.
+fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
 fn matches(word: &str, mode: Mode, token: &str) -> bool {
     match mode {
         Mode::Exact => token == word,
@@ -306,6 +358,24 @@ mod tests {
         assert_eq!(words, ["García", "budget", "Moskvo"]);
         let s = Highlighter::new(&q, Field::Subject);
         assert_eq!(s.ranges("other budget").len(), 2);
+    }
+
+    #[test]
+    fn a_phrase_is_highlighted_where_its_words_stand_together() {
+        let q = parse("\"pipeline vote\" reno").unwrap();
+        let h = Highlighter::new(&q, Field::Body);
+        let text = "The vote on the pipeline. The Pipeline  Vote is Tuesday in Reno; vote!";
+        let shown: Vec<&str> = h.ranges(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(shown, ["Pipeline  Vote", "Reno"]);
+        // Overlapping phrase matches merge into one range.
+        let q = parse("\"a b\" \"b c\"").unwrap();
+        let h = Highlighter::new(&q, Field::Body);
+        let text = "x a b c y b";
+        let shown: Vec<&str> = h.ranges(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(shown, ["a b c"]);
+        // A one-word phrase is a word.
+        let h = Highlighter::new(&parse("\"reno\"").unwrap(), Field::Body);
+        assert_eq!(h.ranges("in Reno, reno").len(), 2);
     }
 
     #[test]
