@@ -12,6 +12,8 @@ mod crash;
 mod fuzz_regressions;
 #[cfg(feature = "gui")]
 mod gui;
+#[cfg(feature = "gui")]
+mod gui_reading;
 mod import;
 mod install;
 mod labels;
@@ -24,5 +26,3 @@ mod search;
 mod smime;
 #[cfg(unix)] // permissions, rlimits and uids: Unix only
 mod storage_errors;
-#[cfg(feature = "gui")]
-mod timeline;

@@ -222,7 +222,7 @@ pub fn reading_pane_ui(
                     }
                 });
             }
-            let shown = alternative_switch_ui(ui, m);
+            let shown = alternative_switch_ui(ui, m, query);
             let (body, from_html) = match shown.checked_sub(1).and_then(|i| m.alternatives.get(i)) {
                 Some(alt) => (&alt.text, alt.mime == "text/html"),
                 None => (&m.body_text, m.body_from_html),
@@ -256,6 +256,8 @@ pub fn reading_pane_ui(
                     k + 1,
                     hits.len()
                 ));
+            } else if let Some(q) = query {
+                out.extend(elsewhere_ui(ui, r, q, shown));
             }
             let key = ui.scope_id().with("reading-hit");
             let want = (r.opened, shown, r.hit);
@@ -411,13 +413,26 @@ fn alternative_names(m: &Message) -> Vec<String> {
 /// A row of buttons choosing which rendering of the body is shown, when
 /// the message carries alternatives: 0 is the preferred one (`body_text`),
 /// `i` the `i`-th of `alternatives`. The choice is kept per message.
-fn alternative_switch_ui(ui: &mut egui::Ui, m: &Message) -> usize {
+fn alternative_switch_ui(ui: &mut egui::Ui, m: &Message, query: Option<&Query>) -> usize {
     if m.alternatives.is_empty() {
         return 0;
     }
     let id = egui::Id::unique("reading-alternative").with(m.key);
+    // Opened from a search whose words are only in another form of the
+    // body (the HTML beside a plain text that says less): show that one.
+    let first_with_hits = || {
+        let h = Highlighter::new(query?, Field::Body);
+        if h.is_empty() || !h.ranges(&m.body_text).is_empty() {
+            return None;
+        }
+        m.alternatives
+            .iter()
+            .position(|a| !h.ranges(&a.text).is_empty())
+            .map(|i| i + 1)
+    };
     let mut shown = ui
         .data(|d| d.get_temp::<usize>(id))
+        .or_else(first_with_hits)
         .unwrap_or(0)
         .min(m.alternatives.len());
     ui.horizontal(|ui| {
@@ -686,6 +701,64 @@ pub fn source_ui(ctx: &egui::Context, text: &str) -> Vec<Command> {
     if !open {
         out.push(Command::CloseSource);
     }
+    out
+}
+
+/// Where the search matched when the text shown has none of its words:
+/// another form of the body, an attachment's text (a button opens it), or
+/// the headers; so that under any sort the first hit can be found.
+fn elsewhere_ui(ui: &mut egui::Ui, r: &Reading, q: &Query, shown: usize) -> Vec<Command> {
+    let mut out = Vec::new();
+    let m = &r.message;
+    let h = Highlighter::new(q, Field::Body);
+    let mut places: Vec<String> = Vec::new();
+    if !h.is_empty() {
+        let forms = alternative_names(m);
+        let texts = std::iter::once(&m.body_text).chain(m.alternatives.iter().map(|a| &a.text));
+        for (i, text) in texts.enumerate() {
+            if i != shown && !h.ranges(text).is_empty() {
+                places.push(format!(
+                    "the {} form of the body (switch above)",
+                    forms.get(i).map_or("other", String::as_str)
+                ));
+            }
+        }
+    }
+    let atts: Vec<(usize, String)> = r
+        .matched
+        .iter()
+        .filter_map(|p| match p {
+            MatchPlace::Attachment { index, name } => Some((
+                *index,
+                name.as_deref()
+                    .map_or_else(|| format!("attachment {}", index + 1), visible),
+            )),
+            MatchPlace::Message => None,
+        })
+        .collect();
+    if places.is_empty() && atts.is_empty() {
+        if r.matched.contains(&MatchPlace::Message) {
+            ui.weak(
+                "No hit in the text: the search matched the headers (subject, names, addresses).",
+            );
+        }
+        return out;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.weak("No hit in this text; the search matched in");
+        for p in &places {
+            ui.weak(p);
+        }
+        for (i, name) in atts {
+            if ui
+                .button(format!("the attachment {name}"))
+                .on_hover_text("Show the attachment's text, search hits marked")
+                .clicked()
+            {
+                out.push(Command::ViewAttachmentText(i));
+            }
+        }
+    });
     out
 }
 
