@@ -43,6 +43,23 @@ fn duration(d: std::time::Duration) -> String {
     }
 }
 
+/// The time left of an import, in words: "about 2m10s left" (rounded
+/// up, so never "0s" while bytes are left), "under a second left", or,
+/// once every byte is read, that the index and threads are being written.
+fn eta_text(p: &crate::pipeline::Progress) -> String {
+    if p.bytes_total > 0 && p.bytes_read >= p.bytes_total {
+        return " · all read; writing the index and threads".to_owned();
+    }
+    match p.eta() {
+        Some(d) if d.as_secs_f64() < 1.0 => " · under a second left".to_owned(),
+        Some(d) => format!(
+            " · about {} left",
+            duration(std::time::Duration::from_secs(d.as_secs_f64().ceil() as u64))
+        ),
+        None => String::new(),
+    }
+}
+
 /// What the menu bar needs to know of the open case.
 #[derive(Clone, Copy, Debug)]
 pub struct OpenCase<'a> {
@@ -349,10 +366,7 @@ pub fn progress_ui(
                     } else {
                         0.0
                     };
-                    let eta = p
-                        .eta()
-                        .map(|d| format!(" · ETA {}", duration(d)))
-                        .unwrap_or_default();
+                    let eta = eta_text(p);
                     (
                         frac,
                         format!(
@@ -665,6 +679,27 @@ pub fn export_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_time_left_is_never_zero_while_bytes_are_left() {
+        let p = |read: u64, total: u64, ms: u64| crate::pipeline::Progress {
+            bytes_read: read,
+            bytes_total: total,
+            elapsed: std::time::Duration::from_millis(ms),
+            ..Default::default()
+        };
+        // 69% after 1.5 s: 0.67 s left, said as such, not "0s".
+        assert_eq!(eta_text(&p(69, 100, 1_500)), " · under a second left");
+        // 50% after 3 s: 3 s left.
+        assert_eq!(eta_text(&p(50, 100, 3_000)), " · about 3s left");
+        // 60% after 3.1 s: 2.07 s, rounded up.
+        assert_eq!(eta_text(&p(60, 100, 3_100)), " · about 3s left");
+        // Too early to say.
+        assert_eq!(eta_text(&p(1, 100, 5_000)), "");
+        assert_eq!(eta_text(&p(50, 100, 500)), "");
+        // Everything read: what is left is the index.
+        assert!(eta_text(&p(100, 100, 9_000)).contains("writing the index"));
+    }
     use crate::query::{Field, Query, parse};
 
     /// Clicking a tag in the facet refines by exactly that tag.

@@ -31,10 +31,14 @@ impl Progress {
         self.messages as f64 / self.elapsed.as_secs_f64().max(1e-3)
     }
 
-    /// Estimated time left, from the byte rate so far.
+    /// Estimated time left reading the sources, from the byte rate so
+    /// far; None in the first second or the first 2% (too early to say).
     pub fn eta(&self) -> Option<Duration> {
         let secs = self.elapsed.as_secs_f64();
-        if self.bytes_read == 0 || secs < 0.5 {
+        if self.bytes_read == 0
+            || secs < 1.0
+            || self.bytes_read.saturating_mul(50) < self.bytes_total
+        {
             return None;
         }
         let rate = self.bytes_read as f64 / secs;
