@@ -434,6 +434,21 @@ mod tests {
         assert!(text.contains("start") && text.contains("end"));
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Any text from mail — controls, bidi marks, unassigned code
+        /// points, very long words, tabs — renders, and its plain words
+        /// come back out.
+        #[test]
+        fn any_text_renders(subject in "\\PC{0,80}", body in "(\\PC|\n|\t){0,600}", word in "[a-z]{4,12}") {
+            let m = message(9, &subject, &format!("{body} {word}"));
+            let item = PrintItem { message: &m, origins: &[], annotations: None, monospace: false };
+            let opts = PrintOptions { heading: None, title: subject.clone() };
+            let pdf = render(&[item], &opts).expect("renders");
+            proptest::prop_assert!(text_of(&pdf).contains(&word));
+        }
+    }
+
     #[test]
     fn printing_writes_the_file_at_once_and_returns_its_hash() {
         let dir = std::env::temp_dir().join(format!("mailsift-pdf-{}", std::process::id()));
