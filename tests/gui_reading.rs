@@ -142,4 +142,21 @@ fn the_first_hit_is_found_where_it_is_under_a_date_sort() {
     }
     h.get_by_label_contains("Hit 1 of 1 in the text");
     assert!(h.query_by_label_contains("No hit in this text").is_none());
+
+    // A query without words (a date) says nothing about hits.
+    h.state_mut().search.query = "date:2015-10".into();
+    h.state_mut().apply(mailsift::app::Command::SearchNow);
+    step_until(&mut h, "the date search", LONG, |a| {
+        !a.busy()
+            && a.search
+                .results
+                .as_ref()
+                .is_some_and(|r| r.query_text == "date:2015-10")
+    });
+    h.state_mut().apply(mailsift::app::Command::ShowMessage(notes));
+    for _ in 0..3 {
+        h.step();
+    }
+    assert!(h.query_by_label_contains("No hit in").is_none());
+    assert!(h.query_by_label_contains("Hit 1 of").is_none());
 }

@@ -737,7 +737,10 @@ fn elsewhere_ui(ui: &mut egui::Ui, r: &Reading, q: &Query, shown: usize) -> Vec<
         })
         .collect();
     if places.is_empty() && atts.is_empty() {
-        if r.matched.contains(&MatchPlace::Message) {
+        // Words that could be in a body but are not: they matched a name,
+        // an address or the subject. (A query without such words — a date,
+        // a sender, a tag — says nothing here.)
+        if !h.is_empty() && r.matched.contains(&MatchPlace::Message) {
             ui.weak(
                 "No hit in the text: the search matched the headers (subject, names, addresses).",
             );
