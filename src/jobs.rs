@@ -640,19 +640,26 @@ fn run_search(state: &mut Option<WorkerCase>, req: &SearchRequest) -> JobResult<
 
 /// Orders hits by a list column (relevance and date are the index's).
 fn sort_hits(hits: &mut [Hit], sort: SortBy, light: &LightTable, sizes: &HashMap<String, u32>) {
-    let lower = |s: &Option<String>| s.as_deref().unwrap_or("").to_lowercase();
+    let shown = |name: &Option<String>, addr: &Option<String>| {
+        let addr = addr.as_deref().unwrap_or("").to_lowercase();
+        let name = name
+            .as_deref()
+            .map_or_else(|| addr.clone(), str::to_lowercase);
+        (name, addr)
+    };
     match sort.column {
         SortColumn::Relevance | SortColumn::Date => return,
+        // By what the list shows first: the name, else the address.
         SortColumn::From => hits.sort_by_cached_key(|h| {
             light
                 .get(&h.rowid)
-                .map(|r| lower(&r.from))
+                .map(|r| shown(&r.from_name, &r.from))
                 .unwrap_or_default()
         }),
         SortColumn::To => hits.sort_by_cached_key(|h| {
             light
                 .get(&h.rowid)
-                .map(|r| lower(&r.to))
+                .map(|r| shown(&r.to_name, &r.to))
                 .unwrap_or_default()
         }),
         SortColumn::Subject => hits.sort_by_cached_key(|h| {
@@ -762,6 +769,44 @@ pub fn month_of(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// From and To sort by what the list shows: the name, else the address.
+    #[test]
+    fn from_sorts_by_the_name_shown() {
+        let row = |rowid: u64, from: &str, name: Option<&str>| crate::store::LightRow {
+            rowid,
+            date: None,
+            from: Some(from.into()),
+            subject: None,
+            attachments: 0,
+            thread: None,
+            to: None,
+            from_name: name.map(Into::into),
+            to_name: None,
+        };
+        let light: LightTable = [
+            row(1, "zz@x.org", Some("Anna Berg")),
+            row(2, "aa@x.org", Some("Zoltan Kiss")),
+            row(3, "mm@x.org", None),
+        ]
+        .into_iter()
+        .map(|r| (r.rowid, r))
+        .collect();
+        let mut hits: Vec<Hit> = (1..=3)
+            .map(|rowid| Hit {
+                rowid,
+                score: 0.0,
+                date: None,
+            })
+            .collect();
+        let by = SortBy {
+            column: SortColumn::From,
+            descending: false,
+        };
+        sort_hits(&mut hits, by, &light, &HashMap::new());
+        let order: Vec<u64> = hits.iter().map(|h| h.rowid).collect();
+        assert_eq!(order, [1, 3, 2], "Anna, mm@, Zoltan");
+    }
 
     #[test]
     fn job_errors_are_typed_and_read_as_before() {

@@ -153,7 +153,8 @@ fn the_first_hit_is_found_where_it_is_under_a_date_sort() {
                 .as_ref()
                 .is_some_and(|r| r.query_text == "date:2015-10")
     });
-    h.state_mut().apply(mailsift::app::Command::ShowMessage(notes));
+    h.state_mut()
+        .apply(mailsift::app::Command::ShowMessage(notes));
     for _ in 0..3 {
         h.step();
     }

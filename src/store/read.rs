@@ -44,6 +44,10 @@ pub struct LightRow {
     pub thread: Option<String>,
     /// The first To address.
     pub to: Option<String>,
+    /// The first From display name, if it has one.
+    pub from_name: Option<String>,
+    /// The first To display name, if it has one.
+    pub to_name: Option<String>,
 }
 
 impl Case {
@@ -294,7 +298,8 @@ impl Case {
     /// row order: cheap (no record is decoded), for sorting and facets.
     pub fn light_rows(&self, after: u64) -> Result<Vec<LightRow>> {
         self.sql().rows(
-            "SELECT m.id, m.date, m.from_addr, m.subject, m.attachments, t.thread, m.to_addr
+            "SELECT m.id, m.date, m.from_addr, m.subject, m.attachments, t.thread, m.to_addr,
+                    m.from_name, m.to_name
              FROM messages m LEFT JOIN message_threads t ON t.message = m.id
              WHERE m.id > ?1 ORDER BY m.id",
             [after as i64],
@@ -307,6 +312,8 @@ impl Case {
                     attachments: r.get::<_, i64>(4)?.max(0) as u32,
                     thread: r.get(5)?,
                     to: r.get(6)?,
+                    from_name: r.get(7)?,
+                    to_name: r.get(8)?,
                 })
             },
         )

@@ -21,8 +21,11 @@ pub(super) const FORMAT_NAME: &str = "mailsift-case";
 /// 4: the investigator's desk: `message_tags`, `tag_names`, `stars`,
 /// `message_notes`, `saved_searches` (created by the schema; nothing to
 /// backfill).
+/// 5: the first From and To display names as columns (`from_name`,
+/// `to_name`), so that the list sorts by the name it shows; backfilled
+/// from the records.
 /// An older case is upgraded in place when first opened.
-pub(crate) const FORMAT_VERSION: u32 = 4;
+pub(crate) const FORMAT_VERSION: u32 = 5;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sources(
@@ -61,7 +64,9 @@ CREATE TABLE IF NOT EXISTS messages(
     gm_thrid TEXT,
     thread_index TEXT,
     data BLOB NOT NULL,
-    to_addr TEXT
+    to_addr TEXT,
+    from_name TEXT,
+    to_name TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_message_id ON messages(message_id);
 CREATE TABLE IF NOT EXISTS message_threads(
@@ -214,6 +219,9 @@ impl Case {
         if marker.version < 3 {
             upgrade_to_3(sql)?;
         }
+        if marker.version < 5 {
+            upgrade_to_5(sql)?;
+        }
         tx.commit().map_err(|e| Error::store(&db_path, e))?;
         marker.version = FORMAT_VERSION;
         let json = serde_json::to_vec_pretty(&marker).map_err(|e| Error::Json {
@@ -241,6 +249,31 @@ fn upgrade_to_3(sql: Sql<'_>) -> Result<()> {
             "INSERT OR IGNORE INTO message_threads(message, thread)
                SELECT id, thread FROM messages WHERE thread IS NOT NULL;
              DROP INDEX IF EXISTS messages_thread;",
+        )?;
+    }
+    Ok(())
+}
+
+/// Version 5: the first From and To display names as columns, read from
+/// each record (a damaged record is left without them: its address sorts).
+fn upgrade_to_5(sql: Sql<'_>) -> Result<()> {
+    for column in ["from_name", "to_name"] {
+        if !has_column(sql, column)? {
+            sql.batch(&format!("ALTER TABLE messages ADD COLUMN {column} TEXT"))?;
+        }
+    }
+    let rows: Vec<(i64, Vec<u8>)> =
+        sql.rows("SELECT id, data FROM messages ORDER BY id", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    for (id, data) in rows {
+        let Some(msg) = decode_record(&data) else {
+            continue;
+        };
+        let p = prepare(msg);
+        sql.exec(
+            "UPDATE messages SET from_name=?1, to_name=?2 WHERE id=?3",
+            params![p.from_name, p.to_name, id],
         )?;
     }
     Ok(())

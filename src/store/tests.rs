@@ -350,3 +350,78 @@ fn messages_dedup_and_message_id_collisions() {
     assert_eq!(of_a[0].path.as_deref(), Some(Path::new("/s/1.eml")));
     assert_eq!(of_a[0].offset, Some(0));
 }
+
+/// Version 5 keeps the first From and To display names as columns; a
+/// version-4 case gets them from its records when first opened.
+#[test]
+fn a_version_4_case_gets_its_display_names() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("c");
+    {
+        let mut case = Case::open_for_writing(&root).unwrap();
+        let import = case.begin_import("test").unwrap();
+        case.transaction(|tx| {
+            let src = tx.source(Path::new("/s"), SourceFormat::Folder, 0, import)?;
+            for (i, from) in ["Zoe Adams <a@x.org>", "b@x.org"].iter().enumerate() {
+                let path = PathBuf::from(format!("/s/{i}.eml"));
+                let f = tx.file(src, &path, SourceFormat::Eml, 10, 1, import)?;
+                let raw =
+                    format!("From: {from}\nTo: \"Bo Li\" <bo@x.org>\nSubject: m{i}\n\nbody\n");
+                let key = Sha256::of(raw.as_bytes());
+                let msg = crate::parse::parse_message(
+                    key,
+                    raw.as_bytes(),
+                    true,
+                    raw.len() as u64,
+                    &Default::default(),
+                    2_000_000_000,
+                );
+                tx.add_message(
+                    &prepare(msg),
+                    &OriginRow {
+                        file_id: f,
+                        offset: 0,
+                        length: 10,
+                        raw_sha256: key,
+                        from_line: None,
+                        maildir_flags: None,
+                    },
+                    import,
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let names = |case: &Case| -> Vec<(Option<String>, Option<String>)> {
+            case.light_rows(0)
+                .unwrap()
+                .into_iter()
+                .map(|r| (r.from_name, r.to_name))
+                .collect()
+        };
+        let written = names(&case);
+        assert_eq!(
+            written,
+            vec![
+                (Some("Zoe Adams".into()), Some("Bo Li".into())),
+                (None, Some("Bo Li".into()))
+            ]
+        );
+        // Back to version 4: no names stored.
+        case.conn
+            .execute_batch("UPDATE messages SET from_name=NULL, to_name=NULL")
+            .unwrap();
+        assert_eq!(names(&case), vec![(None, None), (None, None)]);
+    }
+    let marker = root.join(MARKER);
+    let v4 = fs::read_to_string(&marker)
+        .unwrap()
+        .replace(&format!("\"version\": {FORMAT_VERSION}"), "\"version\": 4");
+    fs::write(&marker, v4).unwrap();
+    let case = Case::open(&root).unwrap();
+    assert_eq!(Case::marker(&root).unwrap().version, FORMAT_VERSION);
+    let rows = case.light_rows(0).unwrap();
+    assert_eq!(rows[0].from_name.as_deref(), Some("Zoe Adams"));
+    assert_eq!(rows[1].from_name, None);
+    assert_eq!(rows[1].to_name.as_deref(), Some("Bo Li"));
+}

@@ -45,6 +45,11 @@ pub struct Prepared {
     pub from_addr: Option<String>,
     /// The first To address (lower case), for sorting.
     pub to_addr: Option<String>,
+    /// The first From display name, if it has one (sorting by what the
+    /// list shows).
+    pub from_name: Option<String>,
+    /// The first To display name, if it has one.
+    pub to_name: Option<String>,
     /// Number of attachments.
     pub attachments: usize,
     /// SHA-256 of each attachment, in order.
@@ -77,6 +82,15 @@ pub struct AttachmentText {
     pub status: TextStatus,
     /// The text, capped; None when there is none.
     pub text: Option<String>,
+}
+
+/// A display name worth sorting by: trimmed, not empty.
+fn display_name(a: Option<&crate::model::Address>) -> Option<String> {
+    a?.name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
 }
 
 /// Serialises and compresses a message for storage. Attachment texts are
@@ -121,6 +135,8 @@ pub fn prepare(mut msg: Message) -> Prepared {
         date: msg.date,
         from_addr: msg.from.first().map(|a| a.addr.to_ascii_lowercase()),
         to_addr: msg.to.first().map(|a| a.addr.to_ascii_lowercase()),
+        from_name: display_name(msg.from.first()),
+        to_name: display_name(msg.to.first()),
         attachment_shas: msg.attachments.iter().map(|a| a.sha256).collect(),
         texts,
         subject: msg.subject,
@@ -347,8 +363,8 @@ impl<'a> Tx<'a> {
     fn insert_message(&self, rec: &Prepared, import_id: i64) -> Result<i64> {
         self.sql().exec(
             "INSERT INTO messages(key, status, size, date, subject, message_id, from_addr, attachments, import_id, data,
-                                  in_reply_to, refs, gm_thrid, thread_index, to_addr)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                  in_reply_to, refs, gm_thrid, thread_index, to_addr, from_name, to_name)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             params![
                 &rec.key.0[..],
                 rec.status.as_str(),
@@ -365,6 +381,8 @@ impl<'a> Tx<'a> {
                 rec.gm_thrid,
                 rec.thread_index,
                 rec.to_addr,
+                rec.from_name,
+                rec.to_name,
             ],
         )?;
         let id = self.tx.last_insert_rowid();
