@@ -553,13 +553,14 @@ fn attachment_hits_text_preview_and_sorting() {
     step_until(&mut h, "sorting by To", LONG, |a| {
         !a.busy() && a.search.sort.column == mailsift::jobs::SortColumn::To
     });
+    // By what the column shows first: the name, else the address.
     let firsts: Vec<String> = {
         let case = mailsift::store::Case::open(&case).unwrap();
         let light: std::collections::HashMap<u64, Option<String>> = case
             .light_rows(0)
             .unwrap()
             .into_iter()
-            .map(|l| (l.rowid, l.to))
+            .map(|l| (l.rowid, l.to_name.or(l.to)))
             .collect();
         let res = h.state().search.results.as_ref().unwrap();
         res.hits
