@@ -81,6 +81,7 @@ pub mod browse;
 pub(crate) mod contain;
 pub mod desk;
 pub mod display;
+pub mod dkim;
 pub mod error;
 pub mod export;
 pub mod extract;

@@ -162,6 +162,7 @@ pub fn import(
     let halt = AtomicBool::new(false);
     let mut writer = Writer::new(import_id, sources, &mut index_writer, &fields);
     let docs = crate::attachtext::DocCache::new(&opts.limits);
+    let keys = case.dkim_keys()?;
     let ctx = WorkerCtx {
         limits: &opts.limits,
         fields: &fields,
@@ -169,6 +170,7 @@ pub fn import(
         bytes_read: &bytes_read,
         docs: &docs,
         now: now_secs(),
+        keys: &keys,
     };
     let reader = ReaderCtx {
         limits: &opts.limits,

@@ -21,8 +21,13 @@ pub(super) const FORMAT_NAME: &str = "mailsift-case";
 /// 4: the investigator's desk: `message_tags`, `tag_names`, `stars`,
 /// `message_notes`, `saved_searches` (created by the schema; nothing to
 /// backfill).
+/// 5: DKIM: `dkim_keys` (the keys the user added) and `message_dkim`
+/// (each message's verdict, signing domain and signatures), created by
+/// the schema; nothing is backfilled on opening: messages without a
+/// verdict are verified by `mailsift keys add` (or when a later import
+/// sees them again).
 /// An older case is upgraded in place when first opened.
-pub(crate) const FORMAT_VERSION: u32 = 4;
+pub(crate) const FORMAT_VERSION: u32 = 5;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sources(
@@ -155,6 +160,24 @@ CREATE TABLE IF NOT EXISTS saved_searches(
     time INTEGER NOT NULL,
     deleted INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dkim_keys(
+    domain TEXT NOT NULL,
+    selector TEXT NOT NULL,
+    record TEXT NOT NULL,
+    source TEXT NOT NULL,
+    first_seen TEXT,
+    last_seen TEXT,
+    added TEXT NOT NULL,
+    PRIMARY KEY(domain, selector, record)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS message_dkim(
+    message INTEGER PRIMARY KEY REFERENCES messages(id),
+    verdict TEXT NOT NULL,
+    domain TEXT,
+    signatures TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS message_dkim_verdict ON message_dkim(verdict);
+CREATE INDEX IF NOT EXISTS message_dkim_domain ON message_dkim(domain);
 CREATE TABLE IF NOT EXISTS imports(
     id INTEGER PRIMARY KEY,
     started TEXT NOT NULL,
