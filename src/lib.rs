@@ -88,6 +88,7 @@ pub mod extract;
 pub mod html;
 pub mod index;
 pub mod jobs;
+pub mod keys;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

@@ -225,6 +225,7 @@ pub fn import(
     };
     report.bytes = bytes_read.load(Ordering::Relaxed);
     report.attachment_texts = docs.stats();
+    report.dkim.sort();
     report.elapsed_secs = started.elapsed().as_secs_f64();
     report.messages_per_sec = report.found as f64 / report.elapsed_secs.max(1e-3);
     report.cancelled = cancel.load(Ordering::Relaxed);

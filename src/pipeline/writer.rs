@@ -329,6 +329,7 @@ impl<'a> Writer<'a> {
             tx.dkim(rowid, o)?;
         }
         if added == Added::New {
+            self.report.dkim.count(p.prepared.dkim.as_ref());
             let mut doc = p.doc;
             self.fields.set_rowid(&mut doc, rowid as u64);
             self.index.add(doc)?;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use rusqlite::params;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Case;
 use super::write::Tx;
@@ -18,7 +18,7 @@ use crate::error::Result;
 
 /// Messages per verdict, and per signing domain per verdict: the table
 /// newsrooms published for the Podesta emails.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DkimStats {
     /// Messages per verdict (every verdict listed, zeros included).
     pub verdicts: BTreeMap<String, u64>,
@@ -29,7 +29,7 @@ pub struct DkimStats {
 }
 
 /// One signing domain's row of [`DkimStats`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DomainStats {
     /// The signing domain.
     pub domain: String,
@@ -37,6 +37,72 @@ pub struct DomainStats {
     pub verdicts: BTreeMap<String, u64>,
     /// All its messages.
     pub total: u64,
+}
+
+impl DkimStats {
+    /// Counts one message (a verdict and its domain; `None`: not verified).
+    pub fn count(&mut self, outcome: Option<&Outcome>) {
+        let Some(o) = outcome else {
+            self.unverified += 1;
+            return;
+        };
+        let v = o.verdict.as_str().to_string();
+        *self.verdicts.entry(v.clone()).or_insert(0) += 1;
+        if let Some(d) = &o.domain {
+            match self.domains.iter_mut().find(|x| &x.domain == d) {
+                Some(x) => {
+                    *x.verdicts.entry(v).or_insert(0) += 1;
+                    x.total += 1;
+                }
+                None => self.domains.push(DomainStats {
+                    domain: d.clone(),
+                    verdicts: BTreeMap::from([(v, 1)]),
+                    total: 1,
+                }),
+            }
+        }
+    }
+
+    /// Sorts the domains by message count (most first), then by name.
+    pub fn sort(&mut self) {
+        self.domains
+            .sort_by(|a, b| b.total.cmp(&a.total).then(a.domain.cmp(&b.domain)));
+    }
+
+    /// The table in words: a line of counts per verdict, then a line per
+    /// signing domain (at most `max_domains`).
+    pub fn lines(&self, max_domains: usize) -> Vec<String> {
+        let counts = |m: &BTreeMap<String, u64>| -> String {
+            Verdict::ALL
+                .iter()
+                .filter_map(|v| {
+                    m.get(v.as_str())
+                        .filter(|n| **n > 0)
+                        .map(|n| format!("{} {n}", v.as_str()))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut out = vec![format!(
+            "DKIM: {}{}",
+            counts(&self.verdicts),
+            if self.unverified > 0 {
+                format!(", not verified {}", self.unverified)
+            } else {
+                String::new()
+            }
+        )];
+        for d in self.domains.iter().take(max_domains) {
+            out.push(format!("  {}: {}", d.domain, counts(&d.verdicts)));
+        }
+        if self.domains.len() > max_domains {
+            out.push(format!(
+                "  … and {} more signing domains",
+                self.domains.len() - max_domains
+            ));
+        }
+        out
+    }
 }
 
 impl Tx<'_> {
@@ -237,9 +303,8 @@ impl Case {
                 e.total += n;
             }
         }
-        let mut list: Vec<DomainStats> = domains.into_values().collect();
-        list.sort_by(|a, b| b.total.cmp(&a.total).then(a.domain.cmp(&b.domain)));
-        stats.domains = list;
+        stats.domains = domains.into_values().collect();
+        stats.sort();
         stats.unverified = self.sql().count(
             "SELECT COUNT(*) FROM messages WHERE id NOT IN (SELECT message FROM message_dkim)",
             [],
