@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use super::sig::Canon;
+use super::sig::{self, Canon};
 use super::testsign::{Spec, TestKey, sign};
 use super::*;
 
@@ -338,5 +338,32 @@ fn summary_words() {
     assert_eq!(Outcome::unsigned().summary(), "not DKIM-signed");
     for v in Verdict::ALL {
         assert_eq!(Verdict::parse(v.as_str()), Some(v));
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// Any bytes spliced into a real signed message (anywhere: the
+    /// signature header, other headers, the body) give a verdict, never a
+    /// panic, and never a pass by a key that did not sign them.
+    #[test]
+    fn no_panic_on_spliced_bytes(at in 0usize..2000, cut in 0usize..40, junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64)) {
+        let key = TestKey::ed25519(3);
+        let signed = sign(MSG, &Spec::new("example.org", "s1"), &key);
+        let at = at.min(signed.len());
+        let end = (at + cut).min(signed.len());
+        let mut m = signed[..at].to_vec();
+        m.extend_from_slice(&junk);
+        m.extend_from_slice(&signed[end..]);
+        let keys = store_with(&[("example.org", "s1", key.record())]);
+        let o = check(&m, &keys);
+        if o.verdict == Verdict::Pass {
+            // Only a change that canonicalisation or selection ignores.
+            let s = &o.signatures[0];
+            proptest::prop_assert_eq!(&s.domain, "example.org");
+        }
+        let _ = sig::parse(&String::from_utf8_lossy(&junk));
+        let _ = keys::read_key_file(&String::from_utf8_lossy(&m), "x", None, None);
     }
 }
