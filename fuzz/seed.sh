@@ -18,7 +18,7 @@ trap 'rm -rf "$TMP"' EXIT
 GENERATE=1
 [[ "${1:-}" == "--no-generate" ]] && GENERATE=0
 
-for t in mbox_splitter message smime safe_name query html export extract gzip; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature; do
     mkdir -p "$OUT/$t"
 done
 
@@ -238,6 +238,15 @@ for f in "$SAMPLE"/dnc/1.eml "$SAMPLE"/broken/crlf.mbox "$SAMPLE"/broken/mboxcl2
     seed gzip '\x13' "$f"
 done
 
+# --- dkim_signature: the RFC 8463 example's signature header, the whole
+# signed message, the bundled key archive and a zone line.
+seed dkim_signature "" "$ROOT/tests/fixtures/dkim/rfc8463.eml"
+sed -n '1,7p' "$ROOT/tests/fixtures/dkim/rfc8463.eml" | sed '1s/^DKIM-Signature://' >"$TMP/sig"
+seed dkim_signature "" "$TMP/sig"
+seed dkim_signature "" "$ROOT/assets/dkim_keys.json"
+printf 's._domainkey.example.org. IN TXT ( "v=DKIM1; k=ed25519; "\n "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" ) ; c\n' >"$TMP/zone"
+seed dkim_signature "" "$TMP/zone"
+
 # --- a small synthetic corpus from the generator (other seeds, other shapes)
 if [[ $GENERATE == 1 ]]; then
     cargo run --quiet --no-default-features --example gen_corpus -- "$TMP/gen" 60 mbox 7 3000 >/dev/null
@@ -251,10 +260,10 @@ if [[ $GENERATE == 1 ]]; then
 fi
 
 # --- saved regressions seed their target ------------------------------------
-for t in mbox_splitter message smime safe_name query html export extract gzip; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature; do
     [[ -d "$ROOT/fuzz/regressions/$t" ]] && cp "$ROOT"/fuzz/regressions/$t/* "$OUT/$t/" 2>/dev/null || true
 done
 
-for t in mbox_splitter message smime safe_name query html export extract gzip; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature; do
     printf '%-14s %5d seeds, %8d bytes\n' "$t" "$(ls "$OUT/$t" | wc -l)" "$(cat "$OUT/$t"/* | wc -c)"
 done

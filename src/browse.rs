@@ -261,6 +261,11 @@ impl Browser {
             } else {
                 None
             };
+            let (dkim, dkim_domain) = self
+                .case
+                .dkim_columns(&[hit.rowid as i64])?
+                .pop()
+                .unwrap_or_default();
             exporter.write(&ExportItem {
                 message: &msg,
                 origins: &origins,
@@ -270,6 +275,8 @@ impl Browser {
                 matched_in: matched.as_deref(),
                 raw: raw.as_deref(),
                 annotations: annotations.as_ref(),
+                dkim,
+                dkim_domain: dkim_domain.as_deref(),
             })?;
             // Dropping the exporter removes the partial output.
             if !progress(n as u64 + 1, total) {

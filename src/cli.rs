@@ -313,6 +313,7 @@ pub fn show(case: &Path, id: &str, raw: bool, json: bool) -> Result<ExitCode> {
     let origins = b.case.origins(&key)?;
     let thread = b.case.thread_of(&key)?;
     let desk = b.case.annotations_of(&key)?;
+    let dkim = b.case.dkim_outcome(rowid as i64)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if json {
         // Everything about the message, the attachments' texts included.
@@ -325,9 +326,15 @@ pub fn show(case: &Path, id: &str, raw: bool, json: bool) -> Result<ExitCode> {
         v["tags"] = serde_json::json!(desk.tags);
         v["starred"] = serde_json::json!(desk.starred);
         v["notes"] = serde_json::json!(desk.note_lines());
+        // Every signature: domain, selector, algorithm, verdict, reason,
+        // warnings, key source (null: not verified yet).
+        v["dkim"] = serde_json::json!(dkim.as_ref().map(|o| &o.signatures));
+        v["dkim_verdict"] = serde_json::json!(dkim.as_ref().map(|o| o.verdict.as_str()));
+        v["dkim_domain"] = serde_json::json!(dkim.as_ref().and_then(|o| o.domain.as_deref()));
         writeln!(out, "{v}")?;
     } else {
         print_message(&mut out, &m, &origins, thread.as_deref(), &desk)?;
+        print_dkim(&mut out, dkim.as_ref())?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
@@ -352,6 +359,33 @@ pub fn print(case: &Path, id: &str, thread: bool, output: &Path) -> Result<ExitC
     };
     println!("wrote {what} to {} (sha256 {sha})", output.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The DKIM verdict and each signature's reason and warnings.
+fn print_dkim(out: &mut dyn Write, dkim: Option<&mailsift::dkim::Outcome>) -> Result<()> {
+    let Some(o) = dkim else {
+        writeln!(
+            out,
+            "DKIM:        not verified yet (run `mailsift keys add CASE`)"
+        )?;
+        return Ok(());
+    };
+    writeln!(out, "DKIM:        {}", o.summary())?;
+    for s in &o.signatures {
+        writeln!(
+            out,
+            "  {} {} ({}, {}): {}",
+            s.verdict.as_str(),
+            s.domain,
+            s.selector,
+            s.algorithm,
+            s.reason
+        )?;
+        for w in &s.warnings {
+            writeln!(out, "    warning: {}", w.text)?;
+        }
+    }
+    Ok(())
 }
 
 fn print_message(

@@ -12,6 +12,7 @@ use clap::{ArgGroup, Parser, Subcommand};
 
 mod cli;
 mod cli_desk;
+mod cli_keys;
 
 use mailsift::pipeline::{self, ImportOptions, ImportReport, Progress};
 use mailsift::store::{Case, CaseStats};
@@ -184,6 +185,11 @@ enum Command {
         #[command(subcommand)]
         command: cli_desk::AnnotationsCommand,
     },
+    /// DKIM keys: add keys from files and verify again; list them.
+    Keys {
+        #[command(subcommand)]
+        command: cli_keys::KeysCommand,
+    },
     /// Saved searches: list them with their current counts, add or remove one.
     Saved {
         case: PathBuf,
@@ -340,6 +346,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             author,
         }) => cli_desk::note(&case, &id, &text.join(" "), author),
         Some(Command::Annotations { command }) => cli_desk::annotations(command),
+        Some(Command::Keys { command }) => cli_keys::keys(command),
         Some(Command::Saved { case, command }) => cli_desk::saved(&case, command),
         Some(Command::Batch { case, file, format }) => cli_desk::batch(&case, &file, &format),
         Some(Command::HelpQuery) => {
@@ -487,6 +494,11 @@ fn print_report(r: &ImportReport) {
         let list: Vec<String> = r.defects.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let _ = writeln!(out, "defects: {}", list.join(", "));
     }
+    if r.new > 0 {
+        for line in r.dkim.lines(10) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     for s in &r.sources {
         let _ = writeln!(out, "  {}", s.summary_line());
     }
@@ -517,6 +529,11 @@ fn print_stats(case: &Path, s: &CaseStats) {
     if !s.defects.is_empty() {
         let list: Vec<String> = s.defects.iter().map(|(k, n)| format!("{k} {n}")).collect();
         println!("defects: {}", list.join(", "));
+    }
+    if s.messages > 0 {
+        for line in s.dkim.lines(20) {
+            println!("{line}");
+        }
     }
     for src in &s.sources {
         println!(

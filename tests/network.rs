@@ -3,7 +3,10 @@
 //! `message/external-body`, …) is imported, shown (text and JSON), searched
 //! with snippets, exported in every format, its attachments listed and
 //! saved, and read in the window's reading pane (and its source window),
-//! while a local HTTP port counts connections: none may arrive.
+//! one of them DKIM-signed and verified at import and again after `keys
+//! add` (keys come from the case, never DNS: `tests/dkim.rs` checks that
+//! no resolver is linked), while a local HTTP port counts connections:
+//! none may arrive.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -180,7 +183,20 @@ fn hostile_mbox(c: &Canary) -> String {
 --rel\nContent-Type: image/png\nContent-ID: <logo@x>\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--rel--\n",
         remote = c.url("related-remote.png"),
     );
+    // Signed (DKIM, a key the case does not have yet): verifying it, at
+    // import and after `keys add`, must ask nobody for the key.
+    let three = String::from_utf8(mailsift::dkim::testsign::sign(
+        three.as_bytes(),
+        &mailsift::dkim::testsign::Spec::new("example.org", "net"),
+        &net_key(),
+    ))
+    .unwrap()
+    .replace("\r\n", "\n");
     mbox(&[one, two, three, four])
+}
+
+fn net_key() -> mailsift::dkim::testsign::TestKey {
+    mailsift::dkim::testsign::TestKey::ed25519(42)
 }
 
 #[test]
@@ -197,6 +213,19 @@ fn nothing_is_fetched_when_importing_reading_searching_or_exporting() {
     let (code, r, err) = import_json(&case, &[&src]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(num(&r, "new"), 4, "{r:#}");
+    assert_eq!(num(&r, "dkim.verdicts.nokey"), 1, "{r:#}");
+    let zone = t.path().join("net.zone");
+    std::fs::write(
+        &zone,
+        format!(
+            "net._domainkey.example.org IN TXT \"{}\"\n",
+            net_key().record()
+        ),
+    )
+    .unwrap();
+    let o = run(&[&"keys", &"add", &case, &zone]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("nokey -> pass (example.org)"), "{out}");
 
     let out = run(&[&"search", &case, &"*", &"--format", &"json"]);
     let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)

@@ -9,6 +9,7 @@ mod annotations;
 mod attachments;
 mod bench;
 mod crash;
+mod dkim;
 mod fuzz_regressions;
 #[cfg(feature = "gui")]
 mod gui;

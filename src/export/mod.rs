@@ -42,6 +42,10 @@ pub struct ExportItem<'a> {
     /// The investigators' tags, star and notes on it (CSV and JSON
     /// columns); None reads as none.
     pub annotations: Option<&'a Annotations>,
+    /// The DKIM verdict (`dkim` column); None when not verified.
+    pub dkim: Option<crate::dkim::Verdict>,
+    /// The signing domain that gave the verdict (`dkim_domain` column).
+    pub dkim_domain: Option<&'a str>,
 }
 
 /// An export format.
@@ -126,6 +130,8 @@ pub const CSV_HEADER: &[&str] = &[
     "tags",
     "starred",
     "notes",
+    "dkim",
+    "dkim_domain",
 ];
 
 /// Byte-order mark that starts CSV exports, so Excel reads them as UTF-8.
@@ -228,7 +234,9 @@ fn score_json(score: Option<f32>) -> serde_json::Value {
 /// (array of {path, offset, length, sha256}), `matched_in` (where the hit
 /// is: `{"in":"message"}` and/or `{"in":"attachment","index":N,"name":…}`;
 /// null when not computed), `tags` (names), `starred` (bool), `notes`
-/// (array of {author, time, text}).
+/// (array of {author, time, text}), `dkim` (the DKIM verdict: `pass`,
+/// `fail`, `revoked`, `nokey`, `invalid`, `none`; null when not
+/// verified), `dkim_domain` (the signing domain that gave it, or null).
 pub fn json_record(item: &ExportItem) -> serde_json::Value {
     let m = item.message;
     let none = Annotations::default();
@@ -270,6 +278,8 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
         "tags": a.tags,
         "starred": a.starred,
         "notes": notes,
+        "dkim": item.dkim.map(crate::dkim::Verdict::as_str),
+        "dkim_domain": item.dkim_domain,
     })
 }
 
@@ -277,7 +287,8 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
 /// attachments) joined with `"; "`, labels and flags with `";"` (a label
 /// may hold spaces), `signed`/`encrypted` as in [`json_record`] or empty;
 /// tags joined with `; `, starred as `yes` or empty, notes one a line as
-/// `author (time): text`.
+/// `author (time): text`; `dkim` and `dkim_domain` as in [`json_record`]
+/// (empty for null).
 pub(crate) fn csv_row(item: &ExportItem) -> String {
     let m = item.message;
     let none = Annotations::default();
@@ -305,6 +316,11 @@ pub(crate) fn csv_row(item: &ExportItem) -> String {
         a.tags.join("; "),
         if a.starred { "yes" } else { "" }.to_string(),
         a.note_lines().join("\n"),
+        item.dkim
+            .map(crate::dkim::Verdict::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        item.dkim_domain.unwrap_or_default().to_string(),
     ];
     csv_line(&cells)
 }
@@ -489,6 +505,8 @@ mod tests {
             matched_in: None,
             raw,
             annotations: None,
+            dkim: Some(crate::dkim::Verdict::Pass),
+            dkim_domain: Some("example.org"),
         }
     }
 
@@ -565,6 +583,8 @@ mod tests {
             matched_in: None,
             raw: None,
             annotations: Some(&desk),
+            dkim: None,
+            dkim_domain: None,
         })
         .unwrap();
         let sum = ex.finish().unwrap();
@@ -604,8 +624,11 @@ mod tests {
             "yes".to_string(),
             "ann (1970-01-01T00:00:01.000Z): =call\nbob (1970-01-01T00:00:02.000Z): b, \"c\""
                 .to_string(),
+            String::new(),
+            String::new(),
         ]);
         assert_eq!(rows[3], expected);
+        assert_eq!((r1[16].as_str(), r1[17].as_str()), ("pass", "example.org"));
     }
 
     #[test]
@@ -622,6 +645,8 @@ mod tests {
                 "attachments",
                 "cc",
                 "date",
+                "dkim",
+                "dkim_domain",
                 "encrypted",
                 "flags",
                 "from",
@@ -691,6 +716,8 @@ mod tests {
             matched_in: None,
             raw: None,
             annotations: None,
+            dkim: None,
+            dkim_domain: None,
         });
         for k in ["date", "from", "subject", "thread", "snippet", "score"] {
             assert!(v[k].is_null(), "{k}");

@@ -182,6 +182,8 @@ pub fn export(data: &[u8]) {
         matched_in: None,
         raw: None,
         annotations: None,
+        dkim: None,
+        dkim_domain: None,
     };
     check_csv(&item, &meta);
 

@@ -16,18 +16,22 @@
 //! | [`html`] | [`html::html_to_text_limited`](crate::html::html_to_text_limited), [`html::decode_entities`](crate::html::decode_entities) | output within the cap, trimmed |
 //! | [`extract()`] | [`extract::detect`](crate::extract::detect), [`extract::extract`](crate::extract::extract) on any bytes as each document kind | ends within its time budget; text within its limit; no panic escapes |
 //! | [`gzip`] | [`source::gzindex::GzReader`](crate::source::gzindex::GzReader) against flate2; compression, checkpoints and reads through them | the two decoders agree; data round-trips; every checkpoint reads back exact ranges |
+//! | [`dkim_signature`] | [`dkim::sig::parse`](crate::dkim::sig::parse), [`dkim::read_key_file`](crate::dkim::read_key_file), [`dkim::verify_message`](crate::dkim::verify_message) on the bytes as a signature header and as a message | a parsed signature is within its bounds; refusals say why; every key read has a usable record; the message verdict is the best signature's; every result has a reason |
 //! | [`export`] | CSV row, NDJSON record, mbox entry | CSV parses back to the same cells (defused) and no cell starts with a formula character; the mbox re-splits into the same messages (same keys) |
 //!
 //! Files: `sources` (mbox splitter, gzip), `messages` (message, smime,
-//! extract, html), `search` (query), `exports` (export, safe_name).
+//! extract, html), `search` (query), `exports` (export, safe_name),
+//! `dkim` (dkim_signature).
 //!
 //! Not part of the stable API.
 
+mod dkim;
 mod exports;
 mod messages;
 mod search;
 mod sources;
 
+pub use dkim::dkim_signature;
 pub use exports::{export, safe_name};
 pub use messages::{extract, html, message, smime};
 pub use search::query;
@@ -48,6 +52,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("export", export),
     ("extract", extract),
     ("gzip", gzip),
+    ("dkim_signature", dkim_signature),
 ];
 
 /// The body of the target called `name`, if there is one.

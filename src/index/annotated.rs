@@ -1,4 +1,5 @@
-//! `tag:`, `has:note` and `note:` — the investigators' annotations — are
+//! `tag:`, `has:note` and `note:` — the investigators' annotations — and
+//! `dkim:` / `dkim.domain:` (a verdict changes when keys are added) are
 //! not in the index (they change without re-indexing): the [`Resolver`]
 //! answers them with row ids from the case. What a case's resolver does
 //! with the tag names and note texts it reads is here: whole tag names
@@ -34,6 +35,13 @@ pub enum Annotated<'a> {
         /// How they match.
         mode: Mode,
     },
+    /// `dkim:VERDICT` and/or `dkim.domain:DOMAIN`.
+    Dkim {
+        /// The verdict asked for.
+        verdict: Option<crate::dkim::Verdict>,
+        /// The signing domain asked for (or a parent of it).
+        domain: Option<&'a str>,
+    },
 }
 
 /// The answer of the case's resolver: which row ids carry `what`.
@@ -49,6 +57,7 @@ pub(super) fn case_rowids(case: &crate::store::Case, what: &Annotated<'_>) -> Re
             case.tagged_rowids(&matching)
         }
         Annotated::AnyNote => case.noted_rowids(),
+        Annotated::Dkim { verdict, domain } => case.dkim_rowids(verdict, domain),
         Annotated::NoteWords { words, mode } => {
             let mut out: Vec<u64> = case
                 .note_texts()?

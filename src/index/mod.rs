@@ -298,7 +298,9 @@ impl SearchIndex {
             | Field::Source
             | Field::Label
             | Field::Tag
-            | Field::Note => Vec::new(),
+            | Field::Note
+            | Field::Dkim
+            | Field::DkimDomain => Vec::new(),
         }
     }
 
@@ -364,7 +366,9 @@ impl SearchIndex {
                 | Field::Source
                 | Field::Label
                 | Field::Tag
-                | Field::Note => self.term(*field, text, Mode::Exact, resolver)?,
+                | Field::Note
+                | Field::Dkim
+                | Field::DkimDomain => self.term(*field, text, Mode::Exact, resolver)?,
                 _ => self.phrase(*field, text),
             },
             Query::And(qs) => {
@@ -449,6 +453,24 @@ impl SearchIndex {
             }
             Field::Tag => {
                 let what = Annotated::Tag { name: text, mode };
+                return Ok(self.rowid_set(resolver.annotated_rowids(&what)?));
+            }
+            Field::Dkim | Field::DkimDomain => {
+                let t = text.trim();
+                let what = if field == Field::Dkim {
+                    let Some(v) = crate::dkim::Verdict::parse(t) else {
+                        return Ok(Box::new(EmptyQuery));
+                    };
+                    Annotated::Dkim {
+                        verdict: Some(v),
+                        domain: None,
+                    }
+                } else {
+                    Annotated::Dkim {
+                        verdict: None,
+                        domain: Some(t),
+                    }
+                };
                 return Ok(self.rowid_set(resolver.annotated_rowids(&what)?));
             }
             Field::Note => {

@@ -162,6 +162,7 @@ pub fn import(
     let halt = AtomicBool::new(false);
     let mut writer = Writer::new(import_id, sources, &mut index_writer, &fields);
     let docs = crate::attachtext::DocCache::new(&opts.limits);
+    let keys = case.dkim_keys()?;
     let ctx = WorkerCtx {
         limits: &opts.limits,
         fields: &fields,
@@ -169,6 +170,7 @@ pub fn import(
         bytes_read: &bytes_read,
         docs: &docs,
         now: now_secs(),
+        keys: &keys,
     };
     let reader = ReaderCtx {
         limits: &opts.limits,
@@ -223,6 +225,7 @@ pub fn import(
     };
     report.bytes = bytes_read.load(Ordering::Relaxed);
     report.attachment_texts = docs.stats();
+    report.dkim.sort();
     report.elapsed_secs = started.elapsed().as_secs_f64();
     report.messages_per_sec = report.found as f64 / report.elapsed_secs.max(1e-3);
     report.cancelled = cancel.load(Ordering::Relaxed);

@@ -90,6 +90,8 @@ pub struct ImportReport {
     pub cancelled: bool,
     /// Text extraction from document attachments, per kind (`pdf`, `docx`, …).
     pub attachment_texts: BTreeMap<String, crate::attachtext::KindStats>,
+    /// The new messages per DKIM verdict, and per signing domain per verdict.
+    pub dkim: crate::store::DkimStats,
 }
 
 impl ImportReport {

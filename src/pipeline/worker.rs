@@ -24,6 +24,8 @@ pub(super) struct WorkerCtx<'a> {
     pub(super) docs: &'a crate::attachtext::DocCache,
     /// Now, in seconds since the epoch (dates far in the future are flagged).
     pub(super) now: i64,
+    /// The DKIM keys (bundled archive and the case's), loaded once per import.
+    pub(super) keys: &'a crate::dkim::KeyStore,
 }
 
 /// Works until the reader's channel closes or the writer is gone.
@@ -129,9 +131,14 @@ fn process(raw: RawMessage, ctx: &WorkerCtx<'_>) -> Parsed {
     defects.append(&mut msg.defects);
     msg.defects = defects;
     let doc = ctx.fields.document(&msg);
+    // Offline, here on the worker: a message kept only in part cannot be.
+    let dkim = complete
+        .then(|| crate::dkim::verify_message(&bytes, ctx.keys, &crate::dkim::Context::of(&msg)));
+    let mut prepared = store::prepare(msg);
+    prepared.dkim = dkim;
     Parsed {
         doc,
-        prepared: store::prepare(msg),
+        prepared,
         offset: raw.offset,
         length: raw.length,
         raw_sha256,

@@ -325,7 +325,11 @@ impl<'a> Writer<'a> {
             maildir_flags: p.maildir_flags.as_deref(),
         };
         let (added, rowid) = tx.add_message(&p.prepared, &origin, self.import_id)?;
+        if let Some(o) = &p.prepared.dkim {
+            tx.dkim(rowid, o)?;
+        }
         if added == Added::New {
+            self.report.dkim.count(p.prepared.dkim.as_ref());
             let mut doc = p.doc;
             self.fields.set_rowid(&mut doc, rowid as u64);
             self.index.add(doc)?;

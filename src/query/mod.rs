@@ -25,6 +25,7 @@
 //! | `label:inbox`, `label:"a b"`     | a Gmail label (`X-Gmail-Labels`), whole, any case |
 //! | `tag:urgent`, `tag:"follow up"`  | an investigator's tag, whole, any case; `tag:fol*` |
 //! | `is:starred`                     | starred by an investigator                     |
+//! | `dkim:pass`, `dkim.domain:gmail.com` | the DKIM verdict (`pass fail revoked nokey invalid none`); the signing domain (or a subdomain) |
 //! | `has:note`, `note:call`          | with a note; a word or phrase in its notes     |
 //! | `is:flagged` `is:replied` `is:seen` `is:unread` `is:draft` `is:trashed` `is:passed` | maildir flags and Gmail's matching labels (see [`Flag`]) |
 //! | `date:2016`, `date:2016-02`      | a year, month or day (UTC)                     |
@@ -32,14 +33,15 @@
 //! | `after:2016-02-29`, `before:2017`| from the start of / before the start of a date |
 //!
 //! Fields: `from to cc bcc subject body attachment filename id msgid thread
-//! source label tag note` (names are case-insensitive); `to:` looks in every recipient
+//! source label tag note dkim dkim.domain` (names are case-insensitive); `to:` looks in every recipient
 //! header (To, Cc and Bcc, as in Gmail and notmuch), `cc:` and `bcc:` only in
 //! theirs.
 //!
 //! `tag:`, `is:starred`, `has:note` and `note:` ask about the
 //! investigators' annotations (tags, stars, notes; see `crate::annotate`),
 //! which change without re-indexing: they are answered from the case,
-//! like `thread:` and `source:`. The mailbox owner's own star (maildir
+//! like `thread:` and `source:`; so are `dkim:` and `dkim.domain:` (a
+//! verdict changes when keys are added). The mailbox owner's own star (maildir
 //! `F`, Gmail's `Starred` label) is `is:flagged`.
 //!
 //! A word written as a field whose name is none of these nor `has is date
@@ -91,6 +93,8 @@ Attachments:                     attachment:donor (text inside)  filename:xlsx  
 Identity:                        id:3f2a9c  msgid:<abc@x>  thread:0123456789abcdef  source:podesta
 Copies:                          is:duplicate (found more than once: several files, or twice in one)
 Protection:                      is:signed (PGP or S/MIME, not verified)  is:encrypted (PGP or S/MIME)
+DKIM (verified offline):         dkim:pass dkim:fail dkim:revoked dkim:nokey dkim:invalid dkim:none
+                                 dkim.domain:gmail.com (signing domain)
 Gmail labels:                    label:inbox  label:\"Category Personal\"  label:work*
 Investigators' annotations:      tag:urgent  tag:\"follow up\"  tag:fol*  is:starred
                                  has:note  note:lawyer  note:\"call back\"
@@ -310,9 +314,15 @@ pub enum Field {
     Tag,
     /// `note:`: words in the investigators' notes.
     Note,
+    /// `dkim:`: the message's DKIM verdict (`pass`, `fail`, `revoked`,
+    /// `nokey`, `invalid`, `none`).
+    Dkim,
+    /// `dkim.domain:`: the domain of the signature that gave the verdict
+    /// (or a subdomain of it).
+    DkimDomain,
 }
 
-const NAMED_FIELDS: [Field; 15] = [
+const NAMED_FIELDS: [Field; 17] = [
     Field::From,
     Field::To,
     Field::Cc,
@@ -328,6 +338,8 @@ const NAMED_FIELDS: [Field; 15] = [
     Field::Label,
     Field::Tag,
     Field::Note,
+    Field::Dkim,
+    Field::DkimDomain,
 ];
 
 impl Field {
@@ -350,6 +362,8 @@ impl Field {
             Field::Label => "label",
             Field::Tag => "tag",
             Field::Note => "note",
+            Field::Dkim => "dkim",
+            Field::DkimDomain => "dkim.domain",
         }
     }
 

@@ -260,6 +260,16 @@ impl Parser {
             // Not written as a field (`10:30`, `http://x.org`, `Re:`): a word.
             return value(w, span, field);
         };
+        if f == Field::Dkim && !val.is_empty() && crate::dkim::Verdict::parse(val).is_none() {
+            let known: Vec<String> = crate::dkim::Verdict::ALL
+                .iter()
+                .map(|v| format!("dkim:{}", v.as_str()))
+                .collect();
+            return Err(QueryError::new(
+                format!("unknown dkim: value; use {}", known.join(", ")),
+                vspan,
+            ));
+        }
         if !val.is_empty() {
             return value(val, vspan, f);
         }

@@ -276,3 +276,67 @@ fn a_version_3_case_gains_the_annotation_tables() {
     let mut w = Case::open_for_annotating(&root).unwrap();
     assert_eq!(w.set_star(&[1], true, "ann").unwrap().len(), 1);
 }
+
+/// Issue 14: a case of format 4 gains the DKIM tables; its messages are
+/// not verified (in no `dkim:` result, counted as such) until verdicts
+/// are set, which replace each other.
+#[test]
+fn a_version_4_case_gains_the_dkim_tables_unverified() {
+    use crate::dkim::{Outcome, Verdict};
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("c");
+    let (case, _) = case_with(&root, 2);
+    case.sql()
+        .batch("DROP TABLE message_dkim; DROP TABLE dkim_keys;")
+        .unwrap();
+    drop(case);
+    let marker = root.join(MARKER);
+    let text = std::fs::read_to_string(&marker)
+        .unwrap()
+        .replace(&format!("\"version\": {FORMAT_VERSION}"), "\"version\": 4");
+    std::fs::write(&marker, text).unwrap();
+    let case = Case::open(&root).unwrap();
+    assert_eq!(Case::marker(&root).unwrap().version, FORMAT_VERSION);
+    let stats = case.dkim_stats().unwrap();
+    assert_eq!(stats.unverified, 2);
+    assert_eq!(stats.verdicts["none"], 0);
+    assert!(
+        case.dkim_rowids(Some(Verdict::None), None)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(case.user_dkim_keys().unwrap().is_empty());
+    assert!(!case.dkim_keys().unwrap().is_empty(), "the bundled archive");
+    drop(case);
+    let mut w = Case::open_for_annotating(&root).unwrap();
+    assert_eq!(w.dkim_to_reverify(&[]).unwrap(), [1, 2]);
+    let nokey = Outcome {
+        verdict: Verdict::Nokey,
+        domain: Some("mail.example.org".into()),
+        signatures: Vec::new(),
+    };
+    w.set_dkim(&[(1, nokey.clone()), (2, Outcome::unsigned())])
+        .unwrap();
+    assert_eq!(w.dkim_rowids(Some(Verdict::Nokey), None).unwrap(), [1]);
+    assert_eq!(w.dkim_rowids(None, Some("example.org")).unwrap(), [1]);
+    assert_eq!(
+        w.dkim_rowids(None, Some("ample.org")).unwrap(),
+        Vec::<u64>::new()
+    );
+    assert_eq!(w.dkim_outcome(1).unwrap(), Some(nokey));
+    let pass = Outcome {
+        verdict: Verdict::Pass,
+        ..Outcome::unsigned()
+    };
+    w.set_dkim(&[(1, pass)]).unwrap();
+    assert_eq!(w.dkim_rowids(Some(Verdict::Pass), None).unwrap(), [1]);
+    let stats = w.dkim_stats().unwrap();
+    assert_eq!(
+        (
+            stats.unverified,
+            stats.verdicts["pass"],
+            stats.verdicts["none"]
+        ),
+        (0, 1, 1)
+    );
+}

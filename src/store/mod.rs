@@ -38,6 +38,7 @@
 mod annotations;
 mod annotations_read;
 mod checkpoint;
+mod dkim;
 mod naming;
 mod paths;
 mod read;
@@ -57,6 +58,7 @@ use serde::Serialize;
 pub use annotations::MergeReport;
 pub use annotations_read::TagInfo;
 pub use checkpoint::Checkpointer;
+pub use dkim::{DkimStats, DomainStats};
 pub use naming::{
     CASE_NAME_MAX, CaseSummary, case_name, case_summary, default_case_name, set_case_name,
 };

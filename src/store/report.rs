@@ -41,6 +41,9 @@ pub struct CaseStats {
     pub sources: Vec<SourceRow>,
     /// Imports run into the case (finished or not).
     pub imports: u64,
+    /// Messages per DKIM verdict, and per signing domain per verdict.
+    #[serde(default)]
+    pub dkim: super::DkimStats,
 }
 
 /// One defect of a message, for the import report.
@@ -96,6 +99,7 @@ impl Case {
             imports: q("SELECT count(*) FROM imports")?,
             ..CaseStats::default()
         };
+        s.dkim = self.dkim_stats()?;
         s.found = s.parsed + s.raw_only + s.skipped;
         s.duplicates = s.parsed + s.raw_only - s.messages;
         s.defects = sql

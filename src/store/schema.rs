@@ -21,11 +21,16 @@ pub(super) const FORMAT_NAME: &str = "mailsift-case";
 /// 4: the investigator's desk: `message_tags`, `tag_names`, `stars`,
 /// `message_notes`, `saved_searches` (created by the schema; nothing to
 /// backfill).
-/// 5: the first From and To display names as columns (`from_name`,
+/// 5: DKIM: `dkim_keys` (the keys the user added) and `message_dkim`
+/// (each message's verdict, signing domain and signatures), created by
+/// the schema; nothing is backfilled on opening: messages without a
+/// verdict are verified by `mailsift keys add` (or when a later import
+/// sees them again).
+/// 6: the first From and To display names as columns (`from_name`,
 /// `to_name`), so that the list sorts by the name it shows; backfilled
 /// from the records.
 /// An older case is upgraded in place when first opened.
-pub(crate) const FORMAT_VERSION: u32 = 5;
+pub(crate) const FORMAT_VERSION: u32 = 6;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sources(
@@ -160,6 +165,24 @@ CREATE TABLE IF NOT EXISTS saved_searches(
     time INTEGER NOT NULL,
     deleted INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dkim_keys(
+    domain TEXT NOT NULL,
+    selector TEXT NOT NULL,
+    record TEXT NOT NULL,
+    source TEXT NOT NULL,
+    first_seen TEXT,
+    last_seen TEXT,
+    added TEXT NOT NULL,
+    PRIMARY KEY(domain, selector, record)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS message_dkim(
+    message INTEGER PRIMARY KEY REFERENCES messages(id),
+    verdict TEXT NOT NULL,
+    domain TEXT,
+    signatures TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS message_dkim_verdict ON message_dkim(verdict);
+CREATE INDEX IF NOT EXISTS message_dkim_domain ON message_dkim(domain);
 CREATE TABLE IF NOT EXISTS imports(
     id INTEGER PRIMARY KEY,
     started TEXT NOT NULL,
@@ -219,8 +242,8 @@ impl Case {
         if marker.version < 3 {
             upgrade_to_3(sql)?;
         }
-        if marker.version < 5 {
-            upgrade_to_5(sql)?;
+        if marker.version < 6 {
+            upgrade_to_6(sql)?;
         }
         tx.commit().map_err(|e| Error::store(&db_path, e))?;
         marker.version = FORMAT_VERSION;
@@ -254,9 +277,9 @@ fn upgrade_to_3(sql: Sql<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Version 5: the first From and To display names as columns, read from
+/// Version 6: the first From and To display names as columns, read from
 /// each record (a damaged record is left without them: its address sorts).
-fn upgrade_to_5(sql: Sql<'_>) -> Result<()> {
+fn upgrade_to_6(sql: Sql<'_>) -> Result<()> {
     for column in ["from_name", "to_name"] {
         if !has_column(sql, column)? {
             sql.batch(&format!("ALTER TABLE messages ADD COLUMN {column} TEXT"))?;

@@ -69,6 +69,9 @@ pub struct Prepared {
     pub data: Vec<u8>,
     /// Problems found in the message, stored as rows of their own.
     pub defects: Vec<Defect>,
+    /// The DKIM verdict, when the message was verified (a message kept
+    /// only in part is not).
+    pub dkim: Option<crate::dkim::Outcome>,
 }
 
 /// The text of an attachment's content, stored once per SHA-256.
@@ -144,6 +147,7 @@ pub fn prepare(mut msg: Message) -> Prepared {
         attachments: msg.attachments.len(),
         data: lz4_flex::compress_prepend_size(&json),
         defects,
+        dkim: None,
     }
 }
 

@@ -1,0 +1,368 @@
+//! The raw header block split into fields, and the two canonicalisations
+//! of RFC 6376 §3.4 for headers and body. Line ends are taken as CRLF
+//! whatever they are in the source (an mbox stores LF; the signer saw
+//! CRLF on the wire). The body is hashed as it is canonicalised, line by
+//! line, never copied whole.
+
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use super::sig::Canon;
+
+/// The most header fields read from one message.
+pub const MAX_HEADERS: usize = 4096;
+
+/// One header field as it is in the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The name as written (before the colon, trailing white space removed).
+    pub name: String,
+    /// The whole field, continuation lines included, each line ending in CRLF.
+    pub raw: Vec<u8>,
+}
+
+/// The header fields of a message and where its body starts (the byte
+/// after the empty line; the message's length when there is none).
+pub fn split(raw: &[u8]) -> (Vec<Header>, usize) {
+    let mut headers: Vec<Header> = Vec::new();
+    let mut pos = 0;
+    while pos < raw.len() {
+        let end = memchr::memchr(b'\n', &raw[pos..]).map_or(raw.len(), |i| pos + i + 1);
+        let line = &raw[pos..end];
+        let content = trim_eol(line);
+        if content.is_empty() {
+            return (headers, end);
+        }
+        let folded = matches!(content[0], b' ' | b'\t');
+        if folded {
+            if let Some(h) = headers.last_mut() {
+                h.raw.extend_from_slice(content);
+                h.raw.extend_from_slice(b"\r\n");
+            }
+        } else if headers.len() < MAX_HEADERS {
+            let name = match memchr::memchr(b':', content) {
+                Some(i) => String::from_utf8_lossy(&content[..i])
+                    .trim_end()
+                    .to_string(),
+                None => String::new(),
+            };
+            let mut r = content.to_vec();
+            r.extend_from_slice(b"\r\n");
+            headers.push(Header { name, raw: r });
+        }
+        pos = end;
+    }
+    (headers, raw.len())
+}
+
+fn trim_eol(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+fn is_wsp(b: u8) -> bool {
+    matches!(b, b' ' | b'\t')
+}
+
+/// The header field's value: what follows the first colon.
+pub fn value(h: &Header) -> &[u8] {
+    match memchr::memchr(b':', &h.raw) {
+        Some(i) => &h.raw[i + 1..],
+        None => &[],
+    }
+}
+
+/// A header field canonicalised, CRLF included.
+pub fn header(h: &Header, canon: Canon) -> Vec<u8> {
+    match canon {
+        Canon::Simple => h.raw.clone(),
+        Canon::Relaxed => {
+            let mut out = h.name.to_ascii_lowercase().into_bytes();
+            out.push(b':');
+            let mut space = false;
+            for &b in value(h) {
+                match b {
+                    b'\r' | b'\n' => {}
+                    b' ' | b'\t' => space = true,
+                    _ => {
+                        if space && out.last() != Some(&b':') {
+                            out.push(b' ');
+                        }
+                        space = false;
+                        out.push(b);
+                    }
+                }
+            }
+            out.extend_from_slice(b"\r\n");
+            out
+        }
+    }
+}
+
+/// The signature's own header with the value of `b=` removed (§3.7),
+/// canonicalised, without its final CRLF.
+pub fn signature_header(h: &Header, canon: Canon) -> Vec<u8> {
+    let colon = memchr::memchr(b':', &h.raw).map_or(h.raw.len(), |i| i + 1);
+    let mut raw = h.raw[..colon].to_vec();
+    let mut first = true;
+    for seg in h.raw[colon..].split(|&b| b == b';') {
+        if !first {
+            raw.push(b';');
+        }
+        first = false;
+        match memchr::memchr(b'=', seg) {
+            Some(eq) if trim_ws(&seg[..eq]) == b"b" => raw.extend_from_slice(&seg[..=eq]),
+            _ => raw.extend_from_slice(seg),
+        }
+    }
+    // A `b=` at the end took the field's CRLF with it.
+    if !raw.ends_with(b"\r\n") {
+        raw.extend_from_slice(b"\r\n");
+    }
+    let stripped = Header {
+        name: h.name.clone(),
+        raw,
+    };
+    let mut out = header(&stripped, canon);
+    out.truncate(out.len().saturating_sub(2));
+    out
+}
+
+fn trim_ws(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    &s[start..end]
+}
+
+/// SHA-1 or SHA-256, fed piece by piece.
+pub enum Hasher {
+    /// For `rsa-sha1`.
+    Sha1(Sha1),
+    /// For `rsa-sha256` and `ed25519-sha256`.
+    Sha256(Sha256),
+}
+
+impl Hasher {
+    /// A hasher for the hash named in the algorithm (`"sha1"` or `"sha256"`).
+    pub fn new(hash: &str) -> Hasher {
+        if hash == "sha1" {
+            Hasher::Sha1(Sha1::new())
+        } else {
+            Hasher::Sha256(Sha256::new())
+        }
+    }
+
+    /// Adds bytes.
+    pub fn update(&mut self, b: &[u8]) {
+        match self {
+            Hasher::Sha1(h) => h.update(b),
+            Hasher::Sha256(h) => h.update(b),
+        }
+    }
+
+    /// The digest.
+    pub fn finish(self) -> Vec<u8> {
+        match self {
+            Hasher::Sha1(h) => h.finalize().to_vec(),
+            Hasher::Sha256(h) => h.finalize().to_vec(),
+        }
+    }
+}
+
+/// The body's hash under a canonicalisation and an optional `l=`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BodyHash {
+    /// The digest of the canonical body (its first `l=` bytes when given).
+    pub digest: Vec<u8>,
+    /// The canonical body's whole length.
+    pub canonical_len: u64,
+    /// Where (byte offset in the body as stored) the part that `l=` leaves
+    /// unsigned starts, when there is such a part. Exact for `simple`; for
+    /// `relaxed` within the line where the cut falls.
+    pub tail_offset: Option<u64>,
+}
+
+struct Emitter {
+    hasher: Hasher,
+    written: u64,
+    limit: Option<u64>,
+    tail_offset: Option<u64>,
+}
+
+impl Emitter {
+    /// Emits canonical bytes that came from the line starting at `raw_at`.
+    fn emit(&mut self, bytes: &[u8], raw_at: usize, raw_len: usize) {
+        let take = match self.limit {
+            Some(l) => {
+                let room = l.saturating_sub(self.written);
+                usize::try_from(room).unwrap_or(usize::MAX).min(bytes.len())
+            }
+            None => bytes.len(),
+        };
+        self.hasher.update(&bytes[..take]);
+        if take < bytes.len() && self.tail_offset.is_none() {
+            self.tail_offset = Some((raw_at + take.min(raw_len)) as u64);
+        }
+        self.written += bytes.len() as u64;
+    }
+}
+
+/// Hashes a body (the bytes after the header block) as `canon` and `hash` say.
+pub fn body_hash(body: &[u8], canon: Canon, hash: &str, limit: Option<u64>) -> BodyHash {
+    let mut e = Emitter {
+        hasher: Hasher::new(hash),
+        written: 0,
+        limit,
+        tail_offset: None,
+    };
+    // Empty lines are held back until a line with content follows: the
+    // trailing ones are not part of the canonical body.
+    let mut pending: usize = 0;
+    let mut pending_at = 0usize;
+    let mut line_buf: Vec<u8> = Vec::new();
+    let mut pos = 0;
+    while pos < body.len() {
+        let end = memchr::memchr(b'\n', &body[pos..]).map_or(body.len(), |i| pos + i + 1);
+        let content = trim_eol(&body[pos..end]);
+        line_buf.clear();
+        match canon {
+            Canon::Simple => line_buf.extend_from_slice(content),
+            Canon::Relaxed => relaxed_line(content, &mut line_buf),
+        }
+        if line_buf.is_empty() {
+            if pending == 0 {
+                pending_at = pos;
+            }
+            pending += 1;
+        } else {
+            for _ in 0..pending {
+                e.emit(b"\r\n", pending_at, 0);
+            }
+            pending = 0;
+            line_buf.extend_from_slice(b"\r\n");
+            e.emit(&line_buf, pos, content.len() + 1);
+        }
+        pos = end;
+    }
+    if e.written == 0 && canon == Canon::Simple {
+        e.emit(b"\r\n", 0, 0);
+    }
+    BodyHash {
+        canonical_len: e.written,
+        tail_offset: e.tail_offset,
+        digest: e.hasher.finish(),
+    }
+}
+
+fn relaxed_line(content: &[u8], out: &mut Vec<u8>) {
+    let mut space = false;
+    for &b in content {
+        if is_wsp(b) {
+            space = true;
+        } else {
+            if space {
+                out.push(b' ');
+            }
+            space = false;
+            out.push(b);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_headers_and_folding() {
+        let raw = b"From: a@b.org\r\nSubject: one\n two\nX-Bad\nDKIM-Signature : v=1\n\nbody\n";
+        let (h, start) = split(raw);
+        assert_eq!(h.len(), 4);
+        assert_eq!(h[1].raw, b"Subject: one\r\n two\r\n");
+        assert_eq!(h[2].name, "");
+        assert_eq!(h[3].name, "DKIM-Signature");
+        assert_eq!(&raw[start..], b"body\n");
+    }
+
+    #[test]
+    fn relaxed_header_rfc_example() {
+        // RFC 6376 §3.4.6.
+        let (h, _) = split(b"A: X\r\nB : Y\t\r\n\tZ  \r\n\r\n");
+        assert_eq!(header(&h[0], Canon::Relaxed), b"a:X\r\n");
+        assert_eq!(header(&h[1], Canon::Relaxed), b"b:Y Z\r\n");
+        assert_eq!(header(&h[1], Canon::Simple), b"B : Y\t\r\n\tZ  \r\n");
+    }
+
+    fn digest_of(bytes: &[u8]) -> Vec<u8> {
+        let mut h = Hasher::new("sha256");
+        h.update(bytes);
+        h.finish()
+    }
+
+    #[test]
+    fn body_rfc_example() {
+        // RFC 6376 §3.4.6: " C \r\nD \t E\r\n\r\n\r\n".
+        let body = b" C \r\nD \t E\r\n\r\n\r\n";
+        let r = body_hash(body, Canon::Relaxed, "sha256", None);
+        assert_eq!(r.digest, digest_of(b" C\r\nD E\r\n"));
+        let s = body_hash(body, Canon::Simple, "sha256", None);
+        assert_eq!(s.digest, digest_of(b" C \r\nD \t E\r\n"));
+        // LF line ends hash as CRLF.
+        let lf = body_hash(b" C \nD \t E\n\n\n", Canon::Simple, "sha256", None);
+        assert_eq!(lf.digest, s.digest);
+    }
+
+    #[test]
+    fn empty_bodies() {
+        assert_eq!(
+            body_hash(b"", Canon::Simple, "sha256", None).digest,
+            digest_of(b"\r\n")
+        );
+        assert_eq!(
+            body_hash(b"\r\n\r\n", Canon::Simple, "sha256", None).digest,
+            digest_of(b"\r\n")
+        );
+        assert_eq!(
+            body_hash(b"", Canon::Relaxed, "sha256", None).digest,
+            digest_of(b"")
+        );
+        // No final line end: the line still gets its CRLF.
+        assert_eq!(
+            body_hash(b"abc", Canon::Simple, "sha256", None).digest,
+            digest_of(b"abc\r\n")
+        );
+    }
+
+    #[test]
+    fn length_limit_and_tail() {
+        let body = b"hello\nworld\n";
+        let r = body_hash(body, Canon::Simple, "sha256", Some(7));
+        assert_eq!(r.digest, digest_of(b"hello\r\n"));
+        assert_eq!(r.canonical_len, 14);
+        assert_eq!(r.tail_offset, Some(6));
+        let whole = body_hash(body, Canon::Simple, "sha256", Some(14));
+        assert_eq!(whole.tail_offset, None);
+        let mid = body_hash(body, Canon::Simple, "sha256", Some(9));
+        assert_eq!(mid.tail_offset, Some(8));
+    }
+
+    #[test]
+    fn signature_header_drops_b_value_only() {
+        let (h, _) = split(b"DKIM-Signature: v=1; bh=AAA;\r\n b=ab\r\n cd; d=x\r\n\r\n");
+        assert_eq!(
+            signature_header(&h[0], Canon::Simple),
+            b"DKIM-Signature: v=1; bh=AAA;\r\n b=; d=x"
+        );
+        let (h, _) = split(b"DKIM-Signature: v=1; b = ab\r\n cd\r\n\r\n");
+        assert_eq!(
+            signature_header(&h[0], Canon::Relaxed),
+            b"dkim-signature:v=1; b ="
+        );
+    }
+}
