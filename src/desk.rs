@@ -9,7 +9,6 @@
 //! imported into). Each change lands in the case's audit log.
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write as _;
 use std::path::Path;
 
 use crate::annotate::file::{self, AnnotationFile};

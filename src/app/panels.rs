@@ -108,6 +108,21 @@ pub fn menu_ui(
                 });
             }
             ui.separator();
+            if ui
+                .add_enabled(case.is_some(), egui::Button::new("Export annotations…"))
+                .on_hover_text("Tags, stars, notes and saved searches, as a file a colleague can import")
+                .clicked()
+            {
+                out.push(Command::Desk(super::desk::DeskCommand::ExportAnnotations));
+            }
+            if ui
+                .add_enabled(case.is_some(), egui::Button::new("Import annotations…"))
+                .on_hover_text("Merge a colleague's annotations file into this case")
+                .clicked()
+            {
+                out.push(Command::Desk(super::desk::DeskCommand::ImportAnnotations));
+            }
+            ui.separator();
             let can_export = search.results.as_ref().is_some_and(|r| !r.hits.is_empty());
             if ui
                 .add_enabled(can_export, egui::Button::new("Export results…"))
@@ -127,6 +142,21 @@ pub fn menu_ui(
             ui.separator();
             if ui.button("Quit").clicked() {
                 out.push(Command::Quit);
+            }
+        });
+        ui.menu_button("Search", |ui| {
+            if ui
+                .add_enabled(case.is_some(), egui::Button::new("Batch search…"))
+                .on_hover_text("Many searches at once: one a line, with a table of counts")
+                .clicked()
+            {
+                out.push(Command::Desk(super::desk::DeskCommand::ShowBatch(true)));
+            }
+            if ui
+                .add_enabled(case.is_some(), egui::Button::new("Recent searches (Ctrl+H)"))
+                .clicked()
+            {
+                out.push(Command::Desk(super::desk::DeskCommand::ToggleHistory));
             }
         });
         ui.menu_button("View", |ui| {
@@ -376,11 +406,19 @@ pub fn progress_ui(
             if s.report_link && ui.link("Import report…").clicked() {
                 out.push(Command::ShowReport(true));
             }
+            if s.undo
+                && ui
+                    .link("Undo")
+                    .on_hover_text("Reverse this change on exactly these messages (Ctrl+Z)")
+                    .clicked()
+            {
+                out.push(Command::Desk(super::desk::DeskCommand::Undo));
+            }
             if ui.small_button("×").on_hover_text("Dismiss").clicked() {
                 out.push(Command::DismissStatus);
             }
         } else if import.running.is_none() && export.progress.is_none() {
-            ui.weak("Up/Down or j/k move · Enter opens · Ctrl+F or / search · Ctrl+click marks rows for export · Ctrl+plus/minus text size · F1 help");
+            ui.weak("Up/Down or j/k move · Enter opens · Ctrl+F or / search · Ctrl+click marks rows · s star · t tag · n note · F1 help");
         }
     });
     out
@@ -393,6 +431,7 @@ pub fn search_bar_ui(
     search: &mut SearchState,
     list: &ListState,
     import: &ImportState,
+    history: (&[String], Option<usize>),
 ) -> Vec<Command> {
     let mut out = Vec::new();
     let focus = std::mem::take(&mut search.focus);
@@ -404,8 +443,9 @@ pub fn search_bar_ui(
             .hint_text(
                 "words, \"phrases\", from:ann, date:2016-05, has:attachment … (empty: everything)",
             )
-            .desired_width((ui.available_width() - 420.0).max(200.0));
+            .desired_width((ui.available_width() - 560.0).max(200.0));
         let resp = ui.add(edit).labelled_by(label.id);
+        out.extend(super::sidebar::history_ui(&resp, history.0, history.1));
         if focus {
             resp.request_focus();
         }
@@ -415,6 +455,7 @@ pub fn search_bar_ui(
         if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
             out.push(Command::SearchNow);
         }
+        out.extend(super::sidebar::save_search_button(ui, search));
         if ui
             .button("?")
             .on_hover_text("Help: the query language, keys, cases (F1)")
