@@ -12,6 +12,8 @@ mod crash;
 mod fuzz_regressions;
 #[cfg(feature = "gui")]
 mod gui;
+#[cfg(feature = "gui")]
+mod gui_desk;
 mod import;
 mod install;
 mod labels;

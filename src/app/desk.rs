@@ -193,7 +193,11 @@ pub fn parse_colour(s: &str) -> Option<egui::Color32> {
         return None;
     }
     let v = u32::from_str_radix(hex, 16).ok()?;
-    Some(egui::Color32::from_rgb((v >> 16) as u8, (v >> 8) as u8, v as u8))
+    Some(egui::Color32::from_rgb(
+        (v >> 16) as u8,
+        (v >> 8) as u8,
+        v as u8,
+    ))
 }
 
 /// What the desk's panels and keys ask for.
@@ -335,7 +339,11 @@ pub fn applied_text(action: &TagAction, n: usize, undoing: bool) -> String {
         TagAction::Star => format!("Starred {}", msgs(n)),
         TagAction::Unstar => format!("Unstarred {}", msgs(n)),
     };
-    if undoing { format!("Undone: {did}") } else { did }
+    if undoing {
+        format!("Undone: {did}")
+    } else {
+        did
+    }
 }
 
 impl MailsiftApp {
@@ -431,7 +439,7 @@ impl MailsiftApp {
         self.desk.stale = false;
         self.desk_task(move || {
             DeskDone::Refreshed(Browser::open(&root).and_then(|b| {
-                let tags = b.case.tags()?;
+                let tags = b.tags()?;
                 let saved = desk::saved_with_counts(&b)?
                     .into_iter()
                     .map(|(s, n)| SavedItem {
@@ -468,7 +476,7 @@ impl MailsiftApp {
             (Some((rowid, _)), Some((r, _))) if *r == rowid => {}
             (Some((rowid, key)), _) => {
                 if let Some(b) = &self.browser {
-                    self.desk.shown = b.case.annotations_of(&key).ok().map(|a| (rowid, a));
+                    self.desk.shown = b.annotations_of(&key).ok().map(|a| (rowid, a));
                 }
             }
         }
@@ -731,7 +739,9 @@ impl MailsiftApp {
                 self.desk.note = Some(NoteWindow {
                     rowid,
                     id: m.key.to_hex(),
-                    subject: crate::display::visible(m.subject.as_deref().unwrap_or("(no subject)")),
+                    subject: crate::display::visible(
+                        m.subject.as_deref().unwrap_or("(no subject)"),
+                    ),
                     text: String::new(),
                 });
             }
@@ -796,9 +806,17 @@ pub fn merge_text(path: &Path, r: &MergeReport) -> String {
         format!(
             "Merged {} {} on {} {} from {}",
             t(changes),
-            if changes == 1 { "annotation" } else { "annotations" },
+            if changes == 1 {
+                "annotation"
+            } else {
+                "annotations"
+            },
             t(r.messages_changed),
-            if r.messages_changed == 1 { "message" } else { "messages" },
+            if r.messages_changed == 1 {
+                "message"
+            } else {
+                "messages"
+            },
             path.display()
         )
     };
@@ -874,7 +892,10 @@ mod tests {
             applied_text(&add, 312, false),
             "Tagged 312 messages 'payments'"
         );
-        assert_eq!(applied_text(&TagAction::Star, 1, true), "Undone: Starred 1 message");
+        assert_eq!(
+            applied_text(&TagAction::Star, 1, true),
+            "Undone: Starred 1 message"
+        );
         let r = MergeReport {
             records: 134,
             messages_changed: 100,
@@ -887,7 +908,10 @@ mod tests {
             merge_text(Path::new("a.jsonl"), &r),
             "Merged 120 annotations on 100 messages from a.jsonl. 14 name messages not in this case."
         );
-        assert_eq!(parse_colour("#102030"), Some(egui::Color32::from_rgb(16, 32, 48)));
+        assert_eq!(
+            parse_colour("#102030"),
+            Some(egui::Color32::from_rgb(16, 32, 48))
+        );
         assert_eq!(parse_colour("red"), None);
     }
 }

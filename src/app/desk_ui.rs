@@ -74,7 +74,10 @@ pub fn tag_window_ui(ctx: &egui::Context, w: &mut TagWindow, tags: &[TagInfo]) -
                         colour: None,
                     })));
                 }
-                if ui.add_enabled(ok, egui::Button::new("Remove tag")).clicked() {
+                if ui
+                    .add_enabled(ok, egui::Button::new("Remove tag"))
+                    .clicked()
+                {
                     out.push(desk(DeskCommand::Apply(TagAction::Remove(name.clone()))));
                 }
                 ui.separator();
@@ -93,8 +96,8 @@ pub fn tag_window_ui(ctx: &egui::Context, w: &mut TagWindow, tags: &[TagInfo]) -
                     .show(ui, |ui| {
                         for t in offered {
                             ui.horizontal(|ui| {
-                                let c = super::desk::parse_colour(&t.colour)
-                                    .unwrap_or(Color32::GRAY);
+                                let c =
+                                    super::desk::parse_colour(&t.colour).unwrap_or(Color32::GRAY);
                                 ui.label(RichText::new("●").color(c));
                                 if ui
                                     .selectable_label(false, crate::display::visible(&t.name))
@@ -189,7 +192,11 @@ pub fn reading_marks_ui(ui: &mut egui::Ui, a: &Annotations, d: &DeskState) -> Ve
                 ))));
             }
         }
-        if ui.button("Tag…").on_hover_text("Add or remove tags (t)").clicked() {
+        if ui
+            .button("Tag…")
+            .on_hover_text("Add or remove tags (t)")
+            .clicked()
+        {
             out.push(desk(DeskCommand::SetPane(Pane::Reading)));
             out.push(desk(DeskCommand::OpenTags));
         }

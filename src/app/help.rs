@@ -26,10 +26,7 @@ const KEYS: &[(&str, &str)] = &[
         "Left / Right",
         "work in the list / the reading pane (a click in a pane does too; the active one is outlined)",
     ),
-    (
-        "F3 / Shift+F3",
-        "next / previous search hit in the message",
-    ),
+    ("F3 / Shift+F3", "next / previous search hit in the message"),
     (
         "n / Shift+n (reading pane)",
         "next / previous search hit in the message",
@@ -39,10 +36,7 @@ const KEYS: &[(&str, &str)] = &[
         "s",
         "star or unstar the marked messages (else the selected one)",
     ),
-    (
-        "t",
-        "tags of the marked messages (else the selected one)",
-    ),
+    ("t", "tags of the marked messages (else the selected one)"),
     ("Ctrl+Z", "undo the last tag or star change"),
     ("Ctrl+H", "recent searches (Up / Down, Enter)"),
     ("Ctrl+click a row", "mark it (for export, tags and stars)"),

@@ -346,7 +346,7 @@ impl MailsiftApp {
                 Ok(Some(m)) => {
                     let mut s = RowSummary::of(&m, thread, size);
                     // The star and tags come with the row, read once.
-                    if let Ok(a) = b.case.annotations_of(&m.key) {
+                    if let Ok(a) = b.annotations_of(&m.key) {
                         s.starred = a.starred;
                         s.tags = a.tags;
                     }

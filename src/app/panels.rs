@@ -110,7 +110,9 @@ pub fn menu_ui(
             ui.separator();
             if ui
                 .add_enabled(case.is_some(), egui::Button::new("Export annotations…"))
-                .on_hover_text("Tags, stars, notes and saved searches, as a file a colleague can import")
+                .on_hover_text(
+                    "Tags, stars, notes and saved searches, as a file a colleague can import",
+                )
                 .clicked()
             {
                 out.push(Command::Desk(super::desk::DeskCommand::ExportAnnotations));
@@ -153,7 +155,10 @@ pub fn menu_ui(
                 out.push(Command::Desk(super::desk::DeskCommand::ShowBatch(true)));
             }
             if ui
-                .add_enabled(case.is_some(), egui::Button::new("Recent searches (Ctrl+H)"))
+                .add_enabled(
+                    case.is_some(),
+                    egui::Button::new("Recent searches (Ctrl+H)"),
+                )
                 .clicked()
             {
                 out.push(Command::Desk(super::desk::DeskCommand::ToggleHistory));

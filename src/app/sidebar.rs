@@ -24,7 +24,9 @@ pub fn saved_searches_ui(ui: &mut egui::Ui, saved: &SavedState) -> Vec<Command> 
         .default_open(true)
         .show(ui, |ui| {
             if saved.items.is_empty() {
-                ui.weak("None yet: \"Save this search…\" beside the search box keeps a query here.");
+                ui.weak(
+                    "None yet: \"Save this search…\" beside the search box keeps a query here.",
+                );
             }
             for s in &saved.items {
                 let count = match &s.count {
@@ -62,11 +64,7 @@ pub fn saved_searches_ui(ui: &mut egui::Ui, saved: &SavedState) -> Vec<Command> 
 
 /// The windows of saved searches: save the current query under a name,
 /// rename one, confirm a deletion.
-pub fn saved_windows_ui(
-    ctx: &egui::Context,
-    saved: &mut SavedState,
-    query: &str,
-) -> Vec<Command> {
+pub fn saved_windows_ui(ctx: &egui::Context, saved: &mut SavedState, query: &str) -> Vec<Command> {
     let mut out = Vec::new();
     if let Some(name) = &mut saved.save_name {
         let mut open = true;
