@@ -987,10 +987,20 @@ fn start_screen_offers_the_bundled_sample() {
     assert!(case.starts_with(data.join("cases")), "{}", case.display());
     let report = h.state().import.last_report.clone().expect("a report");
     assert!(report.found > 0);
-    // n / N (Shift+n) step through the reading pane's hits.
+    // n / N (Shift+n) step through the reading pane's hits once the
+    // reading pane is active (Right arrow; in the list, n adds a note);
+    // F3 / Shift+F3 wherever the keyboard is.
     let first = h.state().list.rows[0].rowid();
     h.state_mut()
         .apply(mailsift::app::Command::ShowMessage(first));
+    h.step();
+    h.key_press(egui::Key::F3);
+    h.step();
+    assert_eq!(h.state().reading.as_ref().map(|r| r.hit), Some(1));
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::F3);
+    h.step();
+    assert_eq!(h.state().reading.as_ref().map(|r| r.hit), Some(0));
+    h.key_press(egui::Key::ArrowRight);
     h.step();
     h.key_press(egui::Key::N);
     h.step();
