@@ -65,9 +65,17 @@ fn wait_status(h: &mut H, starts: &str) {
 #[test]
 fn tag_star_and_note_from_the_keyboard() {
     let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("notes.jsonl");
+    let broken = tmp.path().join("broken.jsonl");
+    std::fs::write(&broken, "{not json\n").unwrap();
     let mut h = harness(
         &tmp.path().join("data"),
-        vec![Answer::Folder(Some(crate::gui::sample_dir()))],
+        vec![
+            Answer::Folder(Some(crate::gui::sample_dir())),
+            Answer::Save(Some(file.clone())),
+            Answer::File(Some(file.clone())),
+            Answer::File(Some(broken.clone())),
+        ],
         true,
     );
     h.step();
@@ -165,6 +173,26 @@ fn tag_star_and_note_from_the_keyboard() {
     h.step();
     assert_eq!(h.state().desk.active, Pane::List);
     assert_eq!(h.state().reading.as_ref().unwrap().hit, before + 2);
+
+    // File → Export annotations…, then importing the same file again
+    // changes nothing; a malformed file is named with its line.
+    for (item, said) in [
+        ("Export annotations…", "Annotations of 1 message written to"),
+        ("Import annotations…", "Nothing new in"),
+        ("Import annotations…", "Nothing was imported from"),
+    ] {
+        h.get_by_label("File").click();
+        settle(&mut h);
+        h.get_by_label(item).click();
+        wait_status(&mut h, said);
+    }
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("treasurer")
+    );
+    let s = status(h.state());
+    assert!(s.contains("broken.jsonl") && s.contains("line 1"), "{s}");
 }
 
 #[test]

@@ -228,6 +228,8 @@ pub enum DeskCommand {
     SaveNote,
     /// Close the note window.
     CloseNote,
+    /// Close the desk's windows (Escape), the batch window excepted.
+    CloseWindows,
     /// Your name, for notes and the audit log (remembered).
     SetAuthor(String),
     /// Reverse the last tag or star change (Ctrl+Z).
@@ -564,8 +566,9 @@ impl MailsiftApp {
             DeskDone::Exported(path, r) => match r {
                 Ok(n) => self.set_status(
                     format!(
-                        "Annotations of {} messages written to {}.",
+                        "Annotations of {} {} written to {}.",
                         super::panels::thousands(n as u64),
+                        if n == 1 { "message" } else { "messages" },
                         path.display()
                     ),
                     false,
@@ -673,6 +676,14 @@ impl MailsiftApp {
             DeskCommand::OpenNote => self.open_note(),
             DeskCommand::SaveNote => self.save_note(),
             DeskCommand::CloseNote => self.desk.note = None,
+            DeskCommand::CloseWindows => {
+                let d = &mut self.desk;
+                d.tag_window = None;
+                d.note = None;
+                d.saved.save_name = None;
+                d.saved.rename = None;
+                d.saved.delete = None;
+            }
             DeskCommand::SetAuthor(a) => self.settings.persisted.author = Some(a),
             DeskCommand::RunQuery(q) => self.run_query(q),
             DeskCommand::ToggleHistory => {

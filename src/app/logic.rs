@@ -426,6 +426,9 @@ impl MailsiftApp {
                 out.push(Command::FocusSearch);
             }
             if modal {
+                if i.consume_key(Modifiers::NONE, Key::Escape) {
+                    out.push(desk(DeskCommand::CloseWindows));
+                }
                 return;
             }
             if i.consume_key(Modifiers::COMMAND, Key::Z) {

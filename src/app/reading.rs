@@ -999,7 +999,7 @@ mod tests {
             (r, Some(query)),
         );
         h.run();
-        h.get_by_label("Hit 1 of 2 in the text · n next, N previous");
+        h.get_by_label("Hit 1 of 2 in the text · F3 next, Shift+F3 previous (n / N here)");
         assert!(h.get_by_label_contains("Quarterly numbers").rect().max.y > 0.0);
         h.state_mut().0.hit += 1;
         h.run();
