@@ -5,24 +5,22 @@
 //! history of recent queries, the batch search window and annotations
 //! files. The state is [`DeskState`]; the panels ask through
 //! [`DeskCommand`]s; everything that writes to the case or runs many
-//! queries runs on a thread of its own ([`spawn`]) and comes back as a
-//! [`DeskDone`] that `logic` applies. What the window shows about the
+//! queries runs on a thread of its own (`desk_tasks.rs`) and comes back
+//! as a [`DeskDone`] that `logic` applies. What the window shows about the
 //! message being read (its tags, star and notes) is read in `logic`, as
 //! the message itself is; drawing reads nothing.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crossbeam_channel::{Receiver, TryRecvError};
+use crossbeam_channel::Receiver;
 
 use super::MailsiftApp;
 use super::batch::BatchState;
+pub use super::desk_tasks::{DeskDone, applied_text, merge_text};
 use crate::annotate::Annotations;
-use crate::browse::Browser;
-use crate::desk::{self, BatchRow, TagAction};
-use crate::error::Error;
-use crate::index::Sort;
-use crate::store::{MergeReport, TagInfo};
+use crate::desk::{self, TagAction};
+use crate::store::TagInfo;
 
 /// Recent queries remembered (the history, Ctrl+H).
 pub const HISTORY_MAX: usize = 50;
@@ -269,52 +267,6 @@ pub enum DeskCommand {
     ImportAnnotations,
 }
 
-/// What a desk thread brings back.
-pub enum DeskDone {
-    /// A tag or star change: what was done, on which messages, and
-    /// whether it was an undo.
-    Applied {
-        /// What was applied.
-        action: TagAction,
-        /// The messages asked for.
-        asked: usize,
-        /// The messages that changed (or why nothing did).
-        changed: Result<Vec<u64>, Error>,
-        /// Whether this was Undo.
-        undoing: bool,
-    },
-    /// A note added to the message at this row id.
-    Noted(u64, Result<(), Error>),
-    /// The tags and the saved searches with their counts.
-    Refreshed(Result<(Vec<TagInfo>, Vec<SavedItem>), Error>),
-    /// A saved search changed: the status line.
-    SavedChanged(Result<String, Error>),
-    /// A batch search's rows.
-    Batch(Result<Vec<BatchRow>, Error>),
-    /// An annotations file written (its path and messages), or why not.
-    Exported(PathBuf, Result<usize, Error>),
-    /// An annotations file merged, or why not.
-    Imported(PathBuf, Result<MergeReport, Error>),
-    /// A batch table written to this file, or why not.
-    BatchWritten(PathBuf, Result<(), Error>),
-}
-
-/// Runs `f` on a thread of its own; `ctx` is woken when it is done.
-pub(super) fn spawn(
-    ctx: &egui::Context,
-    f: impl FnOnce() -> DeskDone + Send + 'static,
-) -> std::io::Result<Receiver<DeskDone>> {
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    let ctx = ctx.clone();
-    std::thread::Builder::new()
-        .name("mailsift-desk".into())
-        .spawn(move || {
-            let _ = tx.send(f());
-            ctx.request_repaint();
-        })?;
-    Ok(rx)
-}
-
 /// The name notes and changes are signed with when none was given: the
 /// OS user's, else "investigator".
 pub fn default_author() -> String {
@@ -324,28 +276,6 @@ pub fn default_author() -> String {
         .map(|s| s.trim().to_string())
         .find(|s| !s.is_empty())
         .unwrap_or_else(|| "investigator".into())
-}
-
-/// The status line for a change: "Tagged 312 messages 'payments'".
-pub fn applied_text(action: &TagAction, n: usize, undoing: bool) -> String {
-    let msgs = |n: usize| {
-        format!(
-            "{} {}",
-            super::panels::thousands(n as u64),
-            if n == 1 { "message" } else { "messages" }
-        )
-    };
-    let did = match action {
-        TagAction::Add { tag, .. } => format!("Tagged {} '{tag}'", msgs(n)),
-        TagAction::Remove(tag) => format!("Removed the tag '{tag}' from {}", msgs(n)),
-        TagAction::Star => format!("Starred {}", msgs(n)),
-        TagAction::Unstar => format!("Unstarred {}", msgs(n)),
-    };
-    if undoing {
-        format!("Undone: {did}")
-    } else {
-        did
-    }
 }
 
 impl MailsiftApp {
@@ -400,61 +330,6 @@ impl MailsiftApp {
         h.truncate(HISTORY_MAX);
     }
 
-    /// Runs `f` on a desk thread (its result is applied by `poll_desk`).
-    pub(super) fn desk_task(&mut self, f: impl FnOnce() -> DeskDone + Send + 'static) {
-        match spawn(&self.ctx, f) {
-            Ok(rx) => self.desk.tasks.push(rx),
-            Err(e) => self.set_status(format!("Cannot start: {e}"), true),
-        }
-    }
-
-    /// Applies `action` to `targets` on a desk thread.
-    pub(super) fn start_apply(&mut self, targets: Targets, action: TagAction, undoing: bool) {
-        let Some(root) = self.case_path.clone() else {
-            return;
-        };
-        let author = self.author();
-        let asked = targets.count();
-        self.set_status(format!("{}…", applied_text(&action, asked, undoing)), false);
-        self.desk_task(move || {
-            let rowids = match targets {
-                Targets::Rows(r) | Targets::AllResults(r) => Ok(r),
-                Targets::Query(q, _) => Browser::open(&root)
-                    .and_then(|b| b.search(&q, Sort::Date))
-                    .map(|f| f.hits.iter().map(|h| h.rowid).collect()),
-            };
-            let changed = rowids.and_then(|r| desk::apply_to_rows(&root, &r, &action, &author));
-            DeskDone::Applied {
-                action,
-                asked,
-                changed,
-                undoing,
-            }
-        });
-    }
-
-    /// Reads the tags and the saved searches' counts again, off this thread.
-    pub(super) fn refresh_desk(&mut self) {
-        let Some(root) = self.case_path.clone() else {
-            return;
-        };
-        self.desk.stale = false;
-        self.desk_task(move || {
-            DeskDone::Refreshed(Browser::open(&root).and_then(|b| {
-                let tags = b.tags()?;
-                let saved = desk::saved_with_counts(&b)?
-                    .into_iter()
-                    .map(|(s, n)| SavedItem {
-                        name: s.name,
-                        query: s.query,
-                        count: n.map_err(|e| e.to_string()),
-                    })
-                    .collect();
-                Ok((tags, saved))
-            }))
-        });
-    }
-
     /// A desk frame in `logic`: a new case starts afresh, finished work is
     /// applied, the tags and counts are read again when stale, and what
     /// the message being read carries is read when it changed.
@@ -482,126 +357,6 @@ impl MailsiftApp {
                 }
             }
         }
-    }
-
-    fn poll_desk(&mut self) {
-        let mut done = Vec::new();
-        self.desk.tasks.retain(|rx| match rx.try_recv() {
-            Ok(d) => {
-                done.push(d);
-                false
-            }
-            Err(TryRecvError::Empty) => true,
-            Err(TryRecvError::Disconnected) => false,
-        });
-        for d in done {
-            self.desk_done(d);
-        }
-    }
-
-    fn desk_done(&mut self, d: DeskDone) {
-        match d {
-            DeskDone::Applied {
-                action,
-                asked,
-                changed,
-                undoing,
-            } => match changed {
-                Ok(rowids) => {
-                    let mut text = applied_text(&action, rowids.len(), undoing);
-                    if rowids.len() < asked {
-                        text.push_str(&format!(
-                            " ({} of the {} already were)",
-                            super::panels::thousands((asked - rowids.len()) as u64),
-                            super::panels::thousands(asked as u64)
-                        ));
-                    }
-                    let undo = !undoing && !rowids.is_empty();
-                    self.set_status(text, false);
-                    if let Some(s) = &mut self.status {
-                        s.undo = undo;
-                    }
-                    self.after_change(&rowids);
-                    self.desk.undo = undo.then(|| Undo {
-                        action: action.inverse(),
-                        rowids,
-                    });
-                }
-                Err(e) => self.set_status(format!("Nothing was changed: {e}"), true),
-            },
-            DeskDone::Noted(rowid, r) => match r {
-                Ok(()) => {
-                    self.set_status("Note added.", false);
-                    self.desk.note = None;
-                    self.after_change(&[rowid]);
-                }
-                Err(e) => self.set_status(format!("The note was not saved: {e}"), true),
-            },
-            DeskDone::Refreshed(Ok((tags, saved))) => {
-                self.desk.tags = tags;
-                self.desk.saved.items = saved;
-            }
-            DeskDone::Refreshed(Err(e)) => {
-                self.set_status(format!("Cannot read the saved searches: {e}"), true)
-            }
-            DeskDone::SavedChanged(r) => {
-                match r {
-                    Ok(text) => self.set_status(text, false),
-                    Err(e) => self.set_status(e.to_string(), true),
-                }
-                self.refresh_desk();
-            }
-            DeskDone::Batch(r) => {
-                if let Some(b) = &mut self.desk.batch {
-                    b.running = false;
-                    match r {
-                        Ok(rows) => {
-                            b.error = None;
-                            b.rows = Some(rows);
-                        }
-                        Err(e) => b.error = Some(e.to_string()),
-                    }
-                }
-            }
-            DeskDone::Exported(path, r) => match r {
-                Ok(n) => self.set_status(
-                    format!(
-                        "Annotations of {} {} written to {}.",
-                        super::panels::thousands(n as u64),
-                        if n == 1 { "message" } else { "messages" },
-                        path.display()
-                    ),
-                    false,
-                ),
-                Err(e) => self.set_status(format!("Exporting annotations failed: {e}"), true),
-            },
-            DeskDone::Imported(path, r) => match r {
-                Ok(report) => {
-                    self.set_status(merge_text(&path, &report), false);
-                    self.list.summaries.clear();
-                    self.after_change(&[]);
-                }
-                Err(e) => self.set_status(
-                    format!("Nothing was imported from {}: {e}", path.display()),
-                    true,
-                ),
-            },
-            DeskDone::BatchWritten(path, r) => match r {
-                Ok(()) => self.set_status(format!("Table written to {}.", path.display()), false),
-                Err(e) => self.set_status(format!("Writing the table failed: {e}"), true),
-            },
-        }
-    }
-
-    /// After annotations changed on `rowids`: their rows, the reading
-    /// pane, the tags, the saved counts and the results are read again.
-    fn after_change(&mut self, rowids: &[u64]) {
-        for r in rowids {
-            self.list.summaries.remove(r);
-        }
-        self.desk.shown = None;
-        self.desk.stale = true;
-        self.request_search(false);
     }
 
     /// Applies a desk command.
@@ -771,78 +526,6 @@ impl MailsiftApp {
             DeskDone::Noted(rowid, desk::note(&root, &id, &text, &author).map(|_| ()))
         });
     }
-
-    /// Writes the case's annotations to a file the user picks.
-    pub(super) fn export_annotations(&mut self) {
-        let Some(root) = self.case_path.clone() else {
-            return;
-        };
-        let Some(path) = self.dialogs.save_file("annotations.jsonl") else {
-            return;
-        };
-        self.desk_task(move || {
-            let r = crate::store::Case::open(&root)
-                .and_then(|c| desk::export_annotations(&c, &path))
-                .map(|f| f.messages.len());
-            DeskDone::Exported(path, r)
-        });
-    }
-
-    /// Merges an annotations file the user picks into the case.
-    pub(super) fn import_annotations(&mut self) {
-        let Some(root) = self.case_path.clone() else {
-            return;
-        };
-        let Some(path) = self.dialogs.pick_text_file("Import annotations") else {
-            return;
-        };
-        self.desk_task(move || {
-            let r = desk::import_annotations(&root, &path);
-            DeskDone::Imported(path, r)
-        });
-    }
-}
-
-/// A merge in plain words: "Merged 120 annotations from FILE; 14 name
-/// messages not in this case."
-pub fn merge_text(path: &Path, r: &MergeReport) -> String {
-    let t = |n: u64| super::panels::thousands(n);
-    let mut text = if r.is_noop() {
-        format!(
-            "Nothing new in {}: this case already had all of it",
-            path.display()
-        )
-    } else {
-        let changes = r.tags_changed + r.stars_changed + r.notes_added;
-        format!(
-            "Merged {} {} on {} {} from {}",
-            t(changes),
-            if changes == 1 {
-                "annotation"
-            } else {
-                "annotations"
-            },
-            t(r.messages_changed),
-            if r.messages_changed == 1 {
-                "message"
-            } else {
-                "messages"
-            },
-            path.display()
-        )
-    };
-    if r.saved_changed > 0 {
-        text.push_str(&format!(", {} saved searches", t(r.saved_changed)));
-    }
-    text.push('.');
-    if r.not_in_case > 0 {
-        text.push_str(&format!(
-            " {} {} messages not in this case.",
-            t(r.not_in_case),
-            if r.not_in_case == 1 { "names" } else { "name" }
-        ));
-    }
-    text
 }
 
 /// Tags among `tags` whose name starts with (then contains) `typed`,
@@ -891,38 +574,5 @@ mod tests {
             .collect();
         assert_eq!(names, ["Payments", "pay", "repayment"]);
         assert_eq!(matching_tags(&tags, "").len(), 4);
-    }
-
-    #[test]
-    fn changes_and_merges_are_said_in_plain_words() {
-        let add = TagAction::Add {
-            tag: "payments".into(),
-            colour: None,
-        };
-        assert_eq!(
-            applied_text(&add, 312, false),
-            "Tagged 312 messages 'payments'"
-        );
-        assert_eq!(
-            applied_text(&TagAction::Star, 1, true),
-            "Undone: Starred 1 message"
-        );
-        let r = MergeReport {
-            records: 134,
-            messages_changed: 100,
-            tags_changed: 110,
-            notes_added: 10,
-            not_in_case: 14,
-            ..MergeReport::default()
-        };
-        assert_eq!(
-            merge_text(Path::new("a.jsonl"), &r),
-            "Merged 120 annotations on 100 messages from a.jsonl. 14 name messages not in this case."
-        );
-        assert_eq!(
-            parse_colour("#102030"),
-            Some(egui::Color32::from_rgb(16, 32, 48))
-        );
-        assert_eq!(parse_colour("red"), None);
     }
 }

@@ -2,8 +2,9 @@
 //! offered with their colour, add or remove; star; the confirmation for a
 //! whole result set), the "Add note" window (with "Your name"), the tags,
 //! star and notes of the message being read, the bar over the list
-//! ("Tag/star all N results…"), and the stroke that marks the active
-//! pane. Each function draws what it is given and returns commands.
+//! ("Tag/star all N results…"), the stroke that marks the active pane,
+//! and the desk's menu entries (File → Export / Import annotations…, the
+//! Search menu). Each function draws what it is given and returns commands.
 
 use egui::{Color32, RichText};
 
@@ -273,4 +274,45 @@ pub fn pane_frame(ui: &mut egui::Ui, pane: Pane, active: Pane) -> Option<Command
         })
         .is_some_and(|p| ui.ctx().layer_id_at(p) == Some(layer));
     (pressed && pane != active).then_some(desk(DeskCommand::SetPane(pane)))
+}
+
+/// File → Export annotations… / Import annotations….
+pub fn annotations_menu_items(ui: &mut egui::Ui, has_case: bool) -> Vec<Command> {
+    let mut out = Vec::new();
+    if ui
+        .add_enabled(has_case, egui::Button::new("Export annotations…"))
+        .on_hover_text("Tags, stars, notes and saved searches, as a file a colleague can import")
+        .clicked()
+    {
+        out.push(Command::Desk(DeskCommand::ExportAnnotations));
+    }
+    if ui
+        .add_enabled(has_case, egui::Button::new("Import annotations…"))
+        .on_hover_text("Merge a colleague's annotations file into this case")
+        .clicked()
+    {
+        out.push(Command::Desk(DeskCommand::ImportAnnotations));
+    }
+    out
+}
+
+/// The Search menu: Batch search…, Recent searches.
+pub fn search_menu_ui(ui: &mut egui::Ui, has_case: bool) -> Vec<Command> {
+    let mut out = Vec::new();
+    ui.menu_button("Search", |ui| {
+        if ui
+            .add_enabled(has_case, egui::Button::new("Batch search…"))
+            .on_hover_text("Many searches at once: one a line, with a table of counts")
+            .clicked()
+        {
+            out.push(Command::Desk(DeskCommand::ShowBatch(true)));
+        }
+        if ui
+            .add_enabled(has_case, egui::Button::new("Recent searches (Ctrl+H)"))
+            .clicked()
+        {
+            out.push(Command::Desk(DeskCommand::ToggleHistory));
+        }
+    });
+    out
 }

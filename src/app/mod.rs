@@ -14,6 +14,7 @@ pub mod attachments;
 mod batch;
 mod commands;
 pub mod desk;
+mod desk_tasks;
 mod desk_ui;
 pub mod dialogs;
 mod help;

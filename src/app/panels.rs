@@ -108,22 +108,7 @@ pub fn menu_ui(
                 });
             }
             ui.separator();
-            if ui
-                .add_enabled(case.is_some(), egui::Button::new("Export annotations…"))
-                .on_hover_text(
-                    "Tags, stars, notes and saved searches, as a file a colleague can import",
-                )
-                .clicked()
-            {
-                out.push(Command::Desk(super::desk::DeskCommand::ExportAnnotations));
-            }
-            if ui
-                .add_enabled(case.is_some(), egui::Button::new("Import annotations…"))
-                .on_hover_text("Merge a colleague's annotations file into this case")
-                .clicked()
-            {
-                out.push(Command::Desk(super::desk::DeskCommand::ImportAnnotations));
-            }
+            out.extend(super::desk_ui::annotations_menu_items(ui, case.is_some()));
             ui.separator();
             let can_export = search.results.as_ref().is_some_and(|r| !r.hits.is_empty());
             if ui
@@ -146,24 +131,7 @@ pub fn menu_ui(
                 out.push(Command::Quit);
             }
         });
-        ui.menu_button("Search", |ui| {
-            if ui
-                .add_enabled(case.is_some(), egui::Button::new("Batch search…"))
-                .on_hover_text("Many searches at once: one a line, with a table of counts")
-                .clicked()
-            {
-                out.push(Command::Desk(super::desk::DeskCommand::ShowBatch(true)));
-            }
-            if ui
-                .add_enabled(
-                    case.is_some(),
-                    egui::Button::new("Recent searches (Ctrl+H)"),
-                )
-                .clicked()
-            {
-                out.push(Command::Desk(super::desk::DeskCommand::ToggleHistory));
-            }
-        });
+        out.extend(super::desk_ui::search_menu_ui(ui, case.is_some()));
         ui.menu_button("View", |ui| {
             let label = if list.thread_view {
                 "Show messages (flat list)"
