@@ -252,6 +252,36 @@ fn saved_search_batch_search_and_tag_all_with_undo() {
             .map(String::as_str),
         Some(QUERY)
     );
+    // Right-click: rename, then delete (after a yes).
+    h.get_by_label(&format!("donors ({n})")).click_secondary();
+    settle(&mut h);
+    h.get_by_label("Rename…").click();
+    settle(&mut h);
+    h.get_by_label("New name").focus();
+    h.step();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::A);
+    h.get_by_label("New name").type_text("dinner guests");
+    h.step();
+    h.get_by_label("Rename").click();
+    step_until(&mut h, "the renamed search", LONG, |a| {
+        let names: Vec<&str> = a.desk.saved.items.iter().map(|s| s.name.as_str()).collect();
+        names == ["dinner guests"]
+    });
+    h.get_by_label(&format!("dinner guests ({n})"))
+        .click_secondary();
+    settle(&mut h);
+    h.get_by_label("Delete…").click();
+    settle(&mut h);
+    h.get_by_label_contains("Delete the saved search \"dinner guests\"?");
+    assert_eq!(
+        h.state().desk.saved.items.len(),
+        1,
+        "nothing deleted before the yes"
+    );
+    h.get_by_label("Delete").click();
+    step_until(&mut h, "the deleted search", LONG, |a| {
+        a.desk.saved.items.is_empty()
+    });
 
     // Tag all results: one of them already carries the tag, so Undo
     // must leave that one tagged.
