@@ -354,4 +354,27 @@ fn saved_search_batch_search_and_tag_all_with_undo() {
     wait_status(&mut h, "Table written to");
     let text = std::fs::read_to_string(&table).unwrap();
     assert!(text.contains("fromm"), "{text}");
+
+    // History: Enter in the search box remembers a query; Ctrl+H lists
+    // them under the box, Down picks the one before, Enter runs it.
+    h.get_by_label("Close window").click();
+    settle(&mut h);
+    search(&mut h, "chart");
+    h.key_press(Key::Enter);
+    settle(&mut h);
+    let history = h.state().settings.persisted.history.clone();
+    assert_eq!(history[..2], ["chart".to_string(), QUERY.to_string()]);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, Key::H);
+    settle(&mut h);
+    h.get_by_label_contains("Recent searches · Up / Down");
+    h.key_press(Key::ArrowDown);
+    h.key_press(Key::Enter);
+    step_until(&mut h, "the query from the history", LONG, |a| {
+        !a.busy()
+            && a.desk.history.is_none()
+            && a.search
+                .results
+                .as_ref()
+                .is_some_and(|r| r.query_text == QUERY)
+    });
 }
