@@ -340,6 +340,23 @@ fn saved_search_batch_search_and_tag_all_with_undo() {
     let err = rows[2].outcome.as_ref().unwrap_err();
     assert!(err.contains("fromm"), "{err}");
     h.get_by_label_contains("unknown field");
+    // A row's hits saved as a tag (after a yes stating the count).
+    let buttons: Vec<_> = h.query_all_by_label("Save hits as tag…").collect();
+    buttons.last().unwrap().click();
+    settle(&mut h);
+    h.get_by_label("Tag name").focus();
+    h.step();
+    h.get_by_label("Tag name").type_text("guests");
+    h.step();
+    h.get_by_label("Add tag").click();
+    settle(&mut h);
+    h.get_by_label(&format!("Tag {n} messages")).click();
+    let guests = TagAction::Add {
+        tag: "guests".into(),
+        colour: None,
+    };
+    wait_status(&mut h, &applied_text(&guests, n, false));
+    assert_eq!(hits(&h, "tag:guests"), all);
     search(&mut h, "*");
     h.get_by_label(QUERY).click();
     step_until(&mut h, "the row's hits", LONG, |a| {

@@ -2,7 +2,8 @@
 //! terms — one query a line, pasted or loaded from a text or CSV file —
 //! run by [`crate::desk::batch`] on a desk thread, shown as a table (line,
 //! term, hits, first and last date, the error in its row). A click on a
-//! row shows its hits in the list; each row's hits can be tagged; the
+//! row shows its hits in the list; each row's hits can be saved as a tag
+//! ("Save hits as tag…": the tag window, with a confirmation); the
 //! table can be written as CSV (cells made safe for spreadsheets).
 
 use std::path::PathBuf;
@@ -131,7 +132,7 @@ pub fn batch_ui(ctx: &egui::Context, b: &mut BatchState) -> Vec<Command> {
 }
 
 /// The table: line, term (a click shows its hits), hits, first and last
-/// date, the error; "Tag hits…" per row.
+/// date, the error; "Save hits as tag…" per row.
 fn table_ui(ui: &mut egui::Ui, rows: &[BatchRow]) -> Vec<Command> {
     let mut out = Vec::new();
     let failed = rows.iter().filter(|r| r.outcome.is_err()).count();
@@ -157,7 +158,7 @@ fn table_ui(ui: &mut egui::Ui, rows: &[BatchRow]) -> Vec<Command> {
         .column(Column::exact(60.0))
         .column(Column::exact(86.0))
         .column(Column::exact(86.0))
-        .column(Column::exact(90.0))
+        .column(Column::exact(130.0))
         .min_scrolled_height(0.0)
         .header(20.0, |mut h| {
             for t in ["Line", "Term", "Hits", "First", "Last", ""] {
@@ -202,7 +203,7 @@ fn table_ui(ui: &mut egui::Ui, rows: &[BatchRow]) -> Vec<Command> {
                         row.col(|ui| {
                             if h.hits > 0
                                 && ui
-                                    .small_button("Tag hits…")
+                                    .small_button("Save hits as tag…")
                                     .on_hover_text("Save all hits of this line as a tag")
                                     .clicked()
                             {

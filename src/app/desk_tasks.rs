@@ -144,7 +144,15 @@ impl MailsiftApp {
         };
         let author = self.author();
         let asked = targets.count();
-        self.set_status(format!("{}…", applied_text(&action, asked, undoing)), false);
+        self.set_status(
+            format!(
+                "{} {} {}…",
+                if undoing { "Undoing on" } else { "Changing" },
+                super::panels::thousands(asked as u64),
+                if asked == 1 { "message" } else { "messages" }
+            ),
+            false,
+        );
         self.desk_task(move || {
             let rowids = match targets {
                 Targets::Rows(r) | Targets::AllResults(r) => Ok(r),
