@@ -116,11 +116,12 @@ fn tag_star_and_note_from_the_keyboard() {
     assert!(h.query_all_by_label("payments").count() >= 1);
     assert_eq!(hits(&h, "tag:payments"), vec![rowid]);
     // The row shows its tag once it is fetched again.
-    step_until(&mut h, "the row's tag", LONG, |a| {
-        a.list
-            .summaries
-            .get(&rowid)
-            .is_some_and(|s| s.tags == ["payments"])
+    step_until(&mut h, "the row's tag and its colour", LONG, |a| {
+        a.list.tag_colours.contains_key("payments")
+            && a.list
+                .summaries
+                .get(&rowid)
+                .is_some_and(|s| s.tags == ["payments"])
     });
 
     // s: star.

@@ -247,6 +247,7 @@ impl MailsiftApp {
                 Err(e) => self.set_status(format!("The note was not saved: {e}"), true),
             },
             DeskDone::Refreshed(Ok((tags, saved))) => {
+                self.list.tag_colours = super::desk::colour_map(&tags);
                 self.desk.tags = tags;
                 self.desk.saved.items = saved;
             }

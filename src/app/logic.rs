@@ -38,7 +38,6 @@ impl MailsiftApp {
         self.drain_jobs();
         self.poll_read();
         self.step_desk();
-        self.list.tag_colours = super::desk::colour_map(&self.desk.tags);
         self.refresh_recent();
         if let Some(t) = self.search.edited_at {
             if t.elapsed() >= DEBOUNCE {
