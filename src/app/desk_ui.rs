@@ -31,6 +31,7 @@ pub fn tag_window_ui(ctx: &egui::Context, w: &mut TagWindow, tags: &[TagInfo]) -
     let mut out = Vec::new();
     let mut open = true;
     egui::Window::new("Tags and star")
+        .anchor(egui::Align2::CENTER_TOP, [0.0, 120.0])
         .open(&mut open)
         .collapsible(false)
         .resizable(false)
@@ -123,6 +124,7 @@ pub fn note_window_ui(ctx: &egui::Context, n: &mut NoteWindow, author: &str) -> 
     let mut out = Vec::new();
     let mut open = true;
     egui::Window::new("Add note")
+        .anchor(egui::Align2::CENTER_TOP, [0.0, 120.0])
         .open(&mut open)
         .collapsible(false)
         .resizable(true)

@@ -69,6 +69,7 @@ pub fn saved_windows_ui(ctx: &egui::Context, saved: &mut SavedState, query: &str
     if let Some(name) = &mut saved.save_name {
         let mut open = true;
         egui::Window::new("Save this search")
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 120.0])
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
@@ -91,6 +92,7 @@ pub fn saved_windows_ui(ctx: &egui::Context, saved: &mut SavedState, query: &str
     if let Some((old, new)) = &mut saved.rename {
         let mut open = true;
         egui::Window::new("Rename the saved search")
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 120.0])
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
@@ -112,6 +114,7 @@ pub fn saved_windows_ui(ctx: &egui::Context, saved: &mut SavedState, query: &str
     }
     if let Some(name) = &saved.delete {
         egui::Window::new("Delete the saved search?")
+            .anchor(egui::Align2::CENTER_TOP, [0.0, 120.0])
             .collapsible(false)
             .resizable(false)
             .show(ctx, |ui| {
