@@ -76,6 +76,7 @@ pub fn batch_ui(ctx: &egui::Context, b: &mut BatchState) -> Vec<Command> {
     egui::Window::new("Batch search")
         .open(&mut open)
         .default_size([760.0, 520.0])
+        .default_pos([240.0, 80.0])
         .resizable(true)
         .show(ctx, |ui| {
             ui.label(
@@ -83,13 +84,18 @@ pub fn batch_ui(ctx: &egui::Context, b: &mut BatchState) -> Vec<Command> {
                  lines starting with # are skipped.",
             );
             let label = ui.label("Search terms");
-            ui.add(
-                egui::TextEdit::multiline(&mut b.text)
-                    .desired_rows(6)
-                    .desired_width(f32::INFINITY)
-                    .code_editor(),
-            )
-            .labelled_by(label.id);
+            let resp = ui
+                .add(
+                    egui::TextEdit::multiline(&mut b.text)
+                        .desired_rows(6)
+                        .desired_width(f32::INFINITY)
+                        .code_editor(),
+                )
+                .labelled_by(label.id);
+            // Ready to type (or paste) into when the window opens.
+            if b.text.is_empty() && b.rows.is_none() && ui.memory(|m| m.focused().is_none()) {
+                resp.request_focus();
+            }
             ui.horizontal(|ui| {
                 if ui
                     .button("Load file…")
@@ -185,7 +191,8 @@ fn table_ui(ui: &mut egui::Ui, rows: &[BatchRow]) -> Vec<Command> {
                         }
                         Err(e) => {
                             ui.label(term);
-                            ui.colored_label(ui.visuals().error_fg_color, e);
+                            ui.colored_label(ui.visuals().error_fg_color, e)
+                                .on_hover_text(format!("Line {}: {e}", r.line));
                         }
                     }
                 });
