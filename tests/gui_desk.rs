@@ -9,7 +9,7 @@
 use egui::Key;
 use egui_kittest::kittest::Queryable;
 use mailsift::app::desk::{Pane, applied_text};
-use mailsift::app::{Answer, MailsiftApp};
+use mailsift::app::{Answer, Command, ListRow, MailsiftApp};
 use mailsift::browse::Browser;
 use mailsift::desk::TagAction;
 use mailsift::index::Sort;
@@ -194,6 +194,27 @@ fn tag_star_and_note_from_the_keyboard() {
     );
     let s = status(h.state());
     assert!(s.contains("broken.jsonl") && s.contains("line 1"), "{s}");
+
+    // In the thread view, s on a thread row stars its whole thread.
+    h.state_mut().apply(Command::ToggleThreadView);
+    settle(&mut h);
+    let (i, size) = h
+        .state()
+        .list
+        .rows
+        .iter()
+        .enumerate()
+        .find_map(|(i, r)| match r {
+            ListRow::Thread { size, .. } if *size > 1 => Some((i, *size as usize)),
+            _ => None,
+        })
+        .expect("a thread row");
+    h.state_mut().apply(Command::SelectRow(i));
+    settle(&mut h);
+    leave_search_box(&mut h);
+    h.key_press(Key::S);
+    wait_status(&mut h, &applied_text(&TagAction::Star, size, false));
+    assert_eq!(hits(&h, "is:starred").len(), size);
 }
 
 #[test]

@@ -48,6 +48,9 @@ pub enum Targets {
     /// Every hit of a query (a batch row), about `usize` of them: applied
     /// after a confirmation.
     Query(String, usize),
+    /// Every message of a thread (a thread row of the thread view,
+    /// selected), `usize` of them: applied at once.
+    Thread(String, usize),
 }
 
 impl Targets {
@@ -55,13 +58,13 @@ impl Targets {
     pub fn count(&self) -> usize {
         match self {
             Targets::Rows(r) | Targets::AllResults(r) => r.len(),
-            Targets::Query(_, n) => *n,
+            Targets::Query(_, n) | Targets::Thread(_, n) => *n,
         }
     }
 
     /// Whether applying asks first.
     pub fn needs_confirmation(&self) -> bool {
-        !matches!(self, Targets::Rows(_))
+        !matches!(self, Targets::Rows(_) | Targets::Thread(..))
     }
 
     /// "3 selected messages", "all 312 results", "the 12 hits of ann".
@@ -72,6 +75,7 @@ impl Targets {
             Targets::Rows(_) => format!("the {n} selected messages"),
             Targets::AllResults(_) => format!("all {n} results"),
             Targets::Query(q, _) => format!("the {n} hits of {}", crate::display::visible(q)),
+            Targets::Thread(..) => format!("the {n} messages of this thread"),
         }
     }
 }
@@ -310,6 +314,21 @@ impl MailsiftApp {
         selected.or(reading).into_iter().collect()
     }
 
+    /// The selected thread, when the list is active, nothing is marked and
+    /// the selection is a thread row of the thread view (its messages are
+    /// what `s` and `t` act on).
+    fn selected_thread(&self) -> Option<Targets> {
+        if self.desk.active != Pane::List || !self.list.marked.is_empty() {
+            return None;
+        }
+        match self.list.selected.and_then(|i| self.list.rows.get(i)) {
+            Some(super::ListRow::Thread { thread, size, .. }) => {
+                Some(Targets::Thread(thread.clone(), *size as usize))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the message at `rowid` is starred, as far as the window knows.
     fn is_starred(&self, rowid: u64) -> bool {
         match &self.desk.shown {
@@ -368,17 +387,21 @@ impl MailsiftApp {
                 if rows.is_empty() {
                     return;
                 }
+                // A thread row stands for its thread: starred as its
+                // newest hit is.
                 let action = if rows.iter().all(|r| self.is_starred(*r)) {
                     TagAction::Unstar
                 } else {
                     TagAction::Star
                 };
-                self.start_apply(Targets::Rows(rows), action, false);
+                let targets = self.selected_thread().unwrap_or(Targets::Rows(rows));
+                self.start_apply(targets, action, false);
             }
             DeskCommand::OpenTags => {
                 let rows = self.desk_selection();
                 if !rows.is_empty() {
-                    self.open_tag_window(Targets::Rows(rows));
+                    let targets = self.selected_thread().unwrap_or(Targets::Rows(rows));
+                    self.open_tag_window(targets);
                 }
             }
             DeskCommand::OpenTagAll => {

@@ -159,6 +159,9 @@ impl MailsiftApp {
                 Targets::Query(q, _) => Browser::open(&root)
                     .and_then(|b| b.search(&q, Sort::Date))
                     .map(|f| f.hits.iter().map(|h| h.rowid).collect()),
+                Targets::Thread(t, _) => Browser::open(&root)
+                    .and_then(|b| b.thread_tree(&t))
+                    .map(|tree| tree.iter().map(|(_, id)| *id).collect()),
             };
             let changed = rowids.and_then(|r| desk::apply_to_rows(&root, &r, &action, &author));
             DeskDone::Applied {

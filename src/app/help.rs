@@ -34,7 +34,7 @@ const KEYS: &[(&str, &str)] = &[
     ("n (list)", "add a note to the selected message"),
     (
         "s",
-        "star or unstar the marked messages (else the selected one)",
+        "star or unstar the marked messages (else the selected one; a thread row: its whole thread)",
     ),
     ("t", "tags of the marked messages (else the selected one)"),
     ("Ctrl+Z", "undo the last tag or star change"),
