@@ -36,7 +36,10 @@ const KEYS: &[(&str, &str)] = &[
         "s",
         "star or unstar the marked messages (else the selected one; a thread row: its whole thread)",
     ),
-    ("t", "tags of the marked messages (else the selected one)"),
+    (
+        "t",
+        "tags of the marked messages (else the selected one; a thread row: its whole thread)",
+    ),
     ("Ctrl+Z", "undo the last tag or star change"),
     ("Ctrl+H", "recent searches (Up / Down, Enter)"),
     ("Ctrl+click a row", "mark it (for export, tags and stars)"),
