@@ -129,6 +129,16 @@ impl Browser {
         self.case.messages_with_attachment(sha)
     }
 
+    /// The tags, star and notes the message `key` carries now.
+    pub fn annotations_of(&self, key: &MessageKey) -> Result<crate::annotate::Annotations> {
+        self.case.annotations_of(key)
+    }
+
+    /// The tags of the case in use, with their colours and counts.
+    pub fn tags(&self) -> Result<Vec<crate::store::TagInfo>> {
+        self.case.tags()
+    }
+
     /// Where a message was found: every source file and offset.
     pub fn origins(&self, key: &MessageKey) -> Result<Vec<Origin>> {
         self.case.origins(key)

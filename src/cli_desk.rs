@@ -14,7 +14,6 @@ use mailsift::annotate::{self, time_text};
 use mailsift::browse::Browser;
 use mailsift::desk::{self, BatchRow, TagAction};
 use mailsift::display::visible;
-use mailsift::export::csv_cell;
 use mailsift::store::Case;
 use mailsift::time::rfc3339;
 
@@ -255,7 +254,7 @@ pub fn batch(case: &Path, file: &Path, format: &str) -> Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if format == "csv" {
         write!(out, "{}", mailsift::export::UTF8_BOM)?;
-        write!(out, "line,query,hits,first_date,last_date,error\r\n")?;
+        write!(out, "{}", desk::BATCH_CSV_HEADER)?;
     }
     for r in &rows {
         write_row(&mut out, r, format)?;
@@ -294,18 +293,7 @@ fn write_row(out: &mut dyn Write, r: &BatchRow, format: &str) -> Result<()> {
             "{}",
             serde_json::json!({"line": r.line, "query": r.query, "hits": hits, "first_date": first, "last_date": last, "error": error})
         )?,
-        "csv" => {
-            let cells = [
-                r.line.to_string(),
-                r.query.clone(),
-                hits.map(|h| h.to_string()).unwrap_or_default(),
-                first.unwrap_or_default(),
-                last.unwrap_or_default(),
-                error.unwrap_or_default().to_string(),
-            ];
-            let cells: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-            write!(out, "{}\r\n", cells.join(","))?;
-        }
+        "csv" => write!(out, "{}", desk::batch_csv_line(r))?,
         _ => match error {
             Some(e) => writeln!(out, "{:>4}  {}  error: {}", r.line, visible(&r.query), e)?,
             None => writeln!(

@@ -57,19 +57,69 @@ pub fn apply(browser: &Browser, query: &str, action: &TagAction, author: &str) -
     })
 }
 
+impl TagAction {
+    /// The action that undoes this one on the messages it changed (a
+    /// colour set along with a tag is left as it is).
+    pub fn inverse(&self) -> TagAction {
+        match self {
+            TagAction::Add { tag, .. } => TagAction::Remove(tag.clone()),
+            TagAction::Remove(tag) => TagAction::Add {
+                tag: tag.clone(),
+                colour: None,
+            },
+            TagAction::Star => TagAction::Unstar,
+            TagAction::Unstar => TagAction::Star,
+        }
+    }
+}
+
 /// Applies `action` to the messages `rowids` of the case at `root` (the
 /// window's selection); returns how many changed.
 pub fn apply_to(root: &Path, rowids: &[u64], action: &TagAction, author: &str) -> Result<usize> {
     let mut case = Case::open_for_annotating(root)?;
-    let changed = match action {
+    Ok(changed_keys(&mut case, rowids, action, author)?.len())
+}
+
+/// [`apply_to`], returning the row ids of the messages that changed (in
+/// the order of `rowids`), so that the window's Undo reverses exactly
+/// those: applying [`TagAction::inverse`] to them restores what was.
+pub fn apply_to_rows(
+    root: &Path,
+    rowids: &[u64],
+    action: &TagAction,
+    author: &str,
+) -> Result<Vec<u64>> {
+    let mut case = Case::open_for_annotating(root)?;
+    let keys: HashMap<MessageKey, u64> = case
+        .keys_of(rowids)?
+        .into_iter()
+        .map(|(rowid, key)| (key, rowid))
+        .collect();
+    let changed: HashSet<u64> = changed_keys(&mut case, rowids, action, author)?
+        .iter()
+        .filter_map(|k| keys.get(k).copied())
+        .collect();
+    Ok(rowids
+        .iter()
+        .copied()
+        .filter(|r| changed.contains(r))
+        .collect())
+}
+
+fn changed_keys(
+    case: &mut Case,
+    rowids: &[u64],
+    action: &TagAction,
+    author: &str,
+) -> Result<Vec<MessageKey>> {
+    Ok(match action {
         TagAction::Add { tag, colour } => {
             case.set_tag(rowids, tag, true, colour.as_deref(), author)?
         }
         TagAction::Remove(tag) => case.set_tag(rowids, tag, false, None, author)?,
         TagAction::Star => case.set_star(rowids, true, author)?,
         TagAction::Unstar => case.set_star(rowids, false, author)?,
-    };
-    Ok(changed.len())
+    })
 }
 
 /// Applies `action` to every message of the stored thread `thread` (a
@@ -149,6 +199,24 @@ pub fn save_search(root: &Path, name: &str, query: &str) -> Result<()> {
 /// Removes the saved search `name` from the case at `root`.
 pub fn remove_saved_search(root: &Path, name: &str) -> Result<()> {
     Case::open_for_annotating(root)?.remove_saved_search(name)
+}
+
+/// Renames the saved search `old` of the case at `root` to `new` (its
+/// query kept; a search already called `new` is replaced). The new name
+/// is saved before the old one is removed, so a failure between the two
+/// leaves both, never neither.
+pub fn rename_saved_search(root: &Path, old: &str, new: &str) -> Result<()> {
+    let mut case = Case::open_for_annotating(root)?;
+    let Some(found) = case.saved_searches()?.into_iter().find(|s| s.name == old) else {
+        return Err(Error::BadAnnotation {
+            reason: format!("no saved search named {old:?}"),
+        });
+    };
+    if found.name == new.trim() {
+        return Ok(());
+    }
+    case.save_search(new, &found.query)?;
+    case.remove_saved_search(old)
 }
 
 /// The saved searches of a case, each with its current hit count (or
@@ -237,6 +305,58 @@ pub fn batch(browser: &Browser, text: &str) -> Vec<BatchRow> {
         });
     }
     rows
+}
+
+/// The header line of a batch table as CSV.
+pub const BATCH_CSV_HEADER: &str = "line,query,hits,first_date,last_date,error\r\n";
+
+/// One row of a batch table as a CSV line (CRLF-terminated; every cell
+/// made safe for spreadsheets by [`crate::export::csv_cell`]): line,
+/// query, hits, first and last date (`YYYY-MM-DD`), error.
+pub fn batch_csv_line(r: &BatchRow) -> String {
+    let day = |d: Option<i64>| {
+        d.map(|d| crate::time::rfc3339(d).chars().take(10).collect::<String>())
+            .unwrap_or_default()
+    };
+    let cells = match &r.outcome {
+        Ok(h) => [
+            r.line.to_string(),
+            r.query.clone(),
+            h.hits.to_string(),
+            day(h.first),
+            day(h.last),
+            String::new(),
+        ],
+        Err(e) => [
+            r.line.to_string(),
+            r.query.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            e.clone(),
+        ],
+    };
+    let mut line = cells
+        .iter()
+        .map(|c| crate::export::csv_cell(c))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// Writes a batch table to `path` as CSV (a byte-order mark, the header,
+/// one line a row), whole or not at all.
+pub fn write_batch_csv(path: &Path, rows: &[BatchRow]) -> Result<()> {
+    crate::export::write_file_atomically(path, |out| {
+        let mut text = String::from(crate::export::UTF8_BOM);
+        text.push_str(BATCH_CSV_HEADER);
+        for r in rows {
+            text.push_str(&batch_csv_line(r));
+        }
+        out.write_all(text.as_bytes())
+            .map_err(|e| Error::io(path, "writing", e))
+    })
 }
 
 /// [`batch`] over the file `path`.

@@ -454,3 +454,68 @@ fn annot_batch_runs_every_line_and_reports_the_bad_one() {
     fs::write(&good, "body:nothing\n").unwrap();
     assert_eq!(code(&run(&[&"batch", &a, &good])), 1, "no results");
 }
+
+/// The window's calls: applying to a selection returns exactly the row ids
+/// that changed (and the inverse action on them undoes it), a saved
+/// search is renamed keeping its query, and a batch table is written as
+/// formula-safe CSV.
+#[test]
+fn annot_window_calls_apply_to_rows_rename_and_batch_csv() {
+    use mailsift::browse::Browser;
+    use mailsift::desk::{self, TagAction};
+    let t = tempfile::tempdir().unwrap();
+    let a = imported(t.path(), "a", &[1, 2, 3]);
+    let b = Browser::open(&a).unwrap();
+    let all: Vec<u64> = b
+        .search("*", mailsift::index::Sort::Date)
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.rowid)
+        .collect();
+    assert_eq!(all.len(), 3);
+    let add = TagAction::Add {
+        tag: "x".into(),
+        colour: None,
+    };
+    assert_eq!(
+        desk::apply_to_rows(&a, &all[..1], &add, "ann").unwrap(),
+        vec![all[0]]
+    );
+    let changed = desk::apply_to_rows(&a, &all, &add, "ann").unwrap();
+    assert_eq!(
+        changed,
+        all[1..].to_vec(),
+        "the one already tagged is left out"
+    );
+    desk::apply_to_rows(&a, &changed, &add.inverse(), "ann").unwrap();
+    assert_eq!(subjects(&a, "tag:x").len(), 1, "undone on exactly those");
+    assert_eq!(TagAction::Star.inverse(), TagAction::Unstar);
+
+    desk::save_search(&a, "old", "from:ann").unwrap();
+    desk::rename_saved_search(&a, "old", "new").unwrap();
+    let names: Vec<(String, String)> = b
+        .case
+        .saved_searches()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, s.query))
+        .collect();
+    assert_eq!(names, vec![("new".to_string(), "from:ann".to_string())]);
+    assert!(desk::rename_saved_search(&a, "old", "other").is_err());
+
+    let rows = desk::batch(&b, "from:ann\n=cmd|x\nfromm:x\n");
+    let out = t.path().join("batch.csv");
+    desk::write_batch_csv(&out, &rows).unwrap();
+    let text = fs::read_to_string(&out).unwrap();
+    let mut r =
+        csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
+    let recs: Vec<Vec<String>> = r
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(recs.len(), 3);
+    assert_eq!(recs[0][2], "1");
+    assert_eq!(recs[1][1], "'=cmd|x");
+    assert!(recs[2][5].contains("fromm"), "{:?}", recs[2]);
+}

@@ -10,6 +10,11 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use mailsift::app::{Answer, AppConfig, MailsiftApp, ScriptedDialogs};
 
+/// The bundled sample's folder.
+pub(crate) fn sample_dir() -> PathBuf {
+    sample()
+}
+
 fn sample() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample_mbox")
 }
@@ -81,7 +86,7 @@ fn attachment_view(a: &MailsiftApp) -> Option<&mailsift::app::attachments::Attac
 
 pub(crate) const LONG: Duration = Duration::from_secs(60);
 
-fn open_sample(h: &mut Harness<'static, MailsiftApp>) {
+pub(crate) fn open_sample(h: &mut Harness<'static, MailsiftApp>) {
     h.get_by_label("Open folder…").click();
     step_until(h, "the import to start", LONG, |a| {
         a.import.running.is_some() || a.import.last_report.is_some()
@@ -91,14 +96,15 @@ fn open_sample(h: &mut Harness<'static, MailsiftApp>) {
     });
 }
 
-fn search(h: &mut Harness<'static, MailsiftApp>, text: &str) {
-    let search_box = h.get_by_label("Search");
+pub(crate) fn search(h: &mut Harness<'static, MailsiftApp>, text: &str) {
+    let search_box = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search");
     search_box.focus();
     h.step();
     // Select all and replace whatever was typed before.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.step();
-    h.get_by_label("Search").type_text(text);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
+        .type_text(text);
     h.step();
     assert_eq!(h.state().search.query, text);
     step_until(h, "the search", LONG, |a| {
@@ -300,13 +306,14 @@ fn open_search_read_threads_export() {
 
 /// Types `text` as the query and waits for `error_text` under the bar.
 fn search_error(h: &mut Harness<'static, MailsiftApp>, text: &str, error_text: &str) {
-    let search_box = h.get_by_label("Search");
+    let search_box = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search");
     search_box.focus();
     h.step();
     // Select all and replace.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.step();
-    h.get_by_label("Search").type_text(text);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
+        .type_text(text);
     step_until(h, "the query error", LONG, |a| {
         a.search
             .error
@@ -318,7 +325,8 @@ fn search_error(h: &mut Harness<'static, MailsiftApp>, text: &str, error_text: &
     h.step();
     h.get_by_label_contains("Still showing the results of the last query that worked");
     // Clear the box again.
-    h.get_by_label("Search").focus();
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search")
+        .focus();
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
     h.key_press(egui::Key::Backspace);
     h.step();
@@ -980,10 +988,20 @@ fn start_screen_offers_the_bundled_sample() {
     assert!(case.starts_with(data.join("cases")), "{}", case.display());
     let report = h.state().import.last_report.clone().expect("a report");
     assert!(report.found > 0);
-    // n / N (Shift+n) step through the reading pane's hits.
+    // n / N (Shift+n) step through the reading pane's hits once the
+    // reading pane is active (Right arrow; in the list, n adds a note);
+    // F3 / Shift+F3 wherever the keyboard is.
     let first = h.state().list.rows[0].rowid();
     h.state_mut()
         .apply(mailsift::app::Command::ShowMessage(first));
+    h.step();
+    h.key_press(egui::Key::F3);
+    h.step();
+    assert_eq!(h.state().reading.as_ref().map(|r| r.hit), Some(1));
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::F3);
+    h.step();
+    assert_eq!(h.state().reading.as_ref().map(|r| r.hit), Some(0));
+    h.key_press(egui::Key::ArrowRight);
     h.step();
     h.key_press(egui::Key::N);
     h.step();

@@ -14,6 +14,8 @@ mod fuzz_regressions;
 #[cfg(feature = "gui")]
 mod gui;
 #[cfg(feature = "gui")]
+mod gui_desk;
+#[cfg(feature = "gui")]
 mod gui_reading;
 mod import;
 mod install;

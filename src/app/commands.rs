@@ -123,6 +123,8 @@ pub enum Command {
     ShowRename(bool),
     /// Give the open case this name (empty: back to the default).
     RenameCase(String),
+    /// Tags, stars, notes, saved searches, history, batch search.
+    Desk(super::desk::DeskCommand),
     /// Close the window.
     Quit,
 }
@@ -146,7 +148,11 @@ impl MailsiftApp {
             }
             Command::ShowReport(show) => self.import.show_report = show,
             Command::QueryEdited => self.search.edited_at = Some(Instant::now()),
-            Command::SearchNow => self.request_search(false),
+            Command::SearchNow => {
+                let q = self.search.query.clone();
+                self.remember_query(&q);
+                self.request_search(false);
+            }
             Command::Refine(r) => self.refine(r),
             Command::TimelineUnit(u) => {
                 self.search.timeline.unit = u;
@@ -213,6 +219,7 @@ impl MailsiftApp {
                 selected_only,
             } => self.start_export(format, selected_only),
             Command::DismissStatus => self.status = None,
+            Command::Desk(c) => self.apply_desk(c),
             // These need the frame's context: see `apply_with_ctx`.
             Command::CopyCitation | Command::Quit => {}
         }
@@ -377,6 +384,11 @@ impl MailsiftApp {
         };
         self.list.selected = Some(i);
         self.list.scroll_to_selected = true;
+        self.desk.active = super::desk::Pane::List;
+        // A query whose results are being read is worth remembering.
+        if let Some(q) = self.search.results.as_ref().map(|r| r.query_text.clone()) {
+            self.remember_query(&q);
+        }
         self.show_message(row.rowid());
     }
 

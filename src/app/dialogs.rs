@@ -13,6 +13,13 @@ pub trait FileDialogs {
     fn pick_folder(&mut self) -> Option<PathBuf>;
     /// Where to write a file (an export, an attachment).
     fn save_file(&mut self, default_name: &str) -> Option<PathBuf>;
+    /// A file to read that is not mail (a list of search terms, an
+    /// annotations file), the dialog titled `title`; by default the same
+    /// question as [`FileDialogs::pick_file`].
+    fn pick_text_file(&mut self, title: &str) -> Option<PathBuf> {
+        let _ = title;
+        self.pick_file()
+    }
 }
 
 /// The real dialogs (rfd).
@@ -27,6 +34,14 @@ impl FileDialogs for RfdDialogs {
                 "Mail (mbox, mbox.gz, eml)",
                 &["mbox", "gz", "eml", "mbx", "txt"],
             )
+            .add_filter("All files", &["*"])
+            .pick_file()
+    }
+
+    fn pick_text_file(&mut self, title: &str) -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .set_title(title)
+            .add_filter("Text, CSV or annotations", &["txt", "csv", "jsonl", "json"])
             .add_filter("All files", &["*"])
             .pick_file()
     }

@@ -22,8 +22,27 @@ const KEYS: &[(&str, &str)] = &[
         "Enter (in the list)",
         "open the message, or expand a thread",
     ),
-    ("n / Shift+n", "next / previous search hit in the message"),
-    ("Ctrl+click a row", "mark it for export"),
+    (
+        "Left / Right",
+        "work in the list / the reading pane (a click in a pane does too; the active one is outlined)",
+    ),
+    ("F3 / Shift+F3", "next / previous search hit in the message"),
+    (
+        "n / Shift+n (reading pane)",
+        "next / previous search hit in the message",
+    ),
+    ("n (list)", "add a note to the selected message"),
+    (
+        "s",
+        "star or unstar the marked messages (else the selected one; a thread row: its whole thread)",
+    ),
+    (
+        "t",
+        "tags of the marked messages (else the selected one; a thread row: its whole thread)",
+    ),
+    ("Ctrl+Z", "undo the last tag or star change"),
+    ("Ctrl+H", "recent searches (Up / Down, Enter)"),
+    ("Ctrl+click a row", "mark it (for export, tags and stars)"),
     ("Ctrl+P", "print / save the message being read as a PDF"),
     (
         "Ctrl+plus / Ctrl+minus / Ctrl+0",

@@ -73,6 +73,10 @@ pub struct RowSummary {
     pub defects: usize,
     /// The message could not be read (yet).
     pub missing: bool,
+    /// Whether the message is starred.
+    pub starred: bool,
+    /// Its tags, by name.
+    pub tags: Vec<String>,
 }
 
 /// `Name <addr>` (or `<addr>`), invisible characters made visible.
@@ -113,6 +117,8 @@ impl RowSummary {
             thread,
             defects: m.defects.len(),
             missing: false,
+            starred: false,
+            tags: Vec::new(),
         }
     }
 
@@ -522,6 +528,32 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState, layout: ListLayout) -> Ve
     out
 }
 
+/// A row's star and a coloured dot per tag (their names on hover).
+fn marks(ui: &mut egui::Ui, list: &ListState, s: &RowSummary) {
+    if s.starred {
+        ui.label(RichText::new("★").color(egui::Color32::from_rgb(230, 170, 0)))
+            .on_hover_text("Starred");
+    }
+    if !s.tags.is_empty() {
+        let spacing = ui.spacing().item_spacing.x;
+        ui.spacing_mut().item_spacing.x = 1.0;
+        let mut resp = None;
+        for t in s.tags.iter().take(5) {
+            let c = list
+                .tag_colours
+                .get(&crate::annotate::tag_key(t))
+                .copied()
+                .unwrap_or(egui::Color32::GRAY);
+            let r = ui.label(RichText::new("●").color(c));
+            resp = Some(resp.map_or(r.clone(), |p: egui::Response| p.union(r)));
+        }
+        if let Some(r) = resp {
+            r.on_hover_text(format!("Tags: {}", s.tags.join(", ")));
+        }
+        ui.spacing_mut().item_spacing.x = spacing;
+    }
+}
+
 /// The snippet under a result: where the search matched, on one line (cut
 /// with "…"); nothing while the list shows no snippets.
 fn snippet_line(ui: &mut egui::Ui, list: &ListState, rowid: u64) {
@@ -550,6 +582,9 @@ fn subject_cell(
     }
     if let Some(t) = thread {
         ui.strong(t);
+    }
+    if let Some(s) = s {
+        marks(ui, list, s);
     }
     if list.attachment_hits.get(&rowid) == Some(&true) {
         ui.label("📄")

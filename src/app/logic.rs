@@ -37,6 +37,7 @@ impl MailsiftApp {
         }
         self.drain_jobs();
         self.poll_read();
+        self.step_desk();
         self.refresh_recent();
         if let Some(t) = self.search.edited_at {
             if t.elapsed() >= DEBOUNCE {
@@ -151,6 +152,7 @@ impl MailsiftApp {
         self.load_report_details();
         self.list.summaries.clear();
         self.list.trees.clear();
+        self.desk.stale = true;
         self.request_search(true);
     }
 
@@ -341,7 +343,15 @@ impl MailsiftApp {
                 .copied()
                 .unwrap_or(1);
             let summary = match b.message_if_any(rowid) {
-                Ok(Some(m)) => RowSummary::of(&m, thread, size),
+                Ok(Some(m)) => {
+                    let mut s = RowSummary::of(&m, thread, size);
+                    // The star and tags come with the row, read once.
+                    if let Ok(a) = b.annotations_of(&m.key) {
+                        s.starred = a.starred;
+                        s.tags = a.tags;
+                    }
+                    s
+                }
                 Ok(None) => RowSummary::missing(rowid, "(not in the case yet)"),
                 Err(e) => RowSummary::missing(rowid, &e.to_string()),
             };
@@ -352,12 +362,44 @@ impl MailsiftApp {
     // ---- shortcuts ------------------------------------------------------
 
     fn keyboard(&mut self, ctx: &egui::Context) -> Vec<Command> {
+        use super::desk::{DeskCommand, Pane};
         use egui::{Key, Modifiers};
         let mut out = Vec::new();
         let typing = ctx.egui_wants_keyboard_input();
         let rows = &self.list.rows;
         let cur = self.list.selected;
+        let pane = self.desk.active;
+        let history = self.desk.history.is_some();
+        let modal = self.desk.modal();
+        let reading = self.reading.is_some();
+        let desk = |c| Command::Desk(c);
         ctx.input_mut(|i| {
+            // Search hits in the reading pane, wherever the keyboard is.
+            if i.consume_key(Modifiers::SHIFT, Key::F3) {
+                out.push(Command::NextHit(-1));
+            }
+            if i.consume_key(Modifiers::NONE, Key::F3) {
+                out.push(Command::NextHit(1));
+            }
+            if i.consume_key(Modifiers::COMMAND, Key::H) {
+                out.push(desk(DeskCommand::ToggleHistory));
+            }
+            if history {
+                // The history popup has the arrows and Enter.
+                if i.consume_key(Modifiers::NONE, Key::ArrowDown) {
+                    out.push(desk(DeskCommand::MoveHistory(1)));
+                }
+                if i.consume_key(Modifiers::NONE, Key::ArrowUp) {
+                    out.push(desk(DeskCommand::MoveHistory(-1)));
+                }
+                if i.consume_key(Modifiers::NONE, Key::Enter) {
+                    out.push(desk(DeskCommand::PickHistory(None)));
+                }
+                if i.consume_key(Modifiers::NONE, Key::Escape) {
+                    out.push(desk(DeskCommand::ToggleHistory));
+                }
+                return;
+            }
             if i.consume_key(Modifiers::COMMAND, Key::F) {
                 out.push(Command::FocusSearch);
             }
@@ -388,12 +430,43 @@ impl MailsiftApp {
             if i.consume_key(Modifiers::NONE, Key::Slash) {
                 out.push(Command::FocusSearch);
             }
-            // The reading pane's search hits: n next, N (Shift+n) previous.
-            if i.consume_key(Modifiers::SHIFT, Key::N) {
-                out.push(Command::NextHit(-1));
+            if modal {
+                if i.consume_key(Modifiers::NONE, Key::Escape) {
+                    out.push(desk(DeskCommand::CloseWindows));
+                }
+                return;
             }
-            if i.consume_key(Modifiers::NONE, Key::N) {
-                out.push(Command::NextHit(1));
+            if i.consume_key(Modifiers::COMMAND, Key::Z) {
+                out.push(desk(DeskCommand::Undo));
+            }
+            // n: a note in the list; the next search hit (Shift+n: the
+            // previous) in the reading pane.
+            match pane {
+                Pane::Reading => {
+                    if consume_letter(i, Modifiers::SHIFT, Key::N, "N") {
+                        out.push(Command::NextHit(-1));
+                    }
+                    if consume_letter(i, Modifiers::NONE, Key::N, "n") {
+                        out.push(Command::NextHit(1));
+                    }
+                }
+                Pane::List => {
+                    if consume_letter(i, Modifiers::NONE, Key::N, "n") {
+                        out.push(desk(DeskCommand::OpenNote));
+                    }
+                }
+            }
+            if consume_letter(i, Modifiers::NONE, Key::S, "s") {
+                out.push(desk(DeskCommand::ToggleStar));
+            }
+            if consume_letter(i, Modifiers::NONE, Key::T, "t") {
+                out.push(desk(DeskCommand::OpenTags));
+            }
+            if reading && i.consume_key(Modifiers::NONE, Key::ArrowRight) {
+                out.push(desk(DeskCommand::SetPane(Pane::Reading)));
+            }
+            if i.consume_key(Modifiers::NONE, Key::ArrowLeft) {
+                out.push(desk(DeskCommand::SetPane(Pane::List)));
             }
             let n = rows.len();
             if n == 0 {
@@ -416,6 +489,22 @@ impl MailsiftApp {
         });
         out
     }
+}
+
+/// Consumes the key `key` with `modifiers` and the text event `text` it
+/// typed (so that a window it opens does not receive the letter).
+fn consume_letter(
+    i: &mut egui::InputState,
+    modifiers: egui::Modifiers,
+    key: egui::Key,
+    text: &str,
+) -> bool {
+    if !i.consume_key(modifiers, key) {
+        return false;
+    }
+    i.events
+        .retain(|e| !matches!(e, egui::Event::Text(t) if t == text));
+    true
 }
 
 /// The row the movement keys pressed this frame go to (`n` rows, `cur`

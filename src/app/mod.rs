@@ -3,13 +3,19 @@
 //! [`Reading`], [`ImportState`], [`ExportState`], [`Settings`]); eframe's
 //! `logic()` (`logic.rs`) drains the jobs, runs the debounced search,
 //! fetches the list rows about to be drawn and applies the [`Command`]s of
-//! the last frame (`commands.rs`); `ui()` (`ui.rs`) only draws: each panel
+//! the last frame (`commands.rs`); the investigator's desk (tags, stars,
+//! notes, saved searches, history, batch search) is `desk.rs` with its
+//! windows in `desk_ui.rs`, `sidebar.rs` and `batch.rs`; `ui()` (`ui.rs`) only draws: each panel
 //! gets the sub-state it shows and returns commands. What the window needs
 //! from a case comes through [`Browser`] or a [`crate::jobs`] job on a
 //! background thread; the window never blocks on one.
 
 pub mod attachments;
+mod batch;
 mod commands;
+pub mod desk;
+mod desk_tasks;
+mod desk_ui;
 pub mod dialogs;
 mod help;
 mod list;
@@ -19,6 +25,7 @@ mod panels;
 mod reading;
 mod reads;
 mod report;
+mod sidebar;
 mod state;
 pub mod timeline;
 mod ui;
@@ -74,6 +81,8 @@ pub struct MailsiftApp {
     pub status: Option<Status>,
     /// The open case's name, the recent cases listed, the rename window.
     pub cases: CasesState,
+    /// Tags, stars, notes, saved searches, history, batch search.
+    pub desk: desk::DeskState,
     /// View source, a preview or a save reading the sources off this
     /// thread, with the status line it replaced while it runs.
     pending_read: Option<(reads::PendingRead, Option<Status>)>,
@@ -157,6 +166,7 @@ impl MailsiftApp {
             export: ExportState::default(),
             status: None,
             cases: CasesState::default(),
+            desk: desk::DeskState::default(),
             pending_read: None,
             commands: Vec::new(),
         }
@@ -169,6 +179,7 @@ impl MailsiftApp {
             || self.jobs.is_running(JobKind::Export)
             || self.search.edited_at.is_some()
             || self.pending_read.is_some()
+            || !self.desk.tasks.is_empty()
             || !self.commands.is_empty()
     }
 
@@ -182,6 +193,7 @@ impl MailsiftApp {
             text: text.into(),
             error,
             report_link: false,
+            undo: false,
         });
     }
 }

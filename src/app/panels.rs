@@ -147,6 +147,8 @@ pub fn menu_ui(
                     whole_thread: false,
                 });
             }
+            out.extend(super::desk_ui::annotations_menu_items(ui, case.is_some()));
+            ui.separator();
             let can_export = search.results.as_ref().is_some_and(|r| !r.hits.is_empty());
             if ui
                 .add_enabled(can_export, egui::Button::new("Export results…"))
@@ -168,6 +170,7 @@ pub fn menu_ui(
                 out.push(Command::Quit);
             }
         });
+        out.extend(super::desk_ui::search_menu_ui(ui, case.is_some()));
         ui.menu_button("View", |ui| {
             let label = if list.thread_view {
                 "Show messages (flat list)"
@@ -412,11 +415,19 @@ pub fn progress_ui(
             if s.report_link && ui.link("Import report…").clicked() {
                 out.push(Command::ShowReport(true));
             }
+            if s.undo
+                && ui
+                    .link("Undo")
+                    .on_hover_text("Reverse this change on exactly these messages (Ctrl+Z)")
+                    .clicked()
+            {
+                out.push(Command::Desk(super::desk::DeskCommand::Undo));
+            }
             if ui.small_button("×").on_hover_text("Dismiss").clicked() {
                 out.push(Command::DismissStatus);
             }
         } else if import.running.is_none() && export.progress.is_none() {
-            ui.weak("Up/Down or j/k move · Enter opens · Ctrl+F or / search · Ctrl+click marks rows for export · Ctrl+plus/minus text size · F1 help");
+            ui.weak("Up/Down or j/k move · Enter opens · Ctrl+F or / search · Ctrl+click marks rows · s star · t tag · n note · F1 help");
         }
     });
     out
@@ -429,6 +440,7 @@ pub fn search_bar_ui(
     search: &mut SearchState,
     list: &ListState,
     import: &ImportState,
+    history: (&[String], Option<usize>),
 ) -> Vec<Command> {
     let mut out = Vec::new();
     let focus = std::mem::take(&mut search.focus);
@@ -440,8 +452,9 @@ pub fn search_bar_ui(
             .hint_text(
                 "words, \"phrases\", from:ann, date:2016-05, has:attachment … (empty: everything)",
             )
-            .desired_width((ui.available_width() - 420.0).max(200.0));
+            .desired_width((ui.available_width() - 560.0).max(200.0));
         let resp = ui.add(edit).labelled_by(label.id);
+        out.extend(super::sidebar::history_ui(&resp, history.0, history.1));
         if focus {
             resp.request_focus();
         }
@@ -451,6 +464,7 @@ pub fn search_bar_ui(
         if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
             out.push(Command::SearchNow);
         }
+        out.extend(super::sidebar::save_search_button(ui, search));
         if ui
             .button("?")
             .on_hover_text("Help: the query language, keys, cases (F1)")

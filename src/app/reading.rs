@@ -159,6 +159,7 @@ pub fn reading_pane_ui(
     ui: &mut egui::Ui,
     reading: Option<&Reading>,
     query: Option<&Query>,
+    desk: &super::desk::DeskState,
 ) -> Vec<Command> {
     let mut out = Vec::new();
     let Some(r) = reading else {
@@ -194,6 +195,10 @@ pub fn reading_pane_ui(
                 );
             }
             headers_ui(ui, m, &r.origins, r.opened);
+            // Tags, star and notes (read by `logic` for this message).
+            if let Some((_, a)) = desk.shown.as_ref().filter(|(id, _)| *id == r.rowid) {
+                out.extend(super::desk_ui::reading_marks_ui(ui, a, desk));
+            }
             origins_ui(ui, &r.origins);
             ui.horizontal(|ui| {
                 if ui.button("View source").clicked() {
@@ -252,7 +257,7 @@ pub fn reading_pane_ui(
             let target = (!hits.is_empty()).then(|| r.hit.rem_euclid(hits.len() as i64) as usize);
             if let Some(k) = target {
                 ui.weak(format!(
-                    "Hit {} of {} in the text · n next, N previous",
+                    "Hit {} of {} in the text · F3 next, Shift+F3 previous (n / N here)",
                     k + 1,
                     hits.len()
                 ));
@@ -835,7 +840,7 @@ mod tests {
     fn the_pane_switches_between_plain_text_and_html() {
         let r = reading();
         let mut h = Harness::new_ui(move |ui| {
-            reading_pane_ui(ui, Some(&r), None);
+            reading_pane_ui(ui, Some(&r), None, &Default::default());
         });
         h.run();
         assert!(h.query_by_label_contains("The plain words.").is_some());
@@ -871,7 +876,7 @@ mod tests {
             origin("/m/new/2.host", None),
         ];
         let mut h = Harness::new_ui(move |ui| {
-            reading_pane_ui(ui, Some(&r), None);
+            reading_pane_ui(ui, Some(&r), None, &Default::default());
         });
         h.run();
         assert!(h.query_by_label("Labels").is_some());
@@ -884,7 +889,7 @@ mod tests {
         // No labels and no maildir origin: no rows.
         let bare = reading();
         let mut h = Harness::new_ui(move |ui| {
-            reading_pane_ui(ui, Some(&bare), None);
+            reading_pane_ui(ui, Some(&bare), None, &Default::default());
         });
         h.run();
         assert!(h.query_by_label("Labels").is_none());
@@ -922,14 +927,14 @@ mod tests {
         r.message.encrypted = Some(crate::model::EncryptionKind::PgpMime);
         r.message.signed = Some(crate::model::SignatureKind::Smime);
         let mut h = Harness::new_ui(move |ui| {
-            reading_pane_ui(ui, Some(&r), None);
+            reading_pane_ui(ui, Some(&r), None, &Default::default());
         });
         h.run();
         assert!(h.query_by_label_contains(ENCRYPTED_BANNER).is_some());
         assert!(h.query_by_label_contains("a placeholder").is_some());
         assert!(h.query_by_label_contains("signed (S/MIME)").is_some());
         let mut h = Harness::new_ui(move |ui| {
-            reading_pane_ui(ui, Some(&plain), None);
+            reading_pane_ui(ui, Some(&plain), None, &Default::default());
         });
         h.run();
         assert!(h.query_by_label_contains("encrypted").is_none());
@@ -968,7 +973,7 @@ mod tests {
         let state = (long, Some(query));
         let mut h = Harness::builder().with_size([500.0, 400.0]).build_ui_state(
             |ui, (r, q): &mut (Reading, Option<Query>)| {
-                reading_pane_ui(ui, Some(r), q.as_ref());
+                reading_pane_ui(ui, Some(r), q.as_ref(), &Default::default());
             },
             state,
         );
@@ -1001,13 +1006,13 @@ mod tests {
         r.in_results = false;
         let query = crate::query::parse("plain").unwrap();
         let mut h = Harness::new_ui(move |ui| {
-            reading_pane_ui(ui, Some(&r), Some(&query));
+            reading_pane_ui(ui, Some(&r), Some(&query), &Default::default());
         });
         h.run();
         h.get_by_label_contains("Not among the current results");
         let r = reading();
         let mut h = Harness::new_ui(move |ui| {
-            reading_pane_ui(ui, Some(&r), None);
+            reading_pane_ui(ui, Some(&r), None, &Default::default());
         });
         h.run();
         assert!(
@@ -1066,7 +1071,7 @@ mod tests {
         let mut h = Harness::builder()
             .with_size([600.0, 800.0])
             .build_ui(move |ui| {
-                reading_pane_ui(ui, Some(&r), None);
+                reading_pane_ui(ui, Some(&r), None, &Default::default());
             });
         h.run();
         assert!(h.query_by_label_contains("person29@example.org").is_none());
@@ -1098,12 +1103,12 @@ mod tests {
         let query = crate::query::parse("zanzibarian").unwrap();
         let mut h = Harness::builder().with_size([500.0, 900.0]).build_ui_state(
             |ui, (r, q): &mut (Reading, Option<Query>)| {
-                reading_pane_ui(ui, Some(r), q.as_ref());
+                reading_pane_ui(ui, Some(r), q.as_ref(), &Default::default());
             },
             (r, Some(query)),
         );
         h.run();
-        h.get_by_label("Hit 1 of 2 in the text · n next, N previous");
+        h.get_by_label("Hit 1 of 2 in the text · F3 next, Shift+F3 previous (n / N here)");
         assert!(h.get_by_label_contains("Quarterly numbers").rect().max.y > 0.0);
         h.state_mut().0.hit += 1;
         h.run();

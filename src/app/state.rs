@@ -67,6 +67,11 @@ pub struct Persisted {
     /// The font of message bodies (View menu): chosen per message by
     /// default (monospace for patches, tables and ASCII art).
     pub body_font: BodyFont,
+    /// "Your name", signed on notes and annotation changes (the note
+    /// window); `None`: the OS user's name.
+    pub author: Option<String>,
+    /// Recent queries, most recent first (Ctrl+H), for every case.
+    pub history: Vec<String>,
 }
 
 /// The window's colours.
@@ -223,6 +228,8 @@ pub struct ListState {
     pub scroll_to_selected: bool,
     /// The rows on screen in the last frame (reported by the list).
     pub shown: Range<usize>,
+    /// Tag colours by folded name, for the dots on the rows.
+    pub tag_colours: HashMap<String, egui::Color32>,
 }
 
 impl ListState {
@@ -385,6 +392,8 @@ pub struct Status {
     pub error: bool,
     /// Offer a link to the import report next to the text.
     pub report_link: bool,
+    /// Offer Undo next to the text (a tag or star change).
+    pub undo: bool,
 }
 
 #[cfg(test)]

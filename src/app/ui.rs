@@ -3,7 +3,10 @@
 //! the next frame. Nothing here reads the case or changes the state beyond
 //! what egui edits in place (the query text, the export format).
 
-use super::{Command, MailsiftApp, attachments, list, panels, reading, report};
+use super::desk::Pane;
+use super::{
+    Command, MailsiftApp, attachments, batch, desk_ui, list, panels, reading, report, sidebar,
+};
 
 impl MailsiftApp {
     /// Draws the window; what the panels asked for is kept for `logic`.
@@ -72,6 +75,7 @@ impl MailsiftApp {
                 &mut self.search,
                 &self.list,
                 &self.import,
+                (&self.settings.persisted.history, self.desk.history),
             ));
         });
         // Side panels take at most a share of the window, so that the
@@ -87,6 +91,7 @@ impl MailsiftApp {
                 // The facet names are cut to the panel's width, so they do
                 // not size it: the panel keeps its own (default or dragged).
                 ui.set_min_width(ui.available_width());
+                cmds.extend(sidebar::saved_searches_ui(ui, &self.desk.saved));
                 if let Some(res) = &self.search.results {
                     cmds.extend(panels::facets_ui(ui, res, &self.search.timeline));
                 }
@@ -97,7 +102,13 @@ impl MailsiftApp {
             .size_range(240.0..=reading_max)
             .show(ui, |ui| {
                 let q = self.search.results.as_ref().map(|r| &r.query);
-                cmds.extend(reading::reading_pane_ui(ui, self.reading.as_ref(), q));
+                cmds.extend(reading::reading_pane_ui(
+                    ui,
+                    self.reading.as_ref(),
+                    q,
+                    &self.desk,
+                ));
+                cmds.extend(desk_ui::pane_frame(ui, Pane::Reading, self.desk.active));
             });
         egui::CentralPanel::default().show(ui, |ui| {
             let scroll = std::mem::take(&mut self.list.scroll_to_selected);
@@ -119,6 +130,8 @@ impl MailsiftApp {
                 );
                 ui.multiply_opacity(0.45);
             }
+            let hits = self.search.results.as_ref().map_or(0, |r| r.hits.len());
+            cmds.extend(desk_ui::list_bar_ui(ui, hits, self.list.marked.len()));
             let importing = self
                 .import
                 .running
@@ -131,6 +144,7 @@ impl MailsiftApp {
                 scroll,
                 importing,
             ));
+            cmds.extend(desk_ui::pane_frame(ui, Pane::List, self.desk.active));
         });
         cmds
     }
@@ -152,6 +166,21 @@ impl MailsiftApp {
         }
         if let Some(text) = &mut self.cases.rename {
             cmds.extend(panels::rename_ui(ctx, text));
+        }
+        if let Some(w) = &mut self.desk.tag_window {
+            cmds.extend(desk_ui::tag_window_ui(ctx, w, &self.desk.tags));
+        }
+        let author = self.author();
+        if let Some(n) = &mut self.desk.note {
+            cmds.extend(desk_ui::note_window_ui(ctx, n, &author));
+        }
+        cmds.extend(sidebar::saved_windows_ui(
+            ctx,
+            &mut self.desk.saved,
+            &self.search.query,
+        ));
+        if let Some(b) = &mut self.desk.batch {
+            cmds.extend(batch::batch_ui(ctx, b));
         }
         if self.search.show_help {
             cmds.extend(super::help::help_ui(ctx, &self.settings.cases_dir()));
