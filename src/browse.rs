@@ -373,11 +373,12 @@ impl<'a> SourceReader<'a> {
             };
             let origins = self.case.origins(&m.key)?;
             let desk = self.case.annotations_of(&m.key)?;
-            messages.push((m, origins, desk));
+            let dkim = self.case.dkim_outcome(r as i64)?;
+            messages.push((m, origins, desk, dkim));
         }
         // A thread is called after its first message, as in the list.
         let heading = match messages.first() {
-            Some((root, _, _)) if messages.len() > 1 => Some(format!(
+            Some((root, _, _, _)) if messages.len() > 1 => Some(format!(
                 "Thread: {} — {} messages",
                 root.subject.as_deref().unwrap_or("(no subject)"),
                 messages.len()
@@ -386,10 +387,11 @@ impl<'a> SourceReader<'a> {
         };
         let items: Vec<crate::export::pdf::PrintItem<'_>> = messages
             .iter()
-            .map(|(m, o, d)| crate::export::pdf::PrintItem {
+            .map(|(m, o, d, k)| crate::export::pdf::PrintItem {
                 message: m,
                 origins: o,
                 annotations: (!d.is_empty()).then_some(d),
+                dkim: k.as_ref(),
                 monospace: monospace(&m.body_text),
             })
             .collect();

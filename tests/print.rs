@@ -86,6 +86,7 @@ fn print_writes_a_message_or_its_thread_as_a_readable_pdf() {
     assert!(text.contains(&reply), "the mailsift id is printed");
     assert!(!text.contains("First message"), "only the one message");
     assert!(text.contains("src.mbox"), "where it was found");
+    assert!(text.contains("not DKIM-signed"), "the DKIM verdict: {text}");
 
     // The whole thread, oldest first, with a heading.
     let all = tmp.path().join("thread.pdf");

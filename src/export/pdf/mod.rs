@@ -50,6 +50,9 @@ pub struct PrintItem<'a> {
     pub origins: &'a [Origin],
     /// The investigators' tags, star and notes, printed when given.
     pub annotations: Option<&'a Annotations>,
+    /// The DKIM verdict and every signature's details; None: the message
+    /// has not been verified (printed as such).
+    pub dkim: Option<&'a crate::dkim::Outcome>,
     /// Set the body in monospace (a patch, a table); see
     /// [`crate::display::looks_preformatted`].
     pub monospace: bool,
@@ -142,6 +145,7 @@ fn message(doc: &mut Doc, item: &PrintItem<'_>) {
             FIELD_INDENT,
         );
     }
+    dkim(doc, item.dkim);
     if let Some(a) = item.annotations {
         annotations(doc, a);
     }
@@ -151,6 +155,35 @@ fn message(doc: &mut Doc, item: &PrintItem<'_>) {
     body(doc, m, item.monospace);
     attachments(doc, m);
     origins(doc, item.origins);
+}
+
+/// The DKIM verdict in words, then each signature: verdict, domain,
+/// selector, algorithm, reason, the key's source and period, warnings.
+fn dkim(doc: &mut Doc, outcome: Option<&crate::dkim::Outcome>) {
+    let Some(o) = outcome else {
+        doc.field("DKIM", "not verified yet", FIELD_SIZE, FIELD_INDENT);
+        return;
+    };
+    let mut lines = vec![visible(&o.summary())];
+    for s in &o.signatures {
+        let mut line = format!(
+            "{} {} (key {}, {}): {}",
+            s.verdict.as_str(),
+            visible(&s.domain),
+            visible(&s.record_name()),
+            visible(&s.algorithm),
+            visible(&s.reason)
+        );
+        if let Some(src) = &s.key_source {
+            line.push_str(&format!("; key from {}", visible(src)));
+        }
+        if let Some(p) = &s.key_period {
+            line.push_str(&format!(", in use {}", visible(p)));
+        }
+        lines.push(line);
+        lines.extend(s.warnings.iter().map(|w| format!("warning: {}", visible(&w.text))));
+    }
+    doc.field("DKIM", &lines.join("\n"), FIELD_SIZE, FIELD_INDENT);
 }
 
 /// Tags, star and notes.
@@ -350,6 +383,7 @@ mod tests {
             message: &m,
             origins: &origins,
             annotations: None,
+            dkim: None,
             monospace: false,
         };
         let opts = PrintOptions {
@@ -392,6 +426,7 @@ mod tests {
             message: &m,
             origins: &[],
             annotations: None,
+            dkim: None,
             monospace: true,
         };
         let opts = PrintOptions {
@@ -422,6 +457,7 @@ mod tests {
             message: &m,
             origins: &[],
             annotations: None,
+            dkim: None,
             monospace: false,
         };
         let opts = PrintOptions {
@@ -442,7 +478,7 @@ mod tests {
         #[test]
         fn any_text_renders(subject in "\\PC{0,80}", body in "(\\PC|\n|\t){0,600}", word in "[a-z]{4,12}") {
             let m = message(9, &subject, &format!("{body} {word}"));
-            let item = PrintItem { message: &m, origins: &[], annotations: None, monospace: false };
+            let item = PrintItem { message: &m, origins: &[], annotations: None, dkim: None, monospace: false };
             let opts = PrintOptions { heading: None, title: subject.clone() };
             let pdf = render(&[item], &opts).expect("renders");
             proptest::prop_assert!(text_of(&pdf).contains(&word));
@@ -459,6 +495,7 @@ mod tests {
             message: &m,
             origins: &[],
             annotations: None,
+            dkim: None,
             monospace: false,
         };
         let opts = PrintOptions {
