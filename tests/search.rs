@@ -159,7 +159,7 @@ fn csv_file(path: &Path) -> Vec<Vec<String>> {
     read_csv(std::str::from_utf8(&bytes[3..]).unwrap())
 }
 
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 18] = [
     "id",
     "date",
     "from",
@@ -176,6 +176,8 @@ const CSV_HEADER: [&str; 16] = [
     "tags",
     "starred",
     "notes",
+    "dkim",
+    "dkim_domain",
 ];
 
 /// Entries of the case's audit log with `"event": event`.
@@ -635,7 +637,9 @@ fn json_records_have_the_documented_fields() {
             "matched_in",
             "tags",
             "starred",
-            "notes"
+            "notes",
+            "dkim",
+            "dkim_domain"
         ])
     );
     // The subject matched: the hit is in the message itself.
