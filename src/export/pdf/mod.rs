@@ -181,7 +181,11 @@ fn dkim(doc: &mut Doc, outcome: Option<&crate::dkim::Outcome>) {
             line.push_str(&format!(", in use {}", visible(p)));
         }
         lines.push(line);
-        lines.extend(s.warnings.iter().map(|w| format!("warning: {}", visible(&w.text))));
+        lines.extend(
+            s.warnings
+                .iter()
+                .map(|w| format!("warning: {}", visible(&w.text))),
+        );
     }
     doc.field("DKIM", &lines.join("\n"), FIELD_SIZE, FIELD_INDENT);
 }
