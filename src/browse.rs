@@ -112,6 +112,11 @@ impl Browser {
             })
     }
 
+    /// The message's DKIM verdict and signatures (None: not verified).
+    pub fn dkim_outcome(&self, rowid: u64) -> Result<Option<crate::dkim::Outcome>> {
+        self.case.dkim_outcome(rowid as i64)
+    }
+
     /// The stored record of a message, `None` when the case has no such
     /// row (yet: during an import the list may be ahead of what was read).
     pub fn message_if_any(&self, rowid: u64) -> Result<Option<Message>> {

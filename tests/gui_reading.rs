@@ -161,3 +161,99 @@ fn the_first_hit_is_found_where_it_is_under_a_date_sort() {
     assert!(h.query_by_label_contains("No hit in").is_none());
     assert!(h.query_by_label_contains("Hit 1 of").is_none());
 }
+
+/// DKIM in the reading pane (issue 14): a signed message whose key the
+/// case lacks says "No key"; File → Add DKIM keys… with a zone file adds
+/// the key off the UI thread and the pane then says "Verified", with the
+/// signature's details under "Why?".
+#[test]
+fn the_reading_pane_shows_the_dkim_verdict_and_keys_can_be_added() {
+    use mailsift::dkim::testsign::{Spec, TestKey, sign};
+    let tmp = tempfile::tempdir().unwrap();
+    let key = TestKey::ed25519(7);
+    let msg = crate::util::message(
+        "Ana <ana@campaign.example.org>",
+        "Signed memo",
+        "s1@campaign.example.org",
+        "The memo is attached.",
+    );
+    let signed = String::from_utf8(sign(
+        msg.as_bytes(),
+        &Spec::new("campaign.example.org", "s2016"),
+        &key,
+    ))
+    .unwrap()
+    .replace("\r\n", "\n");
+    let src = tmp.path().join("src.mbox");
+    std::fs::write(&src, crate::util::mbox(&[signed])).unwrap();
+    let case = tmp.path().join("case");
+    let out = crate::util::run(&[&"import", &case, &src, &"--quiet"]);
+    assert!(out.status.success());
+    let zone = tmp.path().join("keys.zone");
+    std::fs::write(
+        &zone,
+        format!(
+            "s2016._domainkey.campaign.example.org. IN TXT \"{}\"\n",
+            key.record()
+        ),
+    )
+    .unwrap();
+
+    let mut h = harness(
+        &tmp.path().join("data"),
+        vec![Answer::File(Some(zone.clone()))],
+        false,
+    );
+    h.step();
+    h.state_mut()
+        .apply(mailsift::app::Command::OpenPath(case.clone()));
+    step_until(&mut h, "the case", LONG, |a| {
+        !a.busy() && a.hit_count() == Some(1)
+    });
+    let rowid = h.state().list.rows[0].rowid();
+    h.state_mut()
+        .apply(mailsift::app::Command::ShowMessage(rowid));
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(
+        h.state()
+            .reading
+            .as_ref()
+            .unwrap()
+            .dkim
+            .as_ref()
+            .map(|o| o.verdict),
+        Some(mailsift::dkim::Verdict::Nokey)
+    );
+    h.get_by_label_contains("DKIM: No key — ");
+
+    h.state_mut().apply(mailsift::app::Command::AddDkimKeys);
+    step_until(&mut h, "the keys", LONG, |a| {
+        a.status
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with("Keys added"))
+    });
+    let status = h.state().status.clone().unwrap();
+    assert!(!status.error, "{status:?}");
+    assert!(status.text.contains("1 now verified"), "{}", status.text);
+    assert_eq!(
+        h.state()
+            .reading
+            .as_ref()
+            .unwrap()
+            .dkim
+            .as_ref()
+            .map(|o| o.verdict),
+        Some(mailsift::dkim::Verdict::Pass)
+    );
+    h.step();
+    h.step();
+    let line = h.get_by_label_contains("DKIM: Verified");
+    line.click();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label_contains("Why? Each signature, checked offline");
+    h.get_by_label_contains("key s2016._domainkey.campaign.example.org");
+}

@@ -125,6 +125,8 @@ pub enum Command {
     RenameCase(String),
     /// Tags, stars, notes, saved searches, history, batch search.
     Desk(super::desk::DeskCommand),
+    /// File → Add DKIM keys…: pick a key file, add its keys, verify again.
+    AddDkimKeys,
     /// Close the window.
     Quit,
 }
@@ -219,6 +221,7 @@ impl MailsiftApp {
                 selected_only,
             } => self.start_export(format, selected_only),
             Command::DismissStatus => self.status = None,
+            Command::AddDkimKeys => self.add_dkim_keys(),
             Command::Desk(c) => self.apply_desk(c),
             // These need the frame's context: see `apply_with_ctx`.
             Command::CopyCitation | Command::Quit => {}
@@ -499,6 +502,10 @@ impl MailsiftApp {
             })
             .collect();
         let opened = self.reading.as_ref().map_or(0, |r| r.opened) + 1;
+        let dkim = self
+            .browser
+            .as_ref()
+            .and_then(|b| b.dkim_outcome(rowid).ok().flatten());
         let monospace = self
             .settings
             .persisted
@@ -523,6 +530,7 @@ impl MailsiftApp {
             in_results,
             hit: 0,
             opened,
+            dkim,
         });
     }
 

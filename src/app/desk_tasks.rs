@@ -46,6 +46,8 @@ pub enum DeskDone {
     Imported(PathBuf, Result<MergeReport, Error>),
     /// A batch table written to this file, or why not.
     BatchWritten(PathBuf, Result<(), Error>),
+    /// DKIM keys added from this file (and messages verified again).
+    KeysAdded(PathBuf, Result<crate::keys::AddReport, Error>),
 }
 
 /// Runs `f` on a thread of its own; `ctx` is woken when it is done.
@@ -303,6 +305,7 @@ impl MailsiftApp {
                 Ok(()) => self.set_status(format!("Table written to {}.", path.display()), false),
                 Err(e) => self.set_status(format!("Writing the table failed: {e}"), true),
             },
+            DeskDone::KeysAdded(path, r) => self.keys_added(path, r),
         }
     }
 

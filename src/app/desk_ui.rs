@@ -295,6 +295,15 @@ pub fn annotations_menu_items(ui: &mut egui::Ui, has_case: bool) -> Vec<Command>
     {
         out.push(Command::Desk(DeskCommand::ImportAnnotations));
     }
+    if ui
+        .add_enabled(has_case, egui::Button::new("Add DKIM keys…"))
+        .on_hover_text(
+            "Public keys (DNS zone lines or DKIM Archive JSON) to verify old signatures with, offline",
+        )
+        .clicked()
+    {
+        out.push(Command::AddDkimKeys);
+    }
     out
 }
 

@@ -17,6 +17,7 @@ pub mod desk;
 mod desk_tasks;
 mod desk_ui;
 pub mod dialogs;
+mod dkim_ui;
 mod help;
 mod list;
 mod logic;

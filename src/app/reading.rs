@@ -200,6 +200,7 @@ pub fn reading_pane_ui(
                 out.extend(super::desk_ui::reading_marks_ui(ui, a, desk));
             }
             origins_ui(ui, &r.origins);
+            super::dkim_ui::dkim_ui(ui, r.dkim.as_ref());
             ui.horizontal(|ui| {
                 if ui.button("View source").clicked() {
                     out.push(Command::ViewSource);
@@ -833,6 +834,7 @@ mod tests {
             in_results: true,
             hit: 0,
             opened: 1,
+            dkim: None,
         }
     }
 

@@ -327,6 +327,9 @@ pub struct Reading {
     /// each opening gets a fresh scroll position, at the top or at the
     /// first search hit in the body.
     pub opened: u64,
+    /// The message's DKIM verdict and signatures; None when it has not
+    /// been verified.
+    pub dkim: Option<crate::dkim::Outcome>,
 }
 
 /// A running import.

@@ -1,0 +1,185 @@
+//! DKIM in the window (issue 14): the reading pane's verdict line — in
+//! plain words, coloured, with "Why?" opening every signature's details
+//! (domain, key record, algorithm, reason, where the key came from and
+//! when it was in use, the signed headers, warnings) — and File → *Add
+//! DKIM keys…*, which adds a key file's keys to the case and verifies
+//! again, on a thread of its own, the messages they can change.
+
+use egui::{Color32, RichText};
+
+use super::MailsiftApp;
+use super::desk_tasks::DeskDone;
+use crate::display::visible;
+use crate::dkim::{Outcome, Verdict};
+use crate::keys::AddReport;
+
+/// The colour and mark of a verdict.
+fn badge(v: Verdict, ui: &egui::Ui) -> (Color32, &'static str, &'static str) {
+    let weak = ui.visuals().weak_text_color();
+    match v {
+        Verdict::Pass => (Color32::from_rgb(60, 170, 90), "✔", "Verified"),
+        Verdict::Fail => (ui.visuals().error_fg_color, "✘", "Failed"),
+        Verdict::Revoked => (ui.visuals().warn_fg_color, "⚠", "Key revoked"),
+        Verdict::Nokey => (ui.visuals().warn_fg_color, "?", "No key"),
+        Verdict::Invalid => (ui.visuals().warn_fg_color, "⚠", "Invalid signature"),
+        Verdict::None => (weak, "·", "Not signed"),
+    }
+}
+
+/// The verdict line and its details. `None`: the message has not been
+/// verified (a case imported before verification; File → Add DKIM keys…
+/// verifies it).
+pub fn dkim_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>) {
+    let Some(o) = outcome else {
+        ui.weak("DKIM: not verified yet (File → Add DKIM keys… verifies this case)")
+            .on_hover_text("DKIM signatures are checked offline, against the keys mailsift carries and those you add");
+        return;
+    };
+    let (colour, mark, word) = badge(o.verdict, ui);
+    if o.signatures.is_empty() {
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(format!("{mark} DKIM: {word}")).color(colour));
+            ui.weak("— the message carries no DKIM signature");
+        });
+        return;
+    }
+    // "nokey — no key is known for …" in words: "No key — …".
+    let summary = visible(&o.summary());
+    let summary = match summary.strip_prefix(o.verdict.as_str()) {
+        Some(rest) if o.verdict != Verdict::Pass => format!("{word}{rest}"),
+        _ => summary,
+    };
+    egui::CollapsingHeader::new(RichText::new(format!("{mark} DKIM: {summary}")).color(colour))
+        .id_salt("dkim-details")
+        .default_open(false)
+        .show(ui, |ui| {
+            ui.weak("Why? Each signature, checked offline:");
+            for s in &o.signatures {
+                let (c, m, w) = badge(s.verdict, ui);
+                ui.label(
+                    RichText::new(format!(
+                        "{m} {w}: {} (key {}, {})",
+                        visible(&s.domain),
+                        visible(&s.record_name()),
+                        visible(&s.algorithm)
+                    ))
+                    .color(c),
+                );
+                ui.indent(("dkim-sig", &s.domain, &s.selector), |ui| {
+                    ui.label(visible(&s.reason));
+                    if let Some(src) = &s.key_source {
+                        let when = s
+                            .key_period
+                            .as_deref()
+                            .map(|p| format!(", in use {}", visible(p)))
+                            .unwrap_or_default();
+                        ui.weak(format!("Key from {}{when}", visible(src)));
+                    }
+                    if let Some(bits) = s.key_bits {
+                        ui.weak(format!("RSA key of {bits} bits"));
+                    }
+                    if !s.signed_headers.is_empty() {
+                        ui.weak(format!("Signed headers: {}", s.signed_headers.join(", ")));
+                    }
+                    for warning in &s.warnings {
+                        ui.colored_label(
+                            ui.visuals().warn_fg_color,
+                            format!("⚠ {}", visible(&warning.text)),
+                        );
+                    }
+                });
+            }
+        });
+}
+
+/// The status line for a finished `keys add`.
+pub fn added_text(path: &std::path::Path, r: &AddReport) -> String {
+    let added: usize = r.added_per_domain.values().sum();
+    let domains = r.added_per_domain.len();
+    let refused: Vec<String> = r
+        .files
+        .iter()
+        .flat_map(|f| f.refused.iter())
+        .take(3)
+        .map(|x| format!("line {}: {}", x.line, x.reason))
+        .collect();
+    let refused_n: usize = r.files.iter().map(|f| f.refused.len()).sum();
+    let passing = r
+        .changed
+        .iter()
+        .filter(|c| c.after == Verdict::Pass)
+        .count();
+    let mut text = format!(
+        "{} from {}: {added} new {} for {domains} {}; {} messages verified again, {} changed ({passing} now verified).",
+        if added == 0 {
+            "No new key"
+        } else {
+            "Keys added"
+        },
+        path.display(),
+        if added == 1 { "key" } else { "keys" },
+        if domains == 1 { "domain" } else { "domains" },
+        r.reverified,
+        r.changed.len(),
+    );
+    if refused_n > 0 {
+        text.push_str(&format!(
+            " {refused_n} {} refused ({}{}).",
+            if refused_n == 1 { "line" } else { "lines" },
+            refused.join("; "),
+            if refused_n > refused.len() {
+                "; …"
+            } else {
+                ""
+            }
+        ));
+    }
+    if r.unreadable > 0 {
+        text.push_str(&format!(
+            " {} messages could not be read back from their source and were left as they were.",
+            r.unreadable
+        ));
+    }
+    text
+}
+
+impl MailsiftApp {
+    /// File → Add DKIM keys…: a zone file or DKIM Archive JSON the user
+    /// picks, added and applied on a thread of its own.
+    pub(super) fn add_dkim_keys(&mut self) {
+        let Some(root) = self.case_path.clone() else {
+            self.set_status("Open a case first, then add DKIM keys to it.", true);
+            return;
+        };
+        let Some(path) = self.dialogs.pick_text_file("Add DKIM keys") else {
+            return;
+        };
+        self.set_status(format!("Adding the keys of {}…", path.display()), false);
+        self.desk_task(move || {
+            let r = crate::keys::add(&root, std::slice::from_ref(&path), None, None);
+            DeskDone::KeysAdded(path, r)
+        });
+    }
+
+    /// A `keys add` finished: the status line, and the verdicts shown
+    /// read again (the reading pane, the results).
+    pub(super) fn keys_added(
+        &mut self,
+        path: std::path::PathBuf,
+        r: Result<AddReport, crate::error::Error>,
+    ) {
+        match r {
+            Ok(report) => {
+                self.set_status(added_text(&path, &report), false);
+                if let (Some(b), Some(reading)) = (&self.browser, &mut self.reading) {
+                    reading.dkim = b.dkim_outcome(reading.rowid).ok().flatten();
+                }
+                self.request_search(false);
+            }
+            Err(e) => self.set_status(
+                format!("No key was added from {}: {e}", path.display()),
+                true,
+            ),
+        }
+    }
+}
