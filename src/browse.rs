@@ -112,6 +112,16 @@ impl Browser {
             })
     }
 
+    /// The message's DKIM verdict alone (None: not verified).
+    pub fn dkim_verdict(&self, rowid: u64) -> Result<Option<crate::dkim::Verdict>> {
+        Ok(self
+            .case
+            .dkim_columns(&[rowid as i64])?
+            .into_iter()
+            .next()
+            .and_then(|(v, _)| v))
+    }
+
     /// The message's DKIM verdict and signatures (None: not verified).
     pub fn dkim_outcome(&self, rowid: u64) -> Result<Option<crate::dkim::Outcome>> {
         self.case.dkim_outcome(rowid as i64)

@@ -227,6 +227,10 @@ fn the_reading_pane_shows_the_dkim_verdict_and_keys_can_be_added() {
         Some(mailsift::dkim::Verdict::Nokey)
     );
     h.get_by_label_contains("DKIM: No key — ");
+    assert_eq!(
+        h.state().list.summaries[&rowid].dkim,
+        Some(mailsift::dkim::Verdict::Nokey)
+    );
 
     h.state_mut().apply(mailsift::app::Command::AddDkimKeys);
     step_until(&mut h, "the keys", LONG, |a| {
@@ -247,8 +251,12 @@ fn the_reading_pane_shows_the_dkim_verdict_and_keys_can_be_added() {
             .map(|o| o.verdict),
         Some(mailsift::dkim::Verdict::Pass)
     );
-    h.step();
-    h.step();
+    step_until(&mut h, "the row read again", LONG, |a| {
+        a.list
+            .summaries
+            .get(&rowid)
+            .is_some_and(|s| s.dkim == Some(mailsift::dkim::Verdict::Pass))
+    });
     let line = h.get_by_label_contains("DKIM: Verified");
     line.click();
     for _ in 0..3 {

@@ -171,6 +171,8 @@ impl MailsiftApp {
         match r {
             Ok(report) => {
                 self.set_status(added_text(&path, &report), false);
+                // The list's ✔ / ✘ marks are read again with the rows.
+                self.list.summaries.clear();
                 if let (Some(b), Some(reading)) = (&self.browser, &mut self.reading) {
                     reading.dkim = b.dkim_outcome(reading.rowid).ok().flatten();
                 }

@@ -77,6 +77,8 @@ pub struct RowSummary {
     pub starred: bool,
     /// Its tags, by name.
     pub tags: Vec<String>,
+    /// Its DKIM verdict (None: not verified).
+    pub dkim: Option<crate::dkim::Verdict>,
 }
 
 /// `Name <addr>` (or `<addr>`), invisible characters made visible.
@@ -119,6 +121,7 @@ impl RowSummary {
             missing: false,
             starred: false,
             tags: Vec::new(),
+            dkim: None,
         }
     }
 
@@ -528,8 +531,20 @@ fn row_ui(mut row: TableRow<'_, '_>, list: &ListState, layout: ListLayout) -> Ve
     out
 }
 
-/// A row's star and a coloured dot per tag (their names on hover).
+/// A row's star, a coloured dot per tag (their names on hover), and a
+/// DKIM mark where the verdict matters: ✔ verified, ✘ failed.
 fn marks(ui: &mut egui::Ui, list: &ListState, s: &RowSummary) {
+    match s.dkim {
+        Some(crate::dkim::Verdict::Pass) => {
+            ui.label(RichText::new("✔").color(egui::Color32::from_rgb(60, 170, 90)))
+                .on_hover_text("DKIM: verified (signature and body check out)");
+        }
+        Some(crate::dkim::Verdict::Fail) => {
+            ui.label(RichText::new("✘").color(ui.visuals().error_fg_color))
+                .on_hover_text("DKIM: failed (changed after signing)");
+        }
+        _ => {}
+    }
     if s.starred {
         ui.label(RichText::new("★").color(egui::Color32::from_rgb(230, 170, 0)))
             .on_hover_text("Starred");

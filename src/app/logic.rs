@@ -350,6 +350,7 @@ impl MailsiftApp {
                         s.starred = a.starred;
                         s.tags = a.tags;
                     }
+                    s.dkim = b.dkim_verdict(rowid).ok().flatten();
                     s
                 }
                 Ok(None) => RowSummary::missing(rowid, "(not in the case yet)"),
