@@ -184,6 +184,11 @@ fn the_reading_pane_shows_the_dkim_verdict_and_keys_can_be_added() {
     ))
     .unwrap()
     .replace("\r\n", "\n");
+    // Servers add Received headers on top after signing; the second
+    // hop's clock is 2 minutes behind the first's.
+    let signed = format!(
+        "Received: from mx.campaign.example.org by inbound.example.net with ESMTPS; Mon, 12 Oct 2015 14:01:00 -0400\nReceived: from laptop by mx.campaign.example.org with ESMTPSA; Mon, 12 Oct 2015 14:03:00 -0400\n{signed}"
+    );
     let src = tmp.path().join("src.mbox");
     std::fs::write(&src, crate::util::mbox(&[signed])).unwrap();
     let case = tmp.path().join("case");
@@ -264,4 +269,12 @@ fn the_reading_pane_shows_the_dkim_verdict_and_keys_can_be_added() {
     }
     h.get_by_label_contains("Why? Each signature, checked offline");
     h.get_by_label_contains("key s2016._domainkey.campaign.example.org");
+
+    // The delivery path, read from the source on demand.
+    h.get_by_label("Delivery path (Received headers)…").click();
+    step_until(&mut h, "the delivery path", LONG, |a| {
+        a.reading.as_ref().is_some_and(|r| r.received.is_some())
+    });
+    h.get_by_label_contains("⚠ Delivery path: 2 hops, 1 with a time earlier than the hop before");
+    h.get_by_label_contains("2 min 0 s earlier than the hop before");
 }

@@ -79,6 +79,8 @@ pub enum Command {
     ViewSource,
     /// Close the source view.
     CloseSource,
+    /// Read the message's delivery path (`Received:` headers) from its source.
+    ShowReceived,
     /// Save the message being read — or its whole thread — as a PDF to
     /// read or print (asks where).
     Print {
@@ -212,6 +214,7 @@ impl MailsiftApp {
             | Command::AttachmentAlsoIn(_)
             | Command::CloseAttachmentView
             | Command::ViewSource
+            | Command::ShowReceived
             | Command::CloseSource
             | Command::Print { .. } => self.apply_reading(cmd),
             Command::ShowExport(show) => self.export.show = show,
@@ -410,6 +413,7 @@ impl MailsiftApp {
                 }
             }
             Command::ViewSource => self.view_source(),
+            Command::ShowReceived => self.read_received(),
             Command::CloseSource => {
                 if let Some(r) = &mut self.reading {
                     r.source = None;
@@ -531,6 +535,7 @@ impl MailsiftApp {
             hit: 0,
             opened,
             dkim,
+            received: None,
         });
     }
 
@@ -598,6 +603,21 @@ impl MailsiftApp {
             ));
         }
         Some(out)
+    }
+
+    /// Reads the message's `Received:` headers from its source bytes.
+    fn read_received(&mut self) {
+        let Some(r) = &self.reading else {
+            return;
+        };
+        let (key, rowid) = (r.message.key, r.rowid);
+        self.start_read("Reading the delivery path…".into(), move |src| {
+            let hops = src
+                .raw(&key)
+                .map(|(raw, _)| crate::parse::received::received_chain(&raw))
+                .map_err(reads::ReadError::Source);
+            reads::ReadDone::Received { rowid, hops }
+        });
     }
 
     fn view_source(&mut self) {

@@ -92,6 +92,83 @@ pub fn dkim_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>) {
         });
 }
 
+/// The delivery path: a button until it is read, then each hop (oldest
+/// first) with its time, the delay from the hop before, from and by;
+/// a time earlier than the hop before is flagged.
+pub fn received_ui(
+    ui: &mut egui::Ui,
+    hops: Option<&[crate::parse::received::Hop]>,
+) -> Vec<super::Command> {
+    let mut out = Vec::new();
+    let Some(hops) = hops else {
+        if ui
+            .small_button("Delivery path (Received headers)…")
+            .on_hover_text("Read the servers the message passed through, from its source")
+            .clicked()
+        {
+            out.push(super::Command::ShowReceived);
+        }
+        return out;
+    };
+    if hops.is_empty() {
+        ui.weak("Delivery path: the message has no Received headers.");
+        return out;
+    }
+    let backwards = hops.iter().filter(|h| h.backwards).count();
+    let title = if backwards > 0 {
+        RichText::new(format!(
+            "⚠ Delivery path: {} hops, {backwards} with a time earlier than the hop before",
+            hops.len()
+        ))
+        .color(ui.visuals().warn_fg_color)
+    } else {
+        RichText::new(format!("Delivery path: {} hops", hops.len()))
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("received-hops")
+        .default_open(true)
+        .show(ui, |ui| {
+            for (i, h) in hops.iter().enumerate() {
+                let when = h.time.map_or_else(
+                    || h.time_raw.clone().unwrap_or_else(|| "no time".into()),
+                    crate::time::rfc3339,
+                );
+                let delay = match h.delay {
+                    Some(d) if d < 0 => format!(" ({} earlier than the hop before)", span(-d)),
+                    Some(d) => format!(" (+{})", span(d)),
+                    None => String::new(),
+                };
+                let text = format!(
+                    "{}. {when}{delay} — from {} by {}{}",
+                    i + 1,
+                    h.from.as_deref().unwrap_or("?"),
+                    h.by.as_deref().unwrap_or("?"),
+                    h.with
+                        .as_deref()
+                        .map(|w| format!(" with {w}"))
+                        .unwrap_or_default()
+                );
+                let label = if h.backwards {
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {text}"))
+                } else {
+                    ui.label(text)
+                };
+                label.on_hover_text(&h.raw);
+            }
+        });
+    out
+}
+
+/// A duration in seconds as "5 s", "3 min 4 s", "2 h 1 min", "3 days".
+fn span(s: i64) -> String {
+    match s {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3_600 => format!("{} min {} s", s / 60, s % 60),
+        s if s < 86_400 => format!("{} h {} min", s / 3_600, (s % 3_600) / 60),
+        s => format!("{} days", s / 86_400),
+    }
+}
+
 /// The status line for a finished `keys add`.
 pub fn added_text(path: &std::path::Path, r: &AddReport) -> String {
     let added: usize = r.added_per_domain.values().sum();

@@ -222,6 +222,16 @@ impl MailsiftApp {
             self.status = previous;
         }
         match done {
+            reads::ReadDone::Received { rowid, hops } => {
+                if let Some(r) = &mut self.reading
+                    && r.rowid == rowid
+                {
+                    match hops {
+                        Ok(h) => r.received = Some(h),
+                        Err(e) => r.error = Some(e.to_string()),
+                    }
+                }
+            }
             reads::ReadDone::Source { rowid, text } => {
                 if let Some(r) = &mut self.reading
                     && r.rowid == rowid

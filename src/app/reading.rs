@@ -201,6 +201,7 @@ pub fn reading_pane_ui(
             }
             origins_ui(ui, &r.origins);
             super::dkim_ui::dkim_ui(ui, r.dkim.as_ref());
+            out.extend(super::dkim_ui::received_ui(ui, r.received.as_deref()));
             ui.horizontal(|ui| {
                 if ui.button("View source").clicked() {
                     out.push(Command::ViewSource);
@@ -835,6 +836,7 @@ mod tests {
             hit: 0,
             opened: 1,
             dkim: None,
+            received: None,
         }
     }
 

@@ -58,6 +58,12 @@ pub enum ReadDone {
     },
     /// Attachments saved: the line for the status bar.
     Saved(Result<String, ReadError>),
+    /// The delivery path (`Received:` hops, oldest first) of the message
+    /// at `rowid`.
+    Received {
+        rowid: u64,
+        hops: Result<Vec<crate::parse::received::Hop>, ReadError>,
+    },
 }
 
 /// A read running on its thread.

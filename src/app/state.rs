@@ -330,6 +330,8 @@ pub struct Reading {
     /// The message's DKIM verdict and signatures; None when it has not
     /// been verified.
     pub dkim: Option<crate::dkim::Outcome>,
+    /// The delivery path, once read (File bytes are read on demand).
+    pub received: Option<Vec<crate::parse::received::Hop>>,
 }
 
 /// A running import.

@@ -23,6 +23,7 @@
 mod body;
 mod charset;
 mod headers;
+pub mod received;
 pub(crate) mod smime;
 #[cfg(test)]
 mod tests;
