@@ -171,6 +171,10 @@ pub enum Error {
     /// a subset refused): a fault of mailsift, not of the mail.
     #[error("making the PDF failed: {0}")]
     Pdf(String),
+    /// An evidence packet that cannot be made as asked (no message, too
+    /// many, a message whose bytes no longer give its id).
+    #[error("evidence packet: {0}")]
+    Evidence(String),
 }
 
 impl Error {

@@ -83,6 +83,7 @@ pub mod desk;
 pub mod display;
 pub mod dkim;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod extract;
 pub mod html;

@@ -252,6 +252,17 @@ impl Case {
         self.audit(&entry)
     }
 
+    /// The audit log's entries (one JSON object a line), oldest first;
+    /// empty when there is none yet.
+    pub fn audit_lines(&self) -> Result<Vec<String>> {
+        let path = self.root.join(AUDIT);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(Error::io(&path, "reading the audit log", e)),
+        }
+    }
+
     /// Appends one entry to the audit log.
     pub fn audit(&self, entry: &serde_json::Value) -> Result<()> {
         let path = self.root.join(AUDIT);

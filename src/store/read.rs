@@ -256,6 +256,19 @@ impl Case {
         )
     }
 
+    /// For each origin of a message (in the order of [`Case::origins`]):
+    /// the SHA-256 of the whole source file when it was read completely,
+    /// and the import that found it there.
+    pub fn origin_files(&self, key: &MessageKey) -> Result<Vec<(Option<String>, i64)>> {
+        self.sql().rows(
+            "SELECT f.sha256, o.import_id
+             FROM origins o JOIN files f ON f.id=o.file JOIN messages m ON m.id=o.message
+             WHERE m.key=?1 ORDER BY o.import_id, f.id, o.offset",
+            [&key.0[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
     /// All message keys, in import order.
     pub fn keys(&self) -> Result<Vec<MessageKey>> {
         let keys = self
