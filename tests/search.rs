@@ -159,7 +159,7 @@ fn csv_file(path: &Path) -> Vec<Vec<String>> {
     read_csv(std::str::from_utf8(&bytes[3..]).unwrap())
 }
 
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 18] = [
     "id",
     "date",
     "from",
@@ -176,6 +176,8 @@ const CSV_HEADER: [&str; 16] = [
     "tags",
     "starred",
     "notes",
+    "dkim",
+    "dkim_domain",
 ];
 
 /// Entries of the case's audit log with `"event": event`.
@@ -635,8 +637,15 @@ fn json_records_have_the_documented_fields() {
             "matched_in",
             "tags",
             "starred",
-            "notes"
+            "notes",
+            "dkim",
+            "dkim_domain"
         ])
+    );
+    // Not DKIM-signed: verified as such at import.
+    assert_eq!(
+        (&r["dkim"], &r["dkim_domain"]),
+        (&serde_json::json!("none"), &Value::Null)
     );
     // The subject matched: the hit is in the message itself.
     assert_eq!(r["matched_in"], serde_json::json!([{"in": "message"}]));

@@ -67,6 +67,7 @@ fn every_algorithm_and_canonicalisation_passes() {
                     s.reason
                 );
                 assert!(s.warnings.is_empty(), "{what}: {:?}", s.warnings);
+                assert_eq!(s.key_record.as_deref(), Some(key.record().as_str()));
                 // LF line ends (as an mbox stores them) verify the same.
                 let lf: Vec<u8> = signed.iter().copied().filter(|&b| b != b'\r').collect();
                 assert_eq!(check(&lf, &keys).verdict, Verdict::Pass, "{what} LF");

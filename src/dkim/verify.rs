@@ -58,6 +58,7 @@ fn invalid_result(m: sig::Malformed) -> SignatureResult {
         signed_headers: Vec::new(),
         warnings: Vec::new(),
         key_source: None,
+        key_record: None,
         key_period: None,
         key_bits: None,
         signed_at: None,
@@ -115,6 +116,7 @@ impl<'a> Verifier<'a> {
             signed_headers: sig.headers.clone(),
             warnings: Vec::new(),
             key_source: None,
+            key_record: None,
             key_period: None,
             key_bits: None,
             signed_at: sig.timestamp,
@@ -179,6 +181,7 @@ impl<'a> Verifier<'a> {
                     r.reason
                         .push_str(&format!("; signed while this key was in use: {p}"));
                 }
+                r.key_record = Some(k.record);
                 r.key_source = Some(k.source);
                 if let Some(b) = bits.filter(|b| *b < 1024) {
                     r.warnings.push(Warning {
@@ -191,6 +194,7 @@ impl<'a> Verifier<'a> {
                 r.verdict = Verdict::Fail;
                 r.failure = Some(Failure::Signature);
                 r.key_bits = bits;
+                r.key_record = Some(k.record);
                 r.key_source = Some(k.source);
                 r.reason = format!(
                     "the signed headers changed after signing (signature mismatch); signed headers: {}",
@@ -199,6 +203,7 @@ impl<'a> Verifier<'a> {
             }
             KeyOutcome::Revoked(k) => {
                 r.verdict = Verdict::Revoked;
+                r.key_record = Some(k.record);
                 r.key_source = Some(k.source);
                 r.reason = format!("the key record {record} is revoked (empty p=)");
             }
