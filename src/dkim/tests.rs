@@ -203,6 +203,10 @@ fn revoked_missing_short_and_wrong_keys() {
     assert!(o.signatures[0].reason.contains("revoked"));
     let o = check(&signed, &KeyStore::empty());
     assert_eq!(o.verdict, Verdict::Nokey);
+    // Without a key nothing is checked, the body neither.
+    let changed = tamper(&signed, "budget\tis", "budget was");
+    assert_eq!(check(&changed, &KeyStore::empty()).verdict, Verdict::Nokey);
+    assert_eq!(check(&changed, &revoked).verdict, Verdict::Revoked);
     let other = TestKey::rsa(1024);
     let wrong = store_with(&[("example.org", "s1", other.record())]);
     assert_eq!(

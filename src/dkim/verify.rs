@@ -125,41 +125,42 @@ impl<'a> Verifier<'a> {
         self.warnings(&sig, &mut r);
         let record = format!("{}._domainkey.{}", sig.selector, sig.domain);
         let hash = sig.algorithm.hash();
-        let bh = self.body_hash(&sig);
-        if let Some(l) = sig.length {
-            if bh.canonical_len > l {
-                let off = bh.tail_offset.map(|o| o + self.body_start as u64);
-                r.unsigned_tail_offset = off;
-                r.warnings.push(Warning {
-                    kind: WarningKind::UnsignedTail,
-                    text: format!(
-                        "{} bytes of the body after the signed length l={l} are not covered by the signature{}: anyone could have added them",
-                        bh.canonical_len - l,
-                        off.map(|o| format!(" (from byte {o} of the message)")).unwrap_or_default()
-                    ),
-                });
-            } else if bh.canonical_len < l {
-                r.verdict = Verdict::Fail;
-                r.failure = Some(Failure::BodyHash);
-                r.reason = format!(
-                    "the body changed after signing: it is shorter ({} bytes) than the signed length l={l}",
-                    bh.canonical_len
-                );
-                return r;
-            }
-        }
-        if bh.digest != sig.body_hash {
-            r.verdict = Verdict::Fail;
-            r.failure = Some(Failure::BodyHash);
-            r.reason = "the body changed after signing (body hash mismatch)".into();
-            return r;
+        // The body is hashed only when there is a key to check the
+        // signature with (a body hash no signature vouches for proves
+        // nothing), or to say what `l=` leaves unsigned.
+        if sig.length.is_some() {
+            self.length_warning(&sig, &mut r);
         }
         let keys = self.keys.get(&sig.selector, &sig.domain);
         if keys.is_empty() {
             r.verdict = Verdict::Nokey;
             r.reason = format!(
-                "no key known for {record}: the body hash matches, but the record is not in the case's key store (mailsift never asks DNS); archives of old keys (such as archive.prove.email) may have it — add it with `mailsift keys add`"
+                "no key known for {record}: the record is not in the case's key store (mailsift never asks DNS), so the signature cannot be checked; archives of old keys (such as archive.prove.email) may have it — add it with `mailsift keys add`"
             );
+            return r;
+        }
+        if let Some(k) = all_revoked(keys) {
+            r.verdict = Verdict::Revoked;
+            r.key_record = Some(k.record.clone());
+            r.key_source = Some(k.source.clone());
+            r.reason = format!("the key record {record} is revoked (empty p=)");
+            return r;
+        }
+        let bh = self.body_hash(&sig);
+        if sig.length.is_some_and(|l| bh.canonical_len < l) {
+            r.verdict = Verdict::Fail;
+            r.failure = Some(Failure::BodyHash);
+            r.reason = format!(
+                "the body changed after signing: it is shorter ({} bytes) than the signed length l={}",
+                bh.canonical_len,
+                sig.length.unwrap_or_default()
+            );
+            return r;
+        }
+        if bh.digest != sig.body_hash {
+            r.verdict = Verdict::Fail;
+            r.failure = Some(Failure::BodyHash);
+            r.reason = "the body changed after signing (body hash mismatch)".into();
             return r;
         }
         let mut hasher = Hasher::new(hash);
@@ -213,6 +214,27 @@ impl<'a> Verifier<'a> {
             }
         }
         r
+    }
+
+    /// The warning for body content after `l=`, with where it starts.
+    fn length_warning(&mut self, sig: &Signature, r: &mut SignatureResult) {
+        let Some(l) = sig.length else {
+            return;
+        };
+        let bh = self.body_hash(sig);
+        if bh.canonical_len > l {
+            let off = bh.tail_offset.map(|o| o + self.body_start as u64);
+            r.unsigned_tail_offset = off;
+            r.warnings.push(Warning {
+                kind: WarningKind::UnsignedTail,
+                text: format!(
+                    "{} bytes of the body after the signed length l={l} are not covered by the signature{}: anyone could have added them",
+                    bh.canonical_len - l,
+                    off.map(|o| format!(" (from byte {o} of the message)"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
     }
 
     fn body_hash(&mut self, sig: &Signature) -> canon::BodyHash {
@@ -288,6 +310,12 @@ impl<'a> Verifier<'a> {
             });
         }
     }
+}
+
+/// The first key when every key known for the selector is revoked.
+fn all_revoked(keys: &[KeyRecord]) -> Option<&KeyRecord> {
+    let revoked = |k: &KeyRecord| parse_record(&k.record).is_ok_and(|t| t.public_key.is_empty());
+    keys.iter().all(revoked).then(|| keys.first()).flatten()
 }
 
 fn try_keys(keys: &[KeyRecord], sig: &Signature, digest: &[u8]) -> KeyOutcome {
