@@ -111,6 +111,8 @@ pub enum WarningKind {
     DomainMismatch,
     /// `h=` covers neither From nor Subject.
     UnsignedFromSubject,
+    /// `t=` falls outside the period the key is known to have been in use.
+    OutsideKeyPeriod,
 }
 
 /// A warning with its words.

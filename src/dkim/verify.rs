@@ -178,9 +178,22 @@ impl<'a> Verifier<'a> {
                     if k.bundled { "archived: " } else { "added: " },
                     k.source
                 );
-                if let Some(p) = &r.key_period {
-                    r.reason
-                        .push_str(&format!("; signed while this key was in use: {p}"));
+                let (from, to) = k.period_secs();
+                let t = sig.timestamp;
+                let outside =
+                    t.is_some_and(|t| from.is_some_and(|f| t < f) || to.is_some_and(|e| t > e));
+                match (&r.key_period, outside) {
+                    (Some(p), false) => r
+                        .reason
+                        .push_str(&format!("; signed while this key was in use: {p}")),
+                    (Some(p), true) => r.warnings.push(Warning {
+                        kind: WarningKind::OutsideKeyPeriod,
+                        text: format!(
+                            "signed at t={}, outside the period this key is known to have been in use ({p})",
+                            crate::time::rfc3339(t.unwrap_or_default())
+                        ),
+                    }),
+                    (None, _) => {}
                 }
                 r.key_record = Some(k.record);
                 r.key_source = Some(k.source);
