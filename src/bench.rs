@@ -337,7 +337,50 @@ fn import(
             again.as_secs_f64() / secs * 100.0
         ),
     );
+    dkim_cost(opts, r, &case, mbox_dir, secs)?;
     Ok((case, secs))
+}
+
+/// The import again without DKIM verification (into a case of its own),
+/// and the verdicts the first import counted.
+fn dkim_cost(
+    opts: &BenchOptions,
+    r: &mut Report,
+    case: &Path,
+    mbox_dir: &Path,
+    with_secs: f64,
+) -> Result<()> {
+    let plain = opts
+        .dir
+        .join(format!("case-{}-{}-nodkim", opts.messages, opts.seed));
+    if plain.exists() {
+        std::fs::remove_dir_all(&plain).map_err(io(&plain, "clearing"))?;
+    }
+    let (wall, _) = timed(
+        Command::new(&opts.binary)
+            .arg("import")
+            .arg(&plain)
+            .arg(mbox_dir)
+            .args(["--quiet", "--no-dkim"]),
+    )?;
+    let without = wall.as_secs_f64();
+    r.add(
+        "import without DKIM verification",
+        format!(
+            "{without:.2} s (verifying costs {:+.1}%)",
+            (with_secs / without.max(1e-9) - 1.0) * 100.0
+        ),
+    );
+    let _ = std::fs::remove_dir_all(&plain);
+    let stats = crate::store::Case::open(case)?.dkim_stats()?;
+    let counts: Vec<String> = stats
+        .verdicts
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(v, n)| format!("{v} {n}"))
+        .collect();
+    r.add("DKIM verdicts", counts.join(", "));
+    Ok(())
 }
 
 /// Attachment text extraction during the first import (summed worker time

@@ -60,6 +60,10 @@ enum Command {
         /// Parse workers (default: one per core).
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// Do not verify DKIM signatures (to measure what it costs; the
+        /// messages stay unverified until `mailsift keys add CASE`).
+        #[arg(long)]
+        no_dkim: bool,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -261,11 +265,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             rescan,
             threads,
+            no_dkim,
             quiet,
         }) => {
             let opts = ImportOptions {
                 threads,
                 rescan,
+                dkim: !no_dkim,
                 command: std::env::args().collect::<Vec<_>>().join(" "),
                 ..ImportOptions::default()
             };

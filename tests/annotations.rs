@@ -210,11 +210,14 @@ fn annot_tag_star_note_then_search_list_export_and_reimport() {
     let mut r =
         csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
     let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
-    // The desk's columns follow labels, flags, signed, encrypted (then
-    // the DKIM verdict's).
+    // The desk's columns come after labels, flags, signed, encrypted (and
+    // before the DKIM verdict's).
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     let (tags, starred, notes) = (col("tags"), col("starred"), col("notes"));
-    assert_eq!(&header[tags..tags + 3], ["tags", "starred", "notes"]);
+    assert_eq!(
+        &header[tags..],
+        ["tags", "starred", "notes", "dkim", "dkim_domain"]
+    );
     let rows: Vec<Vec<String>> = r
         .records()
         .map(|r| r.unwrap().iter().map(String::from).collect())

@@ -642,6 +642,11 @@ fn json_records_have_the_documented_fields() {
             "dkim_domain"
         ])
     );
+    // Not DKIM-signed: verified as such at import.
+    assert_eq!(
+        (&r["dkim"], &r["dkim_domain"]),
+        (&serde_json::json!("none"), &Value::Null)
+    );
     // The subject matched: the hit is in the message itself.
     assert_eq!(r["matched_in"], serde_json::json!([{"in": "message"}]));
     assert_eq!(r["id"].as_str().unwrap().len(), 64);

@@ -230,12 +230,14 @@ pub fn body_hash(body: &[u8], canon: Canon, hash: &str, limit: Option<u64>) -> B
     while pos < body.len() {
         let end = memchr::memchr(b'\n', &body[pos..]).map_or(body.len(), |i| pos + i + 1);
         let content = trim_eol(&body[pos..end]);
-        line_buf.clear();
-        match canon {
-            Canon::Simple => line_buf.extend_from_slice(content),
-            Canon::Relaxed => relaxed_line(content, &mut line_buf),
+        // Most lines are already canonical: hashed in place, not copied.
+        let as_is = canon == Canon::Simple || relaxed_already(content);
+        if !as_is {
+            line_buf.clear();
+            relaxed_line(content, &mut line_buf);
         }
-        if line_buf.is_empty() {
+        let line: &[u8] = if as_is { content } else { &line_buf };
+        if line.is_empty() {
             if pending == 0 {
                 pending_at = pos;
             }
@@ -245,8 +247,8 @@ pub fn body_hash(body: &[u8], canon: Canon, hash: &str, limit: Option<u64>) -> B
                 e.emit(b"\r\n", pending_at, 0);
             }
             pending = 0;
-            line_buf.extend_from_slice(b"\r\n");
-            e.emit(&line_buf, pos, content.len() + 1);
+            e.emit(line, pos, content.len());
+            e.emit(b"\r\n", pos + content.len(), end - pos - content.len());
         }
         pos = end;
     }
@@ -258,6 +260,14 @@ pub fn body_hash(body: &[u8], canon: Canon, hash: &str, limit: Option<u64>) -> B
         tail_offset: e.tail_offset,
         digest: e.hasher.finish(),
     }
+}
+
+/// Whether a line is its own relaxed form: no tab, no run of spaces, no
+/// space at the end.
+fn relaxed_already(content: &[u8]) -> bool {
+    memchr::memchr(b'\t', content).is_none()
+        && memchr::memmem::find(content, b"  ").is_none()
+        && content.last() != Some(&b' ')
 }
 
 fn relaxed_line(content: &[u8], out: &mut Vec<u8>) {

@@ -58,6 +58,43 @@ impl KeyRecord {
     }
 }
 
+impl KeyRecord {
+    /// The period of use in seconds since the epoch: from the start of the
+    /// first day (or month) seen to the end of the last, each when known.
+    pub fn period_secs(&self) -> (Option<i64>, Option<i64>) {
+        let from = self
+            .first_seen
+            .as_deref()
+            .and_then(|s| day_bounds(s).map(|b| b.0));
+        let to = self
+            .last_seen
+            .as_deref()
+            .and_then(|s| day_bounds(s).map(|b| b.1));
+        (from, to)
+    }
+}
+
+/// `2012-01-13…` → (start of that day, end of it); `2012-01` → the month.
+fn day_bounds(s: &str) -> Option<(i64, i64)> {
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    let y = num(0..4)?;
+    let m = u32::try_from(num(5..7)?)
+        .ok()
+        .filter(|m| (1..=12).contains(m))?;
+    let day = |d: u32| crate::time::days_from_civil(y, m, d) * 86_400;
+    match num(8..10).and_then(|d| u32::try_from(d).ok()) {
+        Some(d) if (1..=crate::time::days_in_month(y, m)).contains(&d) => {
+            Some((day(d), day(d) + 86_399))
+        }
+        _ => Some((day(1), day(crate::time::days_in_month(y, m)) + 86_399)),
+    }
+}
+
 /// `2012-01…` → `Jan 2012`.
 fn month_year(s: &str) -> Option<String> {
     const MONTHS: [&str; 12] = [

@@ -111,6 +111,8 @@ pub enum WarningKind {
     DomainMismatch,
     /// `h=` covers neither From nor Subject.
     UnsignedFromSubject,
+    /// `t=` falls outside the period the key is known to have been in use.
+    OutsideKeyPeriod,
 }
 
 /// A warning with its words.
@@ -147,6 +149,10 @@ pub struct SignatureResult {
     /// Where the key that decided came from (for `pass`, `fail` and `revoked`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_source: Option<String>,
+    /// The key record that decided (`v=DKIM1; k=rsa; p=…`), so that an
+    /// evidence packet can carry it for a third party to verify with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_record: Option<String>,
     /// The key's period of use, when known ("Jan 2012 – Oct 2016").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_period: Option<String>,

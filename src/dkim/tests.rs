@@ -67,6 +67,7 @@ fn every_algorithm_and_canonicalisation_passes() {
                     s.reason
                 );
                 assert!(s.warnings.is_empty(), "{what}: {:?}", s.warnings);
+                assert_eq!(s.key_record.as_deref(), Some(key.record().as_str()));
                 // LF line ends (as an mbox stores them) verify the same.
                 let lf: Vec<u8> = signed.iter().copied().filter(|&b| b != b'\r').collect();
                 assert_eq!(check(&lf, &keys).verdict, Verdict::Pass, "{what} LF");
@@ -202,6 +203,10 @@ fn revoked_missing_short_and_wrong_keys() {
     assert!(o.signatures[0].reason.contains("revoked"));
     let o = check(&signed, &KeyStore::empty());
     assert_eq!(o.verdict, Verdict::Nokey);
+    // Without a key nothing is checked, the body neither.
+    let changed = tamper(&signed, "budget\tis", "budget was");
+    assert_eq!(check(&changed, &KeyStore::empty()).verdict, Verdict::Nokey);
+    assert_eq!(check(&changed, &revoked).verdict, Verdict::Revoked);
     let other = TestKey::rsa(1024);
     let wrong = store_with(&[("example.org", "s1", other.record())]);
     assert_eq!(
@@ -295,9 +300,14 @@ fn over_signed_headers_and_expiry_and_coverage() {
     spec.timestamp = Some(20);
     let o = check(&sign(MSG, &spec, key), &keys);
     let kinds: Vec<_> = o.signatures[0].warnings.iter().map(|w| w.kind).collect();
+    // (t=20 is in 1970, long before the key's known period.)
     assert_eq!(
         kinds,
-        [WarningKind::Expired, WarningKind::UnsignedFromSubject]
+        [
+            WarningKind::Expired,
+            WarningKind::UnsignedFromSubject,
+            WarningKind::OutsideKeyPeriod
+        ]
     );
     assert!(o.signatures[0].warnings[0].text.contains("signing time"));
 }
@@ -322,6 +332,33 @@ fn rfc8463_example_verifies() {
     assert_eq!(o.verdict, Verdict::Pass, "{:?}", o.signatures);
     let changed = tamper(msg, "We lost the game", "We won the game");
     assert_eq!(verify_message(&changed, &keys, &ctx).verdict, Verdict::Fail);
+}
+
+#[test]
+fn key_period_against_the_signing_time() {
+    let key = rsa2048();
+    let keys = store_with(&[("example.org", "s1", key.record())]);
+    for (t, inside) in [
+        (1_326_412_800, true),  // 2012-01-13 00:00 UTC: the first day
+        (1_446_335_999, true),  // 2015-10-31 23:59:59: the last second
+        (1_326_412_799, false), // the day before
+        (1_446_336_000, false), // November 2015
+    ] {
+        let mut spec = Spec::new("example.org", "s1");
+        spec.timestamp = Some(t);
+        let o = check(&sign(MSG, &spec, key), &keys);
+        assert_eq!(o.verdict, Verdict::Pass);
+        let s = &o.signatures[0];
+        let warned = s
+            .warnings
+            .iter()
+            .any(|w| w.kind == WarningKind::OutsideKeyPeriod);
+        assert_eq!(warned, !inside, "{t}: {:?}", s.warnings);
+        assert_eq!(
+            s.reason.contains("signed while this key was in use"),
+            inside
+        );
+    }
 }
 
 #[test]

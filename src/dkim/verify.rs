@@ -58,6 +58,7 @@ fn invalid_result(m: sig::Malformed) -> SignatureResult {
         signed_headers: Vec::new(),
         warnings: Vec::new(),
         key_source: None,
+        key_record: None,
         key_period: None,
         key_bits: None,
         signed_at: None,
@@ -115,6 +116,7 @@ impl<'a> Verifier<'a> {
             signed_headers: sig.headers.clone(),
             warnings: Vec::new(),
             key_source: None,
+            key_record: None,
             key_period: None,
             key_bits: None,
             signed_at: sig.timestamp,
@@ -123,41 +125,42 @@ impl<'a> Verifier<'a> {
         self.warnings(&sig, &mut r);
         let record = format!("{}._domainkey.{}", sig.selector, sig.domain);
         let hash = sig.algorithm.hash();
-        let bh = self.body_hash(&sig);
-        if let Some(l) = sig.length {
-            if bh.canonical_len > l {
-                let off = bh.tail_offset.map(|o| o + self.body_start as u64);
-                r.unsigned_tail_offset = off;
-                r.warnings.push(Warning {
-                    kind: WarningKind::UnsignedTail,
-                    text: format!(
-                        "{} bytes of the body after the signed length l={l} are not covered by the signature{}: anyone could have added them",
-                        bh.canonical_len - l,
-                        off.map(|o| format!(" (from byte {o} of the message)")).unwrap_or_default()
-                    ),
-                });
-            } else if bh.canonical_len < l {
-                r.verdict = Verdict::Fail;
-                r.failure = Some(Failure::BodyHash);
-                r.reason = format!(
-                    "the body changed after signing: it is shorter ({} bytes) than the signed length l={l}",
-                    bh.canonical_len
-                );
-                return r;
-            }
-        }
-        if bh.digest != sig.body_hash {
-            r.verdict = Verdict::Fail;
-            r.failure = Some(Failure::BodyHash);
-            r.reason = "the body changed after signing (body hash mismatch)".into();
-            return r;
+        // The body is hashed only when there is a key to check the
+        // signature with (a body hash no signature vouches for proves
+        // nothing), or to say what `l=` leaves unsigned.
+        if sig.length.is_some() {
+            self.length_warning(&sig, &mut r);
         }
         let keys = self.keys.get(&sig.selector, &sig.domain);
         if keys.is_empty() {
             r.verdict = Verdict::Nokey;
             r.reason = format!(
-                "no key known for {record}: the body hash matches, but the record is not in the case's key store (mailsift never asks DNS); archives of old keys (such as archive.prove.email) may have it — add it with `mailsift keys add`"
+                "no key known for {record}: the record is not in the case's key store (mailsift never asks DNS), so the signature cannot be checked; archives of old keys (such as archive.prove.email) may have it — add it with `mailsift keys add`"
             );
+            return r;
+        }
+        if let Some(k) = all_revoked(keys) {
+            r.verdict = Verdict::Revoked;
+            r.key_record = Some(k.record.clone());
+            r.key_source = Some(k.source.clone());
+            r.reason = format!("the key record {record} is revoked (empty p=)");
+            return r;
+        }
+        let bh = self.body_hash(&sig);
+        if sig.length.is_some_and(|l| bh.canonical_len < l) {
+            r.verdict = Verdict::Fail;
+            r.failure = Some(Failure::BodyHash);
+            r.reason = format!(
+                "the body changed after signing: it is shorter ({} bytes) than the signed length l={}",
+                bh.canonical_len,
+                sig.length.unwrap_or_default()
+            );
+            return r;
+        }
+        if bh.digest != sig.body_hash {
+            r.verdict = Verdict::Fail;
+            r.failure = Some(Failure::BodyHash);
+            r.reason = "the body changed after signing (body hash mismatch)".into();
             return r;
         }
         let mut hasher = Hasher::new(hash);
@@ -175,10 +178,24 @@ impl<'a> Verifier<'a> {
                     if k.bundled { "archived: " } else { "added: " },
                     k.source
                 );
-                if let Some(p) = &r.key_period {
-                    r.reason
-                        .push_str(&format!("; signed while this key was in use: {p}"));
+                let (from, to) = k.period_secs();
+                let t = sig.timestamp;
+                let outside =
+                    t.is_some_and(|t| from.is_some_and(|f| t < f) || to.is_some_and(|e| t > e));
+                match (&r.key_period, outside) {
+                    (Some(p), false) => r
+                        .reason
+                        .push_str(&format!("; signed while this key was in use: {p}")),
+                    (Some(p), true) => r.warnings.push(Warning {
+                        kind: WarningKind::OutsideKeyPeriod,
+                        text: format!(
+                            "signed at t={}, outside the period this key is known to have been in use ({p})",
+                            crate::time::rfc3339(t.unwrap_or_default())
+                        ),
+                    }),
+                    (None, _) => {}
                 }
+                r.key_record = Some(k.record);
                 r.key_source = Some(k.source);
                 if let Some(b) = bits.filter(|b| *b < 1024) {
                     r.warnings.push(Warning {
@@ -191,6 +208,7 @@ impl<'a> Verifier<'a> {
                 r.verdict = Verdict::Fail;
                 r.failure = Some(Failure::Signature);
                 r.key_bits = bits;
+                r.key_record = Some(k.record);
                 r.key_source = Some(k.source);
                 r.reason = format!(
                     "the signed headers changed after signing (signature mismatch); signed headers: {}",
@@ -199,6 +217,7 @@ impl<'a> Verifier<'a> {
             }
             KeyOutcome::Revoked(k) => {
                 r.verdict = Verdict::Revoked;
+                r.key_record = Some(k.record);
                 r.key_source = Some(k.source);
                 r.reason = format!("the key record {record} is revoked (empty p=)");
             }
@@ -208,6 +227,27 @@ impl<'a> Verifier<'a> {
             }
         }
         r
+    }
+
+    /// The warning for body content after `l=`, with where it starts.
+    fn length_warning(&mut self, sig: &Signature, r: &mut SignatureResult) {
+        let Some(l) = sig.length else {
+            return;
+        };
+        let bh = self.body_hash(sig);
+        if bh.canonical_len > l {
+            let off = bh.tail_offset.map(|o| o + self.body_start as u64);
+            r.unsigned_tail_offset = off;
+            r.warnings.push(Warning {
+                kind: WarningKind::UnsignedTail,
+                text: format!(
+                    "{} bytes of the body after the signed length l={l} are not covered by the signature{}: anyone could have added them",
+                    bh.canonical_len - l,
+                    off.map(|o| format!(" (from byte {o} of the message)"))
+                        .unwrap_or_default()
+                ),
+            });
+        }
     }
 
     fn body_hash(&mut self, sig: &Signature) -> canon::BodyHash {
@@ -283,6 +323,12 @@ impl<'a> Verifier<'a> {
             });
         }
     }
+}
+
+/// The first key when every key known for the selector is revoked.
+fn all_revoked(keys: &[KeyRecord]) -> Option<&KeyRecord> {
+    let revoked = |k: &KeyRecord| parse_record(&k.record).is_ok_and(|t| t.public_key.is_empty());
+    keys.iter().all(revoked).then(|| keys.first()).flatten()
 }
 
 fn try_keys(keys: &[KeyRecord], sig: &Signature, digest: &[u8]) -> KeyOutcome {

@@ -24,8 +24,9 @@ pub(super) struct WorkerCtx<'a> {
     pub(super) docs: &'a crate::attachtext::DocCache,
     /// Now, in seconds since the epoch (dates far in the future are flagged).
     pub(super) now: i64,
-    /// The DKIM keys (bundled archive and the case's), loaded once per import.
-    pub(super) keys: &'a crate::dkim::KeyStore,
+    /// The DKIM keys (bundled archive and the case's), loaded once per
+    /// import; None: no verification (a benchmark's comparison).
+    pub(super) keys: Option<&'a crate::dkim::KeyStore>,
 }
 
 /// Works until the reader's channel closes or the writer is gone.
@@ -132,8 +133,10 @@ fn process(raw: RawMessage, ctx: &WorkerCtx<'_>) -> Parsed {
     msg.defects = defects;
     let doc = ctx.fields.document(&msg);
     // Offline, here on the worker: a message kept only in part cannot be.
-    let dkim = complete
-        .then(|| crate::dkim::verify_message(&bytes, ctx.keys, &crate::dkim::Context::of(&msg)));
+    let dkim = ctx
+        .keys
+        .filter(|_| complete)
+        .map(|keys| crate::dkim::verify_message(&bytes, keys, &crate::dkim::Context::of(&msg)));
     let mut prepared = store::prepare(msg);
     prepared.dkim = dkim;
     Parsed {

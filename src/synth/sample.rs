@@ -455,6 +455,10 @@ fn readme(s: &SampleSummary) -> String {
          files, a gzip'd Google Takeout mbox, a maildir) so that mailsift's\n\
          importer, tests, demo and benchmarks have realistic input.\n\
          \n\
+         The DKIM-Signature headers are placeholders: their body hashes (bh=)\n\
+         are real, but no key made their signatures, so mailsift reports them as\n\
+         `nokey`, as for a leak whose signing keys were rotated out of DNS.\n\
+         \n\
          This README is itself not mail: an importer pointed at this folder\n\
          should skip it and say why.\n\n",
     );

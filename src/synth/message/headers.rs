@@ -121,7 +121,8 @@ pub(super) fn header_subject(rng: &mut Rng, subject: &str, charset: &str) -> Str
     encode::encoded_words(subject, cs, b, true)
 }
 
-/// A DKIM-Signature value (random signature bytes) for `domain`.
+/// A DKIM-Signature value (random signature bytes) for `domain`; `bh=`
+/// is a placeholder that `compose` replaces with the body's real hash.
 fn dkim(rng: &mut Rng, domain: &str) -> String {
     let mut bh = [0u8; 32];
     rng.fill(&mut bh);

@@ -122,12 +122,35 @@ pub fn compose(rng: &mut Rng, spec: &MsgSpec) -> Built {
     let mut bytes: Vec<u8> = Vec::with_capacity(4096 + attach_bytes + text.len() * 3);
     headers::write_headers(&mut bytes, &h, author.mua == Mua::Outlook);
     bytes.push(b'\n');
+    let body_at = bytes.len();
     top.write_body(&mut bytes);
+    true_body_hash(&mut bytes, body_at);
     Built {
         bytes,
         text,
         attachments: spec.attachments.len(),
         attach_bytes,
+    }
+}
+
+/// Puts the body's real hash (relaxed, SHA-256) in the DKIM signature's
+/// `bh=`, in place of the placeholder of the same length: the body is as
+/// signed, the signature bytes are not (no key signed them), so the
+/// verdict is `nokey`, as for a leak whose keys were rotated out of DNS.
+fn true_body_hash(bytes: &mut [u8], body_at: usize) {
+    use crate::dkim::canon;
+    use crate::dkim::sig::Canon;
+    let Some(at) = bytes[..body_at]
+        .windows(4)
+        .position(|w| w == b"\tbh=")
+        .map(|i| i + 4)
+    else {
+        return;
+    };
+    let digest = canon::body_hash(&bytes[body_at..], Canon::Relaxed, "sha256", None).digest;
+    let b64 = super::encode::base64(&digest);
+    if let Some(slot) = bytes.get_mut(at..at + b64.len()) {
+        slot.copy_from_slice(b64.as_bytes());
     }
 }
 
