@@ -340,6 +340,48 @@ pub fn show(case: &Path, id: &str, raw: bool, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `mailsift evidence`: a zip to hand over (see [`mailsift::evidence`]).
+/// No message matching the query: exit 1, nothing written.
+pub fn evidence(
+    case: &Path,
+    ids: &[String],
+    query: Option<&str>,
+    output: &Path,
+) -> Result<ExitCode> {
+    let b = Browser::open(case)?;
+    let rowids: Vec<u64> = match query {
+        Some(q) => {
+            // Oldest first.
+            let found = b.search(q, mailsift::index::Sort::Date)?;
+            found.hits.into_iter().map(|h| h.rowid).collect()
+        }
+        None => ids
+            .iter()
+            .map(|id| b.resolve(id).map(|(rowid, _)| rowid))
+            .collect::<mailsift::Result<_>>()?,
+    };
+    if rowids.is_empty() {
+        eprintln!("no message matches; nothing written");
+        return Ok(ExitCode::from(1));
+    }
+    let title = mailsift::store::case_name(case)?;
+    let s = mailsift::evidence::write_packet(&b, &rowids, output, &title)?;
+    println!(
+        "wrote {} {} ({} files, {} bytes) to {} (sha256 {})",
+        s.messages,
+        if s.messages == 1 {
+            "message"
+        } else {
+            "messages"
+        },
+        s.files,
+        s.bytes,
+        s.path.display(),
+        s.sha256
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `mailsift print`: a PDF of a message or its thread.
 pub fn print(case: &Path, id: &str, thread: bool, output: &Path) -> Result<ExitCode> {
     let b = Browser::open(case)?;

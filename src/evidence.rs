@@ -199,6 +199,12 @@ pub fn write_packet(
         "manifest.txt".into(),
         manifest_text(&listed, &entries).into_bytes(),
     ));
+    // Every other file, in `sha256sum`'s format: `sha256sum -c SHA256SUMS`.
+    let sums: String = files
+        .iter()
+        .map(|(name, data)| format!("{}  {name}\n", Sha256::of(data).to_hex()))
+        .collect();
+    files.push(("SHA256SUMS".into(), sums.into_bytes()));
 
     let mut written = 0u64;
     let mut hasher_bytes = Vec::new();
@@ -291,7 +297,7 @@ fn manifest_text(listed: &[Listed], entries: &[Entry]) -> String {
             ));
         }
     }
-    out.push_str("\nFiles (sha256sum -c manifest.txt checks them; this file and manifest.json are not listed)\n\n");
+    out.push_str("\nFiles (SHA256SUMS lists these and the manifests, for sha256sum -c)\n\n");
     for e in entries {
         out.push_str(&format!("{}  {}\n", e.sha256, e.name));
     }
@@ -309,6 +315,7 @@ messages/NNNN-<id>.eml  the message's original bytes, as found in the source\n\
                         as LF and trailing line ends removed.\n\
 messages/NNNN-<id>.pdf  the same message to read: headers, body, attachments with\n\
                         their SHA-256s, the DKIM verdict, where it was found.\n\
+SHA256SUMS              the SHA-256 of every other file, for sha256sum -c.\n\
 manifest.json / .txt    every message (id, origins with the SHA-256 of the\n\
                         source bytes and of the source file, DKIM verdict) and\n\
                         every file of this packet with its SHA-256.\n\
@@ -318,8 +325,8 @@ dkim-keys.zone          the DKIM public keys that decided a verdict, as DNS zone
                         lines, each with where it was archived.\n\
 \n\
 To check:\n\
-1. The files:  unzip the packet, then  grep -v '^[^0-9a-f]' manifest.txt | sha256sum -c\n\
-   (or compare each file's sha256sum with manifest.json).\n\
+1. The files:  unzip the packet, then  sha256sum -c SHA256SUMS\n\
+   (SHA256SUMS lists every other file, the manifests included).\n\
 2. The DKIM signatures: any DKIM verifier, given the key records in\n\
    dkim-keys.zone instead of DNS (the keys of old mail are often no longer\n\
    published), e.g. dkimpy:  dkimverify < messages/0001-….eml  with a DNS\n\

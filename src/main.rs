@@ -135,6 +135,21 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Write an evidence packet: a zip with each message's original bytes
+    /// (.eml) and a PDF, a manifest of SHA-256s, the imports' audit-log
+    /// entries, the DKIM keys used and a README on checking it.
+    #[command(group(ArgGroup::new("which").required(true).args(["ids", "query"])))]
+    Evidence {
+        case: PathBuf,
+        /// Message ids (or unique prefixes of at least 6 digits).
+        ids: Vec<String>,
+        /// Every message matching this query instead (oldest first).
+        #[arg(long)]
+        query: Option<String>,
+        /// The zip file to write (replaced only once it is complete).
+        #[arg(long, short)]
+        output: PathBuf,
+    },
     /// List a message's attachments, or save them safely into a folder.
     Attachments {
         case: PathBuf,
@@ -323,6 +338,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             thread,
             output,
         }) => cli::print(&case, &id, thread, &output),
+        Some(Command::Evidence {
+            case,
+            ids,
+            query,
+            output,
+        }) => cli::evidence(&case, &ids, query.as_deref(), &output),
         Some(Command::Attachments { case, id, save }) => {
             cli::attachments(&case, &id, save.as_deref())
         }

@@ -10,6 +10,7 @@ mod attachments;
 mod bench;
 mod crash;
 mod dkim;
+mod evidence;
 mod fuzz_regressions;
 #[cfg(feature = "gui")]
 mod gui;
