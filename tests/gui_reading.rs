@@ -204,9 +204,13 @@ fn the_reading_pane_shows_the_dkim_verdict_and_keys_can_be_added() {
     )
     .unwrap();
 
+    let packet = tmp.path().join("packet.zip");
     let mut h = harness(
         &tmp.path().join("data"),
-        vec![Answer::File(Some(zone.clone()))],
+        vec![
+            Answer::File(Some(zone.clone())),
+            Answer::Save(Some(packet.clone())),
+        ],
         false,
     );
     h.step();
@@ -277,4 +281,21 @@ fn the_reading_pane_shows_the_dkim_verdict_and_keys_can_be_added() {
     });
     h.get_by_label_contains("⚠ Delivery path: 2 hops, 1 with a time earlier than the hop before");
     h.get_by_label_contains("2 min 0 s earlier than the hop before");
+
+    // File → Export evidence packet… (the results: one message).
+    h.state_mut().apply(mailsift::app::Command::ExportEvidence);
+    step_until(&mut h, "the packet", LONG, |a| {
+        a.status
+            .as_ref()
+            .is_some_and(|s| s.text.starts_with("Evidence packet of 1 message"))
+    });
+    let bytes = std::fs::read(&packet).unwrap();
+    let status = h.state().status.clone().unwrap();
+    assert!(
+        status
+            .text
+            .contains(&mailsift::model::Sha256::of(&bytes).to_hex()),
+        "{}",
+        status.text
+    );
 }

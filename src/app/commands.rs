@@ -129,6 +129,8 @@ pub enum Command {
     Desk(super::desk::DeskCommand),
     /// File → Add DKIM keys…: pick a key file, add its keys, verify again.
     AddDkimKeys,
+    /// File → Export evidence packet…: the marked rows, else every result.
+    ExportEvidence,
     /// Close the window.
     Quit,
 }
@@ -225,6 +227,7 @@ impl MailsiftApp {
             } => self.start_export(format, selected_only),
             Command::DismissStatus => self.status = None,
             Command::AddDkimKeys => self.add_dkim_keys(),
+            Command::ExportEvidence => self.export_evidence(),
             Command::Desk(c) => self.apply_desk(c),
             // These need the frame's context: see `apply_with_ctx`.
             Command::CopyCitation | Command::Quit => {}

@@ -48,6 +48,8 @@ pub enum DeskDone {
     BatchWritten(PathBuf, Result<(), Error>),
     /// DKIM keys added from this file (and messages verified again).
     KeysAdded(PathBuf, Result<crate::keys::AddReport, Error>),
+    /// An evidence packet written, or why not.
+    Evidence(PathBuf, Result<crate::evidence::PacketSummary, Error>),
 }
 
 /// Runs `f` on a thread of its own; `ctx` is woken when it is done.
@@ -306,6 +308,26 @@ impl MailsiftApp {
                 Err(e) => self.set_status(format!("Writing the table failed: {e}"), true),
             },
             DeskDone::KeysAdded(path, r) => self.keys_added(path, r),
+            DeskDone::Evidence(path, r) => match r {
+                Ok(s) => self.set_status(
+                    format!(
+                        "Evidence packet of {} {} written to {} (SHA-256 {}).",
+                        s.messages,
+                        if s.messages == 1 {
+                            "message"
+                        } else {
+                            "messages"
+                        },
+                        path.display(),
+                        s.sha256
+                    ),
+                    false,
+                ),
+                Err(e) => self.set_status(
+                    format!("No evidence packet was written to {}: {e}", path.display()),
+                    true,
+                ),
+            },
         }
     }
 

@@ -304,6 +304,16 @@ pub fn annotations_menu_items(ui: &mut egui::Ui, has_case: bool) -> Vec<Command>
     {
         out.push(Command::AddDkimKeys);
     }
+    if ui
+        .add_enabled(has_case, egui::Button::new("Export evidence packet…"))
+        .on_hover_text(
+            "The marked rows (else the results) as a zip: original bytes, PDFs, DKIM keys, \
+             a manifest of SHA-256s and how to check them",
+        )
+        .clicked()
+    {
+        out.push(Command::ExportEvidence);
+    }
     out
 }
 

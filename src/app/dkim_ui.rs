@@ -238,6 +238,57 @@ impl MailsiftApp {
         });
     }
 
+    /// File → Export evidence packet…: the rows marked with Ctrl+click,
+    /// else every result, oldest first, into a zip the user names.
+    pub(super) fn export_evidence(&mut self) {
+        let (Some(root), Some(res)) = (self.case_path.clone(), &self.search.results) else {
+            self.set_status(
+                "Search first: the packet holds the results (or the marked rows).",
+                true,
+            );
+            return;
+        };
+        let mut hits: Vec<crate::index::Hit> = if self.list.marked.is_empty() {
+            res.hits.clone()
+        } else {
+            res.hits
+                .iter()
+                .filter(|h| self.list.marked.contains(&h.rowid))
+                .copied()
+                .collect()
+        };
+        if hits.is_empty() {
+            self.set_status("No message to pack.", true);
+            return;
+        }
+        if hits.len() > crate::evidence::MAX_MESSAGES {
+            self.set_status(
+                format!(
+                    "{} messages: a packet holds at most {}. Narrow the search or mark rows.",
+                    hits.len(),
+                    crate::evidence::MAX_MESSAGES
+                ),
+                true,
+            );
+            return;
+        }
+        hits.sort_by_key(|h| (h.date.is_none(), h.date, h.rowid));
+        let rowids: Vec<u64> = hits.iter().map(|h| h.rowid).collect();
+        let Some(path) = self.dialogs.save_file("evidence-packet.zip") else {
+            return;
+        };
+        let title = self.cases.name.clone().unwrap_or_else(|| "mailsift".into());
+        self.set_status(
+            format!("Writing the evidence packet of {} messages…", rowids.len()),
+            false,
+        );
+        self.desk_task(move || {
+            let r = crate::browse::Browser::open(&root)
+                .and_then(|b| crate::evidence::write_packet(&b, &rowids, &path, &title));
+            DeskDone::Evidence(path, r)
+        });
+    }
+
     /// A `keys add` finished: the status line, and the verdicts shown
     /// read again (the reading pane, the results).
     pub(super) fn keys_added(
