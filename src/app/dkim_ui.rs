@@ -31,7 +31,7 @@ fn badge(v: Verdict, ui: &egui::Ui) -> (Color32, &'static str, &'static str) {
 /// verifies it).
 pub fn dkim_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>) {
     let Some(o) = outcome else {
-        ui.weak("DKIM: not verified yet (File → Add DKIM keys… verifies this case)")
+        ui.weak("DKIM: not verified yet (the File menu's Add DKIM keys… verifies this case)")
             .on_hover_text("DKIM signatures are checked offline, against the keys mailsift carries and those you add");
         return;
     };
