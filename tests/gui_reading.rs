@@ -299,3 +299,96 @@ fn the_reading_pane_shows_the_dkim_verdict_and_keys_can_be_added() {
         status.text
     );
 }
+
+/// A signature with `l=` over a body that had text appended after
+/// signing: the pane offers what the signature does not cover and shows
+/// it in a frame of its own.
+#[test]
+fn what_an_l_signature_does_not_cover_is_shown_apart() {
+    use mailsift::dkim::testsign::{Spec, TestKey, sign};
+    let tmp = tempfile::tempdir().unwrap();
+    let key = TestKey::ed25519(9);
+    let msg = crate::util::message(
+        "Ana <ana@campaign.example.org>",
+        "Wire instructions",
+        "l1@campaign.example.org",
+        "Please hold the payment.",
+    );
+    let mut spec = Spec::new("campaign.example.org", "s2016");
+    spec.length = true;
+    let signed = String::from_utf8(sign(msg.as_bytes(), &spec, &key))
+        .unwrap()
+        .replace("\r\n", "\n");
+    let tampered = format!("{signed}P.S. wire the money to account 999.\n");
+    let src = tmp.path().join("src.mbox");
+    std::fs::write(&src, crate::util::mbox(&[tampered])).unwrap();
+    let case = tmp.path().join("case");
+    let zone = tmp.path().join("keys.zone");
+    std::fs::write(
+        &zone,
+        format!(
+            "s2016._domainkey.campaign.example.org. IN TXT \"{}\"\n",
+            key.record()
+        ),
+    )
+    .unwrap();
+    let out = crate::util::run(&[&"import", &case, &src, &"--quiet"]);
+    assert!(out.status.success());
+    let out = crate::util::run(&[&"keys", &"add", &case, &zone]);
+    assert!(out.status.success());
+
+    let mut h = harness(&tmp.path().join("data"), vec![], false);
+    h.step();
+    h.state_mut()
+        .apply(mailsift::app::Command::OpenPath(case.clone()));
+    step_until(&mut h, "the case", LONG, |a| {
+        !a.busy() && a.hit_count() == Some(1)
+    });
+    let rowid = h.state().list.rows[0].rowid();
+    h.state_mut()
+        .apply(mailsift::app::Command::ShowMessage(rowid));
+    for _ in 0..3 {
+        h.step();
+    }
+    assert_eq!(
+        h.state()
+            .reading
+            .as_ref()
+            .unwrap()
+            .dkim
+            .as_ref()
+            .map(|o| o.verdict),
+        Some(mailsift::dkim::Verdict::Pass),
+        "the signed part checks out"
+    );
+    h.get_by_label_contains("DKIM: Verified").click();
+    for _ in 0..3 {
+        h.step();
+    }
+    h.get_by_label("Show what the signature does not cover")
+        .click();
+    step_until(&mut h, "the unsigned part", LONG, |a| {
+        a.reading
+            .as_ref()
+            .is_some_and(|r| r.unsigned_tail.is_some())
+    });
+    let tail = h
+        .state()
+        .reading
+        .as_ref()
+        .unwrap()
+        .unsigned_tail
+        .clone()
+        .unwrap();
+    assert!(
+        tail.contains("P.S. wire the money to account 999."),
+        "{tail:?}"
+    );
+    assert!(!tail.contains("Please hold"), "{tail:?}");
+    h.get_by_label_contains("Not covered by the signature");
+    // In the body, and again in the frame of what is not signed.
+    assert_eq!(
+        h.query_all_by_label_contains("P.S. wire the money").count(),
+        2
+    );
+}

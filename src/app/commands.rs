@@ -81,6 +81,8 @@ pub enum Command {
     CloseSource,
     /// Read the message's delivery path (`Received:` headers) from its source.
     ShowReceived,
+    /// Read the part of the message after a DKIM signature's `l=` length.
+    ShowUnsignedTail,
     /// Save the message being read — or its whole thread — as a PDF to
     /// read or print (asks where).
     Print {
@@ -217,6 +219,7 @@ impl MailsiftApp {
             | Command::CloseAttachmentView
             | Command::ViewSource
             | Command::ShowReceived
+            | Command::ShowUnsignedTail
             | Command::CloseSource
             | Command::Print { .. } => self.apply_reading(cmd),
             Command::ShowExport(show) => self.export.show = show,
@@ -417,6 +420,7 @@ impl MailsiftApp {
             }
             Command::ViewSource => self.view_source(),
             Command::ShowReceived => self.read_received(),
+            Command::ShowUnsignedTail => self.read_unsigned_tail(),
             Command::CloseSource => {
                 if let Some(r) = &mut self.reading {
                     r.source = None;
@@ -539,6 +543,7 @@ impl MailsiftApp {
             opened,
             dkim,
             received: None,
+            unsigned_tail: None,
         });
     }
 
@@ -606,6 +611,35 @@ impl MailsiftApp {
             ));
         }
         Some(out)
+    }
+
+    /// Reads the bytes after the first DKIM signature's `l=` length (what
+    /// the signature does not cover; at most 64 KB shown).
+    fn read_unsigned_tail(&mut self) {
+        let Some(r) = &self.reading else {
+            return;
+        };
+        let Some(offset) = r
+            .dkim
+            .as_ref()
+            .and_then(|o| o.signatures.iter().find_map(|s| s.unsigned_tail_offset))
+        else {
+            return;
+        };
+        let (key, rowid) = (r.message.key, r.rowid);
+        self.start_read("Reading the unsigned part…".into(), move |src| {
+            let text = src
+                .message_bytes(&key)
+                .map(|(bytes, _)| {
+                    let start = usize::try_from(offset)
+                        .unwrap_or(usize::MAX)
+                        .min(bytes.len());
+                    let end = start.saturating_add(64 << 10).min(bytes.len());
+                    crate::display::escape_bytes(&bytes[start..end])
+                })
+                .map_err(reads::ReadError::Source);
+            reads::ReadDone::UnsignedTail { rowid, text }
+        });
     }
 
     /// Reads the message's `Received:` headers from its source bytes.

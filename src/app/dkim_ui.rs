@@ -29,11 +29,16 @@ fn badge(v: Verdict, ui: &egui::Ui) -> (Color32, &'static str, &'static str) {
 /// The verdict line and its details. `None`: the message has not been
 /// verified (a case imported before verification; File → Add DKIM keys…
 /// verifies it).
-pub fn dkim_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>) {
+pub fn dkim_ui(
+    ui: &mut egui::Ui,
+    outcome: Option<&Outcome>,
+    tail: Option<&str>,
+) -> Vec<super::Command> {
+    let mut out = Vec::new();
     let Some(o) = outcome else {
         ui.weak("DKIM: not verified yet (the File menu's Add DKIM keys… verifies this case)")
             .on_hover_text("DKIM signatures are checked offline, against the keys mailsift carries and those you add");
-        return;
+        return out;
     };
     let (colour, mark, word) = badge(o.verdict, ui);
     if o.signatures.is_empty() {
@@ -41,7 +46,7 @@ pub fn dkim_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>) {
             ui.label(RichText::new(format!("{mark} DKIM: {word}")).color(colour));
             ui.weak("— the message carries no DKIM signature");
         });
-        return;
+        return out;
     }
     // "nokey — no key is known for …" in words: "No key — …".
     let summary = visible(&o.summary());
@@ -87,8 +92,37 @@ pub fn dkim_ui(ui: &mut egui::Ui, outcome: Option<&Outcome>) {
                             format!("⚠ {}", visible(&warning.text)),
                         );
                     }
+                    if s.unsigned_tail_offset.is_some() {
+                        unsigned_tail_ui(ui, tail, &mut out);
+                    }
                 });
             }
+        });
+    out
+}
+
+/// What a signature's `l=` leaves uncovered: a button until it is read,
+/// then the bytes in a frame of their own, marked as not signed.
+fn unsigned_tail_ui(ui: &mut egui::Ui, tail: Option<&str>, out: &mut Vec<super::Command>) {
+    let Some(text) = tail else {
+        if ui
+            .small_button("Show what the signature does not cover")
+            .on_hover_text("The bytes after the signed length (l=), read from the source")
+            .clicked()
+        {
+            out.push(super::Command::ShowUnsignedTail);
+        }
+        return;
+    };
+    let warn = ui.visuals().warn_fg_color;
+    egui::Frame::group(ui.style())
+        .stroke(egui::Stroke::new(1.5, warn))
+        .show(ui, |ui| {
+            ui.colored_label(
+                warn,
+                "Not covered by the signature (after its l= length): anyone could have added this.",
+            );
+            ui.add(egui::Label::new(RichText::new(text).monospace().color(warn)).wrap());
         });
 }
 

@@ -222,6 +222,16 @@ impl MailsiftApp {
             self.status = previous;
         }
         match done {
+            reads::ReadDone::UnsignedTail { rowid, text } => {
+                if let Some(r) = &mut self.reading
+                    && r.rowid == rowid
+                {
+                    match text {
+                        Ok(t) => r.unsigned_tail = Some(t),
+                        Err(e) => r.error = Some(e.to_string()),
+                    }
+                }
+            }
             reads::ReadDone::Received { rowid, hops } => {
                 if let Some(r) = &mut self.reading
                     && r.rowid == rowid

@@ -200,7 +200,11 @@ pub fn reading_pane_ui(
                 out.extend(super::desk_ui::reading_marks_ui(ui, a, desk));
             }
             origins_ui(ui, &r.origins);
-            super::dkim_ui::dkim_ui(ui, r.dkim.as_ref());
+            out.extend(super::dkim_ui::dkim_ui(
+                ui,
+                r.dkim.as_ref(),
+                r.unsigned_tail.as_deref(),
+            ));
             out.extend(super::dkim_ui::received_ui(ui, r.received.as_deref()));
             ui.horizontal(|ui| {
                 if ui.button("View source").clicked() {
@@ -837,6 +841,7 @@ mod tests {
             opened: 1,
             dkim: None,
             received: None,
+            unsigned_tail: None,
         }
     }
 

@@ -58,6 +58,12 @@ pub enum ReadDone {
     },
     /// Attachments saved: the line for the status bar.
     Saved(Result<String, ReadError>),
+    /// The bytes after a DKIM signature's `l=` length (escaped), of the
+    /// message at `rowid`.
+    UnsignedTail {
+        rowid: u64,
+        text: Result<String, ReadError>,
+    },
     /// The delivery path (`Received:` hops, oldest first) of the message
     /// at `rowid`.
     Received {

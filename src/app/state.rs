@@ -332,6 +332,8 @@ pub struct Reading {
     pub dkim: Option<crate::dkim::Outcome>,
     /// The delivery path, once read (File bytes are read on demand).
     pub received: Option<Vec<crate::parse::received::Hop>>,
+    /// The part after a DKIM signature's `l=` length, once read (escaped).
+    pub unsigned_tail: Option<String>,
 }
 
 /// A running import.
