@@ -140,8 +140,16 @@ fn trim_ws(s: &[u8]) -> &[u8] {
     &s[start..end]
 }
 
-/// SHA-1 or SHA-256, fed piece by piece.
-pub enum Hasher {
+/// SHA-1 or SHA-256, fed piece by piece; optionally keeping the bytes
+/// fed (the signed header data, a few KB, which `ring`'s RSA check takes
+/// whole).
+pub struct Hasher {
+    inner: Inner,
+    kept: Option<Vec<u8>>,
+}
+
+/// The hash itself.
+enum Inner {
     /// For `rsa-sha1`.
     Sha1(Sha1),
     /// For `rsa-sha256` and `ed25519-sha256`.
@@ -151,27 +159,46 @@ pub enum Hasher {
 impl Hasher {
     /// A hasher for the hash named in the algorithm (`"sha1"` or `"sha256"`).
     pub fn new(hash: &str) -> Hasher {
-        if hash == "sha1" {
-            Hasher::Sha1(Sha1::new())
+        let inner = if hash == "sha1" {
+            Inner::Sha1(Sha1::new())
         } else {
-            Hasher::Sha256(Sha256::new())
+            Inner::Sha256(Sha256::new())
+        };
+        Hasher { inner, kept: None }
+    }
+
+    /// Like [`Hasher::new`], keeping a copy of the bytes fed.
+    pub fn keeping(hash: &str) -> Hasher {
+        Hasher {
+            kept: Some(Vec::new()),
+            ..Hasher::new(hash)
         }
     }
 
     /// Adds bytes.
     pub fn update(&mut self, b: &[u8]) {
-        match self {
-            Hasher::Sha1(h) => h.update(b),
-            Hasher::Sha256(h) => h.update(b),
+        match &mut self.inner {
+            Inner::Sha1(h) => h.update(b),
+            Inner::Sha256(h) => h.update(b),
+        }
+        if let Some(k) = &mut self.kept {
+            k.extend_from_slice(b);
         }
     }
 
     /// The digest.
     pub fn finish(self) -> Vec<u8> {
-        match self {
-            Hasher::Sha1(h) => h.finalize().to_vec(),
-            Hasher::Sha256(h) => h.finalize().to_vec(),
-        }
+        self.finish_keeping().0
+    }
+
+    /// The digest and the bytes fed (empty unless made with
+    /// [`Hasher::keeping`]).
+    pub fn finish_keeping(self) -> (Vec<u8>, Vec<u8>) {
+        let digest = match self.inner {
+            Inner::Sha1(h) => h.finalize().to_vec(),
+            Inner::Sha256(h) => h.finalize().to_vec(),
+        };
+        (digest, self.kept.unwrap_or_default())
     }
 }
 
