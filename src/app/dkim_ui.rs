@@ -54,11 +54,14 @@ pub fn dkim_ui(
         Some(rest) if o.verdict != Verdict::Pass => format!("{word}{rest}"),
         _ => summary,
     };
-    egui::CollapsingHeader::new(RichText::new(format!("{mark} DKIM: {summary}")).color(colour))
+    // The verdict wraps: a collapsing header does not, and a long line
+    // would widen the reading pane past the window's edge.
+    ui.add(egui::Label::new(RichText::new(format!("{mark} DKIM: {summary}")).color(colour)).wrap());
+    egui::CollapsingHeader::new("Why? Each signature")
         .id_salt("dkim-details")
         .default_open(false)
         .show(ui, |ui| {
-            ui.weak("Why? Each signature, checked offline:");
+            ui.weak("Checked offline, against the keys mailsift carries and those added:");
             for s in &o.signatures {
                 let (c, m, w) = badge(s.verdict, ui);
                 ui.label(
@@ -149,15 +152,19 @@ pub fn received_ui(
         return out;
     }
     let backwards = hops.iter().filter(|h| h.backwards).count();
-    let title = if backwards > 0 {
-        RichText::new(format!(
-            "⚠ Delivery path: {} hops, {backwards} with a time earlier than the hop before",
-            hops.len()
-        ))
-        .color(ui.visuals().warn_fg_color)
-    } else {
-        RichText::new(format!("Delivery path: {} hops", hops.len()))
-    };
+    if backwards > 0 {
+        ui.add(
+            egui::Label::new(
+                RichText::new(format!(
+                    "⚠ Delivery path: {backwards} of {} hops with a time earlier than the hop before",
+                    hops.len()
+                ))
+                .color(ui.visuals().warn_fg_color),
+            )
+            .wrap(),
+        );
+    }
+    let title = RichText::new(format!("Delivery path: {} hops", hops.len()));
     egui::CollapsingHeader::new(title)
         .id_salt("received-hops")
         .default_open(true)
@@ -183,9 +190,14 @@ pub fn received_ui(
                         .unwrap_or_default()
                 );
                 let label = if h.backwards {
-                    ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {text}"))
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!("⚠ {text}")).color(ui.visuals().warn_fg_color),
+                        )
+                        .wrap(),
+                    )
                 } else {
-                    ui.label(text)
+                    ui.add(egui::Label::new(text).wrap())
                 };
                 label.on_hover_text(&h.raw);
             }
