@@ -10,6 +10,7 @@ use anyhow::Result;
 
 use mailsift::browse::Browser;
 use mailsift::display::visible;
+use mailsift::graph::{self, GraphFormat};
 use mailsift::people::{self, CSV_HEADER, PeopleOptions, PeopleSort, Person};
 use mailsift::time::rfc3339;
 
@@ -119,4 +120,36 @@ fn write_table(out: &mut dyn Write, list: &[Person]) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+pub fn graph(
+    case: &Path,
+    query: &str,
+    format: &str,
+    output: &Path,
+    top: usize,
+) -> Result<ExitCode> {
+    let format: GraphFormat = format.parse().map_err(|e: String| anyhow::anyhow!("{e}"))?;
+    let start = Instant::now();
+    let b = Browser::open(case)?;
+    let census = people::census(&b, query)?;
+    let g = graph::graph(&census, top);
+    if g.nodes.is_empty() {
+        eprintln!(
+            "no people in {} messages; nothing written",
+            census.messages()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    graph::write(&g, format, output)?;
+    eprintln!(
+        "wrote {} people (of {}) and {} edges from {} messages to {} · {} ms",
+        g.nodes.len(),
+        g.people,
+        g.edges.len(),
+        census.messages(),
+        output.display(),
+        start.elapsed().as_millis()
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -86,6 +86,7 @@ pub mod error;
 pub mod evidence;
 pub mod export;
 pub mod extract;
+pub mod graph;
 pub mod html;
 pub mod index;
 pub mod jobs;

@@ -248,6 +248,22 @@ enum Command {
         #[arg(long)]
         filter: Option<String>,
     },
+    /// Write the communication graph of the messages matching QUERY (all
+    /// when none): people as nodes, edges from each sender to their To
+    /// and Cc recipients weighted by messages; GEXF (Gephi) or CSV.
+    Graph {
+        case: PathBuf,
+        query: Vec<String>,
+        /// gexf or csv (an edge list: source, target, weight).
+        #[arg(long, default_value = "gexf")]
+        format: String,
+        /// The file to write (replaced only once it is complete).
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Keep the N people with most messages and the edges among them.
+        #[arg(long, default_value_t = mailsift::graph::DEFAULT_TOP)]
+        top: usize,
+    },
     /// Explain the query language.
     HelpQuery,
 }
@@ -419,6 +435,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             cli_people::people(&case, &query.join(" "), format, &sort, limit, filter)
         }
+        Some(Command::Graph {
+            case,
+            query,
+            format,
+            output,
+            top,
+        }) => cli_people::graph(&case, &query.join(" "), &format, &output, top),
         Some(Command::HelpQuery) => {
             print!("{}", cli::QUERY_HELP);
             Ok(ExitCode::SUCCESS)

@@ -405,6 +405,16 @@ impl Census {
         self.tallies.is_empty()
     }
 
+    /// Person `id`'s messages.
+    pub(crate) fn weight(&self, id: u32) -> u64 {
+        self.tallies[id as usize].messages
+    }
+
+    /// Person `id`'s address.
+    pub(crate) fn address(&self, id: u32) -> &str {
+        &self.tallies[id as usize].address
+    }
+
     /// Person `id` without correspondents.
     pub(crate) fn person(&self, id: u32) -> Person {
         let t = &self.tallies[id as usize];

@@ -164,3 +164,156 @@ fn people_csv_is_formula_safe() {
         }
     }
 }
+
+/// The nodes (id → label, address, messages) and edges (source id,
+/// target id, weight) of a GEXF file, read back with quick-xml.
+type Gexf = (
+    std::collections::HashMap<String, (String, String, u64)>,
+    Vec<(String, String, u64)>,
+);
+
+fn read_gexf(path: &Path) -> Gexf {
+    use quick_xml::events::Event;
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let attr = |e: &quick_xml::events::BytesStart<'_>, name: &str| -> String {
+        e.try_get_attribute(name)
+            .unwrap()
+            .unwrap_or_else(|| panic!("no {name} on {e:?}"))
+            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .unwrap()
+            .into_owned()
+    };
+    let mut nodes = std::collections::HashMap::new();
+    let mut edges = Vec::new();
+    let mut current = String::new();
+    let mut version = String::new();
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                "gexf" => version = attr(&e, "version"),
+                "node" => {
+                    current = attr(&e, "id");
+                    nodes.insert(current.clone(), (attr(&e, "label"), String::new(), 0));
+                }
+                "attvalue" => {
+                    let node = nodes.get_mut(&current).unwrap();
+                    match attr(&e, "for").as_str() {
+                        "address" => node.1 = attr(&e, "value"),
+                        "messages" => node.2 = attr(&e, "value").parse().unwrap(),
+                        other => panic!("attribute {other}"),
+                    }
+                }
+                "edge" => edges.push((
+                    attr(&e, "source"),
+                    attr(&e, "target"),
+                    attr(&e, "weight").parse().unwrap(),
+                )),
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(version, "1.3");
+    (nodes, edges)
+}
+
+/// Edges as (source address, target address, weight), sorted.
+fn by_address(g: &Gexf) -> Vec<(String, String, u64)> {
+    let addr = |id: &String| g.0[id].1.clone();
+    let mut v: Vec<_> = g.1.iter().map(|(s, t, w)| (addr(s), addr(t), *w)).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn graph_gexf_parses_back_with_the_weights() {
+    let (dir, case) = case();
+    let out_path = dir.path().join("graph.gexf");
+    let out = run(&[
+        &"graph",
+        &case,
+        &"--format",
+        &"gexf",
+        &"--output",
+        &out_path,
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let g = read_gexf(&out_path);
+    assert_eq!(g.0.len(), 6);
+    let s = |x: &str| x.to_string();
+    assert_eq!(
+        by_address(&g),
+        [
+            (s("ann@example.org"), s("bob@example.org"), 1),
+            (s("ann@example.org"), s("john.podesta@campaign.example"), 1),
+            (s("evil@example.org"), s("ann@example.org"), 1),
+            (s("jpodesta@example.org"), s("ann@example.org"), 2),
+            (s("jpodesta@example.org"), s("bob@example.org"), 1),
+        ]
+    );
+    let node = |a: &str| g.0.values().find(|n| n.1 == a).unwrap().clone();
+    assert_eq!(node("ann@example.org").2, 4);
+    assert_eq!(node("ann@example.org").0, "Ann Lee <ann@example.org>");
+    assert_eq!(
+        node("evil@example.org").0,
+        "=cmd|' /C calc'!A0 <evil@example.org>"
+    );
+    // nothing but the file in the folder (no temporary left)
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("graph") || n.starts_with('.'))
+        .collect();
+    assert_eq!(names, ["graph.gexf"]);
+
+    // the top 2 people and the one edge between them
+    let out = run(&[&"graph", &case, &"--output", &out_path, &"--top", &"2"]);
+    assert!(out.status.success(), "{out:?}");
+    let g = read_gexf(&out_path);
+    assert_eq!(g.0.len(), 2);
+    assert_eq!(
+        by_address(&g),
+        [(s("ann@example.org"), s("bob@example.org"), 1)]
+    );
+}
+
+#[test]
+fn graph_csv_of_a_query_and_exit_codes() {
+    let (dir, case) = case();
+    let out_path = dir.path().join("edges.csv");
+    let out = run(&[
+        &"graph",
+        &case,
+        &"lunch",
+        &"--format",
+        &"csv",
+        &"-o",
+        &out_path,
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let text = std::fs::read_to_string(&out_path).unwrap();
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["source", "target", "weight"]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["evil@example.org", "ann@example.org", "1"],
+            ["jpodesta@example.org", "ann@example.org", "1"],
+        ]
+    );
+    let none = dir.path().join("none.gexf");
+    let out = run(&[&"graph", &case, &"nosuchword", &"-o", &none]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!none.exists());
+    let out = run(&[&"graph", &case, &"--format", &"dot", &"-o", &none]);
+    assert_eq!(out.status.code(), Some(2));
+}
