@@ -317,3 +317,73 @@ fn graph_csv_of_a_query_and_exit_codes() {
     let out = run(&[&"graph", &case, &"--format", &"dot", &"-o", &none]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The address in `Name <addr>` (or the whole text), lower-cased.
+fn addr_of(s: &str) -> String {
+    match (s.rfind('<'), s.rfind('>')) {
+        (Some(a), Some(b)) if a < b => s[a + 1..b].to_lowercase(),
+        _ => s.trim().to_lowercase(),
+    }
+}
+
+#[test]
+fn people_of_the_sample_match_its_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_mbox");
+    let out = run(&[&"import", &case, &sample, &"--quiet"]);
+    assert!(out.status.success(), "{out:?}");
+    // what each message says, through the search export
+    let out = run(&[&"search", &case, &"*", &"--format", &"json"]);
+    let mut sent = std::collections::HashMap::<String, u64>::new();
+    let mut received = std::collections::HashMap::<String, u64>::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let m: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(from) = m["from"].as_str().filter(|f| f.contains('@')) {
+            *sent.entry(addr_of(from)).or_default() += 1;
+        }
+        let mut to: Vec<String> = m["to"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| addr_of(a.as_str().unwrap()))
+            .filter(|a| a.contains('@'))
+            .collect();
+        to.sort();
+        to.dedup();
+        for a in to {
+            *received.entry(a).or_default() += 1;
+        }
+    }
+    let (code, list) = people_json(&case, &[]);
+    assert_eq!(code, 0);
+    assert!(list.len() > 20, "{}", list.len());
+    for p in &list {
+        let a = p["address"].as_str().unwrap();
+        assert_eq!(
+            p["sent"].as_u64().unwrap(),
+            sent.get(a).copied().unwrap_or(0),
+            "{a}"
+        );
+        assert_eq!(
+            p["received"].as_u64().unwrap(),
+            received.get(a).copied().unwrap_or(0),
+            "{a}"
+        );
+    }
+    assert_eq!(
+        list.iter()
+            .map(|p| p["sent"].as_u64().unwrap())
+            .sum::<u64>(),
+        sent.values().sum::<u64>()
+    );
+    // the sample's man with two addresses
+    let out = run(&[&"people", &case, &"--filter", &"pell"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "same name 'Graham Pell' on graham.pell@webmail.example.net and gpell@hartwell2016.example.com"
+        ),
+        "{text}"
+    );
+}
