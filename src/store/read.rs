@@ -51,6 +51,24 @@ pub struct Addressing {
     pub bcc: Vec<Address>,
 }
 
+/// The address fields of a record's JSON. A record is written with its
+/// fields in [`Message`]'s order, `reply_to` right after `bcc` and before
+/// the body: the JSON is read up to the first `,"reply_to":` (which
+/// cannot occur inside a string, where quotes are escaped, nor in an
+/// earlier field), so the body and attachments are not even scanned.
+/// Anything else (an older record) is read whole.
+pub(super) fn addressing_of_record(json: &[u8]) -> Option<Addressing> {
+    if let Some(at) = memchr::memmem::find(json, b",\"reply_to\":") {
+        let mut head = Vec::with_capacity(at + 1);
+        head.extend_from_slice(&json[..at]);
+        head.push(b'}');
+        if let Ok(a) = serde_json::from_slice::<Addressing>(&head) {
+            return Some(a);
+        }
+    }
+    serde_json::from_slice::<Addressing>(json).ok()
+}
+
 /// The list columns of a message, read without decoding its record.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LightRow {
@@ -369,7 +387,7 @@ impl Case {
         let decode = |id: i64, data: &[u8]| -> Result<Addressing> {
             let mut a = lz4_flex::decompress_size_prepended(data)
                 .ok()
-                .and_then(|json| serde_json::from_slice::<Addressing>(&json).ok())
+                .and_then(|json| addressing_of_record(&json))
                 .ok_or_else(|| self.damaged(format!("message row {id}")))?;
             a.rowid = id as u64;
             Ok(a)
