@@ -13,6 +13,7 @@ use clap::{ArgGroup, Parser, Subcommand};
 mod cli;
 mod cli_desk;
 mod cli_keys;
+mod cli_people;
 
 use mailsift::pipeline::{self, ImportOptions, ImportReport, Progress};
 use mailsift::store::{Case, CaseStats};
@@ -223,6 +224,46 @@ enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Every correspondent of the messages matching QUERY (all messages
+    /// when none): names seen, sent, received, copied, first and last
+    /// date, top correspondents; then suggested merges (same name on
+    /// several addresses).
+    People {
+        case: PathBuf,
+        query: Vec<String>,
+        /// One JSON object per person.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// CSV (safe to open in a spreadsheet).
+        #[arg(long)]
+        csv: bool,
+        /// messages, sent, received or name.
+        #[arg(long, default_value = "messages")]
+        sort: String,
+        /// At most this many people.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// Only people whose name or address contains this (case and
+        /// accents ignored).
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// Write the communication graph of the messages matching QUERY (all
+    /// when none): people as nodes, edges from each sender to their To
+    /// and Cc recipients weighted by messages; GEXF (Gephi) or CSV.
+    Graph {
+        case: PathBuf,
+        query: Vec<String>,
+        /// gexf or csv (an edge list: source, target, weight).
+        #[arg(long, default_value = "gexf")]
+        format: String,
+        /// The file to write (replaced only once it is complete).
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Keep the N people with most messages and the edges among them.
+        #[arg(long, default_value_t = mailsift::graph::DEFAULT_TOP)]
+        top: usize,
+    },
     /// Explain the query language.
     HelpQuery,
 }
@@ -376,6 +417,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Keys { command }) => cli_keys::keys(command),
         Some(Command::Saved { case, command }) => cli_desk::saved(&case, command),
         Some(Command::Batch { case, file, format }) => cli_desk::batch(&case, &file, &format),
+        Some(Command::People {
+            case,
+            query,
+            json,
+            csv,
+            sort,
+            limit,
+            filter,
+        }) => {
+            let format = if json {
+                cli_people::PeopleFormat::Json
+            } else if csv {
+                cli_people::PeopleFormat::Csv
+            } else {
+                cli_people::PeopleFormat::Text
+            };
+            cli_people::people(&case, &query.join(" "), format, &sort, limit, filter)
+        }
+        Some(Command::Graph {
+            case,
+            query,
+            format,
+            output,
+            top,
+        }) => cli_people::graph(&case, &query.join(" "), &format, &output, top),
         Some(Command::HelpQuery) => {
             print!("{}", cli::QUERY_HELP);
             Ok(ExitCode::SUCCESS)

@@ -22,6 +22,7 @@ mod import;
 mod install;
 mod labels;
 mod network;
+mod people;
 mod print;
 mod protected;
 mod real_mail;

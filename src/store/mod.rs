@@ -63,7 +63,7 @@ pub use naming::{
     CASE_NAME_MAX, CaseSummary, case_name, case_summary, default_case_name, set_case_name,
 };
 pub use paths::{bundled_sample, case_dir_for, case_name_for, data_dir, sample_candidates};
-pub use read::{LightRow, Summary};
+pub use read::{Addressing, LightRow, Summary};
 pub use report::{CaseStats, DefectRow, SourceRow};
 pub use threads::{MessageIdRow, ThreadInputRow};
 pub use write::{Added, AttachmentText, OriginRow, Prepared, Tx, prepare};

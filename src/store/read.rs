@@ -11,7 +11,7 @@ use super::write::AttachmentText;
 use super::{Case, decode_record, key_of, path_str};
 use crate::error::{Error, Result};
 use crate::model::{
-    Defect, DefectKind, Message, MessageKey, Origin, Sha256, SourceFormat, TextStatus,
+    Address, Defect, DefectKind, Message, MessageKey, Origin, Sha256, SourceFormat, TextStatus,
 };
 
 /// The few fields of a message needed for lists.
@@ -25,6 +25,48 @@ pub struct Summary {
     pub subject: Option<String>,
     /// Row id of the message in the case database.
     pub rowid: u64,
+}
+
+/// Who a message is from and to, decoded from its record without the
+/// body or attachments (for the people and graph views).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct Addressing {
+    /// Row id of the message in the case database.
+    #[serde(skip)]
+    pub rowid: u64,
+    /// Seconds since the Unix epoch (UTC); None when undated.
+    #[serde(default)]
+    pub date: Option<i64>,
+    /// The `From` addresses, in header order.
+    #[serde(default)]
+    pub from: Vec<Address>,
+    /// The `To` addresses.
+    #[serde(default)]
+    pub to: Vec<Address>,
+    /// The `Cc` addresses.
+    #[serde(default)]
+    pub cc: Vec<Address>,
+    /// The `Bcc` addresses.
+    #[serde(default)]
+    pub bcc: Vec<Address>,
+}
+
+/// The address fields of a record's JSON. A record is written with its
+/// fields in [`Message`]'s order, `reply_to` right after `bcc` and before
+/// the body: the JSON is read up to the first `,"reply_to":` (which
+/// cannot occur inside a string, where quotes are escaped, nor in an
+/// earlier field), so the body and attachments are not even scanned.
+/// Anything else (an older record) is read whole.
+pub(super) fn addressing_of_record(json: &[u8]) -> Option<Addressing> {
+    if let Some(at) = memchr::memmem::find(json, b",\"reply_to\":") {
+        let mut head = Vec::with_capacity(at + 1);
+        head.extend_from_slice(&json[..at]);
+        head.push(b'}');
+        if let Ok(a) = serde_json::from_slice::<Addressing>(&head) {
+            return Some(a);
+        }
+    }
+    serde_json::from_slice::<Addressing>(json).ok()
 }
 
 /// The list columns of a message, read without decoding its record.
@@ -330,6 +372,51 @@ impl Case {
                 })
             },
         )
+    }
+
+    /// The addressing of the messages `rowids` (all messages when None),
+    /// fed to `f` one at a time in row order (unknown row ids skipped).
+    /// Only the address fields of each record are decoded: the body and
+    /// attachments are skipped over, never built.
+    pub fn addressing(
+        &self,
+        rowids: Option<&[u64]>,
+        f: &mut dyn FnMut(Addressing) -> Result<()>,
+    ) -> Result<()> {
+        let sql = self.sql();
+        let decode = |id: i64, data: &[u8]| -> Result<Addressing> {
+            let mut a = lz4_flex::decompress_size_prepended(data)
+                .ok()
+                .and_then(|json| addressing_of_record(&json))
+                .ok_or_else(|| self.damaged(format!("message row {id}")))?;
+            a.rowid = id as u64;
+            Ok(a)
+        };
+        match rowids {
+            None => sql.each("SELECT id, data FROM messages ORDER BY id", [], |row| {
+                let id: i64 = sql.get(row, 0)?;
+                let data = row
+                    .get_ref(1)
+                    .and_then(|v| Ok(v.as_blob()?))
+                    .map_err(|e| sql.err(e))?;
+                f(decode(id, data)?)
+            }),
+            Some(ids) => {
+                let mut ids = ids.to_vec();
+                ids.sort_unstable();
+                ids.dedup();
+                for id in ids {
+                    let data: Option<Vec<u8>> =
+                        sql.opt("SELECT data FROM messages WHERE id=?1", [id as i64], |r| {
+                            r.get(0)
+                        })?;
+                    if let Some(data) = data {
+                        f(decode(id as i64, &data)?)?;
+                    }
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Row ids of the messages found in a file whose path contains `part`

@@ -425,3 +425,37 @@ fn a_version_4_case_gets_its_display_names() {
     assert_eq!(rows[1].from_name, None);
     assert_eq!(rows[1].to_name.as_deref(), Some("Bo Li"));
 }
+
+#[test]
+fn addressing_reads_the_head_of_a_record() {
+    use crate::model::Address;
+    let addr = |name: Option<&str>, a: &str| Address {
+        name: name.map(str::to_string),
+        addr: a.to_string(),
+    };
+    let mut msg = Message::empty(Sha256([7; 32]), 10);
+    msg.date = Some(42);
+    // a name holding the marker's text: escaped in the JSON, not a match
+    msg.from = vec![addr(Some("x\",\"reply_to\":[] y"), "a@x.org")];
+    msg.to = vec![addr(None, "b@x.org")];
+    msg.cc = vec![addr(Some("C"), "c@x.org")];
+    msg.bcc = vec![addr(None, "d@x.org")];
+    msg.reply_to = vec![addr(None, "r@x.org")];
+    msg.body_text = "\"reply_to\": not here".into();
+    let json = serde_json::to_vec(&msg).unwrap();
+    let head = read::addressing_of_record(&json).unwrap();
+    let whole: read::Addressing = serde_json::from_slice(&json).unwrap();
+    assert_eq!(head, whole);
+    assert_eq!(head.from, msg.from);
+    assert_eq!(head.bcc, msg.bcc);
+    assert_eq!(head.date, Some(42));
+    // the fields the head holds come before `reply_to` (the record's order)
+    let text = String::from_utf8(json).unwrap();
+    let at = |k: &str| text.find(&format!(",\"{k}\":")).unwrap();
+    for k in ["date", "from", "to", "cc", "bcc"] {
+        assert!(at(k) < at("reply_to"), "{k}");
+    }
+    // a record without the marker is read whole
+    let old = br#"{"date":1,"from":[{"addr":"a@x.org"}],"to":[],"cc":[],"bcc":[]}"#;
+    assert_eq!(read::addressing_of_record(old).unwrap().from.len(), 1);
+}
