@@ -54,6 +54,10 @@ pub enum JobError {
     /// A search was asked for before any case was open.
     #[error("no case")]
     NoCase,
+    /// The system refused a new thread for the job (out of memory or of
+    /// threads); nothing was done.
+    #[error("could not start the {0} thread: {1}")]
+    Thread(&'static str, String),
 }
 
 impl JobError {
@@ -345,12 +349,23 @@ impl Jobs {
         if self.search_tx.is_none() {
             let (tx, rx) = crossbeam_channel::unbounded::<(u64, SearchRequest)>();
             let send = Sender_::new(self.tx.clone(), self.notify.clone(), JobKind::Search, 0);
-            let handle = std::thread::Builder::new()
+            match std::thread::Builder::new()
                 .name("mailsift-search".into())
                 .spawn(move || search_worker(rx, send))
-                .ok();
-            self.search_tx = Some(tx);
-            self.search_thread = handle;
+            {
+                Ok(handle) => {
+                    self.search_tx = Some(tx);
+                    self.search_thread = Some(handle);
+                }
+                Err(e) => {
+                    // Said, not swallowed: otherwise the search would wait
+                    // forever. The next search tries to start it again.
+                    let send =
+                        Sender_::new(self.tx.clone(), self.notify.clone(), JobKind::Search, id);
+                    send.send(JobEvent::Failed(JobError::Thread("search", e.to_string())));
+                    return id;
+                }
+            }
         }
         if let Some(tx) = &self.search_tx {
             let _ = tx.send((id, req));
