@@ -168,6 +168,41 @@ pub fn write_corpus(spec: &CorpusSpec, out: &Path) -> io::Result<CorpusSummary> 
     Ok(summary)
 }
 
+/// The corpus of `spec` as one mboxrd file `corpus.mbox` (LF line ends),
+/// each message passed through `transform` (its number from 0, its bytes)
+/// before it is written: the benchmark signs some of them with a key it
+/// knows. Otherwise the same messages as [`write_corpus`]'s `Mbox`.
+pub fn write_corpus_mbox_with(
+    spec: &CorpusSpec,
+    out: &Path,
+    transform: &mut dyn FnMut(usize, Vec<u8>) -> Vec<u8>,
+) -> io::Result<CorpusSummary> {
+    fs::create_dir_all(out)?;
+    let mut cfg = EngineConfig::corpus(spec.messages, spec.target_avg_size, false);
+    cfg.crlf_prob = 0.0;
+    let mut engine = Engine::new(cfg, Rng::derive(spec.seed, "corpus"));
+    let mut summary = CorpusSummary {
+        messages: 0,
+        bytes: 0,
+        message_bytes: 0,
+        attachments: 0,
+        paths: vec![PathBuf::from("corpus.mbox")],
+    };
+    let path = out.join("corpus.mbox");
+    let buffered = BufWriter::with_capacity(1 << 20, File::create(&path)?);
+    let mut w = mbox_stream_with(
+        &mut engine,
+        spec.messages,
+        buffered,
+        false,
+        &mut summary,
+        transform,
+    )?;
+    w.flush()?;
+    summary.bytes = fs::metadata(&path)?.len();
+    Ok(summary)
+}
+
 /// Write `n` messages of `engine` as mboxrd into `sink`, returning it.
 fn mbox_stream<W: Write>(
     engine: &mut Engine,
@@ -176,9 +211,22 @@ fn mbox_stream<W: Write>(
     takeout: bool,
     summary: &mut CorpusSummary,
 ) -> io::Result<W> {
+    mbox_stream_with(engine, n, sink, takeout, summary, &mut |_, bytes| bytes)
+}
+
+/// [`mbox_stream`], each message's bytes passed through `transform`.
+fn mbox_stream_with<W: Write>(
+    engine: &mut Engine,
+    n: usize,
+    sink: W,
+    takeout: bool,
+    summary: &mut CorpusSummary,
+    transform: &mut dyn FnMut(usize, Vec<u8>) -> Vec<u8>,
+) -> io::Result<W> {
     let mut w = mbox::MboxWriter::new(sink);
-    for _ in 0..n {
-        let g = engine.next_message();
+    for i in 0..n {
+        let mut g = engine.next_message();
+        g.bytes = transform(i, std::mem::take(&mut g.bytes));
         w.write_message(&mbox::from_line_for(&g, takeout), &g.bytes, b"\n")?;
         summary.messages += 1;
         summary.message_bytes += g.bytes.len() as u64;
