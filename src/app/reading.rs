@@ -371,11 +371,9 @@ fn signatures_ui(ui: &mut egui::Ui, m: &Message) {
 fn origins_ui(ui: &mut egui::Ui, origins: &[crate::model::Origin]) {
     let place = |o: &crate::model::Origin| {
         if o.offset == 0 && o.format == crate::model::SourceFormat::Eml {
-            visible(&o.path.display().to_string())
+            visible(&o.display_path())
         } else {
-            format!(
-                "{} at offset {}",
-                visible(&o.path.display().to_string()),
+            format!("{} at offset {}", visible(&o.display_path()),
                 o.offset
             )
         }
@@ -872,6 +870,7 @@ mod tests {
             raw_sha256: Sha256::of(b""),
             from_line: None,
             maildir_flags: flags.map(String::from),
+            entry: None,
         }
     }
 

@@ -74,6 +74,29 @@ fn read_file(at: FileAt, ctx: &WorkerCtx<'_>) -> WorkKind {
         Detected::Mail(f) => f,
         Detected::NotMail(why) => return skip(format!("not mail: {why}")),
     };
+    if format.is_archive() {
+        // A small archive in a folder: its entries' steps, in order, the
+        // messages parsed here.
+        let sha256 = Sha256::of(&bytes);
+        let mut steps = Vec::new();
+        let (notes, complete) = super::archive::read_archive(
+            &mut Cursor::new(bytes),
+            &at,
+            format,
+            ctx.limits,
+            &mut |k| {
+                steps.push(match k {
+                    WorkKind::Message(raw) => WorkKind::Parsed(Box::new(process(*raw, ctx))),
+                    other => other,
+                });
+                true
+            },
+        );
+        let mut all = vec![WorkKind::FileStart(FileStart { at, format })];
+        all.append(&mut steps);
+        all.push(WorkKind::FileEnd(FileEnd::whole(Some(sha256), notes, complete)));
+        return WorkKind::Many(all);
+    }
     let (raws, sha256, notes, complete) = if format == SourceFormat::Eml {
         (
             vec![whole_message(path, format, bytes)],

@@ -8,7 +8,9 @@
 //!
 //! Sources are only ever opened for reading.
 
+pub mod archive;
 pub mod eml;
+pub mod emlx;
 pub mod gzindex;
 pub mod mbox;
 pub mod walk;
@@ -503,7 +505,7 @@ fn magic_name(head: &[u8]) -> Option<&'static str> {
         (b"GIF87a", "a GIF image"),
         (b"GIF89a", "a GIF image"),
         (b"%PDF-", "a PDF document"),
-        (b"PK\x03\x04", "a ZIP archive or Office document"),
+        (b"PK\x03\x04", "an Office or OpenDocument file"),
         (b"\x7fELF", "an executable"),
         (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
@@ -512,7 +514,7 @@ fn magic_name(head: &[u8]) -> Option<&'static str> {
         (b"!BDN", "an Outlook PST file; not supported yet"),
         (b"SQLite format 3\0", "an SQLite database"),
         (b"Rar!", "a RAR archive"),
-        (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+        (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive; not supported yet"),
         (b"BZh", "a bzip2 file (decompress it first)"),
         (b"\xfd7zXZ\0", "an xz file (decompress it first)"),
         (b"\x28\xb5\x2f\xfd", "a zstd file (decompress it first)"),
@@ -636,12 +638,21 @@ pub fn detect_file(path: &Path) -> io::Result<Detected> {
 
 /// Detects the format from the first bytes of a file ([`SNIFF_BYTES`]).
 pub fn detect_head(head: &[u8]) -> Detected {
+    if let Some(kind) = archive::archive_kind(head) {
+        return Detected::Mail(kind);
+    }
+    if emlx::is_emlx(head) {
+        return Detected::Mail(SourceFormat::Emlx);
+    }
     if is_gzip(head) {
         let mut gz = flate2::read::MultiGzDecoder::new(head);
         let inner = match read_head(&mut gz, SNIFF_BYTES) {
             Ok(inner) => inner,
             Err(e) => return Detected::NotMail(format!("damaged gzip file: {e}")),
         };
+        if archive::is_tar(&inner) {
+            return Detected::Mail(SourceFormat::TarGz);
+        }
         return match sniff(&inner) {
             Ok(MailKind::Mbox) => Detected::Mail(SourceFormat::MboxGz),
             Ok(MailKind::Eml) => Detected::Mail(SourceFormat::EmlGz),
@@ -712,6 +723,9 @@ pub fn read_raw_from(
     origin: &crate::model::Origin,
     checkpoint: Option<&gzindex::Checkpoint>,
 ) -> crate::error::Result<Vec<u8>> {
+    if let Some(entry) = &origin.entry {
+        return read_raw_in_archive(origin, entry);
+    }
     if origin.format.is_compressed()
         && let Some(cp) = checkpoint.filter(|cp| cp.out_offset <= origin.offset)
         && let Ok(bytes) = gzindex::read_range(&origin.path, cp, origin.offset, origin.length)
@@ -721,6 +735,44 @@ pub fn read_raw_from(
         return Ok(bytes);
     }
     read_raw_from_start(origin)
+}
+
+/// [`read_raw`] for a message inside an archive: the archive opened
+/// again and the entry streamed up to the message.
+fn read_raw_in_archive(
+    origin: &crate::model::Origin,
+    entry: &str,
+) -> crate::error::Result<Vec<u8>> {
+    use crate::error::Error;
+    let range = archive::read::Range {
+        gzip: origin.format.is_compressed(),
+        offset: origin.offset,
+        length: origin.length,
+    };
+    let mismatch = || Error::RawMismatch {
+        path: archive::shown(&origin.path, entry).into(),
+        offset: origin.offset,
+        length: origin.length,
+        expected: origin.raw_sha256.to_hex(),
+    };
+    match archive::read::read_entry(&origin.path, entry, range) {
+        Ok(Some(bytes))
+            if bytes.len() as u64 == origin.length && Sha256::of(&bytes) == origin.raw_sha256 =>
+        {
+            Ok(bytes)
+        }
+        Ok(_) => Err(mismatch()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::SourceUnreadable {
+            path: origin.path.clone(),
+            source: e,
+        }),
+        Err(e) => Err(Error::IoAt {
+            path: archive::shown(&origin.path, entry).into(),
+            op: "reading the archive entry",
+            offset: origin.offset,
+            source: e,
+        }),
+    }
 }
 
 fn read_raw_from_start(origin: &crate::model::Origin) -> crate::error::Result<Vec<u8>> {
