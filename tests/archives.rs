@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use mailsift::model::{DefectKind, Sha256, SourceFormat};
 use mailsift::source::read_raw;
@@ -74,7 +74,12 @@ fn origins_by_subject(case: &Path) -> Vec<(String, mailsift::model::Origin, Vec<
 }
 
 fn msg(subject: &str) -> String {
-    message("ann@ncpc.example.org", subject, &format!("{subject}@x"), "text")
+    message(
+        "ann@ncpc.example.org",
+        subject,
+        &format!("{subject}@x"),
+        "text",
+    )
 }
 
 #[test]
@@ -106,7 +111,13 @@ fn zip_of_eml_and_mbox_imports_with_entry_origins() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| format!("{} {}", s["path"].as_str().unwrap(), s["reason"].as_str().unwrap()))
+        .map(|s| {
+            format!(
+                "{} {}",
+                s["path"].as_str().unwrap(),
+                s["reason"].as_str().unwrap()
+            )
+        })
         .collect();
     assert!(
         reasons.iter().any(|s| s.contains("dump!/secret/c.eml")
@@ -114,7 +125,11 @@ fn zip_of_eml_and_mbox_imports_with_entry_origins() {
             && s.contains("is encrypted: not read")),
         "{reasons:?}"
     );
-    assert!(reasons.iter().any(|s| s.contains("dump!/readme.txt") && s.contains("not mail")));
+    assert!(
+        reasons
+            .iter()
+            .any(|s| s.contains("dump!/readme.txt") && s.contains("not mail"))
+    );
 
     let found = origins_by_subject(&case);
     let subjects: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
@@ -128,7 +143,10 @@ fn zip_of_eml_and_mbox_imports_with_entry_origins() {
     assert_eq!(oa.format, SourceFormat::Eml);
     assert_eq!(raw_a, a.as_bytes(), "View source gives the entry's bytes");
     assert_eq!(Sha256::of(raw_a), Sha256::of(a.as_bytes()));
-    assert_eq!(oa.display_path(), format!("{}!/folder/a.eml", abs.display()));
+    assert_eq!(
+        oa.display_path(),
+        format!("{}!/folder/a.eml", abs.display())
+    );
     // The mbox entry: offsets inside the entry, after each From_ line.
     let (_, og, raw_g) = &found[0];
     assert_eq!(og.entry.as_deref(), Some("box.mbox"));
@@ -142,13 +160,33 @@ fn zip_of_eml_and_mbox_imports_with_entry_origins() {
     let c = Case::open(&case).unwrap();
     let key = c.keys().unwrap()[0];
     let files = c.origin_files(&key).unwrap();
-    assert_eq!(files[0].0.as_deref(), Some(Sha256::of(&z).to_hex().as_str()));
+    assert_eq!(
+        files[0].0.as_deref(),
+        Some(Sha256::of(&z).to_hex().as_str())
+    );
     drop(c);
 
-    // The origin line and search by path name the entry.
-    let show = run(&[&"show", &case, &oa.raw_sha256.to_hex()]);
-    let _ = show;
-    let o = run(&[&"search", &case, &"--format", &"json", &"--", &"source:folder/b.eml"]);
+    // The origin line, View source and search by path name the entry.
+    let id = mailsift::source::hash_message(raw_a, false).1.to_hex();
+    let show = run(&[&"show", &case, &id]);
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(
+        text.contains(&format!(
+            "Origin:      {}!/folder/a.eml @0 +",
+            abs.display()
+        )),
+        "{text}"
+    );
+    let raw = run(&[&"show", &case, &id, &"--raw"]);
+    assert_eq!(raw.stdout, a.as_bytes());
+    let o = run(&[
+        &"search",
+        &case,
+        &"--format",
+        &"json",
+        &"--",
+        &"source:folder/b.eml",
+    ]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(out.contains("beta"));
@@ -199,7 +237,10 @@ fn nested_tar_gz_zip_and_mbox_gz() {
         [
             ("two".to_string(), Some("x/box.mbox.gz".to_string())),
             ("three".to_string(), Some("x/box.mbox.gz".to_string())),
-            ("one".to_string(), Some("x/inner.zip!/m/one.eml".to_string())),
+            (
+                "one".to_string(),
+                Some("x/inner.zip!/m/one.eml".to_string())
+            ),
             ("four".to_string(), None),
         ]
     );
@@ -239,7 +280,10 @@ fn damaged_archives_are_reported_and_what_is_readable_imported() {
     assert_reconciles(&r);
     assert_eq!(num(&r, "sources.0.parsed"), 0);
     let notes = r["notes"].to_string();
-    assert!(notes.contains("cut.zip") && notes.contains("damaged zip archive"), "{notes}");
+    assert!(
+        notes.contains("cut.zip") && notes.contains("damaged zip archive"),
+        "{notes}"
+    );
     let subjects: Vec<String> = origins_by_subject(&case).into_iter().map(|f| f.0).collect();
     assert!(subjects.contains(&"first".to_string()), "{subjects:?}");
     assert!(notes.contains("cut.tgz"), "{notes}");
@@ -408,5 +452,4 @@ fn emlx_and_partial_emlx() {
     };
     assert_eq!(subjects("is:flagged"), ["read and flagged"]);
     assert_eq!(subjects("is:unread"), ["partial with files"]);
-    let _: PathBuf = case;
 }

@@ -373,9 +373,7 @@ fn origins_ui(ui: &mut egui::Ui, origins: &[crate::model::Origin]) {
         if o.offset == 0 && o.format == crate::model::SourceFormat::Eml {
             visible(&o.display_path())
         } else {
-            format!("{} at offset {}", visible(&o.display_path()),
-                o.offset
-            )
+            format!("{} at offset {}", visible(&o.display_path()), o.offset)
         }
     };
     let Some((first, copies)) = origins.split_first() else {

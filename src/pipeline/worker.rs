@@ -94,7 +94,11 @@ fn read_file(at: FileAt, ctx: &WorkerCtx<'_>) -> WorkKind {
         );
         let mut all = vec![WorkKind::FileStart(FileStart { at, format })];
         all.append(&mut steps);
-        all.push(WorkKind::FileEnd(FileEnd::whole(Some(sha256), notes, complete)));
+        all.push(WorkKind::FileEnd(FileEnd::whole(
+            Some(sha256),
+            notes,
+            complete,
+        )));
         return WorkKind::Many(all);
     }
     let (raws, sha256, notes, complete) = if format == SourceFormat::Eml {

@@ -218,8 +218,14 @@ mod tests {
         assert_eq!(flag_letters(0), "");
         assert_eq!(flag_letters(1), "S");
         assert_eq!(flag_letters(0b1_0101_0111), "DFPRST");
-        assert_eq!(plist_flags(b"<key>flags</key><integer> 5 </integer>"), Some(5));
-        assert_eq!(plist_flags(b"<key>flags</key><string>x</string><integer>5</integer>"), None);
+        assert_eq!(
+            plist_flags(b"<key>flags</key><integer> 5 </integer>"),
+            Some(5)
+        );
+        assert_eq!(
+            plist_flags(b"<key>flags</key><string>x</string><integer>5</integer>"),
+            None
+        );
         assert_eq!(plist_flags(b"<key>other</key><integer>5</integer>"), None);
     }
 

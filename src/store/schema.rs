@@ -280,7 +280,10 @@ fn has_column_in(sql: Sql<'_>, table: &str, column: &str) -> Result<bool> {
 /// Version 8: archive entries as `files` rows of their own (`container`,
 /// `entry`); older cases have none, so nothing is backfilled.
 fn upgrade_to_8(sql: Sql<'_>) -> Result<()> {
-    for (column, ty) in [("container", "INTEGER REFERENCES files(id)"), ("entry", "TEXT")] {
+    for (column, ty) in [
+        ("container", "INTEGER REFERENCES files(id)"),
+        ("entry", "TEXT"),
+    ] {
         if !has_column_in(sql, "files", column)? {
             sql.batch(&format!("ALTER TABLE files ADD COLUMN {column} {ty}"))?;
         }

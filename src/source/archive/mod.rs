@@ -360,14 +360,7 @@ impl Walker<'_> {
     }
 
     /// One entry: judged by its first bytes and handed on, walked, or skipped.
-    fn entry(
-        &mut self,
-        entry: &str,
-        r: &mut dyn Read,
-        size: u64,
-        entry_budget: u64,
-        depth: u32,
-    ) {
+    fn entry(&mut self, entry: &str, r: &mut dyn Read, size: u64, entry_budget: u64, depth: u32) {
         let mut counted = Counted {
             inner: r,
             used: self.used,
@@ -426,7 +419,14 @@ impl Walker<'_> {
         }
     }
 
-    fn nested(&mut self, entry: &str, kind: SourceFormat, stream: &mut dyn Read, size: u64, depth: u32) {
+    fn nested(
+        &mut self,
+        entry: &str,
+        kind: SourceFormat,
+        stream: &mut dyn Read,
+        size: u64,
+        depth: u32,
+    ) {
         match kind {
             SourceFormat::Zip => {
                 if size > self.limits.max_buffered {
@@ -462,7 +462,9 @@ impl Walker<'_> {
                 self.zip(Cursor::new(buf), entry, depth);
             }
             SourceFormat::Tar => self.tar(stream, entry, depth),
-            SourceFormat::TarGz => self.tar(&mut super::gzindex::GzReader::new(stream), entry, depth),
+            SourceFormat::TarGz => {
+                self.tar(&mut super::gzindex::GzReader::new(stream), entry, depth)
+            }
             _ => {}
         }
     }

@@ -88,7 +88,12 @@ impl<'a> Finder<'a> {
         }
     }
 
-    fn zip<R: Read + Seek>(&mut self, src: R, chain: &str, depth: u32) -> io::Result<Option<Vec<u8>>> {
+    fn zip<R: Read + Seek>(
+        &mut self,
+        src: R,
+        chain: &str,
+        depth: u32,
+    ) -> io::Result<Option<Vec<u8>>> {
         let mut za = zip::ZipArchive::new(src).map_err(io::Error::other)?;
         for i in 0..za.len() {
             let Ok(name) = za
@@ -130,7 +135,12 @@ impl<'a> Finder<'a> {
     }
 
     /// An entry on the way: the one wanted (`rest` None) or an archive to enter.
-    fn found(&mut self, r: &mut dyn Read, rest: Option<&str>, depth: u32) -> io::Result<Option<Vec<u8>>> {
+    fn found(
+        &mut self,
+        r: &mut dyn Read,
+        rest: Option<&str>,
+        depth: u32,
+    ) -> io::Result<Option<Vec<u8>>> {
         let Some(rest) = rest else {
             return self.take(r).map(Some);
         };
@@ -165,7 +175,12 @@ impl<'a> Finder<'a> {
         }
     }
 
-    fn tar_boxed(&mut self, s: &mut Box<dyn Read + '_>, chain: &str, depth: u32) -> io::Result<Option<Vec<u8>>> {
+    fn tar_boxed(
+        &mut self,
+        s: &mut Box<dyn Read + '_>,
+        chain: &str,
+        depth: u32,
+    ) -> io::Result<Option<Vec<u8>>> {
         self.tar(s, chain, depth)
     }
 

@@ -74,7 +74,11 @@ fn nested_archives_are_walked() {
     assert!(w.complete, "{:?}", w.notes);
     let names: Vec<&str> = seen.mail.iter().map(|m| m.0.as_str()).collect();
     assert_eq!(names, ["1.eml", "dir/inner.tar!/m/2.eml"]);
-    assert!(seen.mail.iter().all(|m| m.2 == EML && m.1 == SourceFormat::Eml));
+    assert!(
+        seen.mail
+            .iter()
+            .all(|m| m.2 == EML && m.1 == SourceFormat::Eml)
+    );
     assert_eq!(seen.skipped.len(), 1);
     assert_eq!(seen.skipped[0].0, "dir/inner.tar!/notes.txt");
     assert!(seen.skipped[0].1.starts_with("not mail"));
@@ -82,10 +86,19 @@ fn nested_archives_are_walked() {
 
 #[test]
 fn office_files_are_not_archives() {
-    let docx = zip_of(&[("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w/>")]);
+    let docx = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", b"<w/>"),
+    ]);
     assert_eq!(archive_kind(&docx), None);
-    assert_eq!(archive_kind(&zip_of(&[("a.eml", EML)])), Some(SourceFormat::Zip));
-    assert_eq!(archive_kind(&tar_of(&[("a.eml", EML)])), Some(SourceFormat::Tar));
+    assert_eq!(
+        archive_kind(&zip_of(&[("a.eml", EML)])),
+        Some(SourceFormat::Zip)
+    );
+    assert_eq!(
+        archive_kind(&tar_of(&[("a.eml", EML)])),
+        Some(SourceFormat::Tar)
+    );
 }
 
 #[test]
@@ -108,7 +121,11 @@ fn depth_is_bounded() {
     let (seen, w) = walk_bytes(a);
     assert!(seen.mail.is_empty());
     assert_eq!(seen.skipped.len(), 1);
-    assert!(seen.skipped[0].1.contains("nested more than 4"), "{:?}", seen.skipped);
+    assert!(
+        seen.skipped[0].1.contains("nested more than 4"),
+        "{:?}",
+        seen.skipped
+    );
     assert!(w.complete);
 }
 
@@ -118,11 +135,21 @@ fn seqhash_hashes_the_whole_file() {
     let count = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut s = SeqHash::new(Cursor::new(z.clone()), count.clone());
     let mut seen = Seen::default();
-    let w = walk(&mut s, SourceFormat::Zip, Path::new("/d/a"), z.len() as u64, &ArchiveLimits::default(), &mut seen);
+    let w = walk(
+        &mut s,
+        SourceFormat::Zip,
+        Path::new("/d/a"),
+        z.len() as u64,
+        &ArchiveLimits::default(),
+        &mut seen,
+    );
     assert!(w.complete);
     assert_eq!(seen.mail.len(), 2);
     assert_eq!(s.finish().unwrap(), crate::model::Sha256::of(&z));
-    assert_eq!(count.load(std::sync::atomic::Ordering::Relaxed), z.len() as u64);
+    assert_eq!(
+        count.load(std::sync::atomic::Ordering::Relaxed),
+        z.len() as u64
+    );
 }
 
 #[test]
@@ -132,8 +159,18 @@ fn read_back_finds_nested_entries() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("a.zip");
     std::fs::write(&p, &outer).unwrap();
-    let range = read::Range { gzip: false, offset: 6, length: 13 };
-    let got = read::read_entry(&p, "dir/inner.tar!/m/2.eml", range).unwrap().unwrap();
+    let range = read::Range {
+        gzip: false,
+        offset: 6,
+        length: 13,
+    };
+    let got = read::read_entry(&p, "dir/inner.tar!/m/2.eml", range)
+        .unwrap()
+        .unwrap();
     assert_eq!(got, &EML[6..19]);
-    assert!(read::read_entry(&p, "dir/inner.tar!/m/3.eml", range).unwrap().is_none());
+    assert!(
+        read::read_entry(&p, "dir/inner.tar!/m/3.eml", range)
+            .unwrap()
+            .is_none()
+    );
 }
