@@ -69,7 +69,7 @@ fn origins_by_subject(case: &Path) -> Vec<(String, mailsift::model::Origin, Vec<
             out.push((m.subject.clone().unwrap_or_default(), o, raw));
         }
     }
-    out.sort_by(|a, b| a.1.display_path().cmp(&b.1.display_path()));
+    out.sort_by_key(|a| a.1.display_path());
     out
 }
 
