@@ -902,6 +902,23 @@ mod tests {
         assert!(h.query_by_label("Flags").is_none());
     }
 
+    /// Issue 18: a message inside an archive is shown where it is in it.
+    #[test]
+    fn the_origin_line_names_the_archive_entry() {
+        let mut r = reading();
+        let mut o = origin("/dump/mail.zip", None);
+        o.entry = Some("inner.tar!/folder/msg.eml".into());
+        r.origins = vec![o];
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&r), None, &Default::default());
+        });
+        h.run();
+        assert!(
+            h.query_by_label("/dump/mail.zip!/inner.tar!/folder/msg.eml")
+                .is_some()
+        );
+    }
+
     #[test]
     fn flags_text_names_each_state_once() {
         assert_eq!(flags_text(&[]), "");
