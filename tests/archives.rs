@@ -453,3 +453,38 @@ fn emlx_and_partial_emlx() {
     assert_eq!(subjects("is:flagged"), ["read and flagged"]);
     assert_eq!(subjects("is:unread"), ["partial with files"]);
 }
+
+/// A zip over 8 MB is read by the reader thread, seeking in the file and
+/// hashing it as it goes: same counts, same bytes back, the file's SHA-256.
+#[test]
+fn a_large_zip_is_read_in_place() {
+    let t = tempfile::tempdir().unwrap();
+    let filler = "word ".repeat(2_000_000); // 10 MB: stored, not compressed
+    let big = message("ann@ncpc.example.org", "big", "big@x", &filler);
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(false);
+    for (name, body) in [
+        ("a/1.eml", msg("small one")),
+        ("a/2.eml", big.clone()),
+        ("a/3.eml", msg("small two")),
+    ] {
+        w.start_file(name, stored).unwrap();
+        w.write_all(body.as_bytes()).unwrap();
+    }
+    let z = w.finish().unwrap().into_inner();
+    assert!(z.len() > 8 << 20);
+    let src = t.path().join("big.zip");
+    fs::write(&src, &z).unwrap();
+    let case = t.path().join("case");
+    let (code, r, stderr) = import_json(&case, &[&src]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(num(&r, "parsed") + num(&r, "raw_only"), 3, "{r:#}");
+    assert_reconciles(&r);
+    assert_eq!(r["sources"][0]["sha256"], Sha256::of(&z).to_hex());
+    let found = origins_by_subject(&case);
+    let (_, o, raw) = found.iter().find(|f| f.0 == "big").unwrap();
+    assert_eq!(o.entry.as_deref(), Some("a/2.eml"));
+    assert_eq!(raw, big.as_bytes());
+}

@@ -300,7 +300,10 @@ impl<'a> Reader<'a> {
             }
         };
         if format.is_archive() {
+            // Read again from its start: its head is not counted twice.
             drop(hashing);
+            self.bytes_read
+                .fetch_sub(head.len() as u64, Ordering::Relaxed);
             return self.large_archive(at, format);
         }
         let mut gz_checkpoints = Vec::new();
