@@ -390,7 +390,12 @@ fn emlx_and_partial_emlx() {
     let messages = mbox_dir.join("Messages");
     fs::create_dir_all(&messages).unwrap();
     let m1 = msg("read and flagged");
-    let m2 = msg("partial with files");
+    // Apple Mail left the PDF's part empty and kept the file beside it.
+    let m2 = "From: ann@ncpc.example.org\nSubject: partial with files\nMessage-ID: <p@x>\n\
+Content-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nsee the report\n\
+--B\nContent-Disposition: attachment; filename=report.pdf\nContent-Type: application/pdf; name=\"report.pdf\"\n\
+Content-Transfer-Encoding: base64\nX-Apple-Content-Length: 19\n\n--B--\n"
+        .to_string();
     let m3 = msg("partial without files");
     fs::write(messages.join("1.emlx"), emlx_file(&m1, 1 | 1 << 4)).unwrap();
     fs::write(messages.join("2.partial.emlx"), emlx_file(&m2, 0)).unwrap();
@@ -428,7 +433,23 @@ fn emlx_and_partial_emlx() {
             "partial with files" => {
                 assert_eq!(o.maildir_flags.as_deref(), Some(""));
                 let d = partial.expect("partial defect");
-                assert!(d.detail.contains("report.pdf"), "{}", d.detail);
+                assert!(d.detail.contains("2/report.pdf"), "{}", d.detail);
+                assert!(
+                    d.detail.contains("joined for reading and search: 1"),
+                    "{}",
+                    d.detail
+                );
+                // The file is the message's attachment, saved as it is.
+                let names: Vec<&str> = m
+                    .attachments
+                    .iter()
+                    .map(|a| a.name.as_deref().unwrap_or(""))
+                    .collect();
+                assert_eq!(names, ["report.pdf"]);
+                let b = mailsift::Browser::open(&case).unwrap();
+                let saved = b.attachments(&key).unwrap();
+                assert_eq!(saved.len(), 1);
+                assert_eq!(saved[0].1, b"%PDF-1.4 not really");
             }
             _ => {
                 assert_eq!(o.maildir_flags.as_deref(), Some("S"));

@@ -136,12 +136,15 @@ fn process(raw: RawMessage, ctx: &WorkerCtx<'_>) -> Parsed {
     let complete = raw.is_complete();
     // Parse the message as it was before it went into an mbox: quoting
     // undone, line ends untouched (binary parts may hold CRLF).
-    let bytes = if raw.mbox_quoted {
+    let bytes = if let Some(joined) = &raw.parse_bytes {
+        // A .partial.emlx with its attachment files joined in.
+        std::borrow::Cow::Borrowed(&joined[..])
+    } else if raw.mbox_quoted {
         source::unquote_mbox(&raw.bytes)
     } else {
         std::borrow::Cow::Borrowed(&raw.bytes[..])
     };
-    let size = if complete {
+    let size = if complete && raw.parse_bytes.is_none() {
         bytes.len() as u64
     } else {
         raw.length

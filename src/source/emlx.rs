@@ -5,7 +5,9 @@
 //! they show and search like maildir flags). A `.partial.emlx` is one
 //! whose larger attachments Apple Mail kept as files of their own, in an
 //! `Attachments/<id>/<part>/` folder beside the `Messages/` folder; those
-//! files are named in a `partial_emlx` defect (or their absence is).
+//! files are joined back into their empty parts for parsing
+//! ([`join_partial`], `RawMessage::parse_bytes`) and named in a
+//! `partial_emlx` defect (or their absence is).
 //!
 //! The origin's offset and length point at the message bytes inside the
 //! file, so View source gives the message without the count line or the
@@ -24,6 +26,8 @@ const MAX_COUNT_LINE: usize = 32;
 const MAX_PLIST: u64 = 1 << 20;
 /// External attachment files named in the defect, at most.
 const MAX_LISTED: usize = 50;
+/// Bytes of external attachment files joined into one message, at most.
+const MAX_JOINED: u64 = 64 << 20;
 
 /// Whether `head` starts like an `.emlx`: a line of digits (blanks around
 /// them allowed), then a mail header block.
@@ -94,7 +98,14 @@ pub fn read_emlx(
         r.take(MAX_PLIST).read_to_end(&mut plist)?;
         msg.maildir_flags = plist_flags(&plist).map(flag_letters);
     }
-    if let Some(d) = partial_defect(&path) {
+    let mut joined = Vec::new();
+    if msg.is_complete()
+        && let Some((bytes, names)) = join_partial(&msg.bytes, &path)
+    {
+        msg.parse_bytes = Some(bytes);
+        joined = names;
+    }
+    if let Some(d) = partial_defect(&path, &joined) {
         msg.defects.push(d);
     }
     Ok(msg)
@@ -128,16 +139,177 @@ pub fn flag_letters(flags: u64) -> String {
         .collect()
 }
 
-/// For a `.partial.emlx` (by its file name, `<id>.partial.emlx`): the
-/// defect naming the attachment files Apple Mail kept beside it, in
-/// `../Attachments/<id>/`, or saying they are missing.
-fn partial_defect(path: &Path) -> Option<Defect> {
+/// The folder where Apple Mail keeps the attachments of a
+/// `.partial.emlx` (by its file name, `<id>.partial.emlx`):
+/// `../Attachments/<id>/`.
+fn attachments_dir(path: &Path) -> Option<PathBuf> {
     let name = path.file_name()?.to_str()?;
     let id = name.strip_suffix(".partial.emlx")?;
-    let dir = path.parent()?.parent()?.join("Attachments").join(id);
+    Some(path.parent()?.parent()?.join("Attachments").join(id))
+}
+
+/// The files of a `.partial.emlx`'s attachment folder, as paths relative
+/// to it (`<part>/<name>`), sorted.
+fn attachment_files(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    collect_files(&dir, &dir, &mut found, 0);
+    collect_files(dir, dir, &mut found, 0);
     found.sort();
+    found
+}
+
+/// For a `.partial.emlx`: the message with the attachment files Apple
+/// Mail kept beside it put back into their empty parts (a part with an
+/// `X-Apple-Content-Length` header and no body, whose file name is the
+/// file's), and the files joined. None for another file, or when no file
+/// could be joined.
+pub fn join_partial(msg: &[u8], path: &Path) -> Option<(Vec<u8>, Vec<String>)> {
+    let dir = attachments_dir(path)?;
+    let mut inserts: Vec<(usize, Vec<u8>)> = Vec::new();
+    let mut joined = Vec::new();
+    let mut total = 0u64;
+    for rel in attachment_files(&dir) {
+        let file_name = rel.rsplit(['/', '\\']).next().unwrap_or(&rel);
+        let Some((at, base64, crlf)) = empty_part_for(msg, file_name, &inserts) else {
+            continue;
+        };
+        let file = dir.join(&rel);
+        let size = std::fs::metadata(&file)
+            .map(|m| m.len())
+            .unwrap_or(u64::MAX);
+        total = total.saturating_add(size);
+        if total > MAX_JOINED {
+            break;
+        }
+        let Ok(bytes) = super::read_source(&file) else {
+            continue;
+        };
+        let eol: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+        let mut body = Vec::with_capacity(bytes.len() * 4 / 3 + 64);
+        if base64 {
+            for chunk in bytes.chunks(57) {
+                base64_into(chunk, &mut body);
+                body.extend_from_slice(eol);
+            }
+        } else {
+            body.extend_from_slice(&bytes);
+            body.extend_from_slice(eol);
+        }
+        inserts.push((at, body));
+        joined.push(rel);
+    }
+    if inserts.is_empty() {
+        return None;
+    }
+    inserts.sort_by_key(|(at, _)| *at);
+    let mut out = Vec::with_capacity(msg.len() + inserts.iter().map(|i| i.1.len()).sum::<usize>());
+    let mut from = 0;
+    for (at, body) in inserts {
+        out.extend_from_slice(&msg[from..at]);
+        out.extend_from_slice(&body);
+        from = at;
+    }
+    out.extend_from_slice(&msg[from..]);
+    Some((out, joined))
+}
+
+/// Where the empty body of the part holding `file_name` starts (after its
+/// header block), whether it is base64, and whether its lines end in CRLF.
+/// Parts already taken (`taken`) are passed over.
+fn empty_part_for(
+    msg: &[u8],
+    file_name: &str,
+    taken: &[(usize, Vec<u8>)],
+) -> Option<(usize, bool, bool)> {
+    let marker = b"x-apple-content-length:";
+    let lower = msg.to_ascii_lowercase();
+    let mut search = 0;
+    while let Some(i) = memchr::memmem::find(&lower[search..], marker) {
+        let hit = search + i;
+        search = hit + marker.len();
+        // The header block: from the boundary line before to the blank line after.
+        let start = memchr::memmem::rfind(&msg[..hit], b"\n--").map_or(0, |p| p + 1);
+        let Some(blank) = blank_line_after(msg, hit) else {
+            continue;
+        };
+        let (body_at, crlf) = blank;
+        if taken.iter().any(|(at, _)| *at == body_at) {
+            continue;
+        }
+        let head = &msg[start..body_at];
+        if memchr::memmem::find(head, file_name.as_bytes()).is_none() {
+            continue;
+        }
+        // The body must be empty: the next line is a boundary (or the end).
+        let rest = &msg[body_at..];
+        let next = rest
+            .iter()
+            .position(|&b| !matches!(b, b'\r' | b'\n' | b' ' | b'\t'))
+            .map(|p| &rest[p..]);
+        if next.is_some_and(|n| !n.starts_with(b"--")) {
+            continue;
+        }
+        let head_lower = &lower[start..body_at];
+        let cte = memchr::memmem::find(head_lower, b"content-transfer-encoding:").map(|p| {
+            let v = &head_lower[p + 26..];
+            let end = v.iter().position(|&b| b == b'\n').unwrap_or(v.len());
+            String::from_utf8_lossy(&v[..end]).trim().to_string()
+        });
+        let base64 = match cte.as_deref() {
+            Some("base64") => true,
+            None | Some("7bit" | "8bit" | "binary") => false,
+            // Quoted-printable or unknown: not re-encoded here.
+            Some(_) => continue,
+        };
+        return Some((body_at, base64, crlf));
+    }
+    None
+}
+
+/// Appends the base64 of `data` (standard alphabet, padded).
+fn base64_into(data: &[u8], out: &mut Vec<u8>) {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for c in data.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(c.get(1).copied().unwrap_or(0)) << 8)
+            | u32::from(c.get(2).copied().unwrap_or(0));
+        out.push(ABC[(n >> 18) as usize & 63]);
+        out.push(ABC[(n >> 12) as usize & 63]);
+        out.push(if c.len() > 1 {
+            ABC[(n >> 6) as usize & 63]
+        } else {
+            b'='
+        });
+        out.push(if c.len() > 2 {
+            ABC[n as usize & 63]
+        } else {
+            b'='
+        });
+    }
+}
+
+/// The offset just after the blank line that ends the header block
+/// containing `from`, and whether it ends in CRLF.
+fn blank_line_after(msg: &[u8], from: usize) -> Option<(usize, bool)> {
+    let mut i = from;
+    while i < msg.len() {
+        let nl = i + memchr::memchr(b'\n', &msg[i..])?;
+        let line_start = nl + 1;
+        if msg.get(line_start) == Some(&b'\n') {
+            return Some((line_start + 1, false));
+        }
+        if msg.get(line_start..line_start + 2) == Some(b"\r\n") {
+            return Some((line_start + 2, true));
+        }
+        i = line_start;
+    }
+    None
+}
+
+/// For a `.partial.emlx`: the defect naming the attachment files Apple
+/// Mail kept beside it (and which were joined), or saying they are missing.
+fn partial_defect(path: &Path, joined: &[String]) -> Option<Defect> {
+    let dir = attachments_dir(path)?;
+    let mut found = attachment_files(&dir);
     let detail = if found.is_empty() {
         format!(
             "attachments kept outside the message were not found (looked in {}); the message is imported without them",
@@ -146,10 +318,24 @@ fn partial_defect(path: &Path) -> Option<Defect> {
     } else {
         let n = found.len();
         found.truncate(MAX_LISTED);
+        let not_joined: Vec<&String> = found.iter().filter(|f| !joined.contains(f)).collect();
         format!(
-            "{n} attachment file(s) kept outside the message, in {}: {}; not joined into the message (its source bytes stay as Apple Mail wrote them)",
+            "{n} attachment file(s) kept outside the message, in {}: {}; joined for reading and search: {}{}; View source shows the message as Apple Mail wrote it, without them",
             dir.display(),
-            found.join(", ")
+            found.join(", "),
+            joined.len(),
+            if not_joined.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (not joined, no empty part names them: {})",
+                    not_joined
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
         )
     };
     Some(Defect::new(DefectKind::PartialEmlx, detail))
@@ -227,6 +413,37 @@ mod tests {
             None
         );
         assert_eq!(plist_flags(b"<key>other</key><integer>5</integer>"), None);
+    }
+
+    #[test]
+    fn base64_of_every_tail_length() {
+        let mut out = Vec::new();
+        base64_into(b"Man", &mut out);
+        base64_into(b"Ma", &mut out);
+        base64_into(b"M", &mut out);
+        assert_eq!(out, b"TWFuTWE=TQ==");
+    }
+
+    #[test]
+    fn partial_emlx_attachments_are_joined() {
+        let t = tempfile::tempdir().unwrap();
+        let msgs = t.path().join("Messages");
+        let att = t.path().join("Attachments").join("7").join("2");
+        std::fs::create_dir_all(&msgs).unwrap();
+        std::fs::create_dir_all(&att).unwrap();
+        std::fs::write(att.join("a.pdf"), b"Man").unwrap();
+        let msg = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\nX-Apple-Content-Length: 3\r\n\r\n--B--\r\n";
+        let path = msgs.join("7.partial.emlx");
+        let (joined, names) = join_partial(msg, &path).unwrap();
+        assert_eq!(names, ["2/a.pdf"]);
+        let text = String::from_utf8(joined).unwrap();
+        assert!(
+            text.contains("X-Apple-Content-Length: 3\r\n\r\nTWFu\r\n--B--"),
+            "{text}"
+        );
+        // Another id, or not partial: nothing to join.
+        assert!(join_partial(msg, &msgs.join("8.partial.emlx")).is_none());
+        assert!(join_partial(msg, &msgs.join("7.emlx")).is_none());
     }
 
     #[test]

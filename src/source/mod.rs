@@ -52,6 +52,11 @@ pub struct RawMessage {
     pub mbox_quoted: bool,
     /// Problems the splitter found (truncation, lying Content-Length, …).
     pub defects: Vec<Defect>,
+    /// What to parse instead of `bytes`, when the message's content is
+    /// partly elsewhere: a `.partial.emlx` with the attachment files Apple
+    /// Mail kept beside it joined in. The key and the origin stay those of
+    /// `bytes`.
+    pub parse_bytes: Option<Vec<u8>>,
 }
 
 impl RawMessage {
@@ -69,6 +74,7 @@ impl RawMessage {
             from_line: None,
             mbox_quoted: false,
             defects: Vec::new(),
+            parse_bytes: None,
         }
     }
 
