@@ -137,6 +137,7 @@ pub fn walk<R: Read + Seek>(
         notes: Vec::new(),
         complete: true,
         stopped: false,
+        names: std::collections::HashSet::new(),
     };
     match format {
         SourceFormat::Zip => w.zip(src, "", 0),
@@ -164,6 +165,8 @@ struct Walker<'a> {
     complete: bool,
     /// Cancelled, or a bound reached: nothing more is read.
     stopped: bool,
+    /// Entry names seen (duplicates are not read).
+    names: std::collections::HashSet<String>,
 }
 
 /// Counts the bytes read through it against the walk's budget and the
@@ -218,8 +221,20 @@ impl Walker<'_> {
         }
     }
 
-    /// Counts an entry; false when past the bound (reported once).
+    /// Counts an entry; false when past the bound (reported once), or
+    /// when an entry of the same name came before (skipped: read back by
+    /// name, its bytes could not be found again).
     fn count(&mut self, entry: &str) -> bool {
+        if !self.names.insert(entry.to_string()) {
+            self.skip(
+                entry,
+                format!(
+                    "another entry named {entry} came before it in {}: not read (a message is found again by its entry's name)",
+                    self.container.display()
+                ),
+            );
+            return false;
+        }
         self.entries += 1;
         if self.entries > self.limits.max_entries {
             self.note(
@@ -279,7 +294,10 @@ impl Walker<'_> {
             }
             let entry = join(prefix, &name);
             if !self.count(&entry) {
-                return;
+                if self.stopped {
+                    return;
+                }
+                continue;
             }
             if encrypted {
                 let text = format!(
@@ -344,7 +362,10 @@ impl Walker<'_> {
             let name = String::from_utf8_lossy(&e.path_bytes()).into_owned();
             let entry = join(prefix, &name);
             if !self.count(&entry) {
-                return;
+                if self.stopped {
+                    return;
+                }
+                continue;
             }
             let size = e.size();
             self.entry(&entry, &mut e, size, u64::MAX, depth);

@@ -174,3 +174,18 @@ fn read_back_finds_nested_entries() {
             .is_none()
     );
 }
+
+#[test]
+fn a_second_entry_of_the_same_name_is_skipped() {
+    let t = tar_of(&[("m/1.eml", EML), ("m/1.eml", b"Subject: other\n\nx\n")]);
+    let (seen, w) = walk_bytes(t);
+    assert!(w.complete);
+    assert_eq!(seen.mail.len(), 1);
+    assert_eq!(seen.mail[0].2, EML);
+    assert_eq!(seen.skipped.len(), 1);
+    assert!(
+        seen.skipped[0].1.contains("another entry named m/1.eml"),
+        "{:?}",
+        seen.skipped
+    );
+}
