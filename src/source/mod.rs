@@ -730,7 +730,7 @@ pub fn read_raw_from(
     checkpoint: Option<&gzindex::Checkpoint>,
 ) -> crate::error::Result<Vec<u8>> {
     if let Some(entry) = &origin.entry {
-        return read_raw_in_archive(origin, entry);
+        return archive::read::read_raw(origin, entry);
     }
     if origin.format.is_compressed()
         && let Some(cp) = checkpoint.filter(|cp| cp.out_offset <= origin.offset)
@@ -741,44 +741,6 @@ pub fn read_raw_from(
         return Ok(bytes);
     }
     read_raw_from_start(origin)
-}
-
-/// [`read_raw`] for a message inside an archive: the archive opened
-/// again and the entry streamed up to the message.
-fn read_raw_in_archive(
-    origin: &crate::model::Origin,
-    entry: &str,
-) -> crate::error::Result<Vec<u8>> {
-    use crate::error::Error;
-    let range = archive::read::Range {
-        gzip: origin.format.is_compressed(),
-        offset: origin.offset,
-        length: origin.length,
-    };
-    let mismatch = || Error::RawMismatch {
-        path: archive::shown(&origin.path, entry).into(),
-        offset: origin.offset,
-        length: origin.length,
-        expected: origin.raw_sha256.to_hex(),
-    };
-    match archive::read::read_entry(&origin.path, entry, range) {
-        Ok(Some(bytes))
-            if bytes.len() as u64 == origin.length && Sha256::of(&bytes) == origin.raw_sha256 =>
-        {
-            Ok(bytes)
-        }
-        Ok(_) => Err(mismatch()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::SourceUnreadable {
-            path: origin.path.clone(),
-            source: e,
-        }),
-        Err(e) => Err(Error::IoAt {
-            path: archive::shown(&origin.path, entry).into(),
-            op: "reading the archive entry",
-            offset: origin.offset,
-            source: e,
-        }),
-    }
 }
 
 fn read_raw_from_start(origin: &crate::model::Origin) -> crate::error::Result<Vec<u8>> {

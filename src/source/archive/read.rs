@@ -56,6 +56,45 @@ pub fn read_entry(container: &Path, entry: &str, range: Range) -> io::Result<Opt
     found
 }
 
+/// [`read_raw`](crate::source::read_raw) for a message inside an archive: the archive opened
+/// again and the entry streamed up to the message.
+pub(crate) fn read_raw(
+    origin: &crate::model::Origin,
+    entry: &str,
+) -> crate::error::Result<Vec<u8>> {
+    use crate::error::Error;
+    let range = Range {
+        gzip: origin.format.is_compressed(),
+        offset: origin.offset,
+        length: origin.length,
+    };
+    let mismatch = || Error::RawMismatch {
+        path: super::shown(&origin.path, entry).into(),
+        offset: origin.offset,
+        length: origin.length,
+        expected: origin.raw_sha256.to_hex(),
+    };
+    match read_entry(&origin.path, entry, range) {
+        Ok(Some(bytes))
+            if bytes.len() as u64 == origin.length
+                && crate::model::Sha256::of(&bytes) == origin.raw_sha256 =>
+        {
+            Ok(bytes)
+        }
+        Ok(_) => Err(mismatch()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::SourceUnreadable {
+            path: origin.path.clone(),
+            source: e,
+        }),
+        Err(e) => Err(Error::IoAt {
+            path: super::shown(&origin.path, entry).into(),
+            op: "reading the archive entry",
+            offset: origin.offset,
+            source: e,
+        }),
+    }
+}
+
 struct Finder<'a> {
     limits: &'a ArchiveLimits,
     used: &'a std::cell::Cell<u64>,
