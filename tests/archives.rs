@@ -205,6 +205,15 @@ fn zip_of_eml_and_mbox_imports_with_entry_origins() {
     assert_eq!(code, 0);
     assert_eq!(num(&r, "unchanged_files"), 1, "{r:#}");
     assert_eq!(num(&r, "new"), 0);
+    // Read again whole (as an import resumed after a kill reads an
+    // archive it had not finished): the same entries' rows, each message
+    // already present from there, no duplicate.
+    let out = run(&[&"import", &case, &src, &"--rescan", &"--json", &"--quiet"]);
+    assert_eq!(out.status.code(), Some(0));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(num(&r, "already_present"), 4, "{r:#}");
+    assert_eq!(num(&r, "duplicates") + num(&r, "new"), 0, "{r:#}");
+    assert_eq!(origins_by_subject(&case).len(), 4);
 }
 
 #[test]
