@@ -18,7 +18,7 @@ trap 'rm -rf "$TMP"' EXIT
 GENERATE=1
 [[ "${1:-}" == "--no-generate" ]] && GENERATE=0
 
-for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx; do
     mkdir -p "$OUT/$t"
 done
 
@@ -247,6 +247,30 @@ seed dkim_signature "" "$ROOT/assets/dkim_keys.json"
 printf 's._domainkey.example.org. IN TXT ( "v=DKIM1; k=ed25519; "\n "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" ) ; c\n' >"$TMP/zone"
 seed dkim_signature "" "$TMP/zone"
 
+# --- archive: a zip, a tar and a tar.gz of sample messages (Python's
+# zipfile and tarfile, when python3 is there); emlx: a message in Apple
+# Mail's wrapping.
+if command -v python3 >/dev/null; then
+    python3 - "$TMP" "$SAMPLE" <<'PY'
+import io, pathlib, sys, tarfile, zipfile
+tmp, sample = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+emls = sorted(p for p in sample.rglob("*.eml"))[:3]
+with zipfile.ZipFile(tmp / "a.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    for p in emls:
+        z.write(p, "dump/" + p.name)
+for name, mode in (("a.tar", "w"), ("a.tgz", "w:gz")):
+    with tarfile.open(tmp / name, mode) as t:
+        for p in emls:
+            t.add(p, "dump/" + p.name)
+PY
+    for f in a.zip a.tar a.tgz; do seed archive "" "$TMP/$f"; done
+fi
+first_eml=$(find "$SAMPLE" -name '*.eml' | sort | head -1)
+if [[ -n $first_eml ]]; then
+    { printf '%-10s\n' "$(wc -c <"$first_eml")"; cat "$first_eml"; printf '<?xml version="1.0"?>\n<plist version="1.0"><dict><key>flags</key><integer>17</integer></dict></plist>\n'; } >"$TMP/1.emlx"
+    seed emlx "" "$TMP/1.emlx"
+fi
+
 # --- a small synthetic corpus from the generator (other seeds, other shapes)
 if [[ $GENERATE == 1 ]]; then
     cargo run --quiet --no-default-features --example gen_corpus -- "$TMP/gen" 60 mbox 7 3000 >/dev/null
@@ -260,10 +284,10 @@ if [[ $GENERATE == 1 ]]; then
 fi
 
 # --- saved regressions seed their target ------------------------------------
-for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx; do
     [[ -d "$ROOT/fuzz/regressions/$t" ]] && cp "$ROOT"/fuzz/regressions/$t/* "$OUT/$t/" 2>/dev/null || true
 done
 
-for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx; do
     printf '%-14s %5d seeds, %8d bytes\n' "$t" "$(ls "$OUT/$t" | wc -l)" "$(cat "$OUT/$t"/* | wc -c)"
 done

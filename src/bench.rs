@@ -5,6 +5,8 @@
 //! numbers; asserts nothing. Used by `examples/bench.rs` and smoke-tested
 //! in CI with a tiny corpus.
 
+mod archive;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -261,6 +263,7 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
     attachment_text(&mut r, &case)?;
     reading(opts, &mut r, &case)?;
     annotations(opts, &mut r, &case)?;
+    archive::folder_vs_zip(opts, &mut r)?;
     if opts.compare {
         compare(opts, &mut r, secs)?;
     }

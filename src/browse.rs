@@ -479,7 +479,12 @@ impl<'a> SourceReader<'a> {
 
     /// The attachments of a message with their decoded bytes.
     pub fn attachments(&self, key: &MessageKey) -> Result<Vec<(Attachment, Vec<u8>)>> {
-        let (bytes, _) = self.message_bytes(key)?;
+        let (bytes, origin) = self.message_bytes(key)?;
+        // A .partial.emlx: its attachment files joined in, as at import.
+        let joined = (origin.format == crate::model::SourceFormat::Emlx && origin.entry.is_none())
+            .then(|| crate::source::emlx::join_partial(&bytes, &origin.path))
+            .flatten();
+        let bytes = joined.map_or(bytes, |(j, _)| j);
         Ok(crate::parse::attachment_contents(
             &bytes,
             &Limits::default(),

@@ -535,7 +535,7 @@ fn print_message(
         writeln!(
             out,
             "Origin:      {} @{} +{} sha256 {}",
-            o.path.display(),
+            o.display_path(),
             o.offset,
             o.length,
             o.raw_sha256

@@ -138,14 +138,20 @@ pub fn write_packet(
                         .chain(std::iter::repeat(None)),
                 )
                 .map(|(o, file_sha)| {
-                    serde_json::json!({
+                    let mut v = serde_json::json!({
                         "path": o.path.display().to_string(),
                         "format": o.format.as_str(),
                         "offset": o.offset,
                         "length": o.length,
                         "sha256_of_these_bytes": o.raw_sha256.to_hex(),
                         "source_file_sha256": file_sha,
-                    })
+                    });
+                    // Inside an archive: `path` (and its SHA-256) is the
+                    // archive's, the entry is the file inside it.
+                    if let (Some(e), Some(map)) = (&o.entry, v.as_object_mut()) {
+                        map.insert("entry".into(), e.clone().into());
+                    }
+                    v
                 })
                 .collect(),
         });

@@ -49,7 +49,8 @@ enum Command {
     Import {
         /// The case folder (created if missing).
         case: PathBuf,
-        /// mbox / mbox.gz / .eml files and folders (EML folders, maildirs).
+        /// mbox / mbox.gz / .eml / .emlx files, zip / tar / tar.gz archives
+        /// (read in place) and folders (EML folders, maildirs, Apple Mail).
         #[arg(required = true)]
         sources: Vec<PathBuf>,
         /// Print the report as one JSON object.

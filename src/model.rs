@@ -85,6 +85,15 @@ pub enum SourceFormat {
     Folder,
     /// A maildir (a folder with `cur/`, `new/`, `tmp/`), searched recursively.
     Maildir,
+    /// An Apple Mail `.emlx` (or `.partial.emlx`): a byte-count line, the
+    /// message, then a property list with its flags.
+    Emlx,
+    /// A zip archive, its entries streamed (src/source/archive/).
+    Zip,
+    /// A tar archive, its entries streamed.
+    Tar,
+    /// A gzip-compressed tar archive (`.tar.gz`, `.tgz`).
+    TarGz,
 }
 
 impl SourceFormat {
@@ -97,6 +106,10 @@ impl SourceFormat {
             SourceFormat::EmlGz => "eml-gz",
             SourceFormat::Folder => "folder",
             SourceFormat::Maildir => "maildir",
+            SourceFormat::Emlx => "emlx",
+            SourceFormat::Zip => "zip",
+            SourceFormat::Tar => "tar",
+            SourceFormat::TarGz => "tar-gz",
         }
     }
 
@@ -109,6 +122,10 @@ impl SourceFormat {
             "eml-gz" => SourceFormat::EmlGz,
             "folder" => SourceFormat::Folder,
             "maildir" => SourceFormat::Maildir,
+            "emlx" => SourceFormat::Emlx,
+            "zip" => SourceFormat::Zip,
+            "tar" => SourceFormat::Tar,
+            "tar-gz" => SourceFormat::TarGz,
             _ => return None,
         })
     }
@@ -117,6 +134,14 @@ impl SourceFormat {
     /// decompressed stream rather than of the file.
     pub fn is_compressed(self) -> bool {
         matches!(self, SourceFormat::MboxGz | SourceFormat::EmlGz)
+    }
+
+    /// Whether this is an archive whose entries are read as files.
+    pub fn is_archive(self) -> bool {
+        matches!(
+            self,
+            SourceFormat::Zip | SourceFormat::Tar | SourceFormat::TarGz
+        )
     }
 }
 
@@ -143,12 +168,29 @@ pub struct Origin {
     /// The mbox `From_` separator line, without its line end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_line: Option<String>,
-    /// Maildir flags from a `:2,FLAGS` file-name suffix (e.g. `"RS"`).
+    /// Maildir flags from a `:2,FLAGS` file-name suffix (e.g. `"RS"`), or
+    /// an Apple Mail `.emlx`'s flags in the same letters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maildir_flags: Option<String>,
+    /// For a message inside an archive: the entry holding it, as a path
+    /// inside `path` (the archive); entries of archives nested in it are
+    /// joined with `!/` (`inner.zip!/folder/msg.eml`). `offset` and
+    /// `length` then count bytes of that entry (decompressed, and for a
+    /// gzip'd entry of its decompressed stream).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
 }
 
 impl Origin {
+    /// The path shown to the user: the file's, and inside an archive the
+    /// entry after `!/` (`/dump/mail.zip!/folder/msg.eml`).
+    pub fn display_path(&self) -> String {
+        match &self.entry {
+            Some(e) => format!("{}!/{e}", self.path.display()),
+            None => self.path.display().to_string(),
+        }
+    }
+
     /// The maildir flags of this origin: the `:2,` suffix's letters, `""`
     /// for a file right inside a `new/` folder without one (delivered, not
     /// yet seen), None when the origin is not a maildir file.
@@ -352,6 +394,10 @@ pub enum DefectKind {
     /// read as a CMS object, or whose signed content is missing or not MIME
     /// data; the part is kept as an attachment, its content is not read.
     BadSmime,
+    /// An Apple Mail `.partial.emlx`: Apple kept some attachments outside
+    /// the message, in an `Attachments/<id>/` folder; the detail names the
+    /// files found there, or says none were.
+    PartialEmlx,
 }
 
 impl DefectKind {
@@ -386,6 +432,7 @@ impl DefectKind {
         DefectKind::Base64Junk,
         DefectKind::MissingBoundary,
         DefectKind::BadSmime,
+        DefectKind::PartialEmlx,
     ];
 
     /// What the defect means, in a reporter's words (the window shows
@@ -427,6 +474,9 @@ impl DefectKind {
             DefectKind::BadSmime => {
                 "an S/MIME signed part that could not be opened; kept as an attachment"
             }
+            DefectKind::PartialEmlx => {
+                "Apple Mail kept some attachments outside this message (partial .emlx)"
+            }
         }
     }
 
@@ -462,6 +512,7 @@ impl DefectKind {
             DefectKind::Base64Junk => "base64_junk",
             DefectKind::MissingBoundary => "missing_boundary",
             DefectKind::BadSmime => "bad_smime",
+            DefectKind::PartialEmlx => "partial_emlx",
         }
     }
 

@@ -32,6 +32,8 @@ fn benchmark_smoke_run() {
         "star every message (one transaction)",
         "search tag: / is:starred",
         "import an annotations file of 200 messages",
+        "import 200 .eml files from a folder",
+        "import the same files from a zip",
     ] {
         assert!(table.contains(row), "missing {row:?} in\n{table}");
     }

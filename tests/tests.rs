@@ -6,6 +6,7 @@
 mod util;
 
 mod annotations;
+mod archives;
 mod attachments;
 mod bench;
 mod crash;

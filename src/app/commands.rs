@@ -604,7 +604,7 @@ impl MailsiftApp {
         for o in &origins {
             out.push_str(&format!(
                 "Source: {} offset {} length {} (source bytes SHA-256 {})\n",
-                o.path.display(),
+                o.display_path(),
                 o.offset,
                 o.length,
                 o.raw_sha256.to_hex()

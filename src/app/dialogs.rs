@@ -31,8 +31,10 @@ impl FileDialogs for RfdDialogs {
         rfd::FileDialog::new()
             .set_title("Open mailbox file")
             .add_filter(
-                "Mail (mbox, mbox.gz, eml)",
-                &["mbox", "gz", "eml", "mbx", "txt"],
+                "Mail (mbox, mbox.gz, eml, emlx, zip, tar, tar.gz)",
+                &[
+                    "mbox", "gz", "eml", "emlx", "mbx", "txt", "zip", "tar", "tgz",
+                ],
             )
             .add_filter("All files", &["*"])
             .pick_file()

@@ -99,7 +99,9 @@ pub fn menu_ui(
             let can_add = case.is_some() && import.running.is_none();
             if ui
                 .add_enabled(can_add, egui::Button::new("Add mailbox file to this case…"))
-                .on_hover_text("Import another mbox, mbox.gz or .eml into the open case")
+                .on_hover_text(
+                    "Import another mbox, mbox.gz, .eml or archive (zip, tar) into the open case",
+                )
                 .clicked()
             {
                 out.push(Command::AddFile);
@@ -260,7 +262,7 @@ pub fn empty_state_ui(
         ui.add_space(24.0);
         let size = egui::vec2(300.0, 44.0);
         let mut buttons = vec![
-            ("Open mailbox file…", "an mbox, mbox.gz or .eml file".to_string(), Command::OpenFile),
+            ("Open mailbox file…", "an mbox, mbox.gz, .eml or .emlx file, or a zip / tar archive".to_string(), Command::OpenFile),
             ("Open folder…", "a folder of .eml files, a maildir, mboxes".to_string(), Command::OpenFolder),
             ("Open case…", "a case folder made by mailsift before".to_string(), Command::OpenCase),
         ];

@@ -371,13 +371,9 @@ fn signatures_ui(ui: &mut egui::Ui, m: &Message) {
 fn origins_ui(ui: &mut egui::Ui, origins: &[crate::model::Origin]) {
     let place = |o: &crate::model::Origin| {
         if o.offset == 0 && o.format == crate::model::SourceFormat::Eml {
-            visible(&o.path.display().to_string())
+            visible(&o.display_path())
         } else {
-            format!(
-                "{} at offset {}",
-                visible(&o.path.display().to_string()),
-                o.offset
-            )
+            format!("{} at offset {}", visible(&o.display_path()), o.offset)
         }
     };
     let Some((first, copies)) = origins.split_first() else {
@@ -872,6 +868,7 @@ mod tests {
             raw_sha256: Sha256::of(b""),
             from_line: None,
             maildir_flags: flags.map(String::from),
+            entry: None,
         }
     }
 
@@ -903,6 +900,23 @@ mod tests {
         h.run();
         assert!(h.query_by_label("Labels").is_none());
         assert!(h.query_by_label("Flags").is_none());
+    }
+
+    /// Issue 18: a message inside an archive is shown where it is in it.
+    #[test]
+    fn the_origin_line_names_the_archive_entry() {
+        let mut r = reading();
+        let mut o = origin("/dump/mail.zip", None);
+        o.entry = Some("inner.tar!/folder/msg.eml".into());
+        r.origins = vec![o];
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&r), None, &Default::default());
+        });
+        h.run();
+        assert!(
+            h.query_by_label("/dump/mail.zip!/inner.tar!/folder/msg.eml")
+                .is_some()
+        );
     }
 
     #[test]

@@ -251,7 +251,7 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
         .iter()
         .map(|o| {
             serde_json::json!({
-                "path": o.path.to_string_lossy(),
+                "path": o.display_path(),
                 "offset": o.offset,
                 "length": o.length,
                 "sha256": o.raw_sha256.to_hex(),
@@ -304,7 +304,7 @@ pub(crate) fn csv_row(item: &ExportItem) -> String {
         item.thread.unwrap_or_default().to_string(),
         item.origins
             .first()
-            .map(|o| o.path.to_string_lossy().into_owned())
+            .map(|o| o.display_path())
             .unwrap_or_default(),
         m.labels.join(";"),
         flag_names(item.origins).join(";"),
@@ -492,6 +492,7 @@ mod tests {
             raw_sha256: Sha256::of(b"raw"),
             from_line: from_line.map(str::to_string),
             maildir_flags: None,
+            entry: None,
         }
     }
 

@@ -171,6 +171,7 @@ pub fn export(data: &[u8]) {
         raw_sha256: Sha256::of(b""),
         from_line: Some(meta[7].clone()).filter(|s| !s.is_empty()),
         maildir_flags: None,
+        entry: None,
     };
     let origins = [origin];
     let item = ExportItem {

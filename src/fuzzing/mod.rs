@@ -17,20 +17,24 @@
 //! | [`extract()`] | [`extract::detect`](crate::extract::detect), [`extract::extract`](crate::extract::extract) on any bytes as each document kind | ends within its time budget; text within its limit; no panic escapes |
 //! | [`gzip`] | [`source::gzindex::GzReader`](crate::source::gzindex::GzReader) against flate2; compression, checkpoints and reads through them | the two decoders agree; data round-trips; every checkpoint reads back exact ranges |
 //! | [`dkim_signature`] | [`dkim::sig::parse`](crate::dkim::sig::parse), [`dkim::read_key_file`](crate::dkim::read_key_file), [`dkim::verify_message`](crate::dkim::verify_message) on the bytes as a signature header and as a message | a parsed signature is within its bounds; refusals say why; every key read has a usable record; the message verdict is the best signature's; every result has a reason |
+//! | [`archive`] | [`source::archive::walk`](crate::source::archive::walk) on any bytes as a zip, a tar and a tar.gz (small bounds), and on a zip built around them | no panic; mail entries yield no more than the expansion budget; entry count bound; notes say something; a mail entry is handed over byte for byte |
+//! | [`emlx`] | [`source::emlx::read_emlx`](crate::source::emlx::read_emlx) | the message span is inside the file and is the message's bytes; flags are maildir letters |
 //! | [`export`] | CSV row, NDJSON record, mbox entry | CSV parses back to the same cells (defused) and no cell starts with a formula character; the mbox re-splits into the same messages (same keys) |
 //!
-//! Files: `sources` (mbox splitter, gzip), `messages` (message, smime,
+//! Files: `sources` (mbox splitter, gzip), `archives` (archive, emlx), `messages` (message, smime,
 //! extract, html), `search` (query), `exports` (export, safe_name),
 //! `dkim` (dkim_signature).
 //!
 //! Not part of the stable API.
 
+mod archives;
 mod dkim;
 mod exports;
 mod messages;
 mod search;
 mod sources;
 
+pub use archives::{archive, emlx};
 pub use dkim::dkim_signature;
 pub use exports::{export, safe_name};
 pub use messages::{extract, html, message, smime};
@@ -53,6 +57,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("extract", extract),
     ("gzip", gzip),
     ("dkim_signature", dkim_signature),
+    ("archive", archive),
+    ("emlx", emlx),
 ];
 
 /// The body of the target called `name`, if there is one.

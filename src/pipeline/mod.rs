@@ -24,6 +24,7 @@
 //! keeps a case consistent outside an import (index catch-up, reindex,
 //! re-threading).
 
+mod archive;
 mod maintain;
 mod reader;
 mod report;

@@ -299,6 +299,13 @@ impl<'a> Reader<'a> {
                 return Ok(FileOutcome::NotMail(why));
             }
         };
+        if format.is_archive() {
+            // Read again from its start: its head is not counted twice.
+            drop(hashing);
+            self.bytes_read
+                .fetch_sub(head.len() as u64, Ordering::Relaxed);
+            return self.large_archive(at, format);
+        }
         let mut gz_checkpoints = Vec::new();
         let (mut notes, complete) = {
             let chain = Cursor::new(head).chain(&mut hashing);
@@ -357,6 +364,15 @@ impl<'a> Reader<'a> {
             return Ok(FileOutcome::Mail);
         }
         let sha256 = Sha256::of(&bytes);
+        if format.is_archive() {
+            let (notes, complete) = self.archive(&mut Cursor::new(bytes), &at, format)?;
+            self.send(WorkKind::FileEnd(FileEnd::whole(
+                Some(sha256),
+                notes,
+                complete,
+            )))?;
+            return Ok(self.outcome(complete));
+        }
         let stream: Box<dyn Read> = if format.is_compressed() {
             Box::new(source::gzindex::GzReader::new(Cursor::new(bytes)))
         } else {
@@ -369,6 +385,72 @@ impl<'a> Reader<'a> {
             complete,
         )))?;
         Ok(self.outcome(complete))
+    }
+
+    /// A large archive: opened again to move about in it (a zip's
+    /// directory is at its end), hashed as it is read.
+    fn large_archive(&mut self, at: FileAt, format: SourceFormat) -> Result<FileOutcome, Stopped> {
+        let file = match source::open_source(&at.path) {
+            Ok(f) => f,
+            Err(e) => {
+                self.send(WorkKind::FileEnd(FileEnd::whole(
+                    None,
+                    vec![SourceNote {
+                        path: at.path.clone(),
+                        offset: 0,
+                        text: format!("cannot be read again: {e}"),
+                    }],
+                    false,
+                )))?;
+                return Ok(FileOutcome::Mail);
+            }
+        };
+        let mut src = source::archive::SeqHash::new(file, self.bytes_read.clone());
+        let (mut notes, complete) = self.archive(&mut src, &at, format)?;
+        let sha256 = match src.finish() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                notes.push(SourceNote {
+                    path: at.path.clone(),
+                    offset: at.size,
+                    text: format!("read error while hashing the file: {e}"),
+                });
+                None
+            }
+        };
+        self.send(WorkKind::FileEnd(FileEnd {
+            sha256,
+            sha_from_message: false,
+            notes,
+            complete: complete && sha256.is_some(),
+            gz_checkpoints: Vec::new(),
+        }))?;
+        Ok(self.outcome(complete))
+    }
+
+    /// Sends the steps of an archive's entries (see `pipeline::archive`).
+    fn archive<R: Read + std::io::Seek>(
+        &mut self,
+        src: &mut R,
+        at: &FileAt,
+        format: SourceFormat,
+    ) -> Result<(Vec<SourceNote>, bool), Stopped> {
+        let mut gone = false;
+        let limits = self.limits;
+        let r = super::archive::read_archive(src, at, format, limits, &mut |k| {
+            if let WorkKind::Message(m) = &k {
+                self.budget.acquire(m.bytes.len(), self.halt);
+            }
+            if self.send(k).is_err() {
+                gone = true;
+                return false;
+            }
+            !self.cancelled()
+        });
+        if gone {
+            return Err(Stopped);
+        }
+        Ok(r)
     }
 
     /// A file read in part because the import was cancelled stops the

@@ -52,13 +52,22 @@ pub(super) fn split_stream<E>(
             }
             notes = splitter.take_notes();
         }
-        _ => match source::eml::read_message(
-            stream,
-            shared,
-            format,
-            limits.max_message_bytes,
-            limits.max_header_block,
-        ) {
+        _ => match if format == SourceFormat::Emlx {
+            source::emlx::read_emlx(
+                stream,
+                shared,
+                limits.max_message_bytes,
+                limits.max_header_block,
+            )
+        } else {
+            source::eml::read_message(
+                stream,
+                shared,
+                format,
+                limits.max_message_bytes,
+                limits.max_header_block,
+            )
+        } {
             Ok(m) => {
                 // One message: read to its end whatever `each` says.
                 each(m)?;

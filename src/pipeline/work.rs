@@ -47,6 +47,18 @@ pub(super) enum WorkKind {
     Message(Box<RawMessage>),
     /// A parsed message, from a worker.
     Parsed(Box<Parsed>),
+    /// A mail entry of the archive being read: its messages follow, then
+    /// an `EntryEnd`.
+    EntryStart {
+        /// Its path inside the archive (nested archives joined with `!/`).
+        entry: String,
+        format: SourceFormat,
+        size: u64,
+    },
+    /// The end of an archive entry (its SHA-256, notes, whether read whole).
+    EntryEnd(FileEnd),
+    /// Steps a worker made of one file (an archive in a folder), in order.
+    Many(Vec<WorkKind>),
 }
 
 /// A file version on disk: the source it belongs to (by position), its

@@ -74,6 +74,33 @@ fn read_file(at: FileAt, ctx: &WorkerCtx<'_>) -> WorkKind {
         Detected::Mail(f) => f,
         Detected::NotMail(why) => return skip(format!("not mail: {why}")),
     };
+    if format.is_archive() {
+        // A small archive in a folder: its entries' steps, in order, the
+        // messages parsed here.
+        let sha256 = Sha256::of(&bytes);
+        let mut steps = Vec::new();
+        let (notes, complete) = super::archive::read_archive(
+            &mut Cursor::new(bytes),
+            &at,
+            format,
+            ctx.limits,
+            &mut |k| {
+                steps.push(match k {
+                    WorkKind::Message(raw) => WorkKind::Parsed(Box::new(process(*raw, ctx))),
+                    other => other,
+                });
+                true
+            },
+        );
+        let mut all = vec![WorkKind::FileStart(FileStart { at, format })];
+        all.append(&mut steps);
+        all.push(WorkKind::FileEnd(FileEnd::whole(
+            Some(sha256),
+            notes,
+            complete,
+        )));
+        return WorkKind::Many(all);
+    }
     let (raws, sha256, notes, complete) = if format == SourceFormat::Eml {
         (
             vec![whole_message(path, format, bytes)],
@@ -109,12 +136,15 @@ fn process(raw: RawMessage, ctx: &WorkerCtx<'_>) -> Parsed {
     let complete = raw.is_complete();
     // Parse the message as it was before it went into an mbox: quoting
     // undone, line ends untouched (binary parts may hold CRLF).
-    let bytes = if raw.mbox_quoted {
+    let bytes = if let Some(joined) = &raw.parse_bytes {
+        // A .partial.emlx with its attachment files joined in.
+        std::borrow::Cow::Borrowed(&joined[..])
+    } else if raw.mbox_quoted {
         source::unquote_mbox(&raw.bytes)
     } else {
         std::borrow::Cow::Borrowed(&raw.bytes[..])
     };
-    let size = if complete {
+    let size = if complete && raw.parse_bytes.is_none() {
         bytes.len() as u64
     } else {
         raw.length

@@ -48,6 +48,11 @@ pub(super) struct Writer<'a> {
     index_commits: u32,
     file_id: Option<i64>,
     file_path: Option<PathBuf>,
+    /// The modification time of the file being read.
+    file_mtime: i64,
+    /// While an archive's entries are read: the archive's own file row
+    /// (`file_id` is then the entry's).
+    container_id: Option<i64>,
     file_source: usize,
     /// SHA-256 of the last message written (a whole-file message's is the file's).
     last_raw_sha: Option<Sha256>,
@@ -84,6 +89,8 @@ impl<'a> Writer<'a> {
             index_commits: 0,
             file_id: None,
             file_path: None,
+            file_mtime: 0,
+            container_id: None,
             last_raw_sha: None,
             hashes: (0..sources.len()).map(|_| SourceHash::None).collect(),
             mail_files: vec![0; sources.len()],
@@ -200,6 +207,17 @@ impl<'a> Writer<'a> {
                 }
                 self.file_end(tx, end)?;
             }
+            WorkKind::EntryStart {
+                entry,
+                format,
+                size,
+            } => self.entry_start(tx, &entry, format, size)?,
+            WorkKind::EntryEnd(end) => self.entry_end(tx, end)?,
+            WorkKind::Many(steps) => {
+                for k in steps {
+                    self.apply(tx, k)?;
+                }
+            }
             WorkKind::ReadFile(_) => {}
             WorkKind::Message(_) => {}
         }
@@ -262,12 +280,75 @@ impl<'a> Writer<'a> {
             self.import_id,
         )?);
         self.file_path = Some(at.path);
+        self.file_mtime = at.mtime_ns;
+        self.container_id = None;
         self.file_source = at.idx;
         self.last_raw_sha = None;
         Ok(())
     }
 
+    /// An entry of the archive being read: a file row of its own, which
+    /// the messages until its end are found in.
+    fn entry_start(
+        &mut self,
+        tx: &store::Tx<'_>,
+        entry: &str,
+        format: SourceFormat,
+        size: u64,
+    ) -> Result<()> {
+        let Some(container) = self.container_id.or(self.file_id) else {
+            return Ok(());
+        };
+        self.container_id = Some(container);
+        let shown = match &self.file_path {
+            Some(p) => crate::source::archive::shown(p, entry),
+            None => entry.to_string(),
+        };
+        let source_id = self.source_ids[self.file_source].unwrap_or(0);
+        self.file_id = Some(tx.entry_file(
+            source_id,
+            container,
+            &shown,
+            entry,
+            format,
+            size,
+            self.file_mtime,
+            self.import_id,
+        )?);
+        Ok(())
+    }
+
+    /// The end of an archive entry: marked complete with its SHA-256.
+    fn entry_end(&mut self, tx: &store::Tx<'_>, end: FileEnd) -> Result<()> {
+        if let Some(id) = self.file_id
+            && self.container_id.is_some()
+            && end.complete
+        {
+            tx.file_complete(id, end.sha256.as_ref())?;
+        }
+        self.notes(tx, &end.notes)?;
+        self.report.notes.extend(end.notes);
+        self.file_id = self.container_id;
+        Ok(())
+    }
+
+    fn notes(&mut self, tx: &store::Tx<'_>, notes: &[crate::source::SourceNote]) -> Result<()> {
+        for n in notes {
+            tx.note(
+                self.import_id,
+                self.source_ids[self.file_source],
+                &n.path,
+                n.offset,
+                &n.text,
+            )?;
+        }
+        Ok(())
+    }
+
     fn file_end(&mut self, tx: &store::Tx<'_>, end: FileEnd) -> Result<()> {
+        if let Some(c) = self.container_id.take() {
+            self.file_id = Some(c);
+        }
         let sha256 = if end.sha_from_message {
             self.last_raw_sha.take()
         } else {
@@ -281,15 +362,7 @@ impl<'a> Writer<'a> {
                 tx.gz_checkpoints(id, &end.gz_checkpoints)?;
                 tx.file_complete(id, sha256.as_ref())?;
             }
-            for n in &end.notes {
-                tx.note(
-                    self.import_id,
-                    self.source_ids[self.file_source],
-                    &n.path,
-                    n.offset,
-                    &n.text,
-                )?;
-            }
+            self.notes(tx, &end.notes)?;
         }
         self.report.notes.extend(end.notes);
         Ok(())

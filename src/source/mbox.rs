@@ -539,6 +539,7 @@ impl<R: Read> Iterator for MboxSplitter<R> {
             maildir_flags: None,
             mbox_quoted: true,
             defects,
+            parse_bytes: None,
         })
     }
 }

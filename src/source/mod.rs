@@ -8,7 +8,9 @@
 //!
 //! Sources are only ever opened for reading.
 
+pub mod archive;
 pub mod eml;
+pub mod emlx;
 pub mod gzindex;
 pub mod mbox;
 pub mod walk;
@@ -50,6 +52,11 @@ pub struct RawMessage {
     pub mbox_quoted: bool,
     /// Problems the splitter found (truncation, lying Content-Length, …).
     pub defects: Vec<Defect>,
+    /// What to parse instead of `bytes`, when the message's content is
+    /// partly elsewhere: a `.partial.emlx` with the attachment files Apple
+    /// Mail kept beside it joined in. The key and the origin stay those of
+    /// `bytes`.
+    pub parse_bytes: Option<Vec<u8>>,
 }
 
 impl RawMessage {
@@ -67,6 +74,7 @@ impl RawMessage {
             from_line: None,
             mbox_quoted: false,
             defects: Vec::new(),
+            parse_bytes: None,
         }
     }
 
@@ -503,7 +511,7 @@ fn magic_name(head: &[u8]) -> Option<&'static str> {
         (b"GIF87a", "a GIF image"),
         (b"GIF89a", "a GIF image"),
         (b"%PDF-", "a PDF document"),
-        (b"PK\x03\x04", "a ZIP archive or Office document"),
+        (b"PK\x03\x04", "an Office or OpenDocument file"),
         (b"\x7fELF", "an executable"),
         (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
@@ -512,7 +520,7 @@ fn magic_name(head: &[u8]) -> Option<&'static str> {
         (b"!BDN", "an Outlook PST file; not supported yet"),
         (b"SQLite format 3\0", "an SQLite database"),
         (b"Rar!", "a RAR archive"),
-        (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+        (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive; not supported yet"),
         (b"BZh", "a bzip2 file (decompress it first)"),
         (b"\xfd7zXZ\0", "an xz file (decompress it first)"),
         (b"\x28\xb5\x2f\xfd", "a zstd file (decompress it first)"),
@@ -636,12 +644,21 @@ pub fn detect_file(path: &Path) -> io::Result<Detected> {
 
 /// Detects the format from the first bytes of a file ([`SNIFF_BYTES`]).
 pub fn detect_head(head: &[u8]) -> Detected {
+    if let Some(kind) = archive::archive_kind(head) {
+        return Detected::Mail(kind);
+    }
+    if emlx::is_emlx(head) {
+        return Detected::Mail(SourceFormat::Emlx);
+    }
     if is_gzip(head) {
         let mut gz = flate2::read::MultiGzDecoder::new(head);
         let inner = match read_head(&mut gz, SNIFF_BYTES) {
             Ok(inner) => inner,
             Err(e) => return Detected::NotMail(format!("damaged gzip file: {e}")),
         };
+        if archive::is_tar(&inner) {
+            return Detected::Mail(SourceFormat::TarGz);
+        }
         return match sniff(&inner) {
             Ok(MailKind::Mbox) => Detected::Mail(SourceFormat::MboxGz),
             Ok(MailKind::Eml) => Detected::Mail(SourceFormat::EmlGz),
@@ -712,6 +729,9 @@ pub fn read_raw_from(
     origin: &crate::model::Origin,
     checkpoint: Option<&gzindex::Checkpoint>,
 ) -> crate::error::Result<Vec<u8>> {
+    if let Some(entry) = &origin.entry {
+        return archive::read::read_raw(origin, entry);
+    }
     if origin.format.is_compressed()
         && let Some(cp) = checkpoint.filter(|cp| cp.out_offset <= origin.offset)
         && let Ok(bytes) = gzindex::read_range(&origin.path, cp, origin.offset, origin.length)

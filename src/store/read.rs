@@ -279,8 +279,10 @@ impl Case {
     /// Every origin of a message, in the order found.
     pub fn origins(&self, key: &MessageKey) -> Result<Vec<Origin>> {
         self.sql().rows(
-            "SELECT f.path, f.format, o.offset, o.length, o.raw_sha256, o.from_line, o.maildir_flags
+            "SELECT coalesce(c.path, f.path), f.format, o.offset, o.length, o.raw_sha256,
+                    o.from_line, o.maildir_flags, f.entry
              FROM origins o JOIN files f ON f.id=o.file JOIN messages m ON m.id=o.message
+             LEFT JOIN files c ON c.id=f.container
              WHERE m.key=?1 ORDER BY o.import_id, f.id, o.offset",
             [&key.0[..]],
             |r| {
@@ -293,18 +295,21 @@ impl Case {
                     raw_sha256: key_of(r.get_ref(4)?),
                     from_line: r.get(5)?,
                     maildir_flags: r.get(6)?,
+                    entry: r.get(7)?,
                 })
             },
         )
     }
 
     /// For each origin of a message (in the order of [`Case::origins`]):
-    /// the SHA-256 of the whole source file when it was read completely,
-    /// and the import that found it there.
+    /// the SHA-256 of the whole source file (for a message inside an
+    /// archive, of the archive) when it was read completely, and the
+    /// import that found it there.
     pub fn origin_files(&self, key: &MessageKey) -> Result<Vec<(Option<String>, i64)>> {
         self.sql().rows(
-            "SELECT f.sha256, o.import_id
+            "SELECT CASE WHEN f.container IS NULL THEN f.sha256 ELSE c.sha256 END, o.import_id
              FROM origins o JOIN files f ON f.id=o.file JOIN messages m ON m.id=o.message
+             LEFT JOIN files c ON c.id=f.container
              WHERE m.key=?1 ORDER BY o.import_id, f.id, o.offset",
             [&key.0[..]],
             |r| Ok((r.get(0)?, r.get(1)?)),

@@ -203,7 +203,7 @@ impl Case {
     /// read. Used to skip unchanged files without reading them.
     pub fn complete_files(&self) -> Result<HashMap<PathBuf, (u64, i64)>> {
         let rows = self.sql().rows(
-            "SELECT path, size, mtime_ns FROM files WHERE complete=1",
+            "SELECT path, size, mtime_ns FROM files WHERE complete=1 AND container IS NULL",
             [],
             |r| {
                 Ok((

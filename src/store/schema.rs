@@ -29,8 +29,13 @@ pub(super) const FORMAT_NAME: &str = "mailsift-case";
 /// 6: the first From and To display names as columns (`from_name`,
 /// `to_name`), so that the list sorts by the name it shows; backfilled
 /// from the records.
+/// 8: messages inside archives: a `files` row per archive entry read
+/// (`files.container`: the archive's own row; `files.entry`: the entry's
+/// path inside it, nested archives joined with `!/`; `files.path`: the
+/// path shown, `archive.zip!/entry`), so that origins keep pointing at
+/// (file, offset). Nothing to backfill. (7 is another change's.)
 /// An older case is upgraded in place when first opened.
-pub(crate) const FORMAT_VERSION: u32 = 6;
+pub(crate) const FORMAT_VERSION: u32 = 8;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sources(
@@ -51,6 +56,8 @@ CREATE TABLE IF NOT EXISTS files(
     sha256 TEXT,
     complete INTEGER NOT NULL DEFAULT 0,
     import_id INTEGER NOT NULL,
+    container INTEGER REFERENCES files(id),
+    entry TEXT,
     UNIQUE(path, size, mtime_ns)
 );
 CREATE TABLE IF NOT EXISTS messages(
@@ -245,6 +252,9 @@ impl Case {
         if marker.version < 6 {
             upgrade_to_6(sql)?;
         }
+        if marker.version < 8 {
+            upgrade_to_8(sql)?;
+        }
         tx.commit().map_err(|e| Error::store(&db_path, e))?;
         marker.version = FORMAT_VERSION;
         let json = serde_json::to_vec_pretty(&marker).map_err(|e| Error::Json {
@@ -256,11 +266,29 @@ impl Case {
 }
 
 fn has_column(sql: Sql<'_>, column: &str) -> Result<bool> {
+    has_column_in(sql, "messages", column)
+}
+
+fn has_column_in(sql: Sql<'_>, table: &str, column: &str) -> Result<bool> {
     sql.count(
-        "SELECT COUNT(*) FROM pragma_table_info('messages') WHERE name=?1",
-        [column],
+        "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name=?2",
+        [table, column],
     )
     .map(|n| n > 0)
+}
+
+/// Version 8: archive entries as `files` rows of their own (`container`,
+/// `entry`); older cases have none, so nothing is backfilled.
+fn upgrade_to_8(sql: Sql<'_>) -> Result<()> {
+    for (column, ty) in [
+        ("container", "INTEGER REFERENCES files(id)"),
+        ("entry", "TEXT"),
+    ] {
+        if !has_column_in(sql, "files", column)? {
+            sql.batch(&format!("ALTER TABLE files ADD COLUMN {column} {ty}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Version 3: thread ids move to `message_threads` (created by the

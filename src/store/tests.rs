@@ -459,3 +459,89 @@ fn addressing_reads_the_head_of_a_record() {
     let old = br#"{"date":1,"from":[{"addr":"a@x.org"}],"to":[],"cc":[],"bcc":[]}"#;
     assert_eq!(read::addressing_of_record(old).unwrap().from.len(), 1);
 }
+
+/// A version-6 case (files without `container` and `entry`) is upgraded
+/// in place, and an archive entry's origin then names the archive.
+#[test]
+fn a_version_6_case_gets_archive_entries() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("c");
+    {
+        let case = Case::open_for_writing(&root).unwrap();
+        case.conn
+            .execute_batch(
+                "PRAGMA foreign_keys=OFF;
+                 CREATE TABLE files6(
+                    id INTEGER PRIMARY KEY,
+                    source_id INTEGER NOT NULL REFERENCES sources(id),
+                    path TEXT NOT NULL, format TEXT NOT NULL, size INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL, sha256 TEXT,
+                    complete INTEGER NOT NULL DEFAULT 0, import_id INTEGER NOT NULL,
+                    UNIQUE(path, size, mtime_ns));
+                 DROP TABLE files;
+                 ALTER TABLE files6 RENAME TO files;",
+            )
+            .unwrap();
+    }
+    let marker = root.join(MARKER);
+    let v6 = fs::read_to_string(&marker)
+        .unwrap()
+        .replace(&format!("\"version\": {FORMAT_VERSION}"), "\"version\": 6");
+    fs::write(&marker, v6).unwrap();
+    let mut case = Case::open_for_writing(&root).unwrap();
+    assert_eq!(Case::marker(&root).unwrap().version, FORMAT_VERSION);
+    let import = case.begin_import("test").unwrap();
+    let raw = b"Subject: in a zip\n\nbody\n";
+    let key = Sha256::of(b"k");
+    case.transaction(|tx| {
+        let src = tx.source(Path::new("/s/a.zip"), SourceFormat::Zip, 9, import)?;
+        let zip = tx.file(src, Path::new("/s/a.zip"), SourceFormat::Zip, 9, 1, import)?;
+        let f = tx.entry_file(
+            src,
+            zip,
+            "/s/a.zip!/d/m.eml",
+            "d/m.eml",
+            SourceFormat::Eml,
+            raw.len() as u64,
+            1,
+            import,
+        )?;
+        tx.file_complete(zip, Some(&Sha256::of(b"zip")))?;
+        tx.file_complete(f, Some(&Sha256::of(raw)))?;
+        let msg = crate::parse::parse_message(
+            key,
+            raw,
+            true,
+            raw.len() as u64,
+            &Default::default(),
+            2_000_000_000,
+        );
+        tx.add_message(
+            &prepare(msg),
+            &OriginRow {
+                file_id: f,
+                offset: 0,
+                length: raw.len() as u64,
+                raw_sha256: Sha256::of(raw),
+                from_line: None,
+                maildir_flags: None,
+            },
+            import,
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let o = &case.origins(&key).unwrap()[0];
+    assert_eq!(o.path, Path::new("/s/a.zip"));
+    assert_eq!(o.entry.as_deref(), Some("d/m.eml"));
+    assert_eq!(o.display_path(), "/s/a.zip!/d/m.eml");
+    assert_eq!(
+        case.origin_files(&key).unwrap()[0].0,
+        Some(Sha256::of(b"zip").to_hex())
+    );
+    assert_eq!(case.source_rowids("m.eml").unwrap().len(), 1);
+    // Only the archive counts as a file to skip when unchanged.
+    let complete = case.complete_files().unwrap();
+    assert!(complete.contains_key(Path::new("/s/a.zip")));
+    assert_eq!(complete.len(), 1);
+}

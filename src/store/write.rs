@@ -243,6 +243,41 @@ impl<'a> Tx<'a> {
         )
     }
 
+    /// Records an entry of an archive about to be read (a row of its own,
+    /// its `container` the archive's row); returns its id. `shown` is the
+    /// path shown for it (`archive.zip!/entry`), `entry` its path inside
+    /// the archive.
+    #[allow(clippy::too_many_arguments)]
+    pub fn entry_file(
+        &self,
+        source_id: i64,
+        container: i64,
+        shown: &str,
+        entry: &str,
+        format: SourceFormat,
+        size: u64,
+        mtime_ns: i64,
+        import_id: i64,
+    ) -> Result<i64> {
+        self.sql().one(
+            "INSERT INTO files(source_id, path, format, size, mtime_ns, import_id, container, entry)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT(path, size, mtime_ns) DO UPDATE SET format=?3, container=?7, entry=?8
+             RETURNING id",
+            params![
+                source_id,
+                shown,
+                format.as_str(),
+                size as i64,
+                mtime_ns,
+                import_id,
+                container,
+                entry
+            ],
+            |r| r.get(0),
+        )
+    }
+
     /// The SHA-256 recorded for a file version.
     pub fn file_sha(&self, path: &Path, size: u64, mtime_ns: i64) -> Result<Option<Sha256>> {
         let hex: Option<Option<String>> = self.sql().opt(

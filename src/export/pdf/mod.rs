@@ -299,7 +299,7 @@ fn origins(doc: &mut Doc, origins: &[Origin]) {
         doc.paragraph(
             &format!(
                 "{} — {}, bytes {} to {} ({} bytes)",
-                visible(&o.path.display().to_string()),
+                visible(&o.display_path()),
                 o.format.as_str(),
                 o.offset,
                 o.offset.saturating_add(o.length),
@@ -367,6 +367,7 @@ mod tests {
             raw_sha256: Sha256::of(b"raw"),
             from_line: None,
             maildir_flags: None,
+            entry: None,
         }
     }
 
