@@ -6,13 +6,17 @@
 //!
 //! Built from a [`Census`] (see [`crate::people`] for the counting rules);
 //! `Bcc` recipients are people but not edges (only the sender's copy
-//! shows them).
+//! shows them). [`layout`] places the nodes for drawing (force-directed,
+//! deterministic).
 
 use std::io::{self, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::people::{Census, csv_line};
+
+pub mod layout;
+pub use layout::{LayoutOptions, layout};
 
 /// How many people a graph keeps unless told otherwise.
 pub const DEFAULT_TOP: usize = 150;
