@@ -244,7 +244,10 @@ impl PeopleState {
             .filter(|&i| {
                 let p = &d.people[i];
                 filter.is_empty()
-                    || p.address.contains(&filter)
+                    || p.addresses.iter().any(|a| a.contains(&filter))
+                    || p.chosen_name
+                        .as_deref()
+                        .is_some_and(|n| fold(n).contains(&filter))
                     || p.names.iter().any(|(n, _)| fold(n).contains(&filter))
             })
             .collect();

@@ -29,8 +29,12 @@ pub(super) const FORMAT_NAME: &str = "mailsift-case";
 /// 6: the first From and To display names as columns (`from_name`,
 /// `to_name`), so that the list sorts by the name it shows; backfilled
 /// from the records.
+/// 7: identity decisions (which addresses are one person, the name
+/// chosen for them): `identities`, created by the schema; nothing to
+/// backfill (a case without decisions counts every address apart, as
+/// before).
 /// An older case is upgraded in place when first opened.
-pub(crate) const FORMAT_VERSION: u32 = 6;
+pub(crate) const FORMAT_VERSION: u32 = 7;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sources(
@@ -165,6 +169,13 @@ CREATE TABLE IF NOT EXISTS saved_searches(
     time INTEGER NOT NULL,
     deleted INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS identities(
+    address TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    name TEXT,
+    time INTEGER NOT NULL,
+    author TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dkim_keys(
     domain TEXT NOT NULL,
     selector TEXT NOT NULL,
@@ -245,6 +256,8 @@ impl Case {
         if marker.version < 6 {
             upgrade_to_6(sql)?;
         }
+        // 7: `identities` is made by the schema (run when the case was
+        // opened for writing); no decision to backfill.
         tx.commit().map_err(|e| Error::store(&db_path, e))?;
         marker.version = FORMAT_VERSION;
         let json = serde_json::to_vec_pretty(&marker).map_err(|e| Error::Json {
