@@ -282,8 +282,8 @@ fn graph_window_a_click_on_a_node_or_a_line_narrows() {
         })
         .map(|e| {
             between_query(
-                &d.graph.nodes[e.source].address,
-                &d.graph.nodes[e.target].address,
+                &d.graph.nodes[e.source].addresses,
+                &d.graph.nodes[e.target].addresses,
             )
         })
         .collect();
@@ -300,4 +300,99 @@ fn graph_window_a_click_on_a_node_or_a_line_narrows() {
     want.sort_unstable();
     assert!(!got.is_empty());
     assert_eq!(got, want);
+}
+
+/// A suggested merge confirmed in the People window: written to the case
+/// (as `mailsift identity` would), the census counts the addresses as one
+/// person and the suggestion is gone; a rename through the identity
+/// window; a click on the merged person narrows to the mail of both
+/// addresses.
+#[test]
+fn confirming_a_suggestion_merges_and_a_rename_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = harness(
+        &tmp.path().join("data"),
+        vec![Answer::Folder(Some(sample_dir()))],
+        true,
+    );
+    h.step();
+    open_sample(&mut h);
+    h.get_by_label("View").click();
+    settle(&mut h);
+    h.get_by_label("People…").click();
+    step_until(&mut h, "the census", LONG, census_done);
+    let d = h.state().people.data.clone().unwrap();
+    let s = d.suggestions[0].clone();
+    assert!(s.addresses.len() >= 2, "{s:?}");
+    let before: u64 = d
+        .people
+        .iter()
+        .filter(|p| s.addresses.contains(&p.address))
+        .map(|p| p.messages)
+        .sum();
+
+    h.get_all_by_label("Merge").next().unwrap().click();
+    step_until(&mut h, "the merge and a new census", LONG, |a| {
+        census_done(a)
+            && a.people
+                .data
+                .as_ref()
+                .is_some_and(|d| d.people.iter().any(|p| p.addresses.len() > 1))
+    });
+    let a = h.state();
+    assert!(
+        a.status.as_ref().unwrap().text.starts_with("Merged"),
+        "{:?}",
+        a.status
+    );
+    let d = a.people.data.as_ref().unwrap();
+    assert!(!d.suggestions.iter().any(|x| x.addresses == s.addresses));
+    let merged = d
+        .people
+        .iter()
+        .find(|p| p.address == s.addresses[0])
+        .unwrap()
+        .clone();
+    assert_eq!(merged.addresses.len(), s.addresses.len());
+    for other in &s.addresses[1..] {
+        assert!(
+            d.people.iter().all(|p| &p.address != other),
+            "{other} still apart"
+        );
+    }
+    // one person in fewer messages than the sum (a message to both counts once)
+    assert!(merged.messages <= before && merged.messages > 0);
+    let case = a.case_path.clone().unwrap();
+    let ids = mailsift::identity::list(&case).unwrap();
+    assert_eq!(ids.members(&s.addresses[0]).len(), s.addresses.len());
+
+    // Rename through the identity window.
+    h.state_mut().apply(Command::People(
+        mailsift::app::people::PeopleCommand::OpenIdentity(merged.address.clone(), true),
+    ));
+    settle(&mut h);
+    let field =
+        h.get_by_role_and_label(A11y::TextInput, "Name (empty: the names seen in the mail)");
+    field.focus();
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    h.step();
+    h.get_by_role_and_label(A11y::TextInput, "Name (empty: the names seen in the mail)")
+        .type_text("The Merged One");
+    h.step();
+    h.get_by_label("Rename").click();
+    step_until(&mut h, "the rename and a new census", LONG, |a| {
+        census_done(a)
+            && a.people.data.as_ref().is_some_and(|d| {
+                d.people
+                    .iter()
+                    .any(|p| p.best_name() == Some("The Merged One"))
+            })
+    });
+
+    // A click on them: the mail of every address of theirs.
+    h.get_by_role_and_label(A11y::Link, "The Merged One")
+        .click();
+    let query = person_query(&merged.addresses, Role::Either);
+    wait_results(&mut h, &query);
+    assert_eq!(hits(h.state()).len() as u64, merged.messages);
 }

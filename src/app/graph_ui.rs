@@ -289,11 +289,11 @@ fn canvas_ui(ui: &mut egui::Ui, state: &PeopleState) -> Vec<Command> {
         && let Some(at) = response.interact_pointer_pos()
     {
         if let Some(i) = node_at(g, &screen, max, at) {
-            out.push(cmd(PeopleCommand::Person(vec![g.nodes[i].address.clone()])));
+            out.push(cmd(PeopleCommand::Person(g.nodes[i].addresses.clone())));
         } else if let Some((a, b)) = edge_at(g, &screen, at) {
             out.push(cmd(PeopleCommand::Between(
-                g.nodes[a].address.clone(),
-                g.nodes[b].address.clone(),
+                g.nodes[a].addresses.clone(),
+                g.nodes[b].addresses.clone(),
             )));
         }
     }
@@ -309,6 +309,7 @@ mod tests {
     fn g() -> Graph {
         let node = |a: &str, m| Node {
             address: a.into(),
+            addresses: vec![a.into()],
             name: None,
             messages: m,
         };

@@ -9,8 +9,12 @@
 //!
 //! A click on a person (or a node) narrows the results to their mail as
 //! sender (`from:`), recipient (`to:`, which is To, Cc and Bcc) or either;
-//! a click on an edge to the messages between the two, both ways. The
-//! panels are `people_ui.rs` and `graph_ui.rs`.
+//! a click on an edge to the messages between the two, both ways.
+//! Identity decisions (confirming a suggested merge, merging by hand,
+//! renaming, splitting an address out: [`crate::identity`]) are written on
+//! a thread of their own, then the census runs again; a dismissed
+//! suggestion is hidden for the session. The panels are `people_ui.rs`
+//! and `graph_ui.rs`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -87,8 +91,9 @@ pub enum PeopleCommand {
     /// Narrow the results to these addresses' mail (one person), as the
     /// role chosen says.
     Person(Vec<String>),
-    /// Narrow the results to the messages between two addresses, both ways.
-    Between(String, String),
+    /// Narrow the results to the messages between two people (their
+    /// addresses), both ways.
+    Between(Vec<String>, Vec<String>),
     /// Keep this many people in the graph.
     SetTop(usize),
     /// Move the graph by this many points.
@@ -99,6 +104,30 @@ pub enum PeopleCommand {
     DragNode(usize, egui::Vec2),
     /// Back to the graph as laid out: no pan, no zoom.
     ResetView,
+    /// Merge these addresses (a suggestion confirmed).
+    Merge(Vec<String>),
+    /// Hide this suggestion (for the session).
+    Dismiss(Vec<String>),
+    /// Make this address a person of its own again.
+    Split(String),
+    /// Open the window that renames the person with this key address
+    /// (true) or merges other addresses into them (false).
+    OpenIdentity(String, bool),
+    /// Apply what the identity window says.
+    ApplyIdentity,
+    /// Close the identity window.
+    CloseIdentity,
+}
+
+/// The window that renames a person or merges addresses into them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdentityWindow {
+    /// The person's key address.
+    pub person: String,
+    /// Renaming (true) or merging (false).
+    pub rename: bool,
+    /// The name, or the addresses to merge (separated by commas or spaces).
+    pub text: String,
 }
 
 /// What the census was computed for: the results as they were.
@@ -193,6 +222,12 @@ pub struct PeopleState {
     /// What the last census started was for (not started again for the
     /// same results, even when it failed).
     asked: Option<ResultsKey>,
+    /// Suggestions dismissed in this session (their addresses).
+    pub dismissed: std::collections::HashSet<Vec<String>>,
+    /// The rename / merge window, when open.
+    pub identity: Option<IdentityWindow>,
+    /// An identity decision being written: its status line when done.
+    writing: Option<Receiver<Result<String, Error>>>,
 }
 
 impl Default for PeopleState {
@@ -210,14 +245,17 @@ impl Default for PeopleState {
             view: GraphView::default(),
             running: None,
             asked: None,
+            dismissed: Default::default(),
+            identity: None,
+            writing: None,
         }
     }
 }
 
 impl PeopleState {
-    /// Whether a census is being computed.
+    /// Whether a census is being computed or a decision written.
     pub fn counting(&self) -> bool {
-        self.running.is_some()
+        self.running.is_some() || self.writing.is_some()
     }
 
     /// The people listed, in order.
@@ -312,10 +350,16 @@ pub fn person_query(addresses: &[String], role: Role) -> String {
     }
 }
 
-/// The query for the messages between `a` and `b`, either way.
-pub fn between_query(a: &str, b: &str) -> String {
-    let (qa, qb) = (phrase(a), phrase(b));
-    format!("((from:{qa} to:{qb}) OR (from:{qb} to:{qa}))")
+/// The query for the messages between `a` and `b` (each a person's
+/// addresses), either way.
+pub fn between_query(a: &[String], b: &[String]) -> String {
+    format!(
+        "(({} {}) OR ({} {}))",
+        field_query("from", a),
+        field_query("to", b),
+        field_query("from", b),
+        field_query("to", a)
+    )
 }
 
 /// The census of the messages `rowids` of the case at `root` (all when
@@ -350,6 +394,21 @@ impl MailsiftApp {
     /// window is open: takes what the thread brought back, and starts
     /// another when the results changed.
     pub(super) fn step_people(&mut self) {
+        if let Some(rx) = &self.people.writing {
+            match rx.try_recv() {
+                Ok(done) => {
+                    self.people.writing = None;
+                    // counted again with the decision applied
+                    self.people.asked = None;
+                    match done {
+                        Ok(text) => self.set_status(text, false),
+                        Err(e) => self.set_status(format!("Not changed: {e}"), true),
+                    }
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => self.people.writing = None,
+            }
+        }
         let p = &mut self.people;
         if p.data
             .as_ref()
@@ -445,7 +504,11 @@ impl MailsiftApp {
                     self.apply(Command::Refine(q));
                 }
             }
-            PeopleCommand::Between(a, b) => self.apply(Command::Refine(between_query(&a, &b))),
+            PeopleCommand::Between(a, b) => {
+                if !a.is_empty() && !b.is_empty() {
+                    self.apply(Command::Refine(between_query(&a, &b)));
+                }
+            }
             PeopleCommand::SetTop(n) => p.top = n.clamp(2, TOP_MAX),
             PeopleCommand::Pan(d) => p.view.pan += d,
             PeopleCommand::Zoom(f) => {
@@ -461,8 +524,89 @@ impl MailsiftApp {
                 }
             }
             PeopleCommand::ResetView => p.view = GraphView::default(),
+            PeopleCommand::Dismiss(a) => {
+                p.dismissed.insert(a);
+            }
+            PeopleCommand::OpenIdentity(person, rename) => {
+                let text = if rename {
+                    p.shown_people()
+                        .find(|x| x.address == person)
+                        .and_then(|x| x.best_name())
+                        .unwrap_or_default()
+                        .to_string()
+                } else {
+                    String::new()
+                };
+                p.identity = Some(IdentityWindow {
+                    person,
+                    rename,
+                    text,
+                });
+            }
+            PeopleCommand::CloseIdentity => p.identity = None,
+            PeopleCommand::Merge(addresses) => self.write_identity(Decision::Merge(addresses)),
+            PeopleCommand::Split(address) => self.write_identity(Decision::Split(address)),
+            PeopleCommand::ApplyIdentity => {
+                if let Some(w) = p.identity.take() {
+                    let d = if w.rename {
+                        Decision::Rename(w.person, w.text)
+                    } else {
+                        let mut all = vec![w.person];
+                        all.extend(
+                            w.text
+                                .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+                                .filter(|a| !a.is_empty())
+                                .map(str::to_string),
+                        );
+                        Decision::Merge(all)
+                    };
+                    self.write_identity(d);
+                }
+            }
         }
     }
+
+    /// Writes an identity decision on a thread of its own.
+    fn write_identity(&mut self, d: Decision) {
+        let Some(root) = self.case_path.clone() else {
+            return;
+        };
+        let author = self.author();
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let ctx = self.ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("mailsift-identity".into())
+            .spawn(move || {
+                let done = match d {
+                    Decision::Merge(a) => crate::identity::merge(&root, &a, None, &author)
+                        .map(|r| format!("Merged {} addresses into one person", r.len())),
+                    Decision::Split(a) => crate::identity::split(&root, &a, &author)
+                        .map(|_| format!("{a} is a person of its own again")),
+                    Decision::Rename(a, n) => {
+                        crate::identity::rename(&root, &a, &n, &author).map(|_| {
+                            if n.trim().is_empty() {
+                                format!("{a}: back to the names seen in the mail")
+                            } else {
+                                format!("Renamed {a} to {}", n.trim())
+                            }
+                        })
+                    }
+                };
+                let _ = tx.send(done);
+                ctx.request_repaint();
+            });
+        match spawned {
+            Ok(_) => self.people.writing = Some(rx),
+            Err(e) => self.set_status(format!("Cannot start: {e}"), true),
+        }
+    }
+}
+
+/// An identity decision to write.
+enum Decision {
+    Merge(Vec<String>),
+    Split(String),
+    Rename(String, String),
 }
 
 #[cfg(test)]
@@ -479,15 +623,13 @@ mod tests {
             person_query(&two, Role::Either),
             "(from:(\"ann@x.org\" OR \"a.lee@y.org\") OR to:(\"ann@x.org\" OR \"a.lee@y.org\"))"
         );
+        let (a, b) = (vec!["a@x.org".to_string()], vec!["b\"@x.org".to_string()]);
         assert_eq!(
-            between_query("a@x.org", "b\"@x.org"),
+            between_query(&a, &b),
             "((from:\"a@x.org\" to:\"b@x.org\") OR (from:\"b@x.org\" to:\"a@x.org\"))"
         );
         // each parses
-        for q in [
-            person_query(&two, Role::Either),
-            between_query("a@x.org", "b@x.org"),
-        ] {
+        for q in [person_query(&two, Role::Either), between_query(&a, &two)] {
             assert!(crate::query::parse(&q).is_ok(), "{q}");
         }
     }

@@ -4,14 +4,17 @@
 //! correspondents; a click on a column's title orders by it, the field
 //! above filters by name or address, and a click on a person narrows the
 //! results to their mail (as sender, recipient or either, as chosen).
-//! Below: the suggested merges. Draws from [`PeopleState`] only.
+//! Above the table: the suggested merges, each with Merge and Dismiss. A
+//! right click on a person: rename them, merge other addresses into them,
+//! split one of their addresses out (the identity window asks for the
+//! name or the addresses). Draws from [`PeopleState`] only.
 
 use egui::RichText;
 use egui_extras::{Column, TableBuilder};
 
 use super::Command;
 use super::panels::thousands;
-use super::people::{PeopleColumn, PeopleCommand, PeopleState, Role};
+use super::people::{IdentityWindow, PeopleColumn, PeopleCommand, PeopleState, Role};
 use crate::display::visible;
 
 fn cmd(c: PeopleCommand) -> Command {
@@ -56,18 +59,44 @@ pub fn people_window_ui(ctx: &egui::Context, state: &mut PeopleState) -> Vec<Com
                     }
                 }
             });
-            if let Some(d) = &state.data
-                && !d.suggestions.is_empty()
-            {
-                egui::CollapsingHeader::new(format!("Suggested merges ({})", d.suggestions.len()))
+            let suggestions: Vec<_> = state
+                .data
+                .iter()
+                .flat_map(|d| &d.suggestions)
+                .filter(|s| !state.dismissed.contains(&s.addresses))
+                .collect();
+            if !suggestions.is_empty() {
+                egui::CollapsingHeader::new(format!("Suggested merges ({})", suggestions.len()))
                     .id_salt("people-suggestions")
+                    .default_open(true)
                     .show(ui, |ui| {
                         egui::ScrollArea::vertical()
                             .id_salt("people-suggestions-scroll")
                             .max_height(120.0)
                             .show(ui, |ui| {
-                                for s in &d.suggestions {
-                                    ui.label(visible(&s.evidence));
+                                for s in &suggestions {
+                                    ui.horizontal(|ui| {
+                                        let busy = state.counting();
+                                        if ui
+                                            .add_enabled(!busy, egui::Button::new("Merge"))
+                                            .on_hover_text("These addresses are one person")
+                                            .clicked()
+                                        {
+                                            out.push(cmd(PeopleCommand::Merge(
+                                                s.addresses.clone(),
+                                            )));
+                                        }
+                                        if ui
+                                            .button("Dismiss")
+                                            .on_hover_text("Not one person: hide this suggestion")
+                                            .clicked()
+                                        {
+                                            out.push(cmd(PeopleCommand::Dismiss(
+                                                s.addresses.clone(),
+                                            )));
+                                        }
+                                        ui.label(visible(&s.evidence));
+                                    });
                                 }
                             });
                     });
@@ -77,6 +106,54 @@ pub fn people_window_ui(ctx: &egui::Context, state: &mut PeopleState) -> Vec<Com
         });
     if !open {
         out.push(cmd(PeopleCommand::ShowPeople(false)));
+    }
+    if let Some(w) = &mut state.identity {
+        out.extend(identity_window_ui(ctx, w));
+    }
+    out
+}
+
+/// The window that renames a person or merges addresses into them.
+fn identity_window_ui(ctx: &egui::Context, w: &mut IdentityWindow) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut open = true;
+    let title = if w.rename {
+        "Rename person"
+    } else {
+        "Merge addresses"
+    };
+    egui::Window::new(title)
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .default_pos([360.0, 200.0])
+        .show(ctx, |ui| {
+            ui.label(format!("Person: {}", visible(&w.person)));
+            let label = ui.label(if w.rename {
+                "Name (empty: the names seen in the mail)"
+            } else {
+                "Addresses to merge into this person (separated by commas)"
+            });
+            let resp = ui
+                .add(egui::TextEdit::singleline(&mut w.text).desired_width(360.0))
+                .labelled_by(label.id);
+            if ui.memory(|m| m.focused().is_none()) {
+                resp.request_focus();
+            }
+            let enter = resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.horizontal(|ui| {
+                let ok = w.rename || !w.text.trim().is_empty();
+                let label = if w.rename { "Rename" } else { "Merge" };
+                if ui.add_enabled(ok, egui::Button::new(label)).clicked() || (enter && ok) {
+                    out.push(cmd(PeopleCommand::ApplyIdentity));
+                }
+                if ui.button("Cancel").clicked() {
+                    out.push(cmd(PeopleCommand::CloseIdentity));
+                }
+            });
+        });
+    if !open {
+        out.push(cmd(PeopleCommand::CloseIdentity));
     }
     out
 }
@@ -200,15 +277,34 @@ fn table_ui(ui: &mut egui::Ui, state: &PeopleState) -> Vec<Command> {
                                 .join("; "),
                         );
                     }
-                    if ui.link(name).on_hover_text(hover).clicked() {
-                        out.push(cmd(PeopleCommand::Person(vec![p.address.clone()])));
+                    let link = ui.link(name).on_hover_text(hover);
+                    if link.clicked() {
+                        out.push(cmd(PeopleCommand::Person(p.addresses.clone())));
                     }
+                    link.context_menu(|ui| {
+                        if ui.button("Rename…").clicked() {
+                            out.push(cmd(PeopleCommand::OpenIdentity(p.address.clone(), true)));
+                        }
+                        if ui
+                            .button("Merge other addresses into this person…")
+                            .clicked()
+                        {
+                            out.push(cmd(PeopleCommand::OpenIdentity(p.address.clone(), false)));
+                        }
+                        if p.addresses.len() > 1 {
+                            for a in &p.addresses {
+                                if ui.button(format!("Split {} out", visible(a))).clicked() {
+                                    out.push(cmd(PeopleCommand::Split(a.clone())));
+                                }
+                            }
+                        }
+                    });
                     if p.names.len() > 1 {
                         ui.weak(format!("+{}", p.names.len() - 1));
                     }
                 });
                 row.col(|ui| {
-                    ui.label(visible(&p.address));
+                    ui.label(visible(&p.addresses.join(", ")));
                 });
                 for n in [p.messages, p.sent, p.received, p.copied] {
                     row.col(|ui| {

@@ -165,6 +165,7 @@ mod tests {
             nodes: (0..n)
                 .map(|i| Node {
                     address: format!("p{i}@x.org"),
+                    addresses: vec![format!("p{i}@x.org")],
                     name: None,
                     messages: 1,
                 })
