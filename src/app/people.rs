@@ -613,6 +613,77 @@ enum Decision {
 mod tests {
     use super::*;
 
+    fn person(a: &str, name: Option<&str>, messages: u64, sent: u64, first: i64) -> Person {
+        Person {
+            address: a.into(),
+            addresses: vec![a.into(), format!("other.{a}")],
+            chosen_name: None,
+            names: name.map(|n| (n.to_string(), 1)).into_iter().collect(),
+            messages,
+            sent,
+            received: messages - sent,
+            copied: 0,
+            first: Some(first),
+            last: Some(first),
+            correspondents: Vec::new(),
+        }
+    }
+
+    fn state() -> PeopleState {
+        let mut s = PeopleState::default();
+        s.data = Some(PeopleData {
+            key: ResultsKey {
+                case: PathBuf::from("c"),
+                query: "*".into(),
+                hits: 3,
+                case_messages: 3,
+                top: 150,
+            },
+            messages: 3,
+            people: vec![
+                person("b@x", Some("Zoe Émile"), 5, 1, 30),
+                person("a@x", Some("adam"), 3, 3, 10),
+                person("c@x", None, 1, 0, 20),
+            ],
+            suggestions: Vec::new(),
+            graph: Graph::default(),
+            positions: Vec::new(),
+            elapsed: Duration::ZERO,
+        });
+        s.reorder();
+        s
+    }
+
+    fn order(s: &PeopleState) -> Vec<&str> {
+        s.shown_people().map(|p| p.address.as_str()).collect()
+    }
+
+    #[test]
+    fn the_table_sorts_and_filters() {
+        let mut s = state();
+        assert_eq!(order(&s), ["b@x", "a@x", "c@x"], "most messages first");
+        for (col, want) in [
+            (PeopleColumn::Sent, ["a@x", "b@x", "c@x"]),
+            (PeopleColumn::Name, ["a@x", "c@x", "b@x"]),
+            (PeopleColumn::First, ["b@x", "c@x", "a@x"]),
+        ] {
+            s.sort = (col, col != PeopleColumn::Name);
+            s.reorder();
+            assert_eq!(order(&s), want, "{col:?}");
+        }
+        // the same column again: the other way
+        s.sort = (PeopleColumn::Name, true);
+        s.reorder();
+        assert_eq!(order(&s), ["b@x", "c@x", "a@x"]);
+        // by name without accents or case, and by any address
+        s.filter = "EMILE".into();
+        s.reorder();
+        assert_eq!(order(&s), ["b@x"]);
+        s.filter = "other.c@".into();
+        s.reorder();
+        assert_eq!(order(&s), ["c@x"]);
+    }
+
     #[test]
     fn queries_for_a_person_and_a_pair() {
         let one = vec!["ann@x.org".to_string()];
