@@ -630,26 +630,28 @@ mod tests {
     }
 
     fn state() -> PeopleState {
-        let mut s = PeopleState::default();
-        s.data = Some(PeopleData {
-            key: ResultsKey {
-                case: PathBuf::from("c"),
-                query: "*".into(),
-                hits: 3,
-                case_messages: 3,
-                top: 150,
-            },
-            messages: 3,
-            people: vec![
-                person("b@x", Some("Zoe Émile"), 5, 1, 30),
-                person("a@x", Some("adam"), 3, 3, 10),
-                person("c@x", None, 1, 0, 20),
-            ],
-            suggestions: Vec::new(),
-            graph: Graph::default(),
-            positions: Vec::new(),
-            elapsed: Duration::ZERO,
-        });
+        let mut s = PeopleState {
+            data: Some(PeopleData {
+                key: ResultsKey {
+                    case: PathBuf::from("c"),
+                    query: "*".into(),
+                    hits: 3,
+                    case_messages: 3,
+                    top: 150,
+                },
+                messages: 3,
+                people: vec![
+                    person("b@x", Some("Zoe Émile"), 5, 1, 30),
+                    person("a@x", Some("adam"), 3, 3, 10),
+                    person("c@x", None, 1, 0, 20),
+                ],
+                suggestions: Vec::new(),
+                graph: Graph::default(),
+                positions: Vec::new(),
+                elapsed: Duration::ZERO,
+            }),
+            ..PeopleState::default()
+        };
         s.reorder();
         s
     }
