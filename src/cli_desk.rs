@@ -70,7 +70,7 @@ pub fn tag_action(
 }
 
 /// `--author`, else `$MAILSIFT_AUTHOR`, else the login name.
-fn author(given: Option<String>) -> String {
+pub fn author(given: Option<String>) -> String {
     given
         .or_else(|| std::env::var("MAILSIFT_AUTHOR").ok())
         .or_else(|| std::env::var("USER").ok())

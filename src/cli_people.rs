@@ -1,5 +1,6 @@
-//! `mailsift people` and `mailsift graph`: printing and writing only; the
-//! work is in `mailsift::people` and `mailsift::graph`.
+//! `mailsift people`, `mailsift graph` and `mailsift identity`: printing
+//! and writing only; the work is in `mailsift::people`, `mailsift::graph`
+//! and `mailsift::identity`.
 
 use std::io::Write;
 use std::path::Path;
@@ -7,12 +8,115 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Result;
+use clap::Subcommand;
 
 use mailsift::browse::Browser;
 use mailsift::display::visible;
 use mailsift::graph::{self, GraphFormat};
 use mailsift::people::{self, CSV_HEADER, PeopleOptions, PeopleSort, Person};
 use mailsift::time::rfc3339;
+
+/// `mailsift identity CASE …`
+#[derive(Subcommand)]
+pub enum IdentityCommand {
+    /// Make these addresses one person (with everyone already merged with
+    /// them); the first address names the person.
+    Merge {
+        /// Two addresses or more.
+        #[arg(required = true, num_args = 2..)]
+        addresses: Vec<String>,
+        /// The person's name (default: the names seen in the mail).
+        #[arg(long)]
+        name: Option<String>,
+        /// Who (default: $MAILSIFT_AUTHOR, else $USER).
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Make ADDRESS a person of its own again.
+    Split {
+        address: String,
+        /// Who (default: $MAILSIFT_AUTHOR, else $USER).
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Name the person ADDRESS belongs to ("" goes back to the names seen).
+    Rename {
+        address: String,
+        name: String,
+        /// Who (default: $MAILSIFT_AUTHOR, else $USER).
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// The people decided about: name and addresses (the default).
+    List {
+        /// One JSON object per person.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `mailsift identity CASE …`.
+pub fn identity(case: &Path, command: Option<IdentityCommand>) -> Result<ExitCode> {
+    use mailsift::identity;
+    let who = crate::cli_desk::author;
+    let print = |action: &str, recs: &[mailsift::annotate::identity::IdentityRecord]| {
+        for r in recs {
+            println!(
+                "{action}: {} -> {}{}",
+                visible(&r.address),
+                visible(&r.person),
+                r.name
+                    .as_deref()
+                    .map(|n| format!(" ({})", visible(n)))
+                    .unwrap_or_default()
+            );
+        }
+    };
+    match command.unwrap_or(IdentityCommand::List { json: false }) {
+        IdentityCommand::Merge {
+            addresses,
+            name,
+            author,
+        } => print(
+            "merged",
+            &identity::merge(case, &addresses, name.as_deref(), &who(author))?,
+        ),
+        IdentityCommand::Split { address, author } => {
+            print("split", &identity::split(case, &address, &who(author))?)
+        }
+        IdentityCommand::Rename {
+            address,
+            name,
+            author,
+        } => print(
+            "renamed",
+            &identity::rename(case, &address, &name, &who(author))?,
+        ),
+        IdentityCommand::List { json } => {
+            let ids = identity::list(case)?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for (key, name, addresses) in ids.people() {
+                if json {
+                    let v = serde_json::json!({
+                        "person": key,
+                        "name": name,
+                        "addresses": addresses,
+                    });
+                    writeln!(out, "{v}")?;
+                } else {
+                    writeln!(
+                        out,
+                        "{}: {}",
+                        visible(name.as_deref().unwrap_or("(names seen)")),
+                        visible(&addresses.join(", "))
+                    )?;
+                }
+            }
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 /// How `mailsift people` prints.
 pub enum PeopleFormat {

@@ -88,6 +88,7 @@ pub mod export;
 pub mod extract;
 pub mod graph;
 pub mod html;
+pub mod identity;
 pub mod index;
 pub mod jobs;
 pub mod keys;

@@ -249,6 +249,14 @@ enum Command {
         #[arg(long)]
         filter: Option<String>,
     },
+    /// Identity decisions: merge addresses into one person, split one
+    /// back out, rename a person, list them. `mailsift people`, `graph`
+    /// and the window count people as decided.
+    Identity {
+        case: PathBuf,
+        #[command(subcommand)]
+        command: Option<cli_people::IdentityCommand>,
+    },
     /// Write the communication graph of the messages matching QUERY (all
     /// when none): people as nodes, edges from each sender to their To
     /// and Cc recipients weighted by messages; GEXF (Gephi) or CSV.
@@ -436,6 +444,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             cli_people::people(&case, &query.join(" "), format, &sort, limit, filter)
         }
+        Some(Command::Identity { case, command }) => cli_people::identity(&case, command),
         Some(Command::Graph {
             case,
             query,

@@ -15,12 +15,19 @@
 //! most once per message per role: `To` as received, `Cc`/`Bcc` as copied
 //! (an address both in `To` and `Cc` is received). Addresses without `@`
 //! (group names such as `undisclosed-recipients:;`) are not people.
+//!
+//! The case's identity decisions ([`crate::annotate::identity`]) apply:
+//! addresses merged into one person are counted as that person (keyed by
+//! the person's key address, once per message per role however many of
+//! their addresses it names), and a name chosen for a person is their
+//! best name.
 
 use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+use crate::annotate::identity::{Identities, address_key};
 use crate::browse::Browser;
 use crate::error::Result;
 use crate::index::Sort;
@@ -62,13 +69,21 @@ pub struct Census {
     /// (sender, recipient) → messages; never a person to themselves.
     pub(crate) pairs: HashMap<(u32, u32), PairCount>,
     messages: u64,
+    /// The identity decisions applied.
+    identities: Identities,
 }
 
 /// A correspondent, as the people list shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Person {
-    /// The address, lower-cased: what identifies the person.
+    /// The address, lower-cased: what identifies the person (for
+    /// addresses merged into one person, the person's key address).
     pub address: String,
+    /// Every address of the person: `address` first, then those merged
+    /// with it (A to Z).
+    pub addresses: Vec<String>,
+    /// The name the investigator chose for the person, if any.
+    pub chosen_name: Option<String>,
     /// The display names seen with the address and how many messages used
     /// each, most used first.
     pub names: Vec<(String, u64)>,
@@ -90,9 +105,12 @@ pub struct Person {
 }
 
 impl Person {
-    /// The most used display name, if any was seen.
+    /// The name chosen for the person, else the most used display name,
+    /// if any was seen.
     pub fn best_name(&self) -> Option<&str> {
-        self.names.first().map(|(n, _)| n.as_str())
+        self.chosen_name
+            .as_deref()
+            .or_else(|| self.names.first().map(|(n, _)| n.as_str()))
     }
 
     /// `Name <address>`, or the address alone.
@@ -107,6 +125,7 @@ impl Person {
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "address": self.address,
+            "addresses": self.addresses,
             "name": self.best_name(),
             "names": self.names.iter()
                 .map(|(n, c)| serde_json::json!({"name": n, "messages": c}))
@@ -146,6 +165,7 @@ impl Person {
                 .map(|(a, c)| format!("{a} ({c})"))
                 .collect::<Vec<_>>()
                 .join("; "),
+            self.addresses.join("; "),
         ];
         csv_line(&cells)
     }
@@ -153,7 +173,7 @@ impl Person {
 
 /// The header line of [`Person::csv_line`]'s CSV (CRLF-terminated).
 pub const CSV_HEADER: &str =
-    "address,name,names,messages,sent,received,copied,first,last,correspondents\r\n";
+    "address,name,names,messages,sent,received,copied,first,last,correspondents,addresses\r\n";
 
 /// Cells joined into one CSV line, each made safe by
 /// [`crate::export::csv_cell`].
@@ -246,23 +266,12 @@ pub fn census(browser: &Browser, query: &str) -> Result<Census> {
 
 /// The people of the messages `rowids` of a case (all when None).
 pub fn census_of(case: &Case, rowids: Option<&[u64]>) -> Result<Census> {
-    let mut c = Census::default();
+    let mut c = Census::with_identities(case.identities()?);
     case.addressing(rowids, &mut |a| {
         c.add(&a);
         Ok(())
     })?;
     Ok(c)
-}
-
-/// An address as a person's key: trimmed, without angle brackets, lower
-/// case; None when it is not an address.
-fn address_key(addr: &str) -> Option<String> {
-    let a = addr
-        .trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .trim();
-    (a.contains('@') && a.len() > 2).then(|| a.to_lowercase())
 }
 
 /// A display name as kept: trimmed, quotes around it removed, spaces
@@ -316,6 +325,14 @@ pub fn name_key(name: &str) -> Option<String> {
 }
 
 impl Census {
+    /// An empty census that counts addresses as `identities` decide.
+    pub fn with_identities(identities: Identities) -> Census {
+        Census {
+            identities,
+            ..Census::default()
+        }
+    }
+
     /// Counts one message.
     pub fn add(&mut self, m: &Addressing) {
         self.messages += 1;
@@ -334,6 +351,10 @@ impl Census {
                     continue;
                 };
                 let name = clean_name(a.name.as_deref(), &key);
+                let key = match self.identities.person_of(&key) {
+                    k if k == key => key,
+                    k => k.to_string(),
+                };
                 let id = self.intern(key);
                 match at.get(&id) {
                     Some(&i) => {
@@ -421,6 +442,8 @@ impl Census {
         let mut names: Vec<(String, u64)> = t.names.iter().map(|(n, c)| (n.clone(), *c)).collect();
         names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Person {
+            addresses: self.identities.members(&t.address),
+            chosen_name: self.identities.name_of(&t.address).map(str::to_string),
             address: t.address.clone(),
             names,
             messages: t.messages,
@@ -441,7 +464,11 @@ impl Census {
             .map(|id| (id, self.person(id)))
             .filter(|(_, p)| {
                 filter.as_deref().is_none_or(|f| {
-                    p.address.contains(f) || p.names.iter().any(|(n, _)| fold(n).contains(f))
+                    p.addresses.iter().any(|a| a.contains(f))
+                        || p.chosen_name
+                            .as_deref()
+                            .is_some_and(|n| fold(n).contains(f))
+                        || p.names.iter().any(|(n, _)| fold(n).contains(f))
                 })
             })
             .collect();

@@ -387,3 +387,86 @@ fn people_of_the_sample_match_its_messages() {
         "{text}"
     );
 }
+
+/// `mailsift identity`: a merge (with a name) changes `people` and
+/// `graph`, `list` shows it, a split undoes it, mistakes exit non-zero.
+#[test]
+fn identity_merge_rename_split_through_the_cli() {
+    let (dir, case) = case();
+    let out = run(&[
+        &"identity",
+        &case,
+        &"merge",
+        &"jpodesta@example.org",
+        &"John.Podesta@campaign.example",
+        &"--name",
+        &"John Podesta",
+        &"--author",
+        &"ann",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let (_, list) = people_json(&case, &[]);
+    assert_eq!(list.len(), 5, "{list:#?}");
+    let john = person(&list, "jpodesta@example.org");
+    // 2 sent from one address, 1 received at the other
+    assert_eq!(counts(john), [3, 2, 1, 0]);
+    assert_eq!(john["name"], "John Podesta");
+    assert_eq!(
+        john["addresses"],
+        serde_json::json!(["jpodesta@example.org", "john.podesta@campaign.example"])
+    );
+    // the graph counts him as one node too
+    let gexf = dir.path().join("g.gexf");
+    assert!(run(&[&"graph", &case, &"-o", &gexf]).status.success());
+    let (nodes, _) = read_gexf(&gexf);
+    assert_eq!(nodes.len(), 5);
+
+    let out = run(&[&"identity", &case, &"list", &"--json"]);
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["name"], "John Podesta");
+
+    let out = run(&[
+        &"identity",
+        &case,
+        &"rename",
+        &"john.podesta@campaign.example",
+        &"J. P.",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let (_, list) = people_json(&case, &[]);
+    assert_eq!(person(&list, "jpodesta@example.org")["name"], "J. P.");
+
+    let out = run(&[
+        &"identity",
+        &case,
+        &"split",
+        &"john.podesta@campaign.example",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let (_, list) = people_json(&case, &[]);
+    assert_eq!(list.len(), 6);
+    assert_eq!(counts(person(&list, "jpodesta@example.org")), [2, 2, 0, 0]);
+
+    // not merged any more; not an address
+    assert!(
+        !run(&[
+            &"identity",
+            &case,
+            &"split",
+            &"john.podesta@campaign.example"
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        !run(&[&"identity", &case, &"merge", &"a@x.org", &"nobody"])
+            .status
+            .success()
+    );
+}

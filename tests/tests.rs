@@ -18,6 +18,8 @@ mod gui;
 #[cfg(feature = "gui")]
 mod gui_desk;
 #[cfg(feature = "gui")]
+mod gui_people;
+#[cfg(feature = "gui")]
 mod gui_reading;
 mod import;
 mod install;

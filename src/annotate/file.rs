@@ -9,10 +9,14 @@
 //!  "notes":[{"author":"ann","time":"…","text":"call him"}]}        (one line)
 //! {"tag":"Urgent","colour":"#e01b24","time":"…"}
 //! {"saved":"donors","query":"from:@dnc.org donor","time":"…","deleted":false}
+//! {"identity":"jpodesta@x.org","person":"john.podesta@y.org","name":null,"time":"…","author":"ann"}
 //! ```
 //!
 //! A line is a message when it has `id`, a saved search when it has
-//! `saved`, a tag's colour when it has `tag`, the header when it has
+//! `saved`, an identity decision (which person an address belongs to, see
+//! [`super::identity`]) when it has `identity` (files written before
+//! identities have none, and read as before), a tag's colour when it has
+//! `tag`, the header when it has
 //! `mailsift_annotations` (a version this mailsift reads: 1). Blank lines
 //! are skipped; unknown keys are ignored. Times are RFC 3339 UTC with
 //! milliseconds. [`read`] reads the whole file before anything is applied
@@ -23,6 +27,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::identity::{IdentityRecord, address_key};
 use super::{
     MessageRecord, Note, SavedSearch, StarChange, TagChange, TagDef, colour, now_ms, parse_time,
     tag_name, time_text,
@@ -43,6 +48,18 @@ pub struct AnnotationFile {
     pub tags: Vec<TagDef>,
     /// Saved searches, removals included.
     pub saved: Vec<SavedSearch>,
+    /// Identity decisions: which person each address belongs to.
+    pub identities: Vec<IdentityRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdentityJson {
+    identity: String,
+    person: String,
+    #[serde(default)]
+    name: Option<String>,
+    time: String,
+    author: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -147,6 +164,16 @@ pub fn write(out: &mut dyn Write, file: &AnnotationFile) -> std::io::Result<()> 
         };
         writeln!(out, "{}", serde_json::to_string(&line)?)?;
     }
+    for r in &file.identities {
+        let line = IdentityJson {
+            identity: r.address.clone(),
+            person: r.person.clone(),
+            name: r.name.clone(),
+            time: time_text(r.time_ms),
+            author: r.author.clone(),
+        };
+        writeln!(out, "{}", serde_json::to_string(&line)?)?;
+    }
     Ok(())
 }
 
@@ -199,6 +226,19 @@ fn parse_line(text: &str, out: &mut AnnotationFile) -> std::result::Result<(), S
             time_ms: time(&s.time)?,
             deleted: s.deleted,
         });
+    } else if map.contains_key("identity") {
+        let r: IdentityJson = serde_json::from_value(value).map_err(field)?;
+        let key = |a: &str| address_key(a).ok_or_else(|| format!("{a:?} is not an e-mail address"));
+        out.identities.push(IdentityRecord {
+            address: key(&r.identity)?,
+            person: key(&r.person)?,
+            name: r
+                .name
+                .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|n| !n.is_empty()),
+            time_ms: time(&r.time)?,
+            author: super::author(&r.author),
+        });
     } else if map.contains_key("tag") {
         let t: TagDefJson = serde_json::from_value(value).map_err(field)?;
         out.tags.push(TagDef {
@@ -215,7 +255,7 @@ fn parse_line(text: &str, out: &mut AnnotationFile) -> std::result::Result<(), S
         }
     } else {
         return Err(
-            "expected a message (\"id\"), a tag (\"tag\") or a saved search (\"saved\")".into(),
+            "expected a message (\"id\"), a tag (\"tag\"), a saved search (\"saved\") or an identity (\"identity\")".into(),
         );
     }
     Ok(())
@@ -301,6 +341,13 @@ mod tests {
                 time_ms: 11,
                 deleted: true,
             }],
+            identities: vec![IdentityRecord {
+                address: "jp@x.org".into(),
+                person: "john@y.org".into(),
+                name: Some("John \"JP\" P".into()),
+                time_ms: 12,
+                author: "ann".into(),
+            }],
         }
     }
 
@@ -308,7 +355,7 @@ mod tests {
     fn written_files_read_back() {
         let mut buf = Vec::new();
         write(&mut buf, &sample()).unwrap();
-        assert_eq!(String::from_utf8_lossy(&buf).lines().count(), 4);
+        assert_eq!(String::from_utf8_lossy(&buf).lines().count(), 5);
         assert_eq!(parse(Path::new("a.jsonl"), &buf[..]).unwrap(), sample());
     }
 

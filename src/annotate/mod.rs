@@ -23,6 +23,7 @@
 //! `desk`. This module uses only `model`, `time` and `error`.
 
 pub mod file;
+pub mod identity;
 
 use crate::error::{Error, Result};
 use crate::model::MessageKey;

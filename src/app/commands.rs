@@ -133,6 +133,8 @@ pub enum Command {
     AddDkimKeys,
     /// File → Export evidence packet…: the marked rows, else every result.
     ExportEvidence,
+    /// The People and communication graph windows.
+    People(super::people::PeopleCommand),
     /// Close the window.
     Quit,
 }
@@ -232,6 +234,7 @@ impl MailsiftApp {
             Command::AddDkimKeys => self.add_dkim_keys(),
             Command::ExportEvidence => self.export_evidence(),
             Command::Desk(c) => self.apply_desk(c),
+            Command::People(c) => self.apply_people(c),
             // These need the frame's context: see `apply_with_ctx`.
             Command::CopyCitation | Command::Quit => {}
         }

@@ -121,6 +121,9 @@ pub fn merge_text(path: &Path, r: &MergeReport) -> String {
     if r.saved_changed > 0 {
         text.push_str(&format!(", {} saved searches", t(r.saved_changed)));
     }
+    if r.identities_changed > 0 {
+        text.push_str(&format!(", {} identity decisions", t(r.identities_changed)));
+    }
     text.push('.');
     if r.not_in_case > 0 {
         text.push_str(&format!(

@@ -38,6 +38,7 @@ impl MailsiftApp {
         self.drain_jobs();
         self.poll_read();
         self.step_desk();
+        self.step_people();
         self.refresh_recent();
         if let Some(t) = self.search.edited_at {
             if t.elapsed() >= DEBOUNCE {

@@ -5,7 +5,9 @@
 //! fetches the list rows about to be drawn and applies the [`Command`]s of
 //! the last frame (`commands.rs`); the investigator's desk (tags, stars,
 //! notes, saved searches, history, batch search) is `desk.rs` with its
-//! windows in `desk_ui.rs`, `sidebar.rs` and `batch.rs`; `ui()` (`ui.rs`) only draws: each panel
+//! windows in `desk_ui.rs`, `sidebar.rs` and `batch.rs`; the People and
+//! communication graph windows are `people.rs` (state, census thread) with
+//! `people_ui.rs` and `graph_ui.rs`; `ui()` (`ui.rs`) only draws: each panel
 //! gets the sub-state it shows and returns commands. What the window needs
 //! from a case comes through [`Browser`] or a [`crate::jobs`] job on a
 //! background thread; the window never blocks on one.
@@ -18,11 +20,14 @@ mod desk_tasks;
 mod desk_ui;
 pub mod dialogs;
 mod dkim_ui;
+pub mod graph_ui;
 mod help;
 mod list;
 mod logic;
 mod open;
 mod panels;
+pub mod people;
+mod people_ui;
 mod reading;
 mod reads;
 mod report;
@@ -84,6 +89,8 @@ pub struct MailsiftApp {
     pub cases: CasesState,
     /// Tags, stars, notes, saved searches, history, batch search.
     pub desk: desk::DeskState,
+    /// The People and communication graph windows, and their census.
+    pub people: people::PeopleState,
     /// View source, a preview or a save reading the sources off this
     /// thread, with the status line it replaced while it runs.
     pending_read: Option<(reads::PendingRead, Option<Status>)>,
@@ -168,6 +175,7 @@ impl MailsiftApp {
             status: None,
             cases: CasesState::default(),
             desk: desk::DeskState::default(),
+            people: people::PeopleState::default(),
             pending_read: None,
             commands: Vec::new(),
         }
@@ -181,6 +189,7 @@ impl MailsiftApp {
             || self.search.edited_at.is_some()
             || self.pending_read.is_some()
             || !self.desk.tasks.is_empty()
+            || self.people.counting()
             || !self.commands.is_empty()
     }
 

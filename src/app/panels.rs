@@ -189,6 +189,24 @@ pub fn menu_ui(
             {
                 out.push(Command::ToggleSnippets);
             }
+            if ui
+                .add_enabled(case.is_some(), egui::Button::new("People…"))
+                .on_hover_text("Everyone in the results: sent, received, copied, dates")
+                .clicked()
+            {
+                out.push(Command::People(super::people::PeopleCommand::ShowPeople(
+                    true,
+                )));
+            }
+            if ui
+                .add_enabled(case.is_some(), egui::Button::new("Communication graph…"))
+                .on_hover_text("Who wrote to whom in the results, drawn as a graph")
+                .clicked()
+            {
+                out.push(Command::People(super::people::PeopleCommand::ShowGraph(
+                    true,
+                )));
+            }
             if ui.button("Help (F1)").clicked() {
                 out.push(Command::ToggleHelp);
             }

@@ -5,7 +5,8 @@
 
 use super::desk::Pane;
 use super::{
-    Command, MailsiftApp, attachments, batch, desk_ui, list, panels, reading, report, sidebar,
+    Command, MailsiftApp, attachments, batch, desk_ui, graph_ui, list, panels, people_ui, reading,
+    report, sidebar,
 };
 
 impl MailsiftApp {
@@ -181,6 +182,14 @@ impl MailsiftApp {
         ));
         if let Some(b) = &mut self.desk.batch {
             cmds.extend(batch::batch_ui(ctx, b));
+        }
+        if self.case_path.is_some() {
+            if self.people.show_people {
+                cmds.extend(people_ui::people_window_ui(ctx, &mut self.people));
+            }
+            if self.people.show_graph {
+                cmds.extend(graph_ui::graph_window_ui(ctx, &self.people));
+            }
         }
         if self.search.show_help {
             cmds.extend(super::help::help_ui(ctx, &self.settings.cases_dir()));

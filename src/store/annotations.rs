@@ -37,6 +37,8 @@ pub struct MergeReport {
     pub colours_changed: u64,
     /// Saved searches added, changed or removed.
     pub saved_changed: u64,
+    /// Identity decisions (one per address) that changed.
+    pub identities_changed: u64,
     /// Message records naming messages this case does not hold (not applied).
     pub not_in_case: u64,
 }
@@ -44,7 +46,10 @@ pub struct MergeReport {
 impl MergeReport {
     /// Whether the merge changed nothing.
     pub fn is_noop(&self) -> bool {
-        self.messages_changed == 0 && self.colours_changed == 0 && self.saved_changed == 0
+        self.messages_changed == 0
+            && self.colours_changed == 0
+            && self.saved_changed == 0
+            && self.identities_changed == 0
     }
 }
 
@@ -120,7 +125,7 @@ impl Case {
     /// Runs `f` in one immediate transaction (the write lock of the
     /// database taken at once, so that a concurrent import makes it wait
     /// instead of failing), committed when it returns Ok.
-    fn write_tx<T>(&mut self, f: impl FnOnce(Sql<'_>) -> Result<T>) -> Result<T> {
+    pub(super) fn write_tx<T>(&mut self, f: impl FnOnce(Sql<'_>) -> Result<T>) -> Result<T> {
         let db_path = self.db_path.clone();
         let tx = self
             .conn
@@ -363,6 +368,7 @@ impl Case {
                 r.saved_changed +=
                     sql.exec(SAVED_MERGE, params![s.name, s.query, s.time_ms, s.deleted])? as u64;
             }
+            r.identities_changed = super::identities::merge(sql, &file.identities)?;
             Ok(r)
         })?;
         self.audit(&serde_json::json!({

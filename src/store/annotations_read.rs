@@ -202,6 +202,7 @@ impl Case {
             messages: by_key.into_values().collect(),
             tags,
             saved,
+            identities: self.identity_records()?,
         })
     }
 

@@ -177,6 +177,7 @@ fn merging_is_last_writer_wins_add_wins_ties_and_idempotent() {
             time_ms: 3,
             deleted: false,
         }],
+        identities: Vec::new(),
     };
     let r = case.merge_annotations(&file, Path::new("f.jsonl")).unwrap();
     assert_eq!(r.records, 3);
@@ -339,4 +340,33 @@ fn a_version_4_case_gains_the_dkim_tables_unverified() {
         ),
         (0, 1, 1)
     );
+}
+
+/// Issue 16: a case of format 6 gains the identities table, empty (every
+/// address its own person), and takes decisions.
+#[test]
+fn a_version_6_case_gains_the_identities_table() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("c");
+    let (case, _) = case_with(&root, 1);
+    case.sql().batch("DROP TABLE identities;").unwrap();
+    drop(case);
+    let marker = root.join(MARKER);
+    let text = std::fs::read_to_string(&marker)
+        .unwrap()
+        .replace(&format!("\"version\": {FORMAT_VERSION}"), "\"version\": 6");
+    std::fs::write(&marker, text).unwrap();
+    assert_eq!(Case::marker(&root).unwrap().version, 6);
+    let case = Case::open(&root).unwrap();
+    assert_eq!(Case::marker(&root).unwrap().version, 7);
+    assert!(case.identities().unwrap().is_empty());
+    drop(case);
+    let mut w = Case::open_for_annotating(&root).unwrap();
+    let recs = w
+        .identities()
+        .unwrap()
+        .merge(&["a@x.org".into(), "b@x.org".into()], None, 1, "ann")
+        .unwrap();
+    w.set_identities("merge", &recs).unwrap();
+    assert_eq!(w.identities().unwrap().person_of("b@x.org"), "a@x.org");
 }

@@ -39,6 +39,7 @@ mod annotations;
 mod annotations_read;
 mod checkpoint;
 mod dkim;
+mod identities;
 mod naming;
 mod paths;
 mod read;

@@ -29,11 +29,15 @@ pub(super) const FORMAT_NAME: &str = "mailsift-case";
 /// 6: the first From and To display names as columns (`from_name`,
 /// `to_name`), so that the list sorts by the name it shows; backfilled
 /// from the records.
+/// 7: identity decisions (which addresses are one person, the name
+/// chosen for them): `identities`, created by the schema; nothing to
+/// backfill (a case without decisions counts every address apart, as
+/// before).
 /// 8: messages inside archives: a `files` row per archive entry read
 /// (`files.container`: the archive's own row; `files.entry`: the entry's
 /// path inside it, nested archives joined with `!/`; `files.path`: the
 /// path shown, `archive.zip!/entry`), so that origins keep pointing at
-/// (file, offset). Nothing to backfill. (7 is another change's.)
+/// (file, offset). Nothing to backfill.
 /// An older case is upgraded in place when first opened.
 pub(crate) const FORMAT_VERSION: u32 = 8;
 
@@ -172,6 +176,13 @@ CREATE TABLE IF NOT EXISTS saved_searches(
     time INTEGER NOT NULL,
     deleted INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS identities(
+    address TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    name TEXT,
+    time INTEGER NOT NULL,
+    author TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS dkim_keys(
     domain TEXT NOT NULL,
     selector TEXT NOT NULL,
@@ -252,6 +263,8 @@ impl Case {
         if marker.version < 6 {
             upgrade_to_6(sql)?;
         }
+        // 7: `identities` is made by the schema (run when the case was
+        // opened for writing); no decision to backfill.
         if marker.version < 8 {
             upgrade_to_8(sql)?;
         }

@@ -6,13 +6,17 @@
 //!
 //! Built from a [`Census`] (see [`crate::people`] for the counting rules);
 //! `Bcc` recipients are people but not edges (only the sender's copy
-//! shows them).
+//! shows them). [`layout`] places the nodes for drawing (force-directed,
+//! deterministic).
 
 use std::io::{self, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::people::{Census, csv_line};
+
+pub mod layout;
+pub use layout::{LayoutOptions, layout};
 
 /// How many people a graph keeps unless told otherwise.
 pub const DEFAULT_TOP: usize = 150;
@@ -22,6 +26,9 @@ pub const DEFAULT_TOP: usize = 150;
 pub struct Node {
     /// The address, lower-cased (the node's id).
     pub address: String,
+    /// Every address of the person (`address` first; more when addresses
+    /// were merged into one person).
+    pub addresses: Vec<String>,
     /// The most used display name, if any.
     pub name: Option<String>,
     /// Messages the person is in.
@@ -100,6 +107,7 @@ pub fn graph(census: &Census, top: usize) -> Graph {
             let p = census.person(id);
             Node {
                 name: p.best_name().map(str::to_string),
+                addresses: p.addresses.clone(),
                 address: p.address,
                 messages: p.messages,
             }
