@@ -7,6 +7,7 @@
 //! query and returns every hit (no cap) with its score and date.
 
 mod annotated;
+mod mentions;
 pub mod schema;
 pub mod snippet;
 
@@ -300,7 +301,8 @@ impl SearchIndex {
             | Field::Tag
             | Field::Note
             | Field::Dkim
-            | Field::DkimDomain => Vec::new(),
+            | Field::DkimDomain
+            | Field::Mentions => Vec::new(),
         }
     }
 
@@ -328,6 +330,10 @@ impl SearchIndex {
                 IndexRecordOption::Basic,
             )),
             Query::HasNote => self.rowid_set(resolver.annotated_rowids(&Annotated::AnyNote)?),
+            Query::HasPattern(kind) => Box::new(TermQuery::new(
+                Term::from_field_text(f.mention, &schema::has_term(*kind)),
+                IndexRecordOption::Basic,
+            )),
             Query::Date { start, end } => {
                 let lo = start.map_or(Bound::Unbounded, |s| {
                     Bound::Included(Term::from_field_i64(f.date, s))
@@ -368,7 +374,8 @@ impl SearchIndex {
                 | Field::Tag
                 | Field::Note
                 | Field::Dkim
-                | Field::DkimDomain => self.term(*field, text, Mode::Exact, resolver)?,
+                | Field::DkimDomain
+                | Field::Mentions => self.term(*field, text, Mode::Exact, resolver)?,
                 _ => self.phrase(*field, text),
             },
             Query::And(qs) => {
@@ -417,6 +424,7 @@ impl SearchIndex {
     ) -> Result<Box<dyn TQuery>> {
         let f = &self.fields;
         match field {
+            Field::Mentions => return Ok(self.mentions(text)),
             Field::Id => {
                 let hex = text.trim().to_ascii_lowercase();
                 let term = Term::from_field_text(f.key, &hex);
@@ -531,6 +539,27 @@ impl SearchIndex {
     }
 
     /// The messages with these row ids (answers the case gave).
+    /// `mentions:`: the values the text stands for, normalised as
+    /// extraction normalises them; a domain also finds its subdomains.
+    fn mentions(&self, text: &str) -> Box<dyn TQuery> {
+        let f = &self.fields;
+        let terms: Vec<Term> = crate::patterns::query_values(text)
+            .into_iter()
+            .map(|m| {
+                let t = if m.kind == crate::patterns::Kind::Domain {
+                    schema::site_term(&m.value)
+                } else {
+                    m.term()
+                };
+                Term::from_field_text(f.mention, &t)
+            })
+            .collect();
+        if terms.is_empty() {
+            return Box::new(EmptyQuery);
+        }
+        Box::new(TermSetQuery::new(terms))
+    }
+
     fn rowid_set(&self, rowids: Vec<u64>) -> Box<dyn TQuery> {
         let f = self.fields.rowid;
         Box::new(TermSetQuery::new(

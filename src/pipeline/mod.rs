@@ -68,6 +68,10 @@ pub struct ImportOptions {
     /// measure what verification costs: messages then stay unverified
     /// until `keys add` verifies them).
     pub dkim: bool,
+    /// Look for patterns in the text (phone numbers, addresses, URLs,
+    /// IBANs, money; `crate::patterns`) in the workers (on by default; off
+    /// only to measure what extraction costs: a reindex finds them then).
+    pub patterns: bool,
 }
 
 impl Default for ImportOptions {
@@ -78,6 +82,7 @@ impl Default for ImportOptions {
             rescan: false,
             command: "import".into(),
             dkim: true,
+            patterns: true,
         }
     }
 }
@@ -176,6 +181,7 @@ pub fn import(
         docs: &docs,
         now: now_secs(),
         keys: opts.dkim.then_some(&keys),
+        patterns: opts.patterns,
     };
     let reader = ReaderCtx {
         limits: &opts.limits,
