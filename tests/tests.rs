@@ -17,11 +17,14 @@ mod gui;
 #[cfg(feature = "gui")]
 mod gui_desk;
 #[cfg(feature = "gui")]
+mod gui_patterns;
+#[cfg(feature = "gui")]
 mod gui_reading;
 mod import;
 mod install;
 mod labels;
 mod network;
+mod patterns;
 mod people;
 mod print;
 mod protected;

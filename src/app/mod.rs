@@ -23,6 +23,7 @@ mod list;
 mod logic;
 mod open;
 mod panels;
+pub mod patterns_ui;
 mod reading;
 mod reads;
 mod report;

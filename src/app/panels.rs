@@ -627,6 +627,11 @@ pub fn facets_ui(
             ));
             out.extend(facet_list(ui, "Labels", &f.labels, label_term));
             out.extend(facet_list(ui, "Tags", &f.tags, tag_term));
+            for (kind, items) in &f.mentions {
+                out.extend(facet_list(ui, kind.title(), items, |v| {
+                    super::patterns_ui::mention_query(&crate::patterns::Mention::new(*kind, v))
+                }));
+            }
             if f.sampled < res.hits.len() {
                 ui.weak(format!(
                     "Recipients, attachment types and labels: first {} hits.",

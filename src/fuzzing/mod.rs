@@ -17,23 +17,26 @@
 //! | [`extract()`] | [`extract::detect`](crate::extract::detect), [`extract::extract`](crate::extract::extract) on any bytes as each document kind | ends within its time budget; text within its limit; no panic escapes |
 //! | [`gzip`] | [`source::gzindex::GzReader`](crate::source::gzindex::GzReader) against flate2; compression, checkpoints and reads through them | the two decoders agree; data round-trips; every checkpoint reads back exact ranges |
 //! | [`dkim_signature`] | [`dkim::sig::parse`](crate::dkim::sig::parse), [`dkim::read_key_file`](crate::dkim::read_key_file), [`dkim::verify_message`](crate::dkim::verify_message) on the bytes as a signature header and as a message | a parsed signature is within its bounds; refusals say why; every key read has a usable record; the message verdict is the best signature's; every result has a reason |
+//! | [`patterns()`] | [`patterns::find`](crate::patterns::find), [`patterns::of_message`](crate::patterns::of_message) on any text | spans inside the text, on character boundaries, not overlapping; phone numbers, IBANs and amounts read back as themselves through `mentions:`; values per message bounded, sorted |
 //! | [`export`] | CSV row, NDJSON record, mbox entry | CSV parses back to the same cells (defused) and no cell starts with a formula character; the mbox re-splits into the same messages (same keys) |
 //!
 //! Files: `sources` (mbox splitter, gzip), `messages` (message, smime,
 //! extract, html), `search` (query), `exports` (export, safe_name),
-//! `dkim` (dkim_signature).
+//! `dkim` (dkim_signature), `patterns` (patterns).
 //!
 //! Not part of the stable API.
 
 mod dkim;
 mod exports;
 mod messages;
+mod patterns;
 mod search;
 mod sources;
 
 pub use dkim::dkim_signature;
 pub use exports::{export, safe_name};
 pub use messages::{extract, html, message, smime};
+pub use patterns::patterns;
 pub use search::query;
 pub use sources::{gzip, mbox_splitter};
 
@@ -53,6 +56,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("extract", extract),
     ("gzip", gzip),
     ("dkim_signature", dkim_signature),
+    ("patterns", patterns),
 ];
 
 /// The body of the target called `name`, if there is one.

@@ -268,12 +268,12 @@ pub fn query_values(text: &str) -> Vec<Mention> {
     if text.contains('@') && !text.contains('/') {
         out.push(Mention::new(Kind::Email, text.to_lowercase()));
     } else if let Some(url) = links::normalise_url(text) {
+        // A whole URL finds that URL, not every link to its site.
         out.push(Mention::new(Kind::Url, url));
-    }
-    if !text.contains('@') && !text.contains(char::is_whitespace) {
-        if let Some(host) = links::host_of(text) {
-            out.push(Mention::new(Kind::Domain, host));
-        }
+    } else if !text.contains(char::is_whitespace)
+        && let Some(host) = links::host_of(text)
+    {
+        out.push(Mention::new(Kind::Domain, host));
     }
     out.dedup();
     out

@@ -22,6 +22,10 @@ use super::{Found, Kind, Mention, boundary_after, boundary_before};
 /// Bytes one amount may span.
 pub const MAX_SPAN: usize = 48;
 
+/// Amounts from here on are not read (a run of digits, not money; and
+/// the value must read back the same).
+const MAX_AMOUNT: f64 = 1e15;
+
 /// Longest number, in bytes (digits and separators).
 const MAX_NUMBER: usize = 24;
 
@@ -119,13 +123,16 @@ fn at(text: &str, i: usize) -> Option<(String, usize)> {
         let mut j = i + len;
         j += spaces(&text[j..], 1);
         let (amount, end) = number_scaled(text, j)?;
-        return Some((value(code, amount), end));
+        return (amount < MAX_AMOUNT).then(|| (value(code, amount), end));
     }
     // A number first, then a currency.
     if !window.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
     let (amount, j) = number_scaled(text, i)?;
+    if !(amount < MAX_AMOUNT) {
+        return None;
+    }
     let k = j + spaces(&text[j..], 1);
     let rest = &text[k..];
     for (sign, code) in SIGNS {
@@ -261,7 +268,7 @@ fn number(text: &str, j: usize) -> Option<(f64, usize)> {
     };
     let mut groups = int.split([',', '.']);
     let first = groups.next()?;
-    if first.is_empty() || first.len() > 15 {
+    if first.is_empty() || first.len() > 18 {
         return None;
     }
     let mut digits = first.to_string();
