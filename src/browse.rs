@@ -58,6 +58,22 @@ pub fn parse_query(text: &str) -> Result<Query> {
     })
 }
 
+/// Whether the search index of the case at `root` lacks messages the case
+/// has (an import killed between its two commits, or an index of an
+/// older version, set aside when opened here: a case imported before
+/// patterns were found has its index rebuilt once). [`Browser::open`]
+/// would then index them before returning; the window does it as a
+/// background import with progress instead.
+pub fn index_behind(root: &Path) -> Result<bool> {
+    let case = Case::open(root)?;
+    let dir = case.index_dir();
+    if !dir.exists() {
+        return Ok(false);
+    }
+    let index = SearchIndex::open_or_create(&dir)?;
+    Ok(index.indexed_upto()? < case.max_rowid()?)
+}
+
 impl Browser {
     /// Opens the case at `root` for reading. A case whose index is missing
     /// or behind (an import was interrupted) is searchable for what the

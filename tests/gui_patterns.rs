@@ -85,3 +85,51 @@ fn the_reading_pane_and_the_facets_list_a_phone_number() {
         h.state().search.query
     );
 }
+
+/// A case whose index is behind (here: emptied, as opening an index of an
+/// older version leaves it) is brought up to date by a background import
+/// of nothing before it opens, and then finds patterns.
+#[test]
+fn an_index_behind_is_rebuilt_in_the_background() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src.mbox");
+    std::fs::write(
+        &src,
+        crate::util::mbox(&[crate::util::message(
+            "a@example.org",
+            "Call",
+            "r1@example.org",
+            "Ring +44 20 7946 0958 today.",
+        )]),
+    )
+    .unwrap();
+    let case = tmp.path().join("case");
+    let out = crate::util::run(&[&"import", &case, &src, &"--quiet"]);
+    assert!(out.status.success());
+    let index = case.join("index");
+    std::fs::remove_dir_all(&index).unwrap();
+    std::fs::create_dir(&index).unwrap();
+    assert!(mailsift::browse::index_behind(&case).unwrap());
+
+    let mut h = harness(&tmp.path().join("data"), vec![], false);
+    h.step();
+    h.state_mut()
+        .apply(mailsift::app::Command::OpenPath(case.clone()));
+    assert!(
+        h.state().import.running.is_some(),
+        "rebuilt by the import job"
+    );
+    step_until(&mut h, "the rebuilt case", LONG, |a| {
+        a.import.running.is_none() && !a.busy() && a.hit_count() == Some(1)
+    });
+    assert!(!mailsift::browse::index_behind(&case).unwrap());
+    h.state_mut().search.query = "mentions:+442079460958".into();
+    h.state_mut().apply(mailsift::app::Command::SearchNow);
+    step_until(&mut h, "the search", LONG, |a| {
+        !a.busy()
+            && a.search
+                .results
+                .as_ref()
+                .is_some_and(|r| r.query_text.starts_with("mentions:") && r.hits.len() == 1)
+    });
+}

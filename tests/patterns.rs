@@ -27,8 +27,16 @@ fn corpus() -> Vec<String> {
             "Call me at +1 202 555 0143 or see https://www.dnc.org/news?id=4.\n\
              Wire $1.2m to DE89 3704 0044 0532 0130 00.",
         ),
-        mail(2, "again", "My cell: (202) 555-0143. Ask carol@campaign.example."),
-        mail(3, "third", "Still 202.555.0143, and http://my.dnc.org/x costs €300,000."),
+        mail(
+            2,
+            "again",
+            "My cell: (202) 555-0143. Ask carol@campaign.example.",
+        ),
+        mail(
+            3,
+            "third",
+            "Still 202.555.0143, and http://my.dnc.org/x costs €300,000.",
+        ),
         mail(
             4,
             "dates",
@@ -84,7 +92,10 @@ fn mentions_and_has_find_every_spelling() {
         subjects(&case, "mentions:\"de89 3704 0044 0532 0130 00\""),
         ["call"]
     );
-    assert_eq!(subjects(&case, "mentions:Carol@Campaign.example"), ["again"]);
+    assert_eq!(
+        subjects(&case, "mentions:Carol@Campaign.example"),
+        ["again"]
+    );
     assert_eq!(subjects(&case, "mentions:\"USD 1200000\""), ["call"]);
     assert_eq!(subjects(&case, "mentions:\"$1.2m\""), ["call"]);
     assert_eq!(subjects(&case, "has:phone"), all_three);
@@ -126,7 +137,10 @@ fn the_patterns_command_counts_messages() {
     assert_eq!(find("iban", "DE89370400440532013000"), 1);
     assert_eq!(find("money", "EUR 300000"), 1);
     assert_eq!(find("email", "carol@campaign.example"), 1);
-    assert!(list.iter().all(|v| v["kind"] != "phone" || v["value"] == "+12025550143"));
+    assert!(
+        list.iter()
+            .all(|v| v["kind"] != "phone" || v["value"] == "+12025550143")
+    );
 
     // One kind, as CSV: formula-safe (a phone number starts with +).
     let out = run(&[&"patterns", &case, &"--kind", &"phone", &"--csv"]);
@@ -137,7 +151,10 @@ fn the_patterns_command_counts_messages() {
     );
     // A query narrows it; text output.
     let out = run(&[&"patterns", &case, &"subject:third", &"--kind", &"domain"]);
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), "       1  domain  my.dnc.org\n");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "       1  domain  my.dnc.org\n"
+    );
     // Nothing found: exit 1; a bad kind: exit 2.
     let out = run(&[&"patterns", &case, &"subject:dates"]);
     assert_eq!(out.status.code(), Some(1));
@@ -154,7 +171,14 @@ fn exports_have_a_column_per_kind() {
     let text = String::from_utf8(out.stdout).unwrap();
     let mut rows = csv::Reader::from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let header: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
-    let row: Vec<String> = rows.records().next().unwrap().unwrap().iter().map(String::from).collect();
+    let row: Vec<String> = rows
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
     let cell = |name: &str| row[header.iter().position(|h| h == name).unwrap()].clone();
     assert_eq!(cell("mentions_phone"), "'+12025550143");
     assert_eq!(cell("mentions_url"), "https://www.dnc.org/news?id=4");
@@ -165,7 +189,10 @@ fn exports_have_a_column_per_kind() {
     let out = run(&[&"search", &case, &"--format", &"json", &"subject:again"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["mentions"]["phone"], serde_json::json!(["+12025550143"]));
-    assert_eq!(v["mentions"]["email"], serde_json::json!(["carol@campaign.example"]));
+    assert_eq!(
+        v["mentions"]["email"],
+        serde_json::json!(["carol@campaign.example"])
+    );
     assert_eq!(v["mentions"]["iban"], serde_json::json!([]));
 }
 

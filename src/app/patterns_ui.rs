@@ -76,8 +76,8 @@ pub fn patterns_ui(ui: &mut egui::Ui, p: &ReadingPatterns) -> Vec<Command> {
             ui.horizontal_wrapped(|ui| {
                 ui.weak(format!("{}:", kind.title()));
                 for m in values {
-                    let text = egui::RichText::new(visible(&m.value))
-                        .color(ui.visuals().hyperlink_color);
+                    let text =
+                        egui::RichText::new(visible(&m.value)).color(ui.visuals().hyperlink_color);
                     let resp = ui
                         .add(egui::Label::new(text).sense(egui::Sense::click()))
                         .on_hover_cursor(egui::CursorIcon::PointingHand)
@@ -90,6 +90,51 @@ pub fn patterns_ui(ui: &mut egui::Ui, p: &ReadingPatterns) -> Vec<Command> {
         }
     });
     out
+}
+
+/// Appends `body[range]`, the parts inside `marks` underlined with `mark`.
+pub(super) fn append_marked(
+    job: &mut egui::text::LayoutJob,
+    body: &str,
+    range: std::ops::Range<usize>,
+    marks: &[std::ops::Range<usize>],
+    normal: &egui::text::TextFormat,
+    mark: egui::Stroke,
+) {
+    let mut pos = range.start;
+    for m in marks
+        .iter()
+        .filter(|m| m.start < range.end && m.end > range.start)
+    {
+        let s = m.start.max(pos);
+        let e = m.end.min(range.end);
+        if s >= e || !body.is_char_boundary(s) || !body.is_char_boundary(e) {
+            continue;
+        }
+        if s > pos {
+            job.append(
+                &crate::display::visible_text(&body[pos..s]),
+                0.0,
+                normal.clone(),
+            );
+        }
+        job.append(
+            &crate::display::visible_text(&body[s..e]),
+            0.0,
+            egui::text::TextFormat {
+                underline: mark,
+                ..normal.clone()
+            },
+        );
+        pos = e;
+    }
+    if pos < range.end {
+        job.append(
+            &crate::display::visible_text(&body[pos..range.end]),
+            0.0,
+            normal.clone(),
+        );
+    }
 }
 
 #[cfg(test)]
@@ -116,9 +161,6 @@ mod tests {
             .map(|m| m.value.as_str())
             .collect();
         assert_eq!(phones, ["+12025550143"]);
-        assert_eq!(
-            mention_query(&p.mentions[0]),
-            "mentions:\"+12025550143\""
-        );
+        assert_eq!(mention_query(&p.mentions[0]), "mentions:\"+12025550143\"");
     }
 }

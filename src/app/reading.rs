@@ -99,7 +99,14 @@ pub fn body_job(
                 Some(r) if r.start < end => {
                     let s = r.start.max(pos);
                     if s > pos {
-                        append_marked(&mut job, body, pos..s, marks, &normal, mark);
+                        super::patterns_ui::append_marked(
+                            &mut job,
+                            body,
+                            pos..s,
+                            marks,
+                            &normal,
+                            mark,
+                        );
                     }
                     let e = r.end.min(end);
                     job.append(
@@ -114,7 +121,14 @@ pub fn body_job(
                     pos = e;
                 }
                 _ => {
-                    append_marked(&mut job, body, pos..end, marks, &normal, mark);
+                    super::patterns_ui::append_marked(
+                        &mut job,
+                        body,
+                        pos..end,
+                        marks,
+                        &normal,
+                        mark,
+                    );
                     pos = end;
                 }
             }
@@ -123,43 +137,6 @@ pub fn body_job(
         line_start = end;
     }
     job
-}
-
-/// Appends `body[range]`, the parts inside `marks` underlined with `mark`.
-fn append_marked(
-    job: &mut LayoutJob,
-    body: &str,
-    range: std::ops::Range<usize>,
-    marks: &[std::ops::Range<usize>],
-    normal: &TextFormat,
-    mark: egui::Stroke,
-) {
-    let mut pos = range.start;
-    for m in marks
-        .iter()
-        .filter(|m| m.start < range.end && m.end > range.start)
-    {
-        let s = m.start.max(pos);
-        let e = m.end.min(range.end);
-        if s >= e || !body.is_char_boundary(s) || !body.is_char_boundary(e) {
-            continue;
-        }
-        if s > pos {
-            job.append(&visible_text(&body[pos..s]), 0.0, normal.clone());
-        }
-        job.append(
-            &visible_text(&body[s..e]),
-            0.0,
-            TextFormat {
-                underline: mark,
-                ..normal.clone()
-            },
-        );
-        pos = e;
-    }
-    if pos < range.end {
-        job.append(&visible_text(&body[pos..range.end]), 0.0, normal.clone());
-    }
 }
 
 /// The subject as a heading, search hits highlighted.

@@ -17,7 +17,11 @@ use crate::query::Query;
 impl SearchIndex {
     /// Each pattern value found in the hits of `q`, with the number of
     /// hits it is found in.
-    pub fn mention_counts(&self, q: &Query, resolver: &dyn Resolver) -> Result<Vec<(Mention, u64)>> {
+    pub fn mention_counts(
+        &self,
+        q: &Query,
+        resolver: &dyn Resolver,
+    ) -> Result<Vec<(Mention, u64)>> {
         let tq = self.convert(q, resolver)?;
         let searcher = self.reader.searcher();
         let counts = searcher
@@ -29,6 +33,27 @@ impl SearchIndex {
             .collect();
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(out)
+    }
+
+    /// `mentions:`: the values the text stands for, normalised as
+    /// extraction normalises them; a domain also finds its subdomains.
+    pub(super) fn mentions(&self, text: &str) -> Box<dyn tantivy::query::Query> {
+        let f = &self.fields;
+        let terms: Vec<tantivy::Term> = crate::patterns::query_values(text)
+            .into_iter()
+            .map(|m| {
+                let t = if m.kind == crate::patterns::Kind::Domain {
+                    super::schema::site_term(&m.value)
+                } else {
+                    m.term()
+                };
+                tantivy::Term::from_field_text(f.mention, &t)
+            })
+            .collect();
+        if terms.is_empty() {
+            return Box::new(tantivy::query::EmptyQuery);
+        }
+        Box::new(tantivy::query::TermSetQuery::new(terms))
     }
 }
 

@@ -539,27 +539,6 @@ impl SearchIndex {
     }
 
     /// The messages with these row ids (answers the case gave).
-    /// `mentions:`: the values the text stands for, normalised as
-    /// extraction normalises them; a domain also finds its subdomains.
-    fn mentions(&self, text: &str) -> Box<dyn TQuery> {
-        let f = &self.fields;
-        let terms: Vec<Term> = crate::patterns::query_values(text)
-            .into_iter()
-            .map(|m| {
-                let t = if m.kind == crate::patterns::Kind::Domain {
-                    schema::site_term(&m.value)
-                } else {
-                    m.term()
-                };
-                Term::from_field_text(f.mention, &t)
-            })
-            .collect();
-        if terms.is_empty() {
-            return Box::new(EmptyQuery);
-        }
-        Box::new(TermSetQuery::new(terms))
-    }
-
     fn rowid_set(&self, rowids: Vec<u64>) -> Box<dyn TQuery> {
         let f = self.fields.rowid;
         Box::new(TermSetQuery::new(

@@ -230,8 +230,8 @@ fn number(text: &str, j: usize) -> Option<(f64, usize)> {
     let mut end = j;
     while end < bytes.len() && end - j < MAX_NUMBER {
         let b = bytes[end];
-        let sep_then_digit = (b == b',' || b == b'.')
-            && bytes.get(end + 1).is_some_and(u8::is_ascii_digit);
+        let sep_then_digit =
+            (b == b',' || b == b'.') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit);
         if b.is_ascii_digit() || sep_then_digit {
             end += 1;
         } else {
@@ -250,7 +250,11 @@ fn number(text: &str, j: usize) -> Option<(f64, usize)> {
             let sep = if commas > 0 { ',' } else { '.' };
             let count = commas + dots;
             let after = s.rsplit(sep).next().map_or(0, str::len);
-            if count == 1 && after != 3 { Some(sep) } else { None }
+            if count == 1 && after != 3 {
+                Some(sep)
+            } else {
+                None
+            }
         }
         _ => {
             let last_comma = s.rfind(',').unwrap_or(0);

@@ -64,7 +64,8 @@ pub fn find(text: &str, cx: &Context) -> Vec<Found> {
             // Skip a word or number that may not start here, whole.
             let word = b.is_ascii_alphanumeric() || b == b'_';
             i += 1;
-            while word && i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+            while word && i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_')
+            {
                 i += 1;
             }
             continue;
@@ -187,7 +188,8 @@ fn candidate(text: &str, start: usize, end: usize, cx: &Context) -> Option<Strin
     {
         return None;
     }
-    if text[end..].starts_with(['.', ',']) && text[end + 1..].starts_with(|c: char| c.is_ascii_digit())
+    if text[end..].starts_with(['.', ','])
+        && text[end + 1..].starts_with(|c: char| c.is_ascii_digit())
     {
         return None;
     }

@@ -77,7 +77,11 @@ fn not_phone_numbers() {
         "+1 202 555 0143 0143 0143 0143 4",
     ];
     for text in table {
-        assert_eq!(values(text, Kind::Phone), Vec::<String>::new(), "in {text:?}");
+        assert_eq!(
+            values(text, Kind::Phone),
+            Vec::<String>::new(),
+            "in {text:?}"
+        );
     }
 }
 
@@ -127,9 +131,18 @@ fn emails_urls_and_domains() {
 #[test]
 fn ibans_validated() {
     let table: &[(&str, &[&str])] = &[
-        ("IBAN DE89 3704 0044 0532 0130 00 BIC COBADEFFXXX", &["DE89370400440532013000"]),
-        ("pay to GB82WEST12345698765432.", &["GB82WEST12345698765432"]),
-        ("FR14 2004 1010 0505 0001 3M02 606 and", &["FR1420041010050500013M02606"]),
+        (
+            "IBAN DE89 3704 0044 0532 0130 00 BIC COBADEFFXXX",
+            &["DE89370400440532013000"],
+        ),
+        (
+            "pay to GB82WEST12345698765432.",
+            &["GB82WEST12345698765432"],
+        ),
+        (
+            "FR14 2004 1010 0505 0001 3M02 606 and",
+            &["FR1420041010050500013M02606"],
+        ),
         // Wrong checksum, wrong length, lower case inside a word.
         ("DE89 3704 0044 0532 0130 01", &[]),
         ("DE89 3704 0044 0532 01", &[]),
@@ -185,8 +198,16 @@ fn query_values_normalise_like_extraction() {
     has("202.555.0143", Kind::Phone, "+12025550143");
     has("dnc.org", Kind::Domain, "dnc.org");
     has("https://www.dnc.org/x", Kind::Url, "https://www.dnc.org/x");
-    has("de89 3704 0044 0532 0130 00", Kind::Iban, "DE89370400440532013000");
-    has("John.Podesta@Gmail.com", Kind::Email, "john.podesta@gmail.com");
+    has(
+        "de89 3704 0044 0532 0130 00",
+        Kind::Iban,
+        "DE89370400440532013000",
+    );
+    has(
+        "John.Podesta@Gmail.com",
+        Kind::Email,
+        "john.podesta@gmail.com",
+    );
     has("$1.2m", Kind::Money, "USD 1200000");
     has("USD 1200000", Kind::Money, "USD 1200000");
     has("phone:+12025550143", Kind::Phone, "+12025550143");

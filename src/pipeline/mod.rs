@@ -157,7 +157,16 @@ pub fn import(
     let index = SearchIndex::open_or_create(&case.index_dir())?;
     let fields = index.fields().clone();
     let mut index_writer = index.writer()?;
-    maintain::catch_up_index(case, &index, &mut index_writer)?;
+    maintain::catch_up_index(case, &index, &mut index_writer, &mut |done, total| {
+        on_progress(&Progress {
+            messages: 0,
+            bytes_read: 0,
+            bytes_total: 0,
+            elapsed: started.elapsed(),
+            current: None,
+            indexing: Some((done, total)),
+        })
+    })?;
     let import_id = case.begin_import(&opts.command)?;
     let known = if opts.rescan {
         HashMap::new()
@@ -207,6 +216,7 @@ pub fn import(
                 bytes_total: bytes_total.load(Ordering::Relaxed),
                 elapsed: started.elapsed(),
                 current,
+                indexing: None,
             })
         },
     );
