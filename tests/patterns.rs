@@ -104,8 +104,10 @@ fn mentions_and_has_find_every_spelling() {
     assert_eq!(subjects(&case, "has:url"), ["call", "third"]);
     assert_eq!(subjects(&case, "has:email"), ["again"]);
     assert_eq!(subjects(&case, "-has:phone"), ["dates"]);
-    // Dates, times, a ZIP code and an order number are not phone numbers.
-    assert!(subjects(&case, "mentions:2025550143 dates").is_empty());
+    // Dates, times, a ZIP code and an order number are not phone numbers
+    // (the order number is the same digits: only the others are found).
+    assert_eq!(subjects(&case, "mentions:2025550143"), all_three);
+    assert!(subjects(&case, "has:phone subject:dates").is_empty());
     let out = run(&[&"search", &case, &"has:fax"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
@@ -194,6 +196,17 @@ fn exports_have_a_column_per_kind() {
         serde_json::json!(["carol@campaign.example"])
     );
     assert_eq!(v["mentions"]["iban"], serde_json::json!([]));
+    // `show --json` lists them too.
+    let id = v["id"].as_str().unwrap().to_string();
+    let out = run(&[&"show", &case, &id, &"--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        shown["mentions"],
+        serde_json::json!([
+            {"kind": "phone", "value": "+12025550143"},
+            {"kind": "email", "value": "carol@campaign.example"}
+        ])
+    );
 }
 
 #[test]

@@ -152,7 +152,7 @@ mod tests {
         }];
         let p = ReadingPatterns::of(&m);
         assert_eq!(p.marks(0), [5..20, 28..45]);
-        assert_eq!(p.marks(1), [5..19]);
+        assert_eq!(p.marks(1), vec![5..19]);
         assert!(p.marks(2).is_empty());
         let phones: Vec<&str> = p
             .mentions

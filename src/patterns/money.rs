@@ -130,7 +130,7 @@ fn at(text: &str, i: usize) -> Option<(String, usize)> {
         return None;
     }
     let (amount, j) = number_scaled(text, i)?;
-    if !(amount < MAX_AMOUNT) {
+    if amount.is_nan() || amount >= MAX_AMOUNT {
         return None;
     }
     let k = j + spaces(&text[j..], 1);

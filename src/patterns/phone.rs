@@ -87,14 +87,19 @@ pub fn find(text: &str, cx: &Context) -> Vec<Found> {
     out
 }
 
-/// A phone number typed in a search (`mentions:"+1 202 555 0143"`), in
-/// E.164, read as [`find`] reads one (without the context checks).
+/// A phone number typed in a search (`mentions:"+1 202 555 0143"`,
+/// `mentions:2025550143`), in E.164. A search says what it means, so
+/// only the number's validity is checked, not the shapes [`find`]
+/// refuses in running text (a bare run of digits is a number here).
 pub fn normalise(text: &str, cx: &Context) -> Option<String> {
     let text = text.trim();
     if text.is_empty() || text.len() > MAX_RUN || run_end(text.as_bytes(), 0) != text.len() {
         return None;
     }
-    shape_ok(text)?;
+    let digits = text.bytes().filter(u8::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) {
+        return None;
+    }
     parse(text, cx)
 }
 
@@ -246,7 +251,7 @@ fn shape_ok(cand: &str) -> Option<Vec<usize>> {
         _ => {}
     }
     // Dotted runs with an odd group look like versions or decimals.
-    if dots > 0 && groups.iter().any(|&g| g == 1) && !plus {
+    if dots > 0 && groups.contains(&1) && !plus {
         return None;
     }
     Some(groups)

@@ -196,6 +196,7 @@ fn query_values_normalise_like_extraction() {
     has("+1 202 555 0143", Kind::Phone, "+12025550143");
     has("(202) 555-0143", Kind::Phone, "+12025550143");
     has("202.555.0143", Kind::Phone, "+12025550143");
+    has("2025550143", Kind::Phone, "+12025550143");
     has("dnc.org", Kind::Domain, "dnc.org");
     has("https://www.dnc.org/x", Kind::Url, "https://www.dnc.org/x");
     has(

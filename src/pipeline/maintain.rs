@@ -48,7 +48,7 @@ pub(super) fn catch_up_index(
     // Documents past `upto` may exist from an uncommitted run: replace them.
     case.messages_after(upto, &mut |rowid, msg| {
         done += 1;
-        if done % PROGRESS_EVERY == 0 {
+        if done.is_multiple_of(PROGRESS_EVERY) {
             progress(done.min(total), total);
         }
         w.delete(rowid);
