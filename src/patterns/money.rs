@@ -87,10 +87,16 @@ const SCALES: &[(&str, f64)] = &[
 
 /// Every amount in `text`.
 pub fn find(text: &str) -> Vec<Found> {
+    let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < text.len() {
-        if text.is_char_boundary(i)
+        // Only a digit, `$`, the first byte of `€ £ ¥ ₽ ₹ ₣` or a capital
+        // letter (a code, `US$`) may start an amount.
+        let b = bytes[i];
+        let may_start =
+            b.is_ascii_digit() || b == b'$' || b == 0xC2 || b == 0xE2 || b.is_ascii_uppercase();
+        if may_start
             && boundary_before(text, i)
             && let Some((value, end)) = at(text, i)
         {
@@ -126,7 +132,7 @@ fn at(text: &str, i: usize) -> Option<(String, usize)> {
         return (amount < MAX_AMOUNT).then(|| (value(code, amount), end));
     }
     // A number first, then a currency.
-    if !window.starts_with(|c: char| c.is_ascii_digit()) {
+    if !window.starts_with(|c: char| c.is_ascii_digit()) || !currency_may_follow(window) {
         return None;
     }
     let (amount, j) = number_scaled(text, i)?;
@@ -152,6 +158,39 @@ fn at(text: &str, i: usize) -> Option<(String, usize)> {
         .iter()
         .find(|(w, _)| *w == lower)
         .map(|(_, code)| (value(code, amount), k + word_end))
+}
+
+/// A cheap look past the digits at the start of `s` (most numbers in a
+/// text are not amounts): whether what follows them, after at most one
+/// space, could start a scale, a currency word, a code or a sign.
+fn currency_may_follow(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut j = 0;
+    while j < b.len() && j < MAX_NUMBER && (b[j].is_ascii_digit() || b[j] == b',' || b[j] == b'.') {
+        j += 1;
+    }
+    if j < b.len() && b[j] == b' ' {
+        j += 1;
+    }
+    b.get(j).is_some_and(|&c| {
+        c.is_ascii_uppercase()
+            || matches!(
+                c,
+                b'k' | b'm'
+                    | b'b'
+                    | b't'
+                    | b'd'
+                    | b'e'
+                    | b'p'
+                    | b'y'
+                    | b'r'
+                    | b'f'
+                    | b's'
+                    | b'$'
+                    | 0xC2
+                    | 0xE2
+            )
+    })
 }
 
 /// A sign or ISO code at the start of `s`: the code and its length.

@@ -183,6 +183,10 @@ fn candidate(text: &str, start: usize, end: usize, cx: &Context) -> Option<Strin
         return None;
     }
     let cand = &text[start..end];
+    let digits = cand.bytes().filter(u8::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) {
+        return None;
+    }
     // What follows must not carry the number on (a word, another number
     // joined by `/` or `:`, a decimal, an address).
     if !boundary_after(text, end) {
@@ -280,9 +284,36 @@ fn context_says_not(before: &str) -> bool {
     NOT_PHONE_BEFORE.contains(&last)
 }
 
+/// Candidates remembered per thread (the same signature's number recurs
+/// in thousands of messages; parsing is the costly step).
+const CACHE_MAX: usize = 4096;
+
+thread_local! {
+    static CACHE: std::cell::RefCell<std::collections::HashMap<(phonenumber::country::Id, String), Option<String>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// [`parse_uncached`], remembered per thread for the last
+/// [`CACHE_MAX`] distinct candidates (the cache is emptied when full).
+fn parse(cand: &str, cx: &Context) -> Option<String> {
+    let key = (cx.region, cand.to_string());
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let value = parse_uncached(cand, cx);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_MAX {
+            c.clear();
+        }
+        c.insert(key, value.clone());
+    });
+    value
+}
+
 /// Parses and validates: with `+` or `00` for its own country, else for
 /// the context's; the E.164 form of a valid number.
-fn parse(cand: &str, cx: &Context) -> Option<String> {
+fn parse_uncached(cand: &str, cx: &Context) -> Option<String> {
     let digits_from_00 = cand
         .strip_prefix("00")
         .filter(|r| r.starts_with(|c: char| c.is_ascii_digit()));
