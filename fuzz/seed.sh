@@ -18,7 +18,7 @@ trap 'rm -rf "$TMP"' EXIT
 GENERATE=1
 [[ "${1:-}" == "--no-generate" ]] && GENERATE=0
 
-for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns; do
     mkdir -p "$OUT/$t"
 done
 
@@ -270,6 +270,11 @@ if [[ -n $first_eml ]]; then
     { printf '%-10s\n' "$(wc -c <"$first_eml")"; cat "$first_eml"; printf '<?xml version="1.0"?>\n<plist version="1.0"><dict><key>flags</key><integer>17</integer></dict></plist>\n'; } >"$TMP/1.emlx"
     seed emlx "" "$TMP/1.emlx"
 fi
+# --- patterns: the sample's message bodies (phone numbers, links, amounts)
+# and the tricky table of the unit tests.
+while read -r f; do seed patterns "" "$f"; done < <(find "$SAMPLE/dnc" -type f -name "*.eml" | sort | head -40)
+seed_text patterns 'Call +1 202 555 0143 or (202) 555-0143; $1.2m, EUR 300.000, 5 million dollars; DE89 3704 0044 0532 0130 00'
+seed_text patterns 'Date: 2016-05-12 10:30 ZIP 20500-0003 order #2025550143 card 4111 1111 1111 1111'
 
 # --- a small synthetic corpus from the generator (other seeds, other shapes)
 if [[ $GENERATE == 1 ]]; then
@@ -284,10 +289,10 @@ if [[ $GENERATE == 1 ]]; then
 fi
 
 # --- saved regressions seed their target ------------------------------------
-for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns; do
     [[ -d "$ROOT/fuzz/regressions/$t" ]] && cp "$ROOT"/fuzz/regressions/$t/* "$OUT/$t/" 2>/dev/null || true
 done
 
-for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns; do
     printf '%-14s %5d seeds, %8d bytes\n' "$t" "$(ls "$OUT/$t" | wc -l)" "$(cat "$OUT/$t"/* | wc -c)"
 done

@@ -19,6 +19,7 @@ use crate::index::Sort;
 use crate::synth::{CorpusSpec, Layout, write_corpus};
 
 mod dkim;
+mod patterns;
 
 /// The fixed query set (words, phrases, fields, dates, boolean, prefix,
 /// fuzzy, non-Latin).
@@ -344,6 +345,7 @@ fn import(
         ),
     );
     dkim::cost(opts, r, &case, mbox_dir, secs)?;
+    patterns::cost(opts, r, &case, mbox_dir, secs)?;
     Ok((case, secs))
 }
 

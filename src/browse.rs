@@ -58,6 +58,22 @@ pub fn parse_query(text: &str) -> Result<Query> {
     })
 }
 
+/// Whether the search index of the case at `root` lacks messages the case
+/// has (an import killed between its two commits, or an index of an
+/// older version, set aside when opened here: a case imported before
+/// patterns were found has its index rebuilt once). [`Browser::open`]
+/// would then index them before returning; the window does it as a
+/// background import with progress instead.
+pub fn index_behind(root: &Path) -> Result<bool> {
+    let case = Case::open(root)?;
+    let dir = case.index_dir();
+    if !dir.exists() {
+        return Ok(false);
+    }
+    let index = SearchIndex::open_or_create(&dir)?;
+    Ok(index.indexed_upto()? < case.max_rowid()?)
+}
+
 impl Browser {
     /// Opens the case at `root` for reading. A case whose index is missing
     /// or behind (an import was interrupted) is searchable for what the
@@ -88,6 +104,32 @@ impl Browser {
         }
         let index = SearchIndex::open_or_create(&dir)?;
         Ok(Browser { case, index })
+    }
+
+    /// The patterns found in the text of the messages matching `text`
+    /// (every message when it is empty), each with the number of those
+    /// messages it is found in, most frequent first; only those of `kind`
+    /// when given.
+    pub fn mentions(
+        &self,
+        text: &str,
+        kind: Option<crate::patterns::Kind>,
+    ) -> Result<Vec<(crate::patterns::Mention, u64)>> {
+        let query = if text.trim().is_empty() {
+            Query::All
+        } else {
+            parse_query(text)?
+        };
+        let mut counts = self.index.mention_counts(&query, &self.case)?;
+        if let Some(k) = kind {
+            counts.retain(|(m, _)| m.kind == k);
+        }
+        Ok(counts)
+    }
+
+    /// The patterns of the hits of a parsed query, counted (see [`Browser::mentions`]).
+    pub fn mention_counts(&self, query: &Query) -> Result<Vec<(crate::patterns::Mention, u64)>> {
+        self.index.mention_counts(query, &self.case)
     }
 
     /// Every message matching `text`, sorted.
@@ -291,6 +333,15 @@ impl Browser {
                 .dkim_columns(&[hit.rowid as i64])?
                 .pop()
                 .unwrap_or_default();
+            // The patterns of the text the index was given (attachment
+            // texts are stored apart from the record).
+            let mentions = if matches!(format, Format::Csv | Format::Json) {
+                let mut full = msg.clone();
+                self.case.fill_attachment_texts(&mut full)?;
+                Some(crate::patterns::of_message(&full))
+            } else {
+                None
+            };
             exporter.write(&ExportItem {
                 message: &msg,
                 origins: &origins,
@@ -302,6 +353,7 @@ impl Browser {
                 annotations: annotations.as_ref(),
                 dkim,
                 dkim_domain: dkim_domain.as_deref(),
+                mentions: mentions.as_deref(),
             })?;
             // Dropping the exporter removes the partial output.
             if !progress(n as u64 + 1, total) {

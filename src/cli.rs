@@ -331,6 +331,12 @@ pub fn show(case: &Path, id: &str, raw: bool, json: bool) -> Result<ExitCode> {
         v["dkim"] = serde_json::json!(dkim.as_ref().map(|o| &o.signatures));
         v["dkim_verdict"] = serde_json::json!(dkim.as_ref().map(|o| o.verdict.as_str()));
         v["dkim_domain"] = serde_json::json!(dkim.as_ref().and_then(|o| o.domain.as_deref()));
+        // Phone numbers, addresses, links, IBANs, money in the text.
+        let mentions: Vec<serde_json::Value> = mailsift::patterns::of_message(&m)
+            .into_iter()
+            .map(|p| serde_json::json!({"kind": p.kind.name(), "value": p.value}))
+            .collect();
+        v["mentions"] = serde_json::json!(mentions);
         writeln!(out, "{v}")?;
     } else {
         print_message(&mut out, &m, &origins, thread.as_deref(), &desk)?;

@@ -173,6 +173,9 @@ pub struct Facets {
     pub labels: FacetCounts,
     /// The investigators' tags (as written), over every hit.
     pub tags: FacetCounts,
+    /// Patterns found in the text, over every hit, per kind ([`MENTION_FACETS`]),
+    /// at most [`FACET_TOP`] each: values as the index holds them.
+    pub mentions: Vec<(crate::patterns::Kind, FacetCounts)>,
     /// How many hits `recipients`, `attachment_types` and `labels` were counted over.
     pub sampled: usize,
     /// Messages per month (`YYYY-MM`), over every hit; undated ones are left out.
@@ -188,6 +191,37 @@ pub struct Facets {
 pub const FACET_SAMPLE: usize = 2_000;
 /// Entries kept per facet.
 pub const FACET_TOP: usize = 12;
+
+/// The kinds of patterns shown as facets, in order.
+pub const MENTION_FACETS: [crate::patterns::Kind; 5] = [
+    crate::patterns::Kind::Phone,
+    crate::patterns::Kind::Domain,
+    crate::patterns::Kind::Email,
+    crate::patterns::Kind::Iban,
+    crate::patterns::Kind::Money,
+];
+
+/// The pattern facets of the hits of `query` (read from the index's
+/// column of patterns; empty when that fails).
+pub fn mention_facets(
+    browser: &Browser,
+    query: &Query,
+) -> Vec<(crate::patterns::Kind, FacetCounts)> {
+    let counts = browser.mention_counts(query).unwrap_or_default();
+    MENTION_FACETS
+        .iter()
+        .map(|&k| {
+            let top: FacetCounts = counts
+                .iter()
+                .filter(|(m, _)| m.kind == k)
+                .take(FACET_TOP)
+                .map(|(m, n)| (m.value.clone(), *n))
+                .collect();
+            (k, top)
+        })
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
 
 /// The light columns of every message of a case, by row id.
 pub type LightTable = HashMap<u64, LightRow>;
@@ -638,7 +672,8 @@ fn run_search(state: &mut Option<WorkerCase>, req: &SearchRequest) -> JobResult<
     let mut hits = found.hits;
     sort_hits(&mut hits, req.sort, &s.light, &s.thread_sizes);
     let elapsed = start.elapsed();
-    let facets = facets(&s.browser, &hits, &s.light);
+    let mut facets = facets(&s.browser, &hits, &s.light);
+    facets.mentions = mention_facets(&s.browser, &found.query);
     Ok(SearchOutcome {
         case: req.case.clone(),
         query_text: req.query.clone(),
@@ -769,6 +804,7 @@ pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
         attachment_types: top(types),
         labels: top(labels),
         tags: top(crate::desk::tag_counts(&browser.case, hits).unwrap_or_default()),
+        mentions: Vec::new(),
         sampled: sample,
         months,
         days,

@@ -94,6 +94,7 @@ pub mod jobs;
 pub mod keys;
 pub mod model;
 pub mod parse;
+pub mod patterns;
 pub mod people;
 pub mod pipeline;
 pub mod query;

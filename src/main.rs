@@ -13,6 +13,7 @@ use clap::{ArgGroup, Parser, Subcommand};
 mod cli;
 mod cli_desk;
 mod cli_keys;
+mod cli_patterns;
 mod cli_people;
 
 use mailsift::pipeline::{self, ImportOptions, ImportReport, Progress};
@@ -66,6 +67,11 @@ enum Command {
         /// messages stay unverified until `mailsift keys add CASE`).
         #[arg(long)]
         no_dkim: bool,
+        /// Do not look for phone numbers, addresses, links, IBANs and
+        /// money in the text (only to measure what it costs; `mailsift
+        /// reindex CASE` finds them later).
+        #[arg(long)]
+        no_patterns: bool,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -257,6 +263,26 @@ enum Command {
         #[command(subcommand)]
         command: Option<cli_people::IdentityCommand>,
     },
+    /// The phone numbers, e-mail addresses, URLs, domains, IBANs and
+    /// amounts of money found in the text of the messages matching QUERY
+    /// (all when none), each with the number of messages it is in, most
+    /// frequent first. Exit status 1 when there is none.
+    Patterns {
+        case: PathBuf,
+        query: Vec<String>,
+        /// Only one kind: phone, email, url, domain, iban or money.
+        #[arg(long)]
+        kind: Option<String>,
+        /// One JSON object per value: kind, value, messages.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// CSV: kind, value, messages (safe to open in a spreadsheet).
+        #[arg(long)]
+        csv: bool,
+        /// At most this many values.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
     /// Write the communication graph of the messages matching QUERY (all
     /// when none): people as nodes, edges from each sender to their To
     /// and Cc recipients weighted by messages; GEXF (Gephi) or CSV.
@@ -331,12 +357,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             rescan,
             threads,
             no_dkim,
+            no_patterns,
             quiet,
         }) => {
             let opts = ImportOptions {
                 threads,
                 rescan,
                 dkim: !no_dkim,
+                patterns: !no_patterns,
                 command: std::env::args().collect::<Vec<_>>().join(" "),
                 ..ImportOptions::default()
             };
@@ -452,6 +480,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output,
             top,
         }) => cli_people::graph(&case, &query.join(" "), &format, &output, top),
+        Some(Command::Patterns {
+            case,
+            query,
+            kind,
+            json,
+            csv,
+            limit,
+        }) => {
+            let format = if json {
+                cli_patterns::PatternsFormat::Json
+            } else if csv {
+                cli_patterns::PatternsFormat::Csv
+            } else {
+                cli_patterns::PatternsFormat::Text
+            };
+            cli_patterns::patterns(&case, &query.join(" "), kind.as_deref(), format, limit)
+        }
         Some(Command::HelpQuery) => {
             print!("{}", cli::QUERY_HELP);
             Ok(ExitCode::SUCCESS)

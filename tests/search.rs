@@ -159,7 +159,7 @@ fn csv_file(path: &Path) -> Vec<Vec<String>> {
     read_csv(std::str::from_utf8(&bytes[3..]).unwrap())
 }
 
-const CSV_HEADER: [&str; 18] = [
+const CSV_HEADER: [&str; 24] = [
     "id",
     "date",
     "from",
@@ -178,6 +178,12 @@ const CSV_HEADER: [&str; 18] = [
     "notes",
     "dkim",
     "dkim_domain",
+    "mentions_phone",
+    "mentions_email",
+    "mentions_url",
+    "mentions_domain",
+    "mentions_iban",
+    "mentions_money",
 ];
 
 /// Entries of the case's audit log with `"event": event`.
@@ -639,7 +645,8 @@ fn json_records_have_the_documented_fields() {
             "starred",
             "notes",
             "dkim",
-            "dkim_domain"
+            "dkim_domain",
+            "mentions"
         ])
     );
     // Not DKIM-signed: verified as such at import.

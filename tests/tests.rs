@@ -18,6 +18,7 @@ mod gui;
 #[cfg(feature = "gui")]
 mod gui_desk;
 #[cfg(feature = "gui")]
+mod gui_patterns;
 mod gui_people;
 #[cfg(feature = "gui")]
 mod gui_reading;
@@ -25,6 +26,7 @@ mod import;
 mod install;
 mod labels;
 mod network;
+mod patterns;
 mod people;
 mod print;
 mod protected;

@@ -530,8 +530,10 @@ impl MailsiftApp {
             .results
             .as_ref()
             .is_none_or(|res| res.hits.iter().any(|h| h.rowid == rowid));
+        let patterns = super::patterns_ui::ReadingPatterns::of(&message);
         self.reading = Some(Reading {
             rowid,
+            patterns,
             message,
             thread,
             source: None,

@@ -26,6 +26,7 @@ mod list;
 mod logic;
 mod open;
 mod panels;
+pub mod patterns_ui;
 pub mod people;
 mod people_ui;
 mod reading;

@@ -107,6 +107,15 @@ impl MailsiftApp {
     }
 
     pub(super) fn open_case(&mut self, path: PathBuf) {
+        // An index behind its case (of an older version: patterns not yet
+        // found) is caught up by an import of nothing, on the import
+        // thread with its progress, not here.
+        if crate::browse::index_behind(&path).unwrap_or(false)
+            && !self.jobs.is_running(JobKind::Import)
+        {
+            self.rebuild_index(path);
+            return;
+        }
         match Browser::open(&path) {
             Ok(b) => {
                 self.close_case();
@@ -119,6 +128,38 @@ impl MailsiftApp {
                 self.status = None;
             }
             Err(e) => self.set_status(format!("Cannot open case: {e}"), true),
+        }
+    }
+
+    /// Brings the index of the case at `path` up to date in the
+    /// background (an import without sources: its catch-up reports
+    /// progress); the case opens when it is done.
+    fn rebuild_index(&mut self, path: PathBuf) {
+        self.close_case();
+        let req = ImportRequest {
+            case: path.clone(),
+            sources: Vec::new(),
+            options: ImportOptions {
+                command: "index rebuild (window)".into(),
+                ..ImportOptions::default()
+            },
+        };
+        match self.jobs.start_import(req) {
+            Ok(_) => {
+                self.case_path = Some(path.clone());
+                self.cases.name = Some(case_name_or_default(&path));
+                self.import.running = Some(RunningImport {
+                    sources: Vec::new(),
+                    case: path.clone(),
+                    progress: None,
+                    started: Instant::now(),
+                    cancelling: false,
+                    last_refresh: Instant::now(),
+                });
+                self.remember_case(&path);
+                self.status = None;
+            }
+            Err(e) => self.set_status(e.to_string(), true),
         }
     }
 

@@ -383,6 +383,18 @@ pub fn progress_ui(
     ui.horizontal(|ui| {
         if let Some(imp) = &import.running {
             let (frac, text) = match &imp.progress {
+                Some(p) if p.indexing.is_some() => {
+                    let (done, total) = p.indexing.unwrap_or_default();
+                    (
+                        done as f32 / total.max(1) as f32,
+                        format!(
+                            "Rebuilding the search index (finding patterns in the text): \
+                             {} of {} messages",
+                            thousands(done),
+                            thousands(total)
+                        ),
+                    )
+                }
                 Some(p) => {
                     let frac = if p.bytes_total > 0 {
                         p.bytes_read as f32 / p.bytes_total as f32
@@ -647,6 +659,11 @@ pub fn facets_ui(
             ));
             out.extend(facet_list(ui, "Labels", &f.labels, label_term));
             out.extend(facet_list(ui, "Tags", &f.tags, tag_term));
+            for (kind, items) in &f.mentions {
+                out.extend(facet_list(ui, kind.title(), items, |v| {
+                    super::patterns_ui::mention_query(&crate::patterns::Mention::new(*kind, v))
+                }));
+            }
             if f.sampled < res.hits.len() {
                 ui.weak(format!(
                     "Recipients, attachment types and labels: first {} hits.",
@@ -717,6 +734,7 @@ mod tests {
     #[test]
     fn the_time_left_is_never_zero_while_bytes_are_left() {
         let p = |read: u64, total: u64, ms: u64| crate::pipeline::Progress {
+            indexing: None,
             bytes_read: read,
             bytes_total: total,
             elapsed: std::time::Duration::from_millis(ms),

@@ -53,8 +53,15 @@ fn size(n: u64) -> String {
     }
 }
 
-/// The body as a layout job: quoted lines dimmed, hits highlighted.
-pub fn body_job(body: &str, query: Option<&Query>, monospace: bool, ui: &egui::Ui) -> LayoutJob {
+/// The body as a layout job: quoted lines dimmed, hits highlighted,
+/// patterns found in the text (`marks`, byte ranges) underlined.
+pub fn body_job(
+    body: &str,
+    query: Option<&Query>,
+    marks: &[std::ops::Range<usize>],
+    monospace: bool,
+    ui: &egui::Ui,
+) -> LayoutJob {
     let body = match body.char_indices().nth(BODY_MAX) {
         Some((i, _)) => &body[..i],
         None => body,
@@ -69,6 +76,7 @@ pub fn body_job(body: &str, query: Option<&Query>, monospace: bool, ui: &egui::U
     };
     let text = ui.visuals().text_color();
     let weak = ui.visuals().weak_text_color();
+    let mark = egui::Stroke::new(1.0, ui.visuals().hyperlink_color);
     let mut job = LayoutJob::default();
     let mut hit = ranges.iter().peekable();
     let mut line_start = 0;
@@ -91,7 +99,14 @@ pub fn body_job(body: &str, query: Option<&Query>, monospace: bool, ui: &egui::U
                 Some(r) if r.start < end => {
                     let s = r.start.max(pos);
                     if s > pos {
-                        job.append(&visible_text(&body[pos..s]), 0.0, normal.clone());
+                        super::patterns_ui::append_marked(
+                            &mut job,
+                            body,
+                            pos..s,
+                            marks,
+                            &normal,
+                            mark,
+                        );
                     }
                     let e = r.end.min(end);
                     job.append(
@@ -106,7 +121,14 @@ pub fn body_job(body: &str, query: Option<&Query>, monospace: bool, ui: &egui::U
                     pos = e;
                 }
                 _ => {
-                    job.append(&visible_text(&body[pos..end]), 0.0, normal.clone());
+                    super::patterns_ui::append_marked(
+                        &mut job,
+                        body,
+                        pos..end,
+                        marks,
+                        &normal,
+                        mark,
+                    );
                     pos = end;
                 }
             }
@@ -242,6 +264,7 @@ pub fn reading_pane_ui(
                 ui.weak("(HTML part shown as text; nothing was loaded)");
             }
             out.extend(attachments_ui(ui, r));
+            out.extend(super::patterns_ui::patterns_ui(ui, &r.patterns));
             signatures_ui(ui, m);
             out.extend(conversation_ui(ui, r));
             ui.separator();
@@ -255,7 +278,7 @@ pub fn reading_pane_ui(
             {
                 out.push(Command::SetMonospace(!r.monospace));
             }
-            let job = body_job(body, query, r.monospace, ui);
+            let job = body_job(body, query, r.patterns.marks(shown), r.monospace, ui);
             // The body's hits: the first is scrolled into view when the
             // message opens, then the one `n` / `N` chose (the subject's
             // hits are at the top anyway).
@@ -838,6 +861,7 @@ mod tests {
             dkim: None,
             received: None,
             unsigned_tail: None,
+            patterns: Default::default(),
         }
     }
 
@@ -1049,8 +1073,8 @@ mod tests {
     #[test]
     fn patches_are_shown_in_monospace() {
         let mut h = Harness::new_ui(|ui| {
-            let mono = body_job("a | b", None, true, ui);
-            let prop = body_job("a | b", None, false, ui);
+            let mono = body_job("a | b", None, &[], true, ui);
+            let prop = body_job("a | b", None, &[], false, ui);
             assert_eq!(
                 mono.sections[0].format.font_id.family,
                 egui::FontFamily::Monospace

@@ -334,6 +334,9 @@ pub struct Reading {
     pub received: Option<Vec<crate::parse::received::Hop>>,
     /// The part after a DKIM signature's `l=` length, once read (escaped).
     pub unsigned_tail: Option<String>,
+    /// The phone numbers, addresses, links, IBANs and amounts in its text
+    /// (found when it was opened).
+    pub patterns: super::patterns_ui::ReadingPatterns,
 }
 
 /// A running import.

@@ -19,6 +19,7 @@ use std::str::FromStr;
 
 use crate::annotate::{Annotations, time_text};
 use crate::model::{Address, Message, MessageKey, Origin, Sha256, maildir_flag_name};
+use crate::patterns::{Kind, Mention};
 use crate::time::rfc3339;
 
 /// One message to export, with what the exporters need.
@@ -46,6 +47,9 @@ pub struct ExportItem<'a> {
     pub dkim: Option<crate::dkim::Verdict>,
     /// The signing domain that gave the verdict (`dkim_domain` column).
     pub dkim_domain: Option<&'a str>,
+    /// The patterns found in its text (`mentions_*` columns,
+    /// [`crate::patterns::of_message`]); None reads as none.
+    pub mentions: Option<&'a [Mention]>,
 }
 
 /// An export format.
@@ -132,7 +136,23 @@ pub const CSV_HEADER: &[&str] = &[
     "notes",
     "dkim",
     "dkim_domain",
+    "mentions_phone",
+    "mentions_email",
+    "mentions_url",
+    "mentions_domain",
+    "mentions_iban",
+    "mentions_money",
 ];
+
+/// The values of one kind among a message's patterns.
+fn mentions_of(mentions: Option<&[Mention]>, kind: Kind) -> Vec<&str> {
+    mentions
+        .unwrap_or_default()
+        .iter()
+        .filter(|m| m.kind == kind)
+        .map(|m| m.value.as_str())
+        .collect()
+}
 
 /// Byte-order mark that starts CSV exports, so Excel reads them as UTF-8.
 pub const UTF8_BOM: &str = "\u{FEFF}";
@@ -236,7 +256,9 @@ fn score_json(score: Option<f32>) -> serde_json::Value {
 /// null when not computed), `tags` (names), `starred` (bool), `notes`
 /// (array of {author, time, text}), `dkim` (the DKIM verdict: `pass`,
 /// `fail`, `revoked`, `nokey`, `invalid`, `none`; null when not
-/// verified), `dkim_domain` (the signing domain that gave it, or null).
+/// verified), `dkim_domain` (the signing domain that gave it, or null),
+/// `mentions` (the patterns found in the text: an object with an array per
+/// kind, `phone`, `email`, `url`, `domain`, `iban`, `money`).
 pub fn json_record(item: &ExportItem) -> serde_json::Value {
     let m = item.message;
     let none = Annotations::default();
@@ -280,6 +302,10 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
         "notes": notes,
         "dkim": item.dkim.map(crate::dkim::Verdict::as_str),
         "dkim_domain": item.dkim_domain,
+        "mentions": Kind::ALL
+            .iter()
+            .map(|k| (k.name().to_string(), serde_json::json!(mentions_of(item.mentions, *k))))
+            .collect::<serde_json::Map<String, serde_json::Value>>(),
     })
 }
 
@@ -288,7 +314,8 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
 /// may hold spaces), `signed`/`encrypted` as in [`json_record`] or empty;
 /// tags joined with `; `, starred as `yes` or empty, notes one a line as
 /// `author (time): text`; `dkim` and `dkim_domain` as in [`json_record`]
-/// (empty for null).
+/// (empty for null); then one `mentions_KIND` column per pattern kind, the
+/// values joined with `"; "`.
 pub(crate) fn csv_row(item: &ExportItem) -> String {
     let m = item.message;
     let none = Annotations::default();
@@ -321,6 +348,12 @@ pub(crate) fn csv_row(item: &ExportItem) -> String {
             .unwrap_or_default()
             .to_string(),
         item.dkim_domain.unwrap_or_default().to_string(),
+        mentions_of(item.mentions, Kind::Phone).join("; "),
+        mentions_of(item.mentions, Kind::Email).join("; "),
+        mentions_of(item.mentions, Kind::Url).join("; "),
+        mentions_of(item.mentions, Kind::Domain).join("; "),
+        mentions_of(item.mentions, Kind::Iban).join("; "),
+        mentions_of(item.mentions, Kind::Money).join("; "),
     ];
     csv_line(&cells)
 }
@@ -508,6 +541,7 @@ mod tests {
             annotations: None,
             dkim: Some(crate::dkim::Verdict::Pass),
             dkim_domain: Some("example.org"),
+            mentions: None,
         }
     }
 
@@ -586,6 +620,7 @@ mod tests {
             annotations: Some(&desk),
             dkim: None,
             dkim_domain: None,
+            mentions: None,
         })
         .unwrap();
         let sum = ex.finish().unwrap();
@@ -625,9 +660,9 @@ mod tests {
             "yes".to_string(),
             "ann (1970-01-01T00:00:01.000Z): =call\nbob (1970-01-01T00:00:02.000Z): b, \"c\""
                 .to_string(),
-            String::new(),
-            String::new(),
         ]);
+        // dkim, dkim_domain and the six mentions_* columns, empty.
+        expected.resize(CSV_HEADER.len(), String::new());
         assert_eq!(rows[3], expected);
         assert_eq!((r1[16].as_str(), r1[17].as_str()), ("pass", "example.org"));
     }
@@ -654,6 +689,7 @@ mod tests {
                 "id",
                 "labels",
                 "matched_in",
+                "mentions",
                 "notes",
                 "origins",
                 "score",
@@ -719,6 +755,7 @@ mod tests {
             annotations: None,
             dkim: None,
             dkim_domain: None,
+            mentions: None,
         });
         for k in ["date", "from", "subject", "thread", "snippet", "score"] {
             assert!(v[k].is_null(), "{k}");

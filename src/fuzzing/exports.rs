@@ -174,6 +174,8 @@ pub fn export(data: &[u8]) {
         entry: None,
     };
     let origins = [origin];
+    // Phone numbers start with `+`: the cells must still be safe.
+    let mentions = crate::patterns::of_message(&m);
     let item = ExportItem {
         message: &m,
         origins: &origins,
@@ -185,6 +187,7 @@ pub fn export(data: &[u8]) {
         annotations: None,
         dkim: None,
         dkim_domain: None,
+        mentions: Some(&mentions),
     };
     check_csv(&item, &meta);
 

@@ -7,6 +7,7 @@
 //! query and returns every hit (no cap) with its score and date.
 
 mod annotated;
+mod mentions;
 pub mod schema;
 pub mod snippet;
 
@@ -300,7 +301,8 @@ impl SearchIndex {
             | Field::Tag
             | Field::Note
             | Field::Dkim
-            | Field::DkimDomain => Vec::new(),
+            | Field::DkimDomain
+            | Field::Mentions => Vec::new(),
         }
     }
 
@@ -328,6 +330,10 @@ impl SearchIndex {
                 IndexRecordOption::Basic,
             )),
             Query::HasNote => self.rowid_set(resolver.annotated_rowids(&Annotated::AnyNote)?),
+            Query::HasPattern(kind) => Box::new(TermQuery::new(
+                Term::from_field_text(f.mention, &schema::has_term(*kind)),
+                IndexRecordOption::Basic,
+            )),
             Query::Date { start, end } => {
                 let lo = start.map_or(Bound::Unbounded, |s| {
                     Bound::Included(Term::from_field_i64(f.date, s))
@@ -368,7 +374,8 @@ impl SearchIndex {
                 | Field::Tag
                 | Field::Note
                 | Field::Dkim
-                | Field::DkimDomain => self.term(*field, text, Mode::Exact, resolver)?,
+                | Field::DkimDomain
+                | Field::Mentions => self.term(*field, text, Mode::Exact, resolver)?,
                 _ => self.phrase(*field, text),
             },
             Query::And(qs) => {
@@ -417,6 +424,7 @@ impl SearchIndex {
     ) -> Result<Box<dyn TQuery>> {
         let f = &self.fields;
         match field {
+            Field::Mentions => return Ok(self.mentions(text)),
             Field::Id => {
                 let hex = text.trim().to_ascii_lowercase();
                 let term = Term::from_field_text(f.key, &hex);

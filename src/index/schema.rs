@@ -16,6 +16,7 @@ use tantivy::tokenizer::{
 };
 
 use crate::model::{Address, Message};
+use crate::patterns::{Kind, Mention};
 
 /// Name the analyzer is registered under.
 pub const ANALYZER: &str = "mailsift";
@@ -23,8 +24,8 @@ pub const ANALYZER: &str = "mailsift";
 /// Schema version; an index of another version is rebuilt.
 /// (2: the `flags` field for `is:signed` / `is:encrypted`, and the `label`
 /// field. An index is compared by its schema, so the number documents the
-/// change.)
-pub const VERSION: u32 = 2;
+/// change; 3: the `mention` field, the patterns found in the text.)
+pub const VERSION: u32 = 3;
 
 /// Handles to every field.
 #[derive(Clone, Debug)]
@@ -71,6 +72,22 @@ pub struct Fields {
     pub flags: Field,
     /// Gmail labels, each whole as one exact term, lower case (see [`label_term`]).
     pub label: Field,
+    /// The patterns found in the text, exact, one column value each (fast,
+    /// for the facets): `kind:value` ([`Mention::term`]), `has:kind` for
+    /// `has:` and `site:domain` for the domain of a URL and each parent
+    /// domain (what `mentions:dnc.org` finds).
+    pub mention: Field,
+}
+
+/// The `mention` term of a message with a value of `kind` (`has:phone`).
+pub fn has_term(kind: Kind) -> String {
+    format!("has:{}", kind.name())
+}
+
+/// The `mention` term a domain (or a parent domain) of a linked URL is
+/// found by.
+pub fn site_term(domain: &str) -> String {
+    format!("site:{domain}")
 }
 
 /// The `flags` token of a signed message (`is:signed`).
@@ -107,6 +124,7 @@ impl Fields {
         let has_attachment = b.add_u64_field("has_attachment", INDEXED);
         let flags = b.add_text_field("flags", STRING);
         let label = b.add_text_field("label", STRING);
+        let mention = b.add_text_field("mention", STRING | FAST);
         Fields {
             schema: b.build(),
             key,
@@ -128,13 +146,21 @@ impl Fields {
             has_attachment,
             flags,
             label,
+            mention,
         }
     }
 
-    /// The document for a message, without its row id (see [`Fields::set_rowid`]).
+    /// The document for a message, without its row id (see [`Fields::set_rowid`]),
+    /// with the patterns found in its text ([`crate::patterns::of_message`]).
     /// Where a message was found is not indexed: `source:` is answered from
     /// the case, which knows every origin.
     pub fn document(&self, msg: &Message) -> TantivyDocument {
+        self.document_with(msg, true)
+    }
+
+    /// [`Fields::document`], with or without looking for patterns (an
+    /// import's `--no-patterns`, the benchmark's comparison).
+    pub fn document_with(&self, msg: &Message, patterns: bool) -> TantivyDocument {
         let mut d = TantivyDocument::new();
         d.add_text(self.key, msg.key.to_hex());
         if let Some(s) = &msg.subject {
@@ -187,7 +213,29 @@ impl Fields {
         for l in &msg.labels {
             d.add_text(self.label, label_term(l));
         }
+        if patterns {
+            self.add_mentions(&mut d, &crate::patterns::of_message(msg));
+        }
         d
+    }
+
+    /// Adds the terms of the patterns found in a message to its document.
+    pub fn add_mentions(&self, d: &mut TantivyDocument, mentions: &[Mention]) {
+        let mut kinds: Vec<Kind> = Vec::new();
+        for m in mentions {
+            d.add_text(self.mention, m.term());
+            if m.kind == Kind::Domain {
+                for dom in crate::patterns::links::host_suffixes(&m.value) {
+                    d.add_text(self.mention, site_term(dom));
+                }
+            }
+            if !kinds.contains(&m.kind) {
+                kinds.push(m.kind);
+            }
+        }
+        for k in kinds {
+            d.add_text(self.mention, has_term(k));
+        }
     }
 
     /// Sets the case row id of a document (once).

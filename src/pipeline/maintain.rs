@@ -6,6 +6,9 @@ use crate::error::Result;
 use crate::index::{IndexWriterHandle, SearchIndex};
 use crate::store::Case;
 
+/// Messages between two progress reports of a catch-up.
+const PROGRESS_EVERY: u64 = 250;
+
 /// Brings the index of a case opened for writing up to date with its
 /// database (after an import was killed between the two commits), and its
 /// threads. Returns the number of messages indexed.
@@ -14,7 +17,7 @@ pub fn catch_up(case: &mut Case) -> Result<u64> {
     let behind = case.max_rowid()?.saturating_sub(index.indexed_upto()?);
     if behind > 0 {
         let mut w = index.writer()?;
-        catch_up_index(case, &index, &mut w)?;
+        catch_up_index(case, &index, &mut w, &mut |_, _| {})?;
         w.finish()?;
     }
     if behind > 0 || case.unthreaded()? > 0 {
@@ -24,20 +27,30 @@ pub fn catch_up(case: &mut Case) -> Result<u64> {
 }
 
 /// Indexes messages the case has and the index does not (left behind by
-/// an import that was killed between the database and the index commits).
+/// an import that was killed between the database and the index commits,
+/// or all of them when the index was of an older version); `progress`
+/// hears (indexed, to index) every [`PROGRESS_EVERY`] messages.
 pub(super) fn catch_up_index(
     case: &Case,
     index: &SearchIndex,
     w: &mut IndexWriterHandle,
+    progress: &mut dyn FnMut(u64, u64),
 ) -> Result<()> {
     let upto = index.indexed_upto()?;
     let max = case.max_rowid()?;
     if upto >= max {
         return Ok(());
     }
+    let total = max - upto;
     let fields = index.fields();
+    let mut done = 0u64;
+    progress(0, total);
     // Documents past `upto` may exist from an uncommitted run: replace them.
     case.messages_after(upto, &mut |rowid, msg| {
+        done += 1;
+        if done.is_multiple_of(PROGRESS_EVERY) {
+            progress(done.min(total), total);
+        }
         w.delete(rowid);
         let mut doc = fields.document(&msg);
         fields.set_rowid(&mut doc, rowid);

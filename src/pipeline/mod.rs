@@ -69,6 +69,10 @@ pub struct ImportOptions {
     /// measure what verification costs: messages then stay unverified
     /// until `keys add` verifies them).
     pub dkim: bool,
+    /// Look for patterns in the text (phone numbers, addresses, URLs,
+    /// IBANs, money; `crate::patterns`) in the workers (on by default; off
+    /// only to measure what extraction costs: a reindex finds them then).
+    pub patterns: bool,
 }
 
 impl Default for ImportOptions {
@@ -79,6 +83,7 @@ impl Default for ImportOptions {
             rescan: false,
             command: "import".into(),
             dkim: true,
+            patterns: true,
         }
     }
 }
@@ -153,7 +158,16 @@ pub fn import(
     let index = SearchIndex::open_or_create(&case.index_dir())?;
     let fields = index.fields().clone();
     let mut index_writer = index.writer()?;
-    maintain::catch_up_index(case, &index, &mut index_writer)?;
+    maintain::catch_up_index(case, &index, &mut index_writer, &mut |done, total| {
+        on_progress(&Progress {
+            messages: 0,
+            bytes_read: 0,
+            bytes_total: 0,
+            elapsed: started.elapsed(),
+            current: None,
+            indexing: Some((done, total)),
+        })
+    })?;
     let import_id = case.begin_import(&opts.command)?;
     let known = if opts.rescan {
         HashMap::new()
@@ -177,6 +191,7 @@ pub fn import(
         docs: &docs,
         now: now_secs(),
         keys: opts.dkim.then_some(&keys),
+        patterns: opts.patterns,
     };
     let reader = ReaderCtx {
         limits: &opts.limits,
@@ -202,6 +217,7 @@ pub fn import(
                 bytes_total: bytes_total.load(Ordering::Relaxed),
                 elapsed: started.elapsed(),
                 current,
+                indexing: None,
             })
         },
     );

@@ -23,6 +23,10 @@ pub struct Progress {
     pub elapsed: Duration,
     /// The file being written.
     pub current: Option<PathBuf>,
+    /// While the index catches up with the case before anything is read
+    /// (an index of an older version being rebuilt, patterns found once
+    /// for a case imported before them): messages indexed, and to index.
+    pub indexing: Option<(u64, u64)>,
 }
 
 impl Progress {

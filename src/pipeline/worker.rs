@@ -27,6 +27,8 @@ pub(super) struct WorkerCtx<'a> {
     /// The DKIM keys (bundled archive and the case's), loaded once per
     /// import; None: no verification (a benchmark's comparison).
     pub(super) keys: Option<&'a crate::dkim::KeyStore>,
+    /// Whether patterns in the text are looked for (see `crate::patterns`).
+    pub(super) patterns: bool,
 }
 
 /// Works until the reader's channel closes or the writer is gone.
@@ -161,7 +163,7 @@ fn process(raw: RawMessage, ctx: &WorkerCtx<'_>) -> Parsed {
     let mut defects = raw.defects;
     defects.append(&mut msg.defects);
     msg.defects = defects;
-    let doc = ctx.fields.document(&msg);
+    let doc = ctx.fields.document_with(&msg, ctx.patterns);
     // Offline, here on the worker: a message kept only in part cannot be.
     let dkim = ctx
         .keys

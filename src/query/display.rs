@@ -73,6 +73,7 @@ impl fmt::Display for Query {
             },
             Query::HasAttachment => f.write_str("has:attachment"),
             Query::HasNote => f.write_str("has:note"),
+            Query::HasPattern(kind) => write!(f, "has:{}", kind.name()),
             Query::Is(flag) => write!(f, "is:{}", flag.name()),
             Query::And(items) => {
                 if items.is_empty() {

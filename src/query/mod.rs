@@ -27,13 +27,15 @@
 //! | `is:starred`                     | starred by an investigator                     |
 //! | `dkim:pass`, `dkim.domain:gmail.com` | the DKIM verdict (`pass fail revoked nokey invalid none`); the signing domain (or a subdomain) |
 //! | `has:note`, `note:call`          | with a note; a word or phrase in its notes     |
+//! | `mentions:"+1 202 555 0143"`     | a phone number, address, URL or domain, IBAN or amount in the text, any spelling |
+//! | `has:phone` `has:email` `has:url` `has:iban` `has:money` | a value of that kind in the text |
 //! | `is:flagged` `is:replied` `is:seen` `is:unread` `is:draft` `is:trashed` `is:passed` | maildir flags and Gmail's matching labels (see [`Flag`]) |
 //! | `date:2016`, `date:2016-02`      | a year, month or day (UTC)                     |
 //! | `date:2016-02..2016-05`          | a range, both ends included; `A..` and `..B`   |
 //! | `after:2016-02-29`, `before:2017`| from the start of / before the start of a date |
 //!
 //! Fields: `from to cc bcc subject body attachment filename id msgid thread
-//! source label tag note dkim dkim.domain` (names are case-insensitive); `to:` looks in every recipient
+//! source label tag note dkim dkim.domain mentions` (names are case-insensitive); `to:` looks in every recipient
 //! header (To, Cc and Bcc, as in Gmail and notmuch), `cc:` and `bcc:` only in
 //! theirs.
 //!
@@ -95,6 +97,9 @@ Copies:                          is:duplicate (found more than once: several fil
 Protection:                      is:signed (PGP or S/MIME, not verified)  is:encrypted (PGP or S/MIME)
 DKIM (verified offline):         dkim:pass dkim:fail dkim:revoked dkim:nokey dkim:invalid dkim:none
                                  dkim.domain:gmail.com (signing domain)
+Patterns in the text:            mentions:\"+1 202 555 0143\"  mentions:dnc.org  mentions:\"$1.2m\"
+                                 mentions:DE89370400440532013000  mentions:ann@dnc.org (any spelling)
+                                 has:phone  has:email  has:url  has:iban  has:money
 Gmail labels:                    label:inbox  label:\"Category Personal\"  label:work*
 Investigators' annotations:      tag:urgent  tag:\"follow up\"  tag:fol*  is:starred
                                  has:note  note:lawyer  note:\"call back\"
@@ -255,6 +260,9 @@ pub enum Query {
     HasAttachment,
     /// `has:note` (also `has:notes`): an investigator wrote a note on it.
     HasNote,
+    /// `has:phone`, `has:email`, `has:url`, `has:iban`, `has:money`: a
+    /// value of that kind was found in the text (see `crate::patterns`).
+    HasPattern(crate::patterns::Kind),
     /// `is:duplicate` and the other `is:` states of a message.
     Is(Flag),
     /// All of these (explicit `AND` or juxtaposition); at least two, none itself an `And`.
@@ -320,9 +328,13 @@ pub enum Field {
     /// `dkim.domain:`: the domain of the signature that gave the verdict
     /// (or a subdomain of it).
     DkimDomain,
+    /// `mentions:`: a phone number, e-mail address, URL, domain, IBAN or
+    /// amount of money found in the text (see `crate::patterns`), written
+    /// any way: the value is normalised as extraction normalises it.
+    Mentions,
 }
 
-const NAMED_FIELDS: [Field; 17] = [
+const NAMED_FIELDS: [Field; 18] = [
     Field::From,
     Field::To,
     Field::Cc,
@@ -340,6 +352,7 @@ const NAMED_FIELDS: [Field; 17] = [
     Field::Note,
     Field::Dkim,
     Field::DkimDomain,
+    Field::Mentions,
 ];
 
 impl Field {
@@ -364,6 +377,7 @@ impl Field {
             Field::Note => "note",
             Field::Dkim => "dkim",
             Field::DkimDomain => "dkim.domain",
+            Field::Mentions => "mentions",
         }
     }
 

@@ -212,8 +212,8 @@ impl Parser {
                     .adjacent(span.end)
                     .is_some_and(|t| matches!(t.kind, Kind::Phrase(_) | Kind::LParen));
                 let msg = match (kind, quoted) {
-                    ("has", true) => "has: takes a plain word: has:attachment or has:note",
-                    ("has", false) => "has: needs a value: has:attachment or has:note",
+                    ("has", true) => "has: takes a plain word: has:attachment, has:note, has:phone",
+                    ("has", false) => "has: needs a value: has:attachment, has:note, has:phone",
                     ("is", true) => "is: takes a plain word: is:duplicate",
                     ("is", false) => "is: needs a value: is:duplicate",
                     (_, true) => {
@@ -229,9 +229,12 @@ impl Parser {
                     Ok(Query::HasAttachment)
                 } else if is(["note", "notes"]) {
                     Ok(Query::HasNote)
+                } else if let Some(kind) = has_pattern(val) {
+                    Ok(Query::HasPattern(kind))
                 } else {
                     Err(QueryError::new(
-                        "unknown has: value; use has:attachment or has:note",
+                        "unknown has: value; use has:attachment, has:note, has:phone, \
+                         has:email, has:url, has:iban or has:money",
                         vspan,
                     ))
                 };
@@ -346,7 +349,31 @@ fn phrase(text: String, span: Range<usize>, field: Field) -> Result<Query> {
 
 /// A word (after any field name): a domain, a fuzzy word, a prefix or a
 /// plain word.
+/// The pattern kind of a `has:` value (`phone`, `phones`, `email`,
+/// `url`, `link`, `iban`, `money`; any case).
+fn has_pattern(val: &str) -> Option<crate::patterns::Kind> {
+    use crate::patterns::Kind;
+    let v = val.to_ascii_lowercase();
+    Some(match v.as_str() {
+        "phone" | "phones" => Kind::Phone,
+        "email" | "emails" => Kind::Email,
+        "url" | "urls" | "link" | "links" => Kind::Url,
+        "iban" | "ibans" => Kind::Iban,
+        "money" | "amount" | "amounts" => Kind::Money,
+        _ => return None,
+    })
+}
+
 fn value(v: &str, span: Range<usize>, field: Field) -> Result<Query> {
+    if field == Field::Mentions {
+        // Taken whole (`+1-202-555-0143`, `$1.2m`, `@` and `*` included):
+        // normalised at search time.
+        return Ok(Query::Term {
+            field,
+            text: v.to_string(),
+            mode: Mode::Exact,
+        });
+    }
     if let Some(domain) = v.strip_prefix('@') {
         if !field.takes_domain() {
             return Err(QueryError::new(

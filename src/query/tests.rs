@@ -293,7 +293,7 @@ fn field_names() {
 #[test]
 fn unknown_fields_are_errors_naming_the_field() {
     let known = "known fields are from, to, cc, bcc, subject, body, attachment, \
-                 filename, id, msgid, thread, source, label, tag, note, dkim, dkim.domain, has, is, date, after, before; \
+                 filename, id, msgid, thread, source, label, tag, note, dkim, dkim.domain, mentions, has, is, date, after, before; \
                  quote it to search the text";
     for (input, name, span) in [
         ("color:important", "color", 0..5),
@@ -740,17 +740,17 @@ fn errors_have_exact_spans() {
         ("-OR", "- needs a word right after it, e.g. -spam", 0..1),
         (
             "has:attachment has:pdf",
-            "unknown has: value; use has:attachment or has:note",
+            "unknown has: value; use has:attachment, has:note, has:phone, has:email, has:url, has:iban or has:money",
             19..22,
         ),
         (
             "has:",
-            "has: needs a value: has:attachment or has:note",
+            "has: needs a value: has:attachment, has:note, has:phone",
             0..4,
         ),
         (
             "has:\"attachment\"",
-            "has: takes a plain word: has:attachment or has:note",
+            "has: takes a plain word: has:attachment, has:note, has:phone",
             0..4,
         ),
         (
@@ -1083,4 +1083,37 @@ fn dkim_fields() {
         "unknown dkim: value; use dkim:pass, dkim:fail, dkim:revoked, dkim:nokey, dkim:invalid, dkim:none"
     );
     assert!(HELP.contains("dkim:pass") && HELP.contains("dkim.domain:"));
+}
+
+#[test]
+fn mentions_and_pattern_kinds_of_has() {
+    use crate::patterns::Kind;
+    assert_eq!(p("has:phone"), Query::HasPattern(Kind::Phone));
+    assert_eq!(p("HAS:IBANs"), Query::HasPattern(Kind::Iban));
+    assert_eq!(p("has:links"), Query::HasPattern(Kind::Url));
+    assert_eq!(p("has:money"), Query::HasPattern(Kind::Money));
+    assert_eq!(p("has:email"), Query::HasPattern(Kind::Email));
+    // Taken whole: no prefix, fuzzy or domain reading.
+    assert_eq!(
+        p("mentions:+1-202-555-0143"),
+        t(Field::Mentions, "+1-202-555-0143")
+    );
+    assert_eq!(p("mentions:@dnc.org*"), t(Field::Mentions, "@dnc.org*"));
+    assert_eq!(
+        p("mentions:\"+1 202 555 0143\""),
+        Query::Phrase {
+            field: Field::Mentions,
+            text: "+1 202 555 0143".into()
+        }
+    );
+    for q in [
+        "has:money",
+        "-has:phone",
+        "mentions:+12025550143",
+        "mentions:\"$1.2m\"",
+        "MENTIONS:dnc.org",
+    ] {
+        let once = p(q);
+        assert_eq!(p(&once.to_string()), once, "{q}");
+    }
 }

@@ -358,7 +358,7 @@ fn a_version_6_case_gains_the_identities_table() {
     std::fs::write(&marker, text).unwrap();
     assert_eq!(Case::marker(&root).unwrap().version, 6);
     let case = Case::open(&root).unwrap();
-    assert_eq!(Case::marker(&root).unwrap().version, 7);
+    assert_eq!(Case::marker(&root).unwrap().version, FORMAT_VERSION);
     assert!(case.identities().unwrap().is_empty());
     drop(case);
     let mut w = Case::open_for_annotating(&root).unwrap();
