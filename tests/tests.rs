@@ -19,6 +19,7 @@ mod gui;
 mod gui_desk;
 #[cfg(feature = "gui")]
 mod gui_patterns;
+#[cfg(feature = "gui")]
 mod gui_people;
 #[cfg(feature = "gui")]
 mod gui_reading;
