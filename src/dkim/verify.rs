@@ -20,7 +20,7 @@ const MAX_RSA_BITS: usize = 4096;
 /// Checks the signatures of one message (body hashes shared between
 /// signatures with the same canonicalisation, hash and length).
 pub(super) struct Verifier<'a> {
-    headers: &'a [Header],
+    headers: &'a [Header<'a>],
     body: &'a [u8],
     body_start: usize,
     keys: &'a KeyStore,
@@ -29,7 +29,7 @@ pub(super) struct Verifier<'a> {
 }
 
 /// The result for a signature past [`super::MAX_SIGNATURES`].
-pub(super) fn not_checked(h: &Header) -> SignatureResult {
+pub(super) fn not_checked(h: &Header<'_>) -> SignatureResult {
     let value = String::from_utf8_lossy(canon::value(h));
     let mut r = invalid_result(match sig::parse(&value) {
         Ok(s) => sig::Malformed {
@@ -82,7 +82,7 @@ enum KeyOutcome {
 
 impl<'a> Verifier<'a> {
     pub(super) fn new(
-        headers: &'a [Header],
+        headers: &'a [Header<'a>],
         body: &'a [u8],
         body_start: usize,
         keys: &'a KeyStore,
