@@ -159,7 +159,7 @@ fn csv_file(path: &Path) -> Vec<Vec<String>> {
     read_csv(std::str::from_utf8(&bytes[3..]).unwrap())
 }
 
-const CSV_HEADER: [&str; 24] = [
+const CSV_HEADER: [&str; 25] = [
     "id",
     "date",
     "from",
@@ -184,6 +184,7 @@ const CSV_HEADER: [&str; 24] = [
     "mentions_domain",
     "mentions_iban",
     "mentions_money",
+    "converted",
 ];
 
 /// Entries of the case's audit log with `"event": event`.

@@ -91,6 +91,7 @@ fn a_version_2_case_keeps_its_threads() {
                         raw_sha256: Sha256::of(raw.as_bytes()),
                         from_line: None,
                         maildir_flags: None,
+                        converted: None,
                     },
                     import,
                 )?;
@@ -243,6 +244,7 @@ fn a_version_1_case_is_upgraded_in_place() {
                     raw_sha256: Sha256::of(b"r"),
                     from_line: None,
                     maildir_flags: None,
+                    converted: None,
                 },
                 import,
             )?;
@@ -309,6 +311,7 @@ fn messages_dedup_and_message_id_collisions() {
                 raw_sha256: Sha256::of(b"r"),
                 from_line: None,
                 maildir_flags: None,
+                converted: None,
             };
             Ok(vec![
                 tx.add_message(&prepare(a.clone()), &o(f1), import)?.0,
@@ -385,6 +388,7 @@ fn a_version_4_case_gets_its_display_names() {
                         raw_sha256: key,
                         from_line: None,
                         maildir_flags: None,
+                        converted: None,
                     },
                     import,
                 )?;
@@ -525,6 +529,7 @@ fn a_version_6_case_gets_archive_entries() {
                 raw_sha256: Sha256::of(raw),
                 from_line: None,
                 maildir_flags: None,
+                converted: None,
             },
             import,
         )?;
