@@ -247,7 +247,7 @@ pub fn item_from(
     };
     Item {
         class: r.text(MESSAGE_CLASS),
-        subject: r.text(SUBJECT),
+        subject: r.text(SUBJECT).map(strip_subject_marker),
         from,
         sender,
         recipients,
@@ -262,6 +262,16 @@ pub fn item_from(
         attachments,
         problems,
     }
+}
+
+/// A subject as Outlook stores it may start with U+0001 and a character
+/// giving the length of its prefix (`FW: `): the marker is not text.
+fn strip_subject_marker(s: String) -> String {
+    let mut it = s.chars();
+    if it.next() == Some('\u{1}') && it.next().is_some() {
+        return it.as_str().to_string();
+    }
+    s
 }
 
 fn same_person(a: &Person, b: &Person) -> bool {
@@ -369,6 +379,13 @@ mod tests {
         assert_eq!(item.recipients[0].0, RecipientKind::Cc);
         assert_eq!(item.recipients[0].1.name.as_deref(), Some("Jörn"));
         assert_eq!(item.recipients[0].1.smtp.as_deref(), Some("jk@example.org"));
+    }
+
+    #[test]
+    fn the_subject_prefix_marker_is_dropped() {
+        assert_eq!(strip_subject_marker("\u{1}\u{5}FW: x".into()), "FW: x");
+        assert_eq!(strip_subject_marker("plain".into()), "plain");
+        assert_eq!(strip_subject_marker("\u{1}".into()), "\u{1}");
     }
 
     #[test]
