@@ -283,13 +283,17 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
         .origins
         .iter()
         .map(|o| {
-            serde_json::json!({
+            let mut v = serde_json::json!({
                 "path": o.display_path(),
                 "offset": o.offset,
                 "length": o.length,
                 "sha256": o.raw_sha256.to_hex(),
-                "converted": o.converted,
-            })
+            });
+            // Only an Outlook item's origin says where the item was.
+            if let (Some(c), Some(map)) = (&o.converted, v.as_object_mut()) {
+                map.insert("converted".into(), c.clone().into());
+            }
+            v
         })
         .collect();
     serde_json::json!({
@@ -696,6 +700,7 @@ mod tests {
             [
                 "attachments",
                 "cc",
+                "converted",
                 "date",
                 "dkim",
                 "dkim_domain",
@@ -719,6 +724,23 @@ mod tests {
             ]
         );
         assert_eq!(v["id"], key(1).to_hex());
+        assert_eq!(v["converted"], serde_json::Value::Null);
+        // A message converted from an Outlook item says where it was, in
+        // the record, its origin and the CSV's last column.
+        let mut pst = origin("/cases/ann.pst", None);
+        pst.converted = Some("PST node 0x00200024 in \"Inbox\"".into());
+        let c = json_record(&item(&m, std::slice::from_ref(&pst), None));
+        assert_eq!(c["converted"], "PST node 0x00200024 in \"Inbox\"");
+        assert_eq!(
+            c["origins"][0]["converted"],
+            "PST node 0x00200024 in \"Inbox\""
+        );
+        let row = csv_row(&item(&m, std::slice::from_ref(&pst), None));
+        assert!(
+            row.trim_end()
+                .ends_with(",\"PST node 0x00200024 in \"\"Inbox\"\"\""),
+            "{row}"
+        );
         assert_eq!(v["date"], "2016-09-08T13:00:01Z");
         assert_eq!(v["from"], "John Podesta <john@example.org>");
         assert_eq!(
