@@ -647,9 +647,12 @@ fn json_records_have_the_documented_fields() {
             "notes",
             "dkim",
             "dkim_domain",
-            "mentions"
+            "mentions",
+            "converted"
         ])
     );
+    // Not from an Outlook item.
+    assert_eq!(r["converted"], Value::Null);
     // Not DKIM-signed: verified as such at import.
     assert_eq!(
         (&r["dkim"], &r["dkim_domain"]),
