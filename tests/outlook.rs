@@ -251,3 +251,42 @@ fn msg_files_in_a_folder_import_as_converted_messages() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(keys(&case), keys(&case2));
 }
+
+/// A PST over 8 MB is walked from the file by the reader thread (not read
+/// whole) and hashed in a pass of its own; trailing bytes past its
+/// B-trees are ignored by the format. Prefix search on folders works.
+#[test]
+fn a_large_pst_is_walked_from_the_file() {
+    let t = tempfile::tempdir().unwrap();
+    let mut big = fs::read(fixture("various-bodies.pst")).unwrap();
+    big.resize(9_000_000, 0);
+    let src = t.path().join("big.pst");
+    fs::write(&src, &big).unwrap();
+    let case = t.path().join("case");
+    let (code, r, stderr) = import_json(&case, &[&src]);
+    assert_eq!(code, 0, "{stderr} {r:#}");
+    assert_eq!(num(&r, "parsed"), 4, "{r:#}");
+    assert_reconciles(&r);
+    let c = Case::open(&case).unwrap();
+    let key = c.keys().unwrap()[0];
+    assert_eq!(
+        c.origin_files(&key).unwrap()[0].0.as_deref(),
+        Some(Sha256::of(&big).to_hex().as_str())
+    );
+    drop(c);
+    let o = run(&[
+        &"search",
+        &case,
+        &"--format",
+        &"json",
+        &"--",
+        &"folder:inbox/*",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with('{')).count(),
+        4,
+        "{out}"
+    );
+    assert!(converted(&case).iter().all(|f| f.1.converted.is_some()));
+}
