@@ -254,9 +254,19 @@ impl<F: Flavour> Walker<F> {
                     continue;
                 }
             };
-            if let Some(table) = folder.hierarchy_table() {
+            let child_rows = folder
+                .hierarchy_table()
+                .map(|t| rows(t.as_ref()))
+                .unwrap_or_default();
+            if folder.properties().has_sub_folders().unwrap_or(false) && child_rows.is_empty() {
+                end.notes.push(format!(
+                    "folder \"{shown}\" (node 0x{nid:08X}) has subfolders, but their list cannot be read"
+                ));
+                end.complete = false;
+            }
+            {
                 let mut children = Vec::new();
-                for (child, row) in rows(table.as_ref()) {
+                for (child, row) in child_rows {
                     let r = props::Reader::new(&row, None);
                     let name = r
                         .text(props::DISPLAY_NAME)
@@ -278,10 +288,22 @@ impl<F: Flavour> Walker<F> {
                     stack.extend(children.into_iter().rev());
                 }
             }
-            let Some(contents) = folder.contents_table() else {
-                continue;
-            };
-            for (item_nid, row) in rows(contents.as_ref()) {
+            let listed = folder
+                .contents_table()
+                .map(|t| rows(t.as_ref()))
+                .unwrap_or_default();
+            // The folder's own count of its items against its list: a
+            // damaged list is said, not taken for an empty folder.
+            if let Ok(n) = folder.properties().content_count()
+                && usize::try_from(n).is_ok_and(|n| n != listed.len())
+            {
+                end.notes.push(format!(
+                    "folder \"{shown}\" (node 0x{nid:08X}) says it holds {n} item(s); {} could be listed",
+                    listed.len()
+                ));
+                end.complete = false;
+            }
+            for (item_nid, row) in listed {
                 let class = props::Reader::new(&row, None).text(props::MESSAGE_CLASS);
                 if let Some(c) = class.as_deref().filter(|c| !is_mail_class(c)) {
                     *skipped.entry(class_family(c)).or_default() += 1;
