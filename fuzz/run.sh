@@ -13,7 +13,7 @@ cd "$(dirname "$0")"
 MINUTES=${MINUTES:-15}
 NICE=${NICE:-19}
 TARGETS=("$@")
-[[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=(mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns)
+[[ ${#TARGETS[@]} -eq 0 ]] && TARGETS=(mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns pst msg)
 mkdir -p logs
 for t in "${TARGETS[@]}"; do
     mkdir -p "corpus/$t"

@@ -18,7 +18,7 @@ trap 'rm -rf "$TMP"' EXIT
 GENERATE=1
 [[ "${1:-}" == "--no-generate" ]] && GENERATE=0
 
-for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns pst msg; do
     mkdir -p "$OUT/$t"
 done
 
@@ -270,6 +270,10 @@ if [[ -n $first_eml ]]; then
     { printf '%-10s\n' "$(wc -c <"$first_eml")"; cat "$first_eml"; printf '<?xml version="1.0"?>\n<plist version="1.0"><dict><key>flags</key><integer>17</integer></dict></plist>\n'; } >"$TMP/1.emlx"
     seed emlx "" "$TMP/1.emlx"
 fi
+# --- pst, msg: the Outlook fixtures (a PST is cut to MAX: its header, the
+# start of its B-trees), whole for the small .msg files.
+for f in "$ROOT"/tests/fixtures/outlook/*.pst; do seed pst "" "$f"; done
+for f in "$ROOT"/tests/fixtures/outlook/*.msg; do seed msg "" "$f"; done
 # --- patterns: the sample's message bodies (phone numbers, links, amounts)
 # and the tricky table of the unit tests.
 while read -r f; do seed patterns "" "$f"; done < <(find "$SAMPLE/dnc" -type f -name "*.eml" | sort | head -40)
@@ -289,10 +293,10 @@ if [[ $GENERATE == 1 ]]; then
 fi
 
 # --- saved regressions seed their target ------------------------------------
-for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns pst msg; do
     [[ -d "$ROOT/fuzz/regressions/$t" ]] && cp "$ROOT"/fuzz/regressions/$t/* "$OUT/$t/" 2>/dev/null || true
 done
 
-for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns; do
+for t in mbox_splitter message smime safe_name query html export extract gzip dkim_signature archive emlx patterns pst msg; do
     printf '%-14s %5d seeds, %8d bytes\n' "$t" "$(ls "$OUT/$t" | wc -l)" "$(cat "$OUT/$t"/* | wc -c)"
 done

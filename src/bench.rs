@@ -6,6 +6,8 @@
 //! in CI with a tiny corpus.
 
 mod archive;
+mod pst;
+pub use pst::PST_ENV;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -266,6 +268,7 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
     people(opts, &mut r, &case)?;
     annotations(opts, &mut r, &case)?;
     archive::folder_vs_zip(opts, &mut r)?;
+    pst::pst_vs_readpst(opts, &mut r)?;
     if opts.compare {
         compare(opts, &mut r, secs)?;
     }

@@ -506,7 +506,13 @@ impl<'a> SourceReader<'a> {
             } else {
                 None
             };
-            match crate::source::read_raw_from(&o, checkpoint.as_ref()) {
+            let read = if o.converted.is_some() {
+                // An Outlook item: rendered again from its container.
+                crate::outlook::read_converted(&o)
+            } else {
+                crate::source::read_raw_from(&o, checkpoint.as_ref())
+            };
+            match read {
                 Ok(bytes) => return Ok((bytes, o)),
                 Err(e) => last = Some(e),
             }

@@ -37,6 +37,18 @@ pub enum Error {
         reason: String,
     },
 
+    /// An Outlook item (in a PST or a `.msg`) could not be read again to
+    /// render its converted message.
+    #[error("{path}: cannot read the Outlook item {address}: {reason}")]
+    Converted {
+        /// The container file (the PST, or the `.msg`).
+        path: PathBuf,
+        /// The item's address in it (`PST node 0x…`, `MSG file`).
+        address: String,
+        /// What went wrong.
+        reason: String,
+    },
+
     /// An I/O error at a known place in a file.
     #[error("{path}: {op} failed at byte {offset}: {source}")]
     IoAt {

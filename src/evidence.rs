@@ -151,6 +151,11 @@ pub fn write_packet(
                     if let (Some(e), Some(map)) = (&o.entry, v.as_object_mut()) {
                         map.insert("entry".into(), e.clone().into());
                     }
+                    // An Outlook item: the bytes are mailsift's rendering
+                    // of it (no MIME source); where the item is.
+                    if let (Some(c), Some(map)) = (&o.converted, v.as_object_mut()) {
+                        map.insert("converted_from".into(), c.clone().into());
+                    }
                     v
                 })
                 .collect(),
@@ -293,6 +298,17 @@ fn manifest_text(listed: &[Listed], entries: &[Entry]) -> String {
             ),
         ));
         for o in &l.origins {
+            if let Some(item) = o["converted_from"].as_str() {
+                out.push_str(&format!(
+                    "  CONVERTED from the Outlook item {} of {} ({} bytes of mailsift's rendering, sha256 {}; of the file {})\n",
+                    crate::display::visible(item),
+                    o["path"].as_str().unwrap_or(""),
+                    o["length"],
+                    o["sha256_of_these_bytes"].as_str().unwrap_or(""),
+                    o["source_file_sha256"].as_str().unwrap_or("not recorded"),
+                ));
+                continue;
+            }
             out.push_str(&format!(
                 "  found in {} at bytes {}+{} (sha256 of those bytes {}; of the file {})\n",
                 o["path"].as_str().unwrap_or(""),
@@ -318,7 +334,10 @@ fn readme(messages: usize) -> String {
 messages/NNNN-<id>.eml  the message's original bytes, as found in the source\n\
                         (mbox \">From \" quoting undone). <id> starts the message's\n\
                         mailsift id: the SHA-256 of the message with line ends\n\
-                        as LF and trailing line ends removed.\n\
+                        as LF and trailing line ends removed. A message from\n\
+                        an Outlook PST or .msg has no MIME source: its .eml is\n\
+                        mailsift's rendering of the item (X-Mailsift-Converted\n\
+                        says which), marked CONVERTED in the manifest.\n\
 messages/NNNN-<id>.pdf  the same message to read: headers, body, attachments with\n\
                         their SHA-256s, the DKIM verdict, where it was found.\n\
 SHA256SUMS              the SHA-256 of every other file, for sha256sum -c.\n\

@@ -66,6 +66,7 @@ fn case(root: &Path) {
                 raw_sha256: Sha256::of(&[i as u8]),
                 from_line: None,
                 maildir_flags: None,
+                converted: None,
             };
             tx.add_message(&prepare(m), &o, import)?;
         }

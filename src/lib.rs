@@ -93,6 +93,7 @@ pub mod index;
 pub mod jobs;
 pub mod keys;
 pub mod model;
+pub mod outlook;
 pub mod parse;
 pub mod patterns;
 pub mod people;

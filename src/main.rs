@@ -51,7 +51,9 @@ enum Command {
         /// The case folder (created if missing).
         case: PathBuf,
         /// mbox / mbox.gz / .eml / .emlx files, zip / tar / tar.gz archives
-        /// (read in place) and folders (EML folders, maildirs, Apple Mail).
+        /// (read in place), Outlook .pst and .msg files (each item converted
+        /// to a message marked "converted") and folders (EML folders,
+        /// maildirs, Apple Mail).
         #[arg(required = true)]
         sources: Vec<PathBuf>,
         /// Print the report as one JSON object.

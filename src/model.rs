@@ -94,6 +94,11 @@ pub enum SourceFormat {
     Tar,
     /// A gzip-compressed tar archive (`.tar.gz`, `.tgz`).
     TarGz,
+    /// An Outlook PST (Unicode or ANSI): its items converted
+    /// (src/outlook/); an origin's `offset` is the item's node id.
+    Pst,
+    /// An Outlook `.msg` file (one item, converted).
+    Msg,
 }
 
 impl SourceFormat {
@@ -110,6 +115,8 @@ impl SourceFormat {
             SourceFormat::Zip => "zip",
             SourceFormat::Tar => "tar",
             SourceFormat::TarGz => "tar-gz",
+            SourceFormat::Pst => "pst",
+            SourceFormat::Msg => "msg",
         }
     }
 
@@ -126,6 +133,8 @@ impl SourceFormat {
             "zip" => SourceFormat::Zip,
             "tar" => SourceFormat::Tar,
             "tar-gz" => SourceFormat::TarGz,
+            "pst" => SourceFormat::Pst,
+            "msg" => SourceFormat::Msg,
             _ => return None,
         })
     }
@@ -142,6 +151,12 @@ impl SourceFormat {
             self,
             SourceFormat::Zip | SourceFormat::Tar | SourceFormat::TarGz
         )
+    }
+
+    /// Whether messages of this format are converted from Outlook items
+    /// (no MIME source: mailsift renders one, see src/outlook/).
+    pub fn is_outlook(self) -> bool {
+        matches!(self, SourceFormat::Pst | SourceFormat::Msg)
     }
 }
 
@@ -179,6 +194,13 @@ pub struct Origin {
     /// gzip'd entry of its decompressed stream).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entry: Option<String>,
+    /// For a message converted from an Outlook item (a PST's or a
+    /// `.msg`'s, which have no MIME source): where the item is, in words
+    /// (`PST node 0x00200024 in "Inbox/Finance"`, `MSG file`). The bytes
+    /// at this origin are mailsift's rendering of the item
+    /// (src/outlook/render.rs), made again when read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converted: Option<String>,
 }
 
 impl Origin {

@@ -159,7 +159,7 @@ fn csv_file(path: &Path) -> Vec<Vec<String>> {
     read_csv(std::str::from_utf8(&bytes[3..]).unwrap())
 }
 
-const CSV_HEADER: [&str; 24] = [
+const CSV_HEADER: [&str; 25] = [
     "id",
     "date",
     "from",
@@ -184,6 +184,7 @@ const CSV_HEADER: [&str; 24] = [
     "mentions_domain",
     "mentions_iban",
     "mentions_money",
+    "converted",
 ];
 
 /// Entries of the case's audit log with `"event": event`.
@@ -646,9 +647,12 @@ fn json_records_have_the_documented_fields() {
             "notes",
             "dkim",
             "dkim_domain",
-            "mentions"
+            "mentions",
+            "converted"
         ])
     );
+    // Not from an Outlook item.
+    assert_eq!(r["converted"], Value::Null);
     // Not DKIM-signed: verified as such at import.
     assert_eq!(
         (&r["dkim"], &r["dkim_domain"]),

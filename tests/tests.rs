@@ -27,6 +27,7 @@ mod import;
 mod install;
 mod labels;
 mod network;
+mod outlook;
 mod patterns;
 mod people;
 mod print;

@@ -31,9 +31,9 @@ impl FileDialogs for RfdDialogs {
         rfd::FileDialog::new()
             .set_title("Open mailbox file")
             .add_filter(
-                "Mail (mbox, mbox.gz, eml, emlx, zip, tar, tar.gz)",
+                "Mail (mbox, mbox.gz, eml, emlx, zip, tar, tar.gz, pst, msg)",
                 &[
-                    "mbox", "gz", "eml", "emlx", "mbx", "txt", "zip", "tar", "tgz",
+                    "mbox", "gz", "eml", "emlx", "mbx", "txt", "zip", "tar", "tgz", "pst", "msg",
                 ],
             )
             .add_filter("All files", &["*"])

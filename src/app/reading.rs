@@ -393,7 +393,15 @@ fn signatures_ui(ui: &mut egui::Ui, m: &Message) {
 /// offset, so a duplicate is never hidden.
 fn origins_ui(ui: &mut egui::Ui, origins: &[crate::model::Origin]) {
     let place = |o: &crate::model::Origin| {
-        if o.offset == 0 && o.format == crate::model::SourceFormat::Eml {
+        if let Some(item) = &o.converted {
+            // An Outlook item: no MIME source, the message is mailsift's
+            // rendering of it.
+            format!(
+                "{}, {} (converted)",
+                visible(&o.display_path()),
+                visible(item)
+            )
+        } else if o.offset == 0 && o.format == crate::model::SourceFormat::Eml {
             visible(&o.display_path())
         } else {
             format!("{} at offset {}", visible(&o.display_path()), o.offset)
@@ -893,6 +901,7 @@ mod tests {
             from_line: None,
             maildir_flags: flags.map(String::from),
             entry: None,
+            converted: None,
         }
     }
 
@@ -939,6 +948,26 @@ mod tests {
         h.run();
         assert!(
             h.query_by_label("/dump/mail.zip!/inner.tar!/folder/msg.eml")
+                .is_some()
+        );
+    }
+
+    /// Issue 18: a message converted from an Outlook item says so, with
+    /// the item's place in its PST.
+    #[test]
+    fn the_origin_line_marks_converted_items() {
+        let mut r = reading();
+        let mut o = origin("/dump/ann.pst", None);
+        o.format = crate::model::SourceFormat::Pst;
+        o.offset = 0x200024;
+        o.converted = Some("PST node 0x00200024 in \"Inbox/Finance\"".into());
+        r.origins = vec![o];
+        let mut h = Harness::new_ui(move |ui| {
+            reading_pane_ui(ui, Some(&r), None, &Default::default());
+        });
+        h.run();
+        assert!(
+            h.query_by_label("/dump/ann.pst, PST node 0x00200024 in \"Inbox/Finance\" (converted)")
                 .is_some()
         );
     }

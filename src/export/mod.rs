@@ -142,7 +142,15 @@ pub const CSV_HEADER: &[&str] = &[
     "mentions_domain",
     "mentions_iban",
     "mentions_money",
+    "converted",
 ];
+
+/// Where a message converted from an Outlook item was (its first
+/// converted origin's address: `PST node 0x… in "Inbox"`, `MSG file`);
+/// None for a message with a MIME source.
+pub fn converted_from(origins: &[Origin]) -> Option<&str> {
+    origins.iter().find_map(|o| o.converted.as_deref())
+}
 
 /// The values of one kind among a message's patterns.
 fn mentions_of(mentions: Option<&[Mention]>, kind: Kind) -> Vec<&str> {
@@ -258,7 +266,10 @@ fn score_json(score: Option<f32>) -> serde_json::Value {
 /// `fail`, `revoked`, `nokey`, `invalid`, `none`; null when not
 /// verified), `dkim_domain` (the signing domain that gave it, or null),
 /// `mentions` (the patterns found in the text: an object with an array per
-/// kind, `phone`, `email`, `url`, `domain`, `iban`, `money`).
+/// kind, `phone`, `email`, `url`, `domain`, `iban`, `money`), `converted`
+/// (for a message converted from an Outlook item, where the item was:
+/// `PST node 0x… in "Inbox"`, `MSG file`; null otherwise; each origin
+/// says it too).
 pub fn json_record(item: &ExportItem) -> serde_json::Value {
     let m = item.message;
     let none = Annotations::default();
@@ -272,12 +283,17 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
         .origins
         .iter()
         .map(|o| {
-            serde_json::json!({
+            let mut v = serde_json::json!({
                 "path": o.display_path(),
                 "offset": o.offset,
                 "length": o.length,
                 "sha256": o.raw_sha256.to_hex(),
-            })
+            });
+            // Only an Outlook item's origin says where the item was.
+            if let (Some(c), Some(map)) = (&o.converted, v.as_object_mut()) {
+                map.insert("converted".into(), c.clone().into());
+            }
+            v
         })
         .collect();
     serde_json::json!({
@@ -302,6 +318,7 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
         "notes": notes,
         "dkim": item.dkim.map(crate::dkim::Verdict::as_str),
         "dkim_domain": item.dkim_domain,
+        "converted": converted_from(item.origins),
         "mentions": Kind::ALL
             .iter()
             .map(|k| (k.name().to_string(), serde_json::json!(mentions_of(item.mentions, *k))))
@@ -315,7 +332,8 @@ pub fn json_record(item: &ExportItem) -> serde_json::Value {
 /// tags joined with `; `, starred as `yes` or empty, notes one a line as
 /// `author (time): text`; `dkim` and `dkim_domain` as in [`json_record`]
 /// (empty for null); then one `mentions_KIND` column per pattern kind, the
-/// values joined with `"; "`.
+/// values joined with `"; "`; `converted` as in [`json_record`] (empty
+/// for a message with a MIME source).
 pub(crate) fn csv_row(item: &ExportItem) -> String {
     let m = item.message;
     let none = Annotations::default();
@@ -354,6 +372,7 @@ pub(crate) fn csv_row(item: &ExportItem) -> String {
         mentions_of(item.mentions, Kind::Domain).join("; "),
         mentions_of(item.mentions, Kind::Iban).join("; "),
         mentions_of(item.mentions, Kind::Money).join("; "),
+        converted_from(item.origins).unwrap_or_default().to_string(),
     ];
     csv_line(&cells)
 }
@@ -526,6 +545,7 @@ mod tests {
             from_line: from_line.map(str::to_string),
             maildir_flags: None,
             entry: None,
+            converted: None,
         }
     }
 
@@ -680,6 +700,7 @@ mod tests {
             [
                 "attachments",
                 "cc",
+                "converted",
                 "date",
                 "dkim",
                 "dkim_domain",
@@ -703,6 +724,23 @@ mod tests {
             ]
         );
         assert_eq!(v["id"], key(1).to_hex());
+        assert_eq!(v["converted"], serde_json::Value::Null);
+        // A message converted from an Outlook item says where it was, in
+        // the record, its origin and the CSV's last column.
+        let mut pst = origin("/cases/ann.pst", None);
+        pst.converted = Some("PST node 0x00200024 in \"Inbox\"".into());
+        let c = json_record(&item(&m, std::slice::from_ref(&pst), None));
+        assert_eq!(c["converted"], "PST node 0x00200024 in \"Inbox\"");
+        assert_eq!(
+            c["origins"][0]["converted"],
+            "PST node 0x00200024 in \"Inbox\""
+        );
+        let row = csv_row(&item(&m, std::slice::from_ref(&pst), None));
+        assert!(
+            row.trim_end()
+                .ends_with(",\"PST node 0x00200024 in \"\"Inbox\"\"\""),
+            "{row}"
+        );
         assert_eq!(v["date"], "2016-09-08T13:00:01Z");
         assert_eq!(v["from"], "John Podesta <john@example.org>");
         assert_eq!(

@@ -74,6 +74,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use detect::detect;
+/// The text of an RTF document (an Outlook item's RTF body), at most
+/// 2 Mi characters. The time budget is an hour: the reader is linear, and
+/// a converted message must come out the same on every reading, so no
+/// clock may cut it short.
+pub(crate) fn rtf_text(bytes: &[u8]) -> Result<String, ExtractError> {
+    let limits = ExtractLimits {
+        time: Duration::from_secs(3600),
+        ..ExtractLimits::default()
+    };
+    let mut sink = sink::Sink::new(&limits);
+    rtf::extract(bytes, &mut sink)?;
+    Ok(sink.finish().text)
+}
+
+/// The encoding of a Windows code page; windows-1252 when unknown.
+pub(crate) fn codepage_encoding(cp: i64) -> &'static encoding_rs::Encoding {
+    rtf::codepage_encoding(cp)
+}
+
 pub use isolate::MAX_STUCK;
 
 use sink::Sink;

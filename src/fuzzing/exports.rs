@@ -172,6 +172,7 @@ pub fn export(data: &[u8]) {
         from_line: Some(meta[7].clone()).filter(|s| !s.is_empty()),
         maildir_flags: None,
         entry: None,
+        converted: None,
     };
     let origins = [origin];
     // Phone numbers start with `+`: the cells must still be safe.

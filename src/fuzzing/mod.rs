@@ -19,12 +19,14 @@
 //! | [`dkim_signature`] | [`dkim::sig::parse`](crate::dkim::sig::parse), [`dkim::read_key_file`](crate::dkim::read_key_file), [`dkim::verify_message`](crate::dkim::verify_message) on the bytes as a signature header and as a message | a parsed signature is within its bounds; refusals say why; every key read has a usable record; the message verdict is the best signature's; every result has a reason |
 //! | [`archive`] | [`source::archive::walk`](crate::source::archive::walk) on any bytes as a zip, a tar and a tar.gz (small bounds), and on a zip built around them | no panic; mail entries yield no more than the expansion budget; entry count bound; notes say something; a mail entry is handed over byte for byte |
 //! | [`emlx`] | [`source::emlx::read_emlx`](crate::source::emlx::read_emlx) | the message span is inside the file and is the message's bytes; flags are maildir letters |
+//! | [`pst`] | [`outlook::pst::walk`](crate::outlook::pst::walk) on any bytes, bare and behind a Unicode PST header | no panic escapes (the reader's are contained and reported); the walk ends; each item's rendering is deterministic, 7-bit, marked converted, and parses |
+//! | [`msg`] | [`outlook::msg::read_msg`](crate::outlook::msg::read_msg) on any bytes, and on a compound file built around them | no panic; a built message reads with its attachment; renderings as for `pst` |
 //! | [`patterns()`] | [`patterns::find`](crate::patterns::find), [`patterns::of_message`](crate::patterns::of_message) on any text | spans inside the text, on character boundaries, not overlapping; phone numbers, IBANs and amounts read back as themselves through `mentions:`; values per message bounded, sorted |
 //! | [`export`] | CSV row, NDJSON record, mbox entry | CSV parses back to the same cells (defused) and no cell starts with a formula character; the mbox re-splits into the same messages (same keys) |
 //!
 //! Files: `sources` (mbox splitter, gzip), `archives` (archive, emlx), `messages` (message, smime,
 //! extract, html), `search` (query), `exports` (export, safe_name),
-//! `dkim` (dkim_signature), `patterns` (patterns).
+//! `dkim` (dkim_signature), `patterns` (patterns), `outlook` (pst, msg).
 //!
 //! Not part of the stable API.
 
@@ -32,6 +34,7 @@ mod archives;
 mod dkim;
 mod exports;
 mod messages;
+mod outlook;
 mod patterns;
 mod search;
 mod sources;
@@ -40,6 +43,7 @@ pub use archives::{archive, emlx};
 pub use dkim::dkim_signature;
 pub use exports::{export, safe_name};
 pub use messages::{extract, html, message, smime};
+pub use outlook::{msg, pst};
 pub use patterns::patterns;
 pub use search::query;
 pub use sources::{gzip, mbox_splitter};
@@ -63,6 +67,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("archive", archive),
     ("emlx", emlx),
     ("patterns", patterns),
+    ("pst", pst),
+    ("msg", msg),
 ];
 
 /// The body of the target called `name`, if there is one.

@@ -26,6 +26,7 @@
 
 mod archive;
 mod maintain;
+mod outlook;
 mod reader;
 mod report;
 mod split;

@@ -299,11 +299,14 @@ impl<'a> Reader<'a> {
                 return Ok(FileOutcome::NotMail(why));
             }
         };
-        if format.is_archive() {
+        if format.is_archive() || format.is_outlook() {
             // Read again from its start: its head is not counted twice.
             drop(hashing);
             self.bytes_read
                 .fetch_sub(head.len() as u64, Ordering::Relaxed);
+            if format.is_outlook() {
+                return self.large_outlook(at, format);
+            }
             return self.large_archive(at, format);
         }
         let mut gz_checkpoints = Vec::new();
@@ -364,6 +367,17 @@ impl<'a> Reader<'a> {
             return Ok(FileOutcome::Mail);
         }
         let sha256 = Sha256::of(&bytes);
+        if format.is_outlook() {
+            let (notes, complete) = self.outlook(&at, |each| {
+                super::outlook::outlook_bytes(bytes, &at.path, format, each)
+            })?;
+            self.send(WorkKind::FileEnd(FileEnd::whole(
+                Some(sha256),
+                notes,
+                complete,
+            )))?;
+            return Ok(self.outcome(complete));
+        }
         if format.is_archive() {
             let (notes, complete) = self.archive(&mut Cursor::new(bytes), &at, format)?;
             self.send(WorkKind::FileEnd(FileEnd::whole(
@@ -428,6 +442,67 @@ impl<'a> Reader<'a> {
         Ok(self.outcome(complete))
     }
 
+    /// A large Outlook file: a PST walked item by item from the file
+    /// (opened again, read-only), a `.msg` read whole; then hashed.
+    fn large_outlook(&mut self, at: FileAt, format: SourceFormat) -> Result<FileOutcome, Stopped> {
+        let path = at.path.clone();
+        let (mut notes, complete) = if format == SourceFormat::Msg {
+            match source::read_source(&path) {
+                Ok(bytes) => self.outlook(&at, |each| {
+                    super::outlook::outlook_bytes(bytes, &path, format, each)
+                })?,
+                Err(e) => (vec![read_note(&path, &e)], false),
+            }
+        } else {
+            match source::open_source(&path) {
+                Ok(f) => self.outlook(&at, |each| {
+                    super::outlook::pst_messages(std::io::BufReader::new(f), &path, each)
+                })?,
+                Err(e) => (vec![read_note(&path, &e)], false),
+            }
+        };
+        // The file's SHA-256, in a pass of its own (the PST reader moves
+        // about in the file); it counts the bytes for progress.
+        let sha256 = match source::open_source(&path)
+            .and_then(|f| HashingReader::new(f, self.bytes_read.clone()).finish())
+        {
+            Ok(s) => Some(s),
+            Err(e) => {
+                notes.push(read_note(&path, &e));
+                None
+            }
+        };
+        self.send(WorkKind::FileEnd(FileEnd {
+            sha256,
+            sha_from_message: false,
+            notes,
+            complete: complete && sha256.is_some(),
+            gz_checkpoints: Vec::new(),
+        }))?;
+        Ok(self.outcome(complete))
+    }
+
+    /// Runs `read` (an Outlook reader) sending each converted message.
+    fn outlook(
+        &mut self,
+        _at: &FileAt,
+        read: impl FnOnce(&mut dyn FnMut(RawMessage) -> bool) -> (Vec<SourceNote>, bool),
+    ) -> Result<(Vec<SourceNote>, bool), Stopped> {
+        let mut gone = false;
+        let r = read(&mut |m: RawMessage| {
+            self.budget.acquire(m.bytes.len(), self.halt);
+            if self.send(WorkKind::Message(Box::new(m))).is_err() {
+                gone = true;
+                return false;
+            }
+            !self.cancelled()
+        });
+        if gone {
+            return Err(Stopped);
+        }
+        Ok(r)
+    }
+
     /// Sends the steps of an archive's entries (see `pipeline::archive`).
     fn archive<R: Read + std::io::Seek>(
         &mut self,
@@ -477,5 +552,13 @@ impl<'a> Reader<'a> {
             self.send(WorkKind::Message(Box::new(m)))?;
             Ok(!self.cancelled())
         })
+    }
+}
+
+fn read_note(path: &Path, e: &std::io::Error) -> SourceNote {
+    SourceNote {
+        path: path.to_path_buf(),
+        offset: 0,
+        text: format!("read error: {e}"),
     }
 }

@@ -113,6 +113,8 @@ pub(super) struct Parsed {
     pub(super) raw_sha256: Sha256,
     pub(super) from_line: Option<String>,
     pub(super) maildir_flags: Option<String>,
+    /// An Outlook item's address in its container (converted messages).
+    pub(super) converted: Option<String>,
 }
 
 /// Limits the bytes of raw messages in flight between reader and workers.

@@ -76,6 +76,21 @@ fn read_file(at: FileAt, ctx: &WorkerCtx<'_>) -> WorkKind {
         Detected::Mail(f) => f,
         Detected::NotMail(why) => return skip(format!("not mail: {why}")),
     };
+    if format.is_outlook() {
+        // A small PST or a .msg in a folder: its converted messages.
+        let sha256 = Sha256::of(&bytes);
+        let mut raws = Vec::new();
+        let (notes, complete) = super::outlook::outlook_bytes(bytes, path, format, &mut |m| {
+            raws.push(m);
+            true
+        });
+        let messages = raws.into_iter().map(|r| process(r, ctx)).collect();
+        return WorkKind::FileDone(
+            FileStart { at, format },
+            messages,
+            FileEnd::whole(Some(sha256), notes, complete),
+        );
+    }
     if format.is_archive() {
         // A small archive in a folder: its entries' steps, in order, the
         // messages parsed here.
@@ -163,6 +178,12 @@ fn process(raw: RawMessage, ctx: &WorkerCtx<'_>) -> Parsed {
     let mut defects = raw.defects;
     defects.append(&mut msg.defects);
     msg.defects = defects;
+    // An Outlook item's folder is its label (`folder:` / `label:`).
+    for l in raw.labels {
+        if !msg.labels.iter().any(|x| x.eq_ignore_ascii_case(&l)) {
+            msg.labels.push(l);
+        }
+    }
     let doc = ctx.fields.document_with(&msg, ctx.patterns);
     // Offline, here on the worker: a message kept only in part cannot be.
     let dkim = ctx
@@ -179,5 +200,6 @@ fn process(raw: RawMessage, ctx: &WorkerCtx<'_>) -> Parsed {
         raw_sha256,
         from_line: raw.from_line,
         maildir_flags: raw.maildir_flags,
+        converted: raw.converted,
     }
 }

@@ -396,6 +396,7 @@ impl<'a> Writer<'a> {
             raw_sha256: p.raw_sha256,
             from_line: p.from_line.as_deref(),
             maildir_flags: p.maildir_flags.as_deref(),
+            converted: p.converted.as_deref(),
         };
         let (added, rowid) = tx.add_message(&p.prepared, &origin, self.import_id)?;
         if let Some(o) = &p.prepared.dkim {

@@ -23,6 +23,7 @@
 //! | `is:signed`                      | PGP- or S/MIME-signed (signature not verified) |
 //! | `is:encrypted`                   | PGP (MIME or inline) or S/MIME encrypted       |
 //! | `label:inbox`, `label:"a b"`     | a Gmail label (`X-Gmail-Labels`), whole, any case |
+//! | `folder:"Inbox/Finance"`         | an Outlook folder path (PST items); the same field as `label:` |
 //! | `tag:urgent`, `tag:"follow up"`  | an investigator's tag, whole, any case; `tag:fol*` |
 //! | `is:starred`                     | starred by an investigator                     |
 //! | `dkim:pass`, `dkim.domain:gmail.com` | the DKIM verdict (`pass fail revoked nokey invalid none`); the signing domain (or a subdomain) |
@@ -101,6 +102,7 @@ Patterns in the text:            mentions:\"+1 202 555 0143\"  mentions:dnc.org 
                                  mentions:DE89370400440532013000  mentions:ann@dnc.org (any spelling)
                                  has:phone  has:email  has:url  has:iban  has:money
 Gmail labels:                    label:inbox  label:\"Category Personal\"  label:work*
+Outlook folders (PST):           folder:Inbox  folder:\"Inbox/Finance\"  folder:inbox/*
 Investigators' annotations:      tag:urgent  tag:\"follow up\"  tag:fol*  is:starred
                                  has:note  note:lawyer  note:\"call back\"
 Mail program flags:              is:flagged is:replied is:seen is:unread is:draft is:trashed is:passed
@@ -384,6 +386,11 @@ impl Field {
     /// The field with this name, ignoring ASCII case. Any has no name, so
     /// `""` gives `None`.
     pub fn parse(name: &str) -> Option<Field> {
+        // `folder:` is the same field: an Outlook item's folder path is
+        // its label, as a Gmail label is (src/outlook/).
+        if name.eq_ignore_ascii_case("folder") {
+            return Some(Field::Label);
+        }
         NAMED_FIELDS
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(name))

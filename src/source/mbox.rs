@@ -540,6 +540,8 @@ impl<R: Read> Iterator for MboxSplitter<R> {
             mbox_quoted: true,
             defects,
             parse_bytes: None,
+            converted: None,
+            labels: Vec::new(),
         })
     }
 }

@@ -57,6 +57,11 @@ pub struct RawMessage {
     /// Mail kept beside it joined in. The key and the origin stay those of
     /// `bytes`.
     pub parse_bytes: Option<Vec<u8>>,
+    /// For a message converted from an Outlook item (`bytes` is
+    /// mailsift's rendering of it): the item's address in its container.
+    pub converted: Option<String>,
+    /// Labels the container gives the message (a PST item's folder path).
+    pub labels: Vec<String>,
 }
 
 impl RawMessage {
@@ -75,6 +80,8 @@ impl RawMessage {
             mbox_quoted: false,
             defects: Vec::new(),
             parse_bytes: None,
+            converted: None,
+            labels: Vec::new(),
         }
     }
 
@@ -515,9 +522,8 @@ fn magic_name(head: &[u8]) -> Option<&'static str> {
         (b"\x7fELF", "an executable"),
         (
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-            "an OLE2 file (Outlook .msg or legacy Office); not supported yet",
+            "an OLE2 file (a legacy Office document; not an Outlook message)",
         ),
-        (b"!BDN", "an Outlook PST file; not supported yet"),
         (b"SQLite format 3\0", "an SQLite database"),
         (b"Rar!", "a RAR archive"),
         (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive; not supported yet"),
@@ -579,6 +585,14 @@ pub fn sniff(head: &[u8]) -> Result<MailKind, String> {
         return Err("binary data".into());
     }
     Err("text without mail headers or mbox separators".into())
+}
+
+/// Whether `head` is a compound file (OLE2) naming the streams of an
+/// Outlook message: UTF-16 `__substg1.0_` in its directory.
+fn is_msg_head(head: &[u8]) -> bool {
+    const NAME: &[u8] = b"_\0_\0s\0u\0b\0s\0t\0g\x001\0.\x000\0_\0";
+    head.starts_with(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+        && memchr::memmem::find(head, NAME).is_some()
 }
 
 /// The gzip magic number.
@@ -649,6 +663,13 @@ pub fn detect_head(head: &[u8]) -> Detected {
     }
     if emlx::is_emlx(head) {
         return Detected::Mail(SourceFormat::Emlx);
+    }
+    if head.starts_with(b"!BDN") {
+        // A PST (or OST: the PST reader says which it cannot read).
+        return Detected::Mail(SourceFormat::Pst);
+    }
+    if is_msg_head(head) {
+        return Detected::Mail(SourceFormat::Msg);
     }
     if is_gzip(head) {
         let mut gz = flate2::read::MultiGzDecoder::new(head);

@@ -34,6 +34,7 @@ fn case_with(root: &Path, n: u8) -> (Case, Vec<MessageKey>) {
                     raw_sha256: Sha256::of(&[i]),
                     from_line: None,
                     maildir_flags: None,
+                    converted: None,
                 };
                 tx.add_message(&prepare(m.clone()), &o, import)?;
                 keys.push(m.key);

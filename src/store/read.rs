@@ -280,7 +280,7 @@ impl Case {
     pub fn origins(&self, key: &MessageKey) -> Result<Vec<Origin>> {
         self.sql().rows(
             "SELECT coalesce(c.path, f.path), f.format, o.offset, o.length, o.raw_sha256,
-                    o.from_line, o.maildir_flags, f.entry
+                    o.from_line, o.maildir_flags, f.entry, o.converted
              FROM origins o JOIN files f ON f.id=o.file JOIN messages m ON m.id=o.message
              LEFT JOIN files c ON c.id=f.container
              WHERE m.key=?1 ORDER BY o.import_id, f.id, o.offset",
@@ -296,6 +296,7 @@ impl Case {
                     from_line: r.get(5)?,
                     maildir_flags: r.get(6)?,
                     entry: r.get(7)?,
+                    converted: r.get(8)?,
                 })
             },
         )

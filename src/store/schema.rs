@@ -38,8 +38,12 @@ pub(super) const FORMAT_NAME: &str = "mailsift-case";
 /// path inside it, nested archives joined with `!/`; `files.path`: the
 /// path shown, `archive.zip!/entry`), so that origins keep pointing at
 /// (file, offset). Nothing to backfill.
+/// 9: messages converted from Outlook items (PST, `.msg`):
+/// `origins.converted`, the item's address in its container (`PST node
+/// 0x… in "Inbox"`, `MSG file`); NULL for every other origin. A PST
+/// origin's `offset` is the item's node id. Nothing to backfill.
 /// An older case is upgraded in place when first opened.
-pub(crate) const FORMAT_VERSION: u32 = 8;
+pub(crate) const FORMAT_VERSION: u32 = 9;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sources(
@@ -99,6 +103,7 @@ CREATE TABLE IF NOT EXISTS origins(
     from_line TEXT,
     maildir_flags TEXT,
     import_id INTEGER NOT NULL,
+    converted TEXT,
     PRIMARY KEY(file, offset)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS origins_message ON origins(message);
@@ -268,6 +273,9 @@ impl Case {
         if marker.version < 8 {
             upgrade_to_8(sql)?;
         }
+        if marker.version < 9 {
+            upgrade_to_9(sql)?;
+        }
         tx.commit().map_err(|e| Error::store(&db_path, e))?;
         marker.version = FORMAT_VERSION;
         let json = serde_json::to_vec_pretty(&marker).map_err(|e| Error::Json {
@@ -300,6 +308,15 @@ fn upgrade_to_8(sql: Sql<'_>) -> Result<()> {
         if !has_column_in(sql, "files", column)? {
             sql.batch(&format!("ALTER TABLE files ADD COLUMN {column} {ty}"))?;
         }
+    }
+    Ok(())
+}
+
+/// Version 9: the `converted` column of origins (messages converted
+/// from Outlook items); older cases have none, so nothing is backfilled.
+fn upgrade_to_9(sql: Sql<'_>) -> Result<()> {
+    if !has_column_in(sql, "origins", "converted")? {
+        sql.batch("ALTER TABLE origins ADD COLUMN converted TEXT")?;
     }
     Ok(())
 }

@@ -91,6 +91,7 @@ fn a_version_2_case_keeps_its_threads() {
                         raw_sha256: Sha256::of(raw.as_bytes()),
                         from_line: None,
                         maildir_flags: None,
+                        converted: None,
                     },
                     import,
                 )?;
@@ -243,6 +244,7 @@ fn a_version_1_case_is_upgraded_in_place() {
                     raw_sha256: Sha256::of(b"r"),
                     from_line: None,
                     maildir_flags: None,
+                    converted: None,
                 },
                 import,
             )?;
@@ -309,6 +311,7 @@ fn messages_dedup_and_message_id_collisions() {
                 raw_sha256: Sha256::of(b"r"),
                 from_line: None,
                 maildir_flags: None,
+                converted: None,
             };
             Ok(vec![
                 tx.add_message(&prepare(a.clone()), &o(f1), import)?.0,
@@ -385,6 +388,7 @@ fn a_version_4_case_gets_its_display_names() {
                         raw_sha256: key,
                         from_line: None,
                         maildir_flags: None,
+                        converted: None,
                     },
                     import,
                 )?;
@@ -525,6 +529,7 @@ fn a_version_6_case_gets_archive_entries() {
                 raw_sha256: Sha256::of(raw),
                 from_line: None,
                 maildir_flags: None,
+                converted: None,
             },
             import,
         )?;
@@ -544,4 +549,73 @@ fn a_version_6_case_gets_archive_entries() {
     let complete = case.complete_files().unwrap();
     assert!(complete.contains_key(Path::new("/s/a.zip")));
     assert_eq!(complete.len(), 1);
+}
+
+/// Format 9: a case made before Outlook items gets `origins.converted`
+/// on opening; its old origins read as not converted, new ones keep the
+/// item's address.
+#[test]
+fn a_version_8_case_gets_converted_origins() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("c");
+    {
+        let case = Case::open_for_writing(&root).unwrap();
+        case.conn
+            .execute_batch(
+                "CREATE TABLE origins8(
+                    message INTEGER NOT NULL REFERENCES messages(id),
+                    file INTEGER NOT NULL REFERENCES files(id),
+                    offset INTEGER NOT NULL, length INTEGER NOT NULL,
+                    raw_sha256 BLOB NOT NULL, from_line TEXT, maildir_flags TEXT,
+                    import_id INTEGER NOT NULL,
+                    PRIMARY KEY(file, offset)) WITHOUT ROWID;
+                 DROP TABLE origins;
+                 ALTER TABLE origins8 RENAME TO origins;",
+            )
+            .unwrap();
+    }
+    let marker = root.join(MARKER);
+    let v8 = fs::read_to_string(&marker)
+        .unwrap()
+        .replace(&format!("\"version\": {FORMAT_VERSION}"), "\"version\": 8");
+    fs::write(&marker, v8).unwrap();
+    let mut case = Case::open_for_writing(&root).unwrap();
+    assert_eq!(Case::marker(&root).unwrap().version, FORMAT_VERSION);
+    let import = case.begin_import("test").unwrap();
+    let raw = b"Subject: from a PST\r\n\r\nbody\r\n";
+    let key = Sha256::of(b"k9");
+    case.transaction(|tx| {
+        let src = tx.source(Path::new("/s/a.pst"), SourceFormat::Pst, 9, import)?;
+        let f = tx.file(src, Path::new("/s/a.pst"), SourceFormat::Pst, 9, 1, import)?;
+        let msg = crate::parse::parse_message(
+            key,
+            raw,
+            true,
+            raw.len() as u64,
+            &Default::default(),
+            2_000_000_000,
+        );
+        tx.add_message(
+            &prepare(msg),
+            &OriginRow {
+                file_id: f,
+                offset: 0x200024,
+                length: raw.len() as u64,
+                raw_sha256: Sha256::of(raw),
+                from_line: None,
+                maildir_flags: None,
+                converted: Some("PST node 0x00200024 in \"Inbox\""),
+            },
+            import,
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let o = &case.origins(&key).unwrap()[0];
+    assert_eq!(o.format, SourceFormat::Pst);
+    assert_eq!(o.offset, 0x200024);
+    assert_eq!(
+        o.converted.as_deref(),
+        Some("PST node 0x00200024 in \"Inbox\"")
+    );
 }

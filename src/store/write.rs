@@ -166,6 +166,9 @@ pub struct OriginRow<'a> {
     pub from_line: Option<&'a str>,
     /// Maildir flags from the file name (e.g. `"RS"`), if any.
     pub maildir_flags: Option<&'a str>,
+    /// For a message converted from an Outlook item: the item's address
+    /// in its container (see `Origin::converted`).
+    pub converted: Option<&'a str>,
 }
 
 /// Writes inside one transaction of [`Case::transaction`](super::Case::transaction).
@@ -381,8 +384,8 @@ impl<'a> Tx<'a> {
             None => (self.insert_message(rec, import_id)?, Added::New),
         };
         sql.exec(
-            "INSERT OR IGNORE INTO origins(message, file, offset, length, raw_sha256, from_line, maildir_flags, import_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT OR IGNORE INTO origins(message, file, offset, length, raw_sha256, from_line, maildir_flags, import_id, converted)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 id,
                 origin.file_id,
@@ -392,6 +395,7 @@ impl<'a> Tx<'a> {
                 origin.from_line,
                 origin.maildir_flags,
                 import_id,
+                origin.converted,
             ],
         )?;
         Ok((added, id))

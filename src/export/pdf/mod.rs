@@ -296,6 +296,27 @@ fn origins(doc: &mut Doc, origins: &[Origin]) {
     };
     doc.paragraph(&title, Style::Bold, FIELD_SIZE + 1.0, 0.0);
     for o in origins {
+        if let Some(item) = &o.converted {
+            doc.paragraph(
+                &format!(
+                    "{} — {}, CONVERTED: the Outlook item {} has no MIME source; this is mailsift's rendering of it ({} bytes)",
+                    visible(&o.display_path()),
+                    o.format.as_str(),
+                    visible(item),
+                    o.length
+                ),
+                Style::Regular,
+                FIELD_SIZE,
+                10.0,
+            );
+            doc.paragraph(
+                &format!("SHA-256 of the rendering {}", o.raw_sha256.to_hex()),
+                Style::Mono,
+                SMALL_SIZE,
+                20.0,
+            );
+            continue;
+        }
         doc.paragraph(
             &format!(
                 "{} — {}, bytes {} to {} ({} bytes)",
@@ -368,6 +389,7 @@ mod tests {
             from_line: None,
             maildir_flags: None,
             entry: None,
+            converted: None,
         }
     }
 

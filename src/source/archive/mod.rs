@@ -407,6 +407,20 @@ impl Walker<'_> {
                 drop(stream);
                 self.skip(entry, format!("not mail: {why}"));
             }
+            Detected::Mail(kind) if kind.is_outlook() => {
+                drop(stream);
+                self.skip(
+                    entry,
+                    format!(
+                        "an Outlook {} file inside an archive is not read yet (extract it first)",
+                        if kind == SourceFormat::Pst {
+                            "PST"
+                        } else {
+                            ".msg"
+                        }
+                    ),
+                );
+            }
             Detected::Mail(kind) if kind.is_archive() => {
                 if depth + 1 > self.limits.max_depth {
                     drop(stream);

@@ -1,0 +1,3 @@
+//! Fuzz target `msg`: the body is `mailsift::fuzzing::msg`.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| mailsift::fuzzing::msg(data));
