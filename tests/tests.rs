@@ -29,6 +29,7 @@ mod labels;
 mod network;
 mod patterns;
 mod people;
+mod people_replies;
 mod print;
 mod protected;
 mod real_mail;
