@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark, reproducibly: builds the release binary, installs mu and
 # notmuch (Debian packages) for the comparison, and prints the table.
-# Usage: benches/bench.sh [--messages 60000] [--seed 1] [--dir /tmp/mailsift-bench] [--rounds 20] [--no-compare]
+# Usage: benches/bench.sh [--messages 60000] [--seed 1] [--dir /tmp/mailsift-bench] [--rounds 20] [--no-compare] [--only people]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v mu >/dev/null || ! command -v notmuch >/dev/null; then

@@ -2,14 +2,16 @@
 //! Run it through `benches/bench.sh`, which builds the release binary and
 //! installs mu and notmuch for the comparison.
 //!
-//! Usage: `bench [--messages N] [--seed S] [--dir DIR] [--rounds R] [--no-compare]`
+//! Usage: `bench [--messages N] [--seed S] [--dir DIR] [--rounds R] [--no-compare]
+//! [--only people]` (`--only people`: the People view and layout step
+//! alone, on the case in DIR, made first if missing).
 
 #![allow(clippy::unwrap_used)] // tests and tools: a failed unwrap is a failed run
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mailsift::bench::{BenchOptions, run};
+use mailsift::bench::{BenchOptions, run, run_people};
 
 fn main() -> ExitCode {
     let mut opts = BenchOptions {
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
         rounds: 20,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut only_people = false;
     let mut i = 0;
     while i < args.len() {
         let value = args.get(i + 1).cloned().unwrap_or_default();
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
             "--dir" => opts.dir = PathBuf::from(value),
             "--rounds" => opts.rounds = value.parse().unwrap_or(opts.rounds),
             "--binary" => opts.binary = PathBuf::from(value),
+            "--only" if value == "people" => only_people = true,
             "--no-compare" => {
                 opts.compare = false;
                 i += 1;
@@ -56,7 +60,12 @@ fn main() -> ExitCode {
         opts.dir.display(),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    match run(&opts) {
+    let report = if only_people {
+        run_people(&opts)
+    } else {
+        run(&opts)
+    };
+    match report {
         Ok(report) => {
             println!("{}", report.markdown());
             ExitCode::SUCCESS

@@ -22,6 +22,8 @@ use crate::synth::{CorpusSpec, Layout, write_corpus};
 
 mod dkim;
 mod patterns;
+mod people;
+pub use people::run_people;
 
 /// The fixed query set (words, phrases, fields, dates, boolean, prefix,
 /// fuzzy, non-Latin).
@@ -265,7 +267,7 @@ pub fn run(opts: &BenchOptions) -> Result<Report> {
     let (case, secs) = import(opts, &mut r, &mbox_dir, bytes, floor)?;
     attachment_text(&mut r, &case)?;
     reading(opts, &mut r, &case)?;
-    people(opts, &mut r, &case)?;
+    people::view_and_layout(opts, &mut r, &case)?;
     annotations(opts, &mut r, &case)?;
     archive::folder_vs_zip(opts, &mut r)?;
     pst::pst_vs_readpst(opts, &mut r)?;
@@ -454,46 +456,6 @@ fn reading(opts: &BenchOptions, r: &mut Report, case: &Path) -> Result<()> {
         );
         let _ = std::fs::remove_file(&out);
     }
-    Ok(())
-}
-
-/// Issue 16: the People view of every message (the census, then the list
-/// sorted with each person's top correspondents) and the layout of the
-/// graph of the top 150 people, as the window computes them; the median
-/// of up to 5 rounds each.
-fn people(opts: &BenchOptions, r: &mut Report, case: &Path) -> Result<()> {
-    use crate::graph::{DEFAULT_TOP, LayoutOptions, graph, layout};
-    use crate::people::{PeopleOptions, census_of};
-    let c = crate::store::Case::open(case)?;
-    let rounds = opts.rounds.clamp(1, 5);
-    let median = |mut ms: Vec<f64>| {
-        ms.sort_by(|a, b| a.total_cmp(b));
-        ms[ms.len() / 2]
-    };
-    let (mut view, mut lay) = (Vec::new(), Vec::new());
-    let (mut people, mut nodes, mut edges) = (0, 0, 0);
-    for _ in 0..rounds {
-        let t = Instant::now();
-        let census = census_of(&c, None)?;
-        people = census.people(&PeopleOptions::default()).len();
-        view.push(t.elapsed().as_secs_f64() * 1e3);
-        let t = Instant::now();
-        let g = graph(&census, DEFAULT_TOP);
-        let pos = layout(&g, &LayoutOptions::default());
-        lay.push(t.elapsed().as_secs_f64() * 1e3);
-        (nodes, edges) = (pos.len(), g.edges.len());
-    }
-    r.add(
-        format!(
-            "People view of all {} messages (census + list; goal <= 200 ms)",
-            opts.messages
-        ),
-        format!("{people} people in {:.0} ms", median(view)),
-    );
-    r.add(
-        format!("graph of the top {DEFAULT_TOP} people laid out (goal <= 1 s)"),
-        format!("{nodes} nodes, {edges} edges in {:.0} ms", median(lay)),
-    );
     Ok(())
 }
 

@@ -139,6 +139,12 @@ pub fn annotations(command: AnnotationsCommand) -> Result<ExitCode> {
                 r.colours_changed,
                 r.saved_changed
             );
+            if r.identities_changed + r.dismissals_changed > 0 {
+                println!(
+                    "{} identity decisions and {} dismissed merge suggestions changed",
+                    r.identities_changed, r.dismissals_changed
+                );
+            }
             if r.not_in_case > 0 {
                 println!(
                     "{} annotations name messages not in this case (not applied)",

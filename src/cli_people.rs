@@ -47,6 +47,20 @@ pub enum IdentityCommand {
         #[arg(long)]
         author: Option<String>,
     },
+    /// Dismiss the suggestion to merge these addresses ("not one person"):
+    /// `people` and the window no longer suggest it (stored in the case,
+    /// audited, exported with the annotations).
+    Dismiss {
+        /// The suggestion's addresses (two or more).
+        #[arg(required = true, num_args = 2..)]
+        addresses: Vec<String>,
+        /// Show the suggestion again instead.
+        #[arg(long)]
+        undo: bool,
+        /// Who (default: $MAILSIFT_AUTHOR, else $USER).
+        #[arg(long)]
+        author: Option<String>,
+    },
     /// The people decided about: name and addresses (the default).
     List {
         /// One JSON object per person.
@@ -92,6 +106,22 @@ pub fn identity(case: &Path, command: Option<IdentityCommand>) -> Result<ExitCod
             "renamed",
             &identity::rename(case, &address, &name, &who(author))?,
         ),
+        IdentityCommand::Dismiss {
+            addresses,
+            undo,
+            author,
+        } => {
+            let r = identity::dismiss(case, &addresses, !undo, &who(author))?;
+            println!(
+                "{}: {}",
+                if r.dismissed {
+                    "dismissed"
+                } else {
+                    "shown again"
+                },
+                visible(&r.addresses.join(", "))
+            );
+        }
         IdentityCommand::List { json } => {
             let ids = identity::list(case)?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());

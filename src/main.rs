@@ -236,7 +236,8 @@ enum Command {
     /// Every correspondent of the messages matching QUERY (all messages
     /// when none): names seen, sent, received, copied, first and last
     /// date, top correspondents; then suggested merges (same name on
-    /// several addresses).
+    /// several addresses; replies to one address sent to another),
+    /// except those dismissed (`mailsift identity CASE dismiss`).
     People {
         case: PathBuf,
         query: Vec<String>,
@@ -258,8 +259,8 @@ enum Command {
         filter: Option<String>,
     },
     /// Identity decisions: merge addresses into one person, split one
-    /// back out, rename a person, list them. `mailsift people`, `graph`
-    /// and the window count people as decided.
+    /// back out, rename a person, dismiss a suggested merge, list them.
+    /// `mailsift people`, `graph` and the window count people as decided.
     Identity {
         case: PathBuf,
         #[command(subcommand)]

@@ -71,6 +71,18 @@ pub struct Census {
     messages: u64,
     /// The identity decisions applied.
     identities: Identities,
+    /// Each message counted, in row order: (row id, the sender's id or
+    /// `u32::MAX`, the range of its recipients in `recipients`).
+    sent_to: Vec<(u64, u32, u32, u32)>,
+    /// The recipients of each message with their roles (`TO`, `CC`,
+    /// `BCC` bits), one run per message.
+    recipients: Vec<(u32, u8)>,
+    /// (reply, message replied to) row ids, both counted here.
+    replies: Vec<(u64, u64)>,
+    /// The suggestions from replies ([`Census::reply_suggestions`]).
+    from_replies: Vec<MergeSuggestion>,
+    /// The address sets of the merge suggestions dismissed (each sorted).
+    dismissed: Vec<Vec<String>>,
 }
 
 /// A correspondent, as the people list shows them.
@@ -251,6 +263,8 @@ pub struct MergeSuggestion {
     pub addresses: Vec<String>,
     /// Why, in words: `same name 'John Podesta' on a@… and b@…`.
     pub evidence: String,
+    /// The investigator dismissed it (shown only when asked).
+    pub dismissed: bool,
 }
 
 /// The people of the messages matching `query` (every message when the
@@ -267,10 +281,19 @@ pub fn census(browser: &Browser, query: &str) -> Result<Census> {
 /// The people of the messages `rowids` of a case (all when None).
 pub fn census_of(case: &Case, rowids: Option<&[u64]>) -> Result<Census> {
     let mut c = Census::with_identities(case.identities()?);
+    c.dismissed = case.dismissed_merges()?;
     case.addressing(rowids, &mut |a| {
         c.add(&a);
         Ok(())
     })?;
+    let counted = |id: u64| c.sent_to.binary_search_by_key(&id, |m| m.0).is_ok();
+    let replies: Vec<(u64, u64)> = case
+        .reply_pairs()?
+        .into_iter()
+        .filter(|&(r, p)| counted(r) && counted(p))
+        .collect();
+    c.replies = replies;
+    c.from_replies = c.find_reply_suggestions(&mut |r| case.subject_of(r))?;
     Ok(c)
 }
 
@@ -371,6 +394,19 @@ impl Census {
             }
         }
         let sender = roles.first().filter(|r| r.1 & SENT != 0).map(|r| r.0);
+        let start = self.recipients.len() as u32;
+        self.recipients.extend(
+            roles
+                .iter()
+                .filter(|r| r.1 & (TO | CC | BCC) != 0)
+                .map(|r| (r.0, r.1 & (TO | CC | BCC))),
+        );
+        self.sent_to.push((
+            m.rowid,
+            sender.unwrap_or(u32::MAX),
+            start,
+            self.recipients.len() as u32,
+        ));
         for (id, role, name) in roles.iter() {
             let t = &mut self.tallies[*id as usize];
             t.messages += 1;
@@ -536,10 +572,64 @@ impl Census {
         people.into_iter().map(|(_, p)| p).collect()
     }
 
+    /// The merge suggestions not dismissed: addresses that carry the same
+    /// display name, then addresses one person writes from and receives
+    /// replies at ([`Census::all_suggestions`]).
+    pub fn suggestions(&self) -> Vec<MergeSuggestion> {
+        let mut all = self.all_suggestions();
+        all.retain(|s| !s.dismissed);
+        all
+    }
+
+    /// The merge suggestions the investigator dismissed.
+    pub fn dismissed_suggestions(&self) -> Vec<MergeSuggestion> {
+        let mut all = self.all_suggestions();
+        all.retain(|s| s.dismissed);
+        all
+    }
+
+    /// Every merge suggestion, dismissed ones marked: same name first
+    /// ([`Census::name_suggestions`]), then replies
+    /// ([`Census::reply_suggestions`]); a set of addresses suggested by
+    /// both is one suggestion with both reasons.
+    pub fn all_suggestions(&self) -> Vec<MergeSuggestion> {
+        let mut out = self.name_suggestions();
+        for r in self.reply_suggestions() {
+            let mut key = r.addresses.clone();
+            key.sort();
+            let same = out.iter_mut().find(|s| {
+                let mut k = s.addresses.clone();
+                k.sort();
+                k == key
+            });
+            match same {
+                Some(s) => {
+                    s.evidence.push_str("; ");
+                    s.evidence.push_str(&r.evidence);
+                }
+                None => out.push(r),
+            }
+        }
+        for s in &mut out {
+            let mut key = s.addresses.clone();
+            key.sort();
+            s.dismissed = crate::annotate::identity::is_dismissed(&self.dismissed, &key);
+        }
+        out
+    }
+
+    /// Addresses one person writes from and is answered at (the rule is
+    /// in `people_replies.rs`: a third person's replies to mail from X
+    /// addressed `To` Y alone, leaving X out, at least twice, X and Y never
+    /// writing to each other), most replies first.
+    pub fn reply_suggestions(&self) -> Vec<MergeSuggestion> {
+        self.from_replies.clone()
+    }
+
     /// Addresses that carry the same display name once case, accents,
     /// punctuation and "Last, First" order are set aside: one suggestion
     /// per shared name, most messages first.
-    pub fn suggestions(&self) -> Vec<MergeSuggestion> {
+    pub fn name_suggestions(&self) -> Vec<MergeSuggestion> {
         // name key → (address id, the name as seen, its count)
         let mut by_key: HashMap<String, Vec<(u32, &str, u64)>> = HashMap::new();
         for (id, t) in self.tallies.iter().enumerate() {
@@ -600,6 +690,7 @@ fn suggestion(v: &[(u32, &str, u64)], addresses: &[String]) -> MergeSuggestion {
     MergeSuggestion {
         addresses: addresses.to_vec(),
         evidence,
+        dismissed: false,
     }
 }
 
@@ -611,6 +702,9 @@ fn and_list(items: &[String]) -> String {
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
+
+#[path = "people_replies.rs"]
+mod replies;
 
 #[cfg(test)]
 #[path = "people_tests.rs"]

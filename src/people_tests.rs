@@ -220,3 +220,77 @@ fn names_that_are_the_address_are_dropped() {
     let people = c.people(&PeopleOptions::default());
     assert!(people.iter().all(|p| p.names.is_empty()), "{people:#?}");
 }
+
+/// The reply rule: two replies leaving X out for Y make a suggestion; a
+/// reply-all, a reply to two people, one reply alone, or X and Y writing
+/// to each other make none; a dismissed set is
+/// hidden until a new address joins it.
+#[test]
+fn merge_suggested_from_replies() {
+    let x = a(Some("Gra"), "g@home.example");
+    let y = a(None, "gpell@work.example");
+    let (ann, bob, cy) = (
+        a(None, "ann@x.example"),
+        a(None, "bob@x.example"),
+        a(None, "cy@x.example"),
+    );
+    // (rowid, from, to, cc); replies below as (reply, original)
+    let base: Vec<(u64, Address, Vec<Address>, Vec<Address>)> = vec![
+        (1, x.clone(), vec![ann.clone()], vec![]),
+        (2, ann.clone(), vec![y.clone()], vec![]),
+        (3, x.clone(), vec![bob.clone()], vec![]),
+        (4, bob.clone(), vec![y.clone()], vec![]),
+        // not evidence: a reply-all naming X, a reply to two people
+        (5, x.clone(), vec![cy.clone()], vec![]),
+        (6, cy.clone(), vec![y.clone()], vec![x.clone()]),
+        (7, cy.clone(), vec![y.clone(), ann.clone()], vec![]),
+    ];
+    let census = |msgs: &[(u64, Address, Vec<Address>, Vec<Address>)],
+                  replies: &[(u64, u64)],
+                  dismissed: Vec<Vec<String>>| {
+        let mut c = Census::default();
+        for (id, from, to, cc) in msgs {
+            let mut m = msg(*id as i64, from.clone(), to.clone(), cc.clone(), vec![]);
+            m.rowid = *id;
+            c.add(&m);
+        }
+        c.replies = replies.to_vec();
+        c.dismissed = dismissed;
+        c.from_replies = c
+            .find_reply_suggestions(&mut |r| Ok(Some(format!("Re: m{r}"))))
+            .unwrap();
+        c
+    };
+    let replies = [(2, 1), (4, 3), (6, 5), (7, 5)];
+    let c = census(&base, &replies, vec![]);
+    let s = c.suggestions();
+    assert_eq!(s.len(), 1, "{s:#?}");
+    assert_eq!(s[0].addresses, ["g@home.example", "gpell@work.example"]);
+    assert_eq!(
+        s[0].evidence,
+        "replies to mail from g@home.example went to gpell@work.example alone (2 replies, e.g. 'Re: m2'): one person writing from one address and answered at the other"
+    );
+    // one reply is not enough
+    assert!(
+        census(&base, &replies[1..], vec![])
+            .suggestions()
+            .is_empty()
+    );
+    // people who write to each other are two people
+    let mut talk = base.clone();
+    talk.push((10, y.clone(), vec![x.clone()], vec![]));
+    assert!(census(&talk, &replies, vec![]).suggestions().is_empty());
+    // dismissed: listed apart; a set that grows is suggested again
+    let pair = vec![
+        "g@home.example".to_string(),
+        "gpell@work.example".to_string(),
+    ];
+    let c = census(&base, &replies, vec![pair.clone()]);
+    assert!(c.suggestions().is_empty());
+    assert_eq!(c.dismissed_suggestions().len(), 1);
+    assert!(c.dismissed_suggestions()[0].dismissed);
+    assert!(!crate::annotate::identity::is_dismissed(
+        &[pair],
+        &["a@x.org".into(), "g@home.example".into()]
+    ));
+}

@@ -30,6 +30,7 @@ mod network;
 mod outlook;
 mod patterns;
 mod people;
+mod people_replies;
 mod print;
 mod protected;
 mod real_mail;

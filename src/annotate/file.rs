@@ -10,12 +10,15 @@
 //! {"tag":"Urgent","colour":"#e01b24","time":"…"}
 //! {"saved":"donors","query":"from:@dnc.org donor","time":"…","deleted":false}
 //! {"identity":"jpodesta@x.org","person":"john.podesta@y.org","name":null,"time":"…","author":"ann"}
+//! {"suggestion":["a@x.org","b@y.org"],"dismissed":true,"time":"…","author":"ann"}
 //! ```
 //!
 //! A line is a message when it has `id`, a saved search when it has
 //! `saved`, an identity decision (which person an address belongs to, see
 //! [`super::identity`]) when it has `identity` (files written before
-//! identities have none, and read as before), a tag's colour when it has
+//! identities have none, and read as before), a dismissed merge
+//! suggestion (or one shown again) when it has `suggestion`, a tag's
+//! colour when it has
 //! `tag`, the header when it has
 //! `mailsift_annotations` (a version this mailsift reads: 1). Blank lines
 //! are skipped; unknown keys are ignored. Times are RFC 3339 UTC with
@@ -27,7 +30,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::identity::{IdentityRecord, address_key};
+use super::identity::{DismissRecord, IdentityRecord, address_key, dismiss_key};
 use super::{
     MessageRecord, Note, SavedSearch, StarChange, TagChange, TagDef, colour, now_ms, parse_time,
     tag_name, time_text,
@@ -50,6 +53,16 @@ pub struct AnnotationFile {
     pub saved: Vec<SavedSearch>,
     /// Identity decisions: which person each address belongs to.
     pub identities: Vec<IdentityRecord>,
+    /// Merge suggestions dismissed (or shown again).
+    pub dismissals: Vec<DismissRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DismissJson {
+    suggestion: Vec<String>,
+    dismissed: bool,
+    time: String,
+    author: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -174,6 +187,15 @@ pub fn write(out: &mut dyn Write, file: &AnnotationFile) -> std::io::Result<()> 
         };
         writeln!(out, "{}", serde_json::to_string(&line)?)?;
     }
+    for r in &file.dismissals {
+        let line = DismissJson {
+            suggestion: r.addresses.clone(),
+            dismissed: r.dismissed,
+            time: time_text(r.time_ms),
+            author: r.author.clone(),
+        };
+        writeln!(out, "{}", serde_json::to_string(&line)?)?;
+    }
     Ok(())
 }
 
@@ -239,6 +261,14 @@ fn parse_line(text: &str, out: &mut AnnotationFile) -> std::result::Result<(), S
             time_ms: time(&r.time)?,
             author: super::author(&r.author),
         });
+    } else if map.contains_key("suggestion") {
+        let r: DismissJson = serde_json::from_value(value).map_err(field)?;
+        out.dismissals.push(DismissRecord {
+            addresses: dismiss_key(&r.suggestion).map_err(|e| e.to_string())?,
+            dismissed: r.dismissed,
+            time_ms: time(&r.time)?,
+            author: super::author(&r.author),
+        });
     } else if map.contains_key("tag") {
         let t: TagDefJson = serde_json::from_value(value).map_err(field)?;
         out.tags.push(TagDef {
@@ -255,7 +285,7 @@ fn parse_line(text: &str, out: &mut AnnotationFile) -> std::result::Result<(), S
         }
     } else {
         return Err(
-            "expected a message (\"id\"), a tag (\"tag\"), a saved search (\"saved\") or an identity (\"identity\")".into(),
+            "expected a message (\"id\"), a tag (\"tag\"), a saved search (\"saved\"), an identity (\"identity\") or a suggestion (\"suggestion\")".into(),
         );
     }
     Ok(())
@@ -348,6 +378,12 @@ mod tests {
                 time_ms: 12,
                 author: "ann".into(),
             }],
+            dismissals: vec![DismissRecord {
+                addresses: vec!["a@x.org".into(), "b@y.org".into()],
+                dismissed: true,
+                time_ms: 13,
+                author: "bob".into(),
+            }],
         }
     }
 
@@ -355,7 +391,7 @@ mod tests {
     fn written_files_read_back() {
         let mut buf = Vec::new();
         write(&mut buf, &sample()).unwrap();
-        assert_eq!(String::from_utf8_lossy(&buf).lines().count(), 5);
+        assert_eq!(String::from_utf8_lossy(&buf).lines().count(), 6);
         assert_eq!(parse(Path::new("a.jsonl"), &buf[..]).unwrap(), sample());
     }
 

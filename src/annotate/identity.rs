@@ -45,6 +45,43 @@ pub fn address_key(addr: &str) -> Option<String> {
     (a.contains('@') && a.len() > 2).then(|| a.to_lowercase())
 }
 
+/// A suggested merge the investigator dismissed ("not one person"), or
+/// showed again: the last decision about a set of addresses wins (by
+/// time, then author), as for identities.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DismissRecord {
+    /// The suggestion's addresses, lower-cased, sorted, without repeats.
+    pub addresses: Vec<String>,
+    /// Dismissed (true) or shown again (false).
+    pub dismissed: bool,
+    /// When decided (milliseconds since the epoch, UTC).
+    pub time_ms: i64,
+    /// Who decided.
+    pub author: String,
+}
+
+/// The addresses of a suggestion as a dismissal keys them: lower-cased,
+/// sorted, without repeats; an error names the first that is not an
+/// address, and fewer than two is not a suggestion.
+pub fn dismiss_key(addresses: &[String]) -> Result<Vec<String>> {
+    let mut k = keys(addresses)?;
+    k.sort();
+    k.dedup();
+    if k.len() < 2 {
+        return Err(bad("a suggested merge names at least two addresses"));
+    }
+    Ok(k)
+}
+
+/// Whether a suggestion of `addresses` (lower-cased) is hidden by the
+/// dismissals in force: all of its addresses are in one dismissed set (a
+/// new address with the same evidence brings it back).
+pub fn is_dismissed(dismissed: &[Vec<String>], addresses: &[String]) -> bool {
+    dismissed
+        .iter()
+        .any(|d| addresses.iter().all(|a| d.binary_search(a).is_ok()))
+}
+
 fn bad(reason: impl Into<String>) -> Error {
     Error::BadAnnotation {
         reason: reason.into(),

@@ -121,6 +121,12 @@ pub fn merge_text(path: &Path, r: &MergeReport) -> String {
     if r.saved_changed > 0 {
         text.push_str(&format!(", {} saved searches", t(r.saved_changed)));
     }
+    if r.dismissals_changed > 0 {
+        text.push_str(&format!(
+            ", {} dismissed suggestions",
+            t(r.dismissals_changed)
+        ));
+    }
     if r.identities_changed > 0 {
         text.push_str(&format!(", {} identity decisions", t(r.identities_changed)));
     }

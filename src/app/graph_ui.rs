@@ -1,7 +1,9 @@
 //! The communication graph window (View → Communication graph…): the top
 //! N people of the current results as circles (area by messages), a line
 //! for each pair that wrote to each other (thicker with more messages),
-//! labels on the largest; laid out off the window's thread
+//! labels on the largest where they do not cover a larger one's (the
+//! rest on hover); fitted to the window when the layout comes back and on
+//! Reset view; laid out off the window's thread
 //! ([`crate::graph::layout`]). Drag the background to pan, scroll or pinch
 //! (or + / -) to zoom, drag a person to move them; hovering shows the
 //! counts; a click on a person narrows the results to their mail, a click
@@ -16,22 +18,69 @@ use super::people::{GraphView, PeopleCommand, PeopleState, TOP_MAX};
 use crate::display::visible;
 use crate::graph::Graph;
 
-/// Nodes labelled without hovering: the largest.
-const LABELLED: usize = 12;
+/// Nodes that may be labelled without hovering: the largest, each unless
+/// its label would cover one already drawn.
+const LABELLED: usize = 40;
+
+/// Points kept free around the fitted drawing (room for the circles and
+/// the start of the labels).
+const MARGIN: f32 = 28.0;
 
 fn cmd(c: PeopleCommand) -> Command {
     Command::People(c)
 }
 
-/// Where layout position `p` (in `[-1, 1]`) is drawn in `rect` under `view`.
+/// Where layout position `p` (in `[-1, 1]`) is drawn in `rect` under
+/// `view`: the view's bounding box fitted to the frame, then panned and
+/// zoomed.
 pub fn to_screen(rect: Rect, view: &GraphView, p: [f32; 2]) -> Pos2 {
-    let s = scale(rect, view);
-    rect.center() + view.pan + vec2(p[0] * s, p[1] * s)
+    let (centre, s) = fit(rect, view.bounds, MARGIN);
+    let s = s * view.zoom;
+    rect.center() + view.pan + vec2((p[0] - centre[0]) * s, (p[1] - centre[1]) * s)
+}
+
+/// The fit of a bounding box (`[min x, min y, max x, max y]`) to `rect`
+/// less `margin` on each side: the box's centre (drawn at the frame's
+/// centre) and the points per layout unit, the largest that keeps the
+/// whole box inside. Without a box (or one of no size along both axes):
+/// the `[-1, 1]` square in 90% of the frame's shorter side.
+pub fn fit(rect: Rect, bounds: Option<[f32; 4]>, margin: f32) -> ([f32; 2], f32) {
+    let plain = (rect.width().min(rect.height()) * 0.45).max(1e-3);
+    let Some(b) = bounds else {
+        return ([0.0, 0.0], plain);
+    };
+    let centre = [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0];
+    let room = |side: f32| (side - 2.0 * margin).max(side * 0.2).max(1.0);
+    let (w, h) = (b[2] - b[0], b[3] - b[1]);
+    let along = |extent: f32, side: f32| (extent > 1e-6).then(|| room(side) / extent);
+    let s = match (along(w, rect.width()), along(h, rect.height())) {
+        (Some(x), Some(y)) => x.min(y),
+        (Some(x), None) => x,
+        (None, Some(y)) => y,
+        (None, None) => plain,
+    };
+    (centre, s.clamp(1e-3, 1e6))
 }
 
 /// Points per layout unit.
 fn scale(rect: Rect, view: &GraphView) -> f32 {
-    (rect.width().min(rect.height()) * 0.45 * view.zoom).max(1e-3)
+    (fit(rect, view.bounds, MARGIN).1 * view.zoom).max(1e-3)
+}
+
+/// Which labels to draw, in order (largest person first): each whose
+/// box meets none of the boxes drawn before it.
+pub fn unhidden(boxes: &[Rect]) -> Vec<bool> {
+    let mut drawn: Vec<Rect> = Vec::new();
+    boxes
+        .iter()
+        .map(|b| {
+            let free = !drawn.iter().any(|d| d.intersects(*b));
+            if free {
+                drawn.push(*b);
+            }
+            free
+        })
+        .collect()
 }
 
 /// A node's radius in points (area by messages).
@@ -193,21 +242,31 @@ fn canvas_ui(ui: &mut egui::Ui, state: &PeopleState) -> Vec<Command> {
             Stroke::new(1.0, visuals.window_stroke.color),
         );
     }
-    // labels on the largest (nodes come most messages first) and the hovered
+    // labels on the largest (nodes come most messages first) that do not
+    // cover a larger one's, and the hovered
     let font = egui::FontId::proportional(12.0);
-    for (i, n) in g.nodes.iter().enumerate() {
-        if i >= LABELLED && hovered_node != Some(i) {
-            continue;
+    let labels: Vec<(usize, std::sync::Arc<egui::Galley>, Pos2)> = g
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i < LABELLED || hovered_node == Some(*i))
+        .filter_map(|(i, n)| {
+            let p = *screen.get(i)?;
+            let text = visible(n.name.as_deref().unwrap_or(&n.address));
+            let galley = painter.layout_no_wrap(text, font.clone(), visuals.text_color());
+            let at = p + vec2(radius(n.messages, max) + 3.0, -galley.size().y / 2.0);
+            Some((i, galley, at))
+        })
+        .collect();
+    let boxes: Vec<Rect> = labels
+        .iter()
+        .map(|(_, galley, at)| Rect::from_min_size(*at, galley.size()))
+        .collect();
+    let shown = unhidden(&boxes);
+    for ((i, galley, at), free) in labels.into_iter().zip(shown) {
+        if free || hovered_node == Some(i) {
+            painter.galley(at, galley, visuals.text_color());
         }
-        let Some(&p) = screen.get(i) else { continue };
-        let text = visible(n.name.as_deref().unwrap_or(&n.address));
-        painter.text(
-            p + vec2(radius(n.messages, max) + 3.0, 0.0),
-            egui::Align2::LEFT_CENTER,
-            text,
-            font.clone(),
-            visuals.text_color(),
-        );
     }
     // what is under the pointer
     let tip = match (hovered_node, hovered_edge) {
@@ -353,7 +412,66 @@ mod tests {
         let moved = GraphView {
             pan: vec2(10.0, 0.0),
             zoom: 2.0,
+            bounds: None,
         };
         assert_eq!(to_screen(rect, &moved, [-0.5, 0.0]), pos2(20.0, 100.0));
+    }
+
+    #[test]
+    fn the_fit_maps_the_bounding_box_inside_the_frame() {
+        let rect = Rect::from_min_size(pos2(10.0, 20.0), vec2(800.0, 500.0));
+        let inner = rect.shrink(MARGIN);
+        // a drawing squeezed in the middle third, off centre, and flat ones
+        let cases: [[f32; 4]; 4] = [
+            [-0.3, -0.2, 0.35, 0.25],
+            [-1.0, -0.1, 1.0, 0.1],
+            [0.2, -0.9, 0.2, 0.4],
+            [-0.5, 0.3, 0.9, 0.3],
+        ];
+        for b in cases {
+            let view = GraphView {
+                bounds: Some(b),
+                ..GraphView::default()
+            };
+            let corners = [[b[0], b[1]], [b[2], b[3]], [b[0], b[3]], [b[2], b[1]]];
+            let screen: Vec<Pos2> = corners.iter().map(|&c| to_screen(rect, &view, c)).collect();
+            for p in &screen {
+                assert!(
+                    inner.expand(0.01).contains(*p),
+                    "{b:?}: {p:?} outside {inner:?}"
+                );
+            }
+            // filling the frame along at least one axis
+            let (w, h) = (
+                (screen[1].x - screen[0].x).abs(),
+                (screen[1].y - screen[0].y).abs(),
+            );
+            assert!(
+                (w - inner.width()).abs() < 0.1 || (h - inner.height()).abs() < 0.1,
+                "{b:?}: {w} x {h} in {inner:?}"
+            );
+            // the middle of the box at the middle of the frame
+            let mid = to_screen(rect, &view, [(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]);
+            assert!(mid.distance(rect.center()) < 0.01);
+        }
+        // one person (a box of no size): the plain scale, centred on them
+        let one = fit(rect, Some([0.4, 0.4, 0.4, 0.4]), MARGIN);
+        assert_eq!(one, ([0.4, 0.4], 225.0));
+    }
+
+    #[test]
+    fn labels_that_cover_a_larger_ones_are_hidden() {
+        let r = |x: f32, y: f32| Rect::from_min_size(pos2(x, y), vec2(50.0, 12.0));
+        assert_eq!(
+            unhidden(&[
+                r(0.0, 0.0),
+                r(20.0, 5.0),
+                r(0.0, 20.0),
+                r(60.0, 0.0),
+                r(40.0, 18.0)
+            ]),
+            [true, false, true, true, false]
+        );
+        assert!(unhidden(&[]).is_empty());
     }
 }

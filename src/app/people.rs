@@ -13,7 +13,8 @@
 //! Identity decisions (confirming a suggested merge, merging by hand,
 //! renaming, splitting an address out: [`crate::identity`]) are written on
 //! a thread of their own, then the census runs again; a dismissed
-//! suggestion is hidden for the session. The panels are `people_ui.rs`
+//! suggestion is stored in the case (and listed under "Show dismissed",
+//! with "Suggest again"). The panels are `people_ui.rs`
 //! and `graph_ui.rs`.
 
 use std::path::PathBuf;
@@ -102,12 +103,16 @@ pub enum PeopleCommand {
     Zoom(f32),
     /// Move node `usize` of the graph by this much (in layout units).
     DragNode(usize, egui::Vec2),
-    /// Back to the graph as laid out: no pan, no zoom.
+    /// Back to the graph fitted to the window: no pan, no zoom.
     ResetView,
     /// Merge these addresses (a suggestion confirmed).
     Merge(Vec<String>),
-    /// Hide this suggestion (for the session).
+    /// Dismiss this suggestion (stored in the case).
     Dismiss(Vec<String>),
+    /// Suggest this dismissed merge again (stored in the case).
+    ShowAgain(Vec<String>),
+    /// List the dismissed suggestions too (true) or not.
+    ShowDismissed(bool),
     /// Make this address a person of its own again.
     Split(String),
     /// Open the window that renames the person with this key address
@@ -169,6 +174,8 @@ pub struct PeopleData {
     pub people: Vec<Person>,
     /// Addresses that look like one person.
     pub suggestions: Vec<MergeSuggestion>,
+    /// Suggestions the investigator dismissed (listed when asked).
+    pub dismissed: Vec<MergeSuggestion>,
     /// The graph of the top N people.
     pub graph: Graph,
     /// Where each node of the graph is drawn, in `[-1, 1]`.
@@ -184,6 +191,10 @@ pub struct GraphView {
     pub pan: egui::Vec2,
     /// Scale (1: the layout fills the window).
     pub zoom: f32,
+    /// The bounding box the drawing fits to the window (min x, min y,
+    /// max x, max y in layout units): the layout's when it came back or
+    /// the view was reset; None: the whole `[-1, 1]` square.
+    pub bounds: Option<[f32; 4]>,
 }
 
 impl Default for GraphView {
@@ -191,6 +202,17 @@ impl Default for GraphView {
         GraphView {
             pan: egui::Vec2::ZERO,
             zoom: 1.0,
+            bounds: None,
+        }
+    }
+}
+
+impl GraphView {
+    /// No pan, no zoom, fitted to the bounding box of `positions`.
+    pub fn fitted(positions: &[[f32; 2]]) -> GraphView {
+        GraphView {
+            bounds: graph::bounds(positions),
+            ..GraphView::default()
         }
     }
 }
@@ -222,8 +244,11 @@ pub struct PeopleState {
     /// What the last census started was for (not started again for the
     /// same results, even when it failed).
     asked: Option<ResultsKey>,
-    /// Suggestions dismissed in this session (their addresses).
+    /// Suggestions dismissed since the last census (their addresses),
+    /// hidden until the census, which reads the stored dismissals, is back.
     pub dismissed: std::collections::HashSet<Vec<String>>,
+    /// The dismissed suggestions are listed too ("Show dismissed").
+    pub show_dismissed: bool,
     /// The rename / merge window, when open.
     pub identity: Option<IdentityWindow>,
     /// An identity decision being written: its status line when done.
@@ -246,6 +271,7 @@ impl Default for PeopleState {
             running: None,
             asked: None,
             dismissed: Default::default(),
+            show_dismissed: false,
             identity: None,
             writing: None,
         }
@@ -381,6 +407,7 @@ pub fn compute(
     Ok(PeopleData {
         messages: census.messages(),
         suggestions: census.suggestions(),
+        dismissed: census.dismissed_suggestions(),
         people,
         graph,
         positions,
@@ -429,7 +456,7 @@ impl MailsiftApp {
                                 old.graph.nodes == d.graph.nodes && old.graph.edges == d.graph.edges
                             });
                             if !same_graph {
-                                p.view = GraphView::default();
+                                p.view = GraphView::fitted(&d.positions);
                             }
                             p.data = Some(d);
                             p.reorder();
@@ -523,10 +550,18 @@ impl MailsiftApp {
                     pos[1] += d.y;
                 }
             }
-            PeopleCommand::ResetView => p.view = GraphView::default(),
-            PeopleCommand::Dismiss(a) => {
-                p.dismissed.insert(a);
+            PeopleCommand::ResetView => {
+                p.view = GraphView::fitted(p.data.as_ref().map_or(&[][..], |d| &d.positions));
             }
+            PeopleCommand::Dismiss(a) => {
+                p.dismissed.insert(a.clone());
+                self.write_identity(Decision::Dismiss(a, true));
+            }
+            PeopleCommand::ShowAgain(a) => {
+                p.dismissed.remove(&a);
+                self.write_identity(Decision::Dismiss(a, false));
+            }
+            PeopleCommand::ShowDismissed(s) => p.show_dismissed = s,
             PeopleCommand::OpenIdentity(person, rename) => {
                 let text = if rename {
                     p.shown_people()
@@ -582,6 +617,16 @@ impl MailsiftApp {
                         .map(|r| format!("Merged {} addresses into one person", r.len())),
                     Decision::Split(a) => crate::identity::split(&root, &a, &author)
                         .map(|_| format!("{a} is a person of its own again")),
+                    Decision::Dismiss(a, dismissed) => {
+                        crate::identity::dismiss(&root, &a, dismissed, &author).map(|r| {
+                            let what = if dismissed {
+                                "Dismissed"
+                            } else {
+                                "Suggested again"
+                            };
+                            format!("{what}: merging {}", r.addresses.join(", "))
+                        })
+                    }
                     Decision::Rename(a, n) => {
                         crate::identity::rename(&root, &a, &n, &author).map(|_| {
                             if n.trim().is_empty() {
@@ -605,6 +650,8 @@ impl MailsiftApp {
 /// An identity decision to write.
 enum Decision {
     Merge(Vec<String>),
+    /// Dismiss (true) or suggest again (false) a merge of these addresses.
+    Dismiss(Vec<String>, bool),
     Split(String),
     Rename(String, String),
 }
@@ -646,6 +693,7 @@ mod tests {
                     person("c@x", None, 1, 0, 20),
                 ],
                 suggestions: Vec::new(),
+                dismissed: Vec::new(),
                 graph: Graph::default(),
                 positions: Vec::new(),
                 elapsed: Duration::ZERO,

@@ -4,7 +4,8 @@
 //! correspondents; a click on a column's title orders by it, the field
 //! above filters by name or address, and a click on a person narrows the
 //! results to their mail (as sender, recipient or either, as chosen).
-//! Above the table: the suggested merges, each with Merge and Dismiss. A
+//! Above the table: the suggested merges, each with Merge and Dismiss
+//! (stored in the case; "Show dismissed" lists them with Suggest again). A
 //! right click on a person: rename them, merge other addresses into them,
 //! split one of their addresses out (the identity window asks for the
 //! name or the addresses). Draws from [`PeopleState`] only.
@@ -59,48 +60,7 @@ pub fn people_window_ui(ctx: &egui::Context, state: &mut PeopleState) -> Vec<Com
                     }
                 }
             });
-            let suggestions: Vec<_> = state
-                .data
-                .iter()
-                .flat_map(|d| &d.suggestions)
-                .filter(|s| !state.dismissed.contains(&s.addresses))
-                .collect();
-            if !suggestions.is_empty() {
-                egui::CollapsingHeader::new(format!("Suggested merges ({})", suggestions.len()))
-                    .id_salt("people-suggestions")
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        egui::ScrollArea::vertical()
-                            .id_salt("people-suggestions-scroll")
-                            .max_height(120.0)
-                            .show(ui, |ui| {
-                                for s in &suggestions {
-                                    ui.horizontal(|ui| {
-                                        let busy = state.counting();
-                                        if ui
-                                            .add_enabled(!busy, egui::Button::new("Merge"))
-                                            .on_hover_text("These addresses are one person")
-                                            .clicked()
-                                        {
-                                            out.push(cmd(PeopleCommand::Merge(
-                                                s.addresses.clone(),
-                                            )));
-                                        }
-                                        if ui
-                                            .button("Dismiss")
-                                            .on_hover_text("Not one person: hide this suggestion")
-                                            .clicked()
-                                        {
-                                            out.push(cmd(PeopleCommand::Dismiss(
-                                                s.addresses.clone(),
-                                            )));
-                                        }
-                                        ui.label(visible(&s.evidence));
-                                    });
-                                }
-                            });
-                    });
-            }
+            out.extend(suggestions_ui(ui, state));
             ui.separator();
             out.extend(table_ui(ui, state));
         });
@@ -327,6 +287,81 @@ fn table_ui(ui: &mut egui::Ui, state: &PeopleState) -> Vec<Command> {
                     ui.label(text);
                 });
             });
+        });
+    out
+}
+
+/// The suggested merges, each with Merge and Dismiss; under "Show
+/// dismissed", the dismissed ones with "Suggest again".
+fn suggestions_ui(ui: &mut egui::Ui, state: &PeopleState) -> Vec<Command> {
+    let mut out = Vec::new();
+    let suggestions: Vec<_> = state
+        .data
+        .iter()
+        .flat_map(|d| &d.suggestions)
+        .filter(|s| !state.dismissed.contains(&s.addresses))
+        .collect();
+    let dismissed: Vec<_> = state
+        .data
+        .iter()
+        .flat_map(|d| &d.dismissed)
+        .filter(|_| state.show_dismissed)
+        .collect();
+    let any_dismissed = state.data.as_ref().is_some_and(|d| !d.dismissed.is_empty());
+    if suggestions.is_empty() && !any_dismissed {
+        return out;
+    }
+    egui::CollapsingHeader::new(format!("Suggested merges ({})", suggestions.len()))
+        .id_salt("people-suggestions")
+        .default_open(true)
+        .show(ui, |ui| {
+            if any_dismissed {
+                let mut show = state.show_dismissed;
+                if ui
+                    .checkbox(&mut show, "Show dismissed")
+                    .on_hover_text("List the suggestions dismissed, to suggest them again")
+                    .changed()
+                {
+                    out.push(cmd(PeopleCommand::ShowDismissed(show)));
+                }
+            }
+            egui::ScrollArea::vertical()
+                .id_salt("people-suggestions-scroll")
+                .max_height(120.0)
+                .show(ui, |ui| {
+                    let busy = state.counting();
+                    for s in &suggestions {
+                        ui.horizontal(|ui| {
+                            if ui
+                                .add_enabled(!busy, egui::Button::new("Merge"))
+                                .on_hover_text("These addresses are one person")
+                                .clicked()
+                            {
+                                out.push(cmd(PeopleCommand::Merge(s.addresses.clone())));
+                            }
+                            if ui
+                                .button("Dismiss")
+                                .on_hover_text("Not one person: stop suggesting this")
+                                .clicked()
+                            {
+                                out.push(cmd(PeopleCommand::Dismiss(s.addresses.clone())));
+                            }
+                            ui.label(visible(&s.evidence));
+                        });
+                    }
+                    for s in &dismissed {
+                        ui.horizontal(|ui| {
+                            if ui
+                                .add_enabled(!busy, egui::Button::new("Suggest again"))
+                                .on_hover_text("Undo the dismissal")
+                                .clicked()
+                            {
+                                out.push(cmd(PeopleCommand::ShowAgain(s.addresses.clone())));
+                            }
+                            ui.weak(format!("(dismissed) {}", visible(&s.evidence)));
+                        });
+                    }
+                });
         });
     out
 }

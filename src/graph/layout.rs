@@ -155,10 +155,82 @@ pub fn layout(g: &Graph, opts: &LayoutOptions) -> Vec<[f32; 2]> {
         .collect()
 }
 
+/// The bounding box of `positions`: `[min x, min y, max x, max y]`
+/// (None when there are none or a coordinate is not finite); what the
+/// window fits to its frame.
+pub fn bounds(positions: &[[f32; 2]]) -> Option<[f32; 4]> {
+    let first = positions.first()?;
+    let mut b = [first[0], first[1], first[0], first[1]];
+    for p in positions {
+        if !(p[0].is_finite() && p[1].is_finite()) {
+            return None;
+        }
+        b = [
+            b[0].min(p[0]),
+            b[1].min(p[1]),
+            b[2].max(p[0]),
+            b[3].max(p[1]),
+        ];
+    }
+    Some(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::graph::{Edge, Node};
+
+    /// A graph of `n` people in teams of ten: each writes to the next two
+    /// of their team and, every seventh, to someone of the next team.
+    fn teams(n: usize) -> Graph {
+        let mut edges = Vec::new();
+        for i in 0..n {
+            let team = i / 10 * 10;
+            for k in 1..3 {
+                let j = team + (i - team + k) % 10;
+                if j < n && j != i {
+                    edges.push((i, j, (1 + i % 5) as u64));
+                }
+            }
+            if i % 7 == 0 && team + 10 < n {
+                edges.push((i, team + 10 + i % 10, 1));
+            }
+        }
+        graph(n, &edges)
+    }
+
+    #[test]
+    fn large_layouts_are_deterministic_finite_and_bounded() {
+        for n in [150, 500] {
+            let g = teams(n);
+            let a = layout(&g, &LayoutOptions::default());
+            assert_eq!(a, layout(&g, &LayoutOptions::default()), "{n} people");
+            assert_eq!(a.len(), n);
+            for p in &a {
+                assert!(p.iter().all(|v| v.is_finite() && (-1.0..=1.0).contains(v)));
+            }
+            let b = bounds(&a).unwrap();
+            assert!(b[2] - b[0] > 0.5 && b[3] - b[1] > 0.5, "{n}: spread {b:?}");
+            // no two people on one spot
+            let mut keys: Vec<(i64, i64)> = a
+                .iter()
+                .map(|p| ((p[0] * 1e5) as i64, (p[1] * 1e5) as i64))
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            assert_eq!(keys.len(), n);
+        }
+    }
+
+    #[test]
+    fn bounds_of_positions() {
+        assert_eq!(bounds(&[]), None);
+        assert_eq!(
+            bounds(&[[0.5, -0.25], [-0.5, 0.75], [0.0, 0.0]]),
+            Some([-0.5, -0.25, 0.5, 0.75])
+        );
+        assert_eq!(bounds(&[[f32::NAN, 0.0]]), None);
+    }
 
     fn graph(n: usize, edges: &[(usize, usize, u64)]) -> Graph {
         Graph {

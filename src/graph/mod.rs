@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::people::{Census, csv_line};
 
 pub mod layout;
-pub use layout::{LayoutOptions, layout};
+pub use layout::{LayoutOptions, bounds, layout};
 
 /// How many people a graph keeps unless told otherwise.
 pub const DEFAULT_TOP: usize = 150;

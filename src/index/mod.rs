@@ -376,7 +376,10 @@ impl SearchIndex {
                 | Field::Dkim
                 | Field::DkimDomain
                 | Field::Mentions => self.term(*field, text, Mode::Exact, resolver)?,
-                _ => self.phrase(*field, text),
+                _ => match self.address(*field, text) {
+                    Some(q) => q,
+                    None => self.phrase(*field, text),
+                },
             },
             Query::And(qs) => {
                 let mut clauses: Vec<(Occur, Box<dyn TQuery>)> = Vec::new();
@@ -494,6 +497,11 @@ impl SearchIndex {
             }
             _ => {}
         }
+        if mode == Mode::Exact
+            && let Some(q) = self.address(field, text)
+        {
+            return Ok(q);
+        }
         let words = schema::words(text);
         if words.is_empty() {
             return Ok(Box::new(EmptyQuery));
@@ -570,6 +578,24 @@ impl SearchIndex {
             ));
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// A whole address in an address field (`from:ann@x.org`,
+    /// `to:"ann@x.org"`): the exact address, not the words of it (which
+    /// would also find `bob.ann@x.org`); None for anything else.
+    fn address(&self, field: Field, text: &str) -> Option<Box<dyn TQuery>> {
+        let roles: &[&str] = match field {
+            Field::From => &["from"],
+            Field::To => &["to", "cc", "bcc"],
+            Field::Cc => &["cc"],
+            Field::Bcc => &["bcc"],
+            _ => return None,
+        };
+        let addr = schema::exact_address(text)?;
+        let terms = roles
+            .iter()
+            .map(|r| Term::from_field_text(self.fields.address, &format!("{r}:{addr}")));
+        Some(Box::new(TermSetQuery::new(terms)))
     }
 
     fn phrase(&self, field: Field, text: &str) -> Box<dyn TQuery> {

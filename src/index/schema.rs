@@ -24,8 +24,10 @@ pub const ANALYZER: &str = "mailsift";
 /// Schema version; an index of another version is rebuilt.
 /// (2: the `flags` field for `is:signed` / `is:encrypted`, and the `label`
 /// field. An index is compared by its schema, so the number documents the
-/// change; 3: the `mention` field, the patterns found in the text.)
-pub const VERSION: u32 = 3;
+/// change; 3: the `mention` field, the patterns found in the text; 6: the
+/// `address` field, each whole address per role, so that `from:ann@x.org`
+/// does not find `bob.ann@x.org`; 4 and 5 are taken by other work.)
+pub const VERSION: u32 = 6;
 
 /// Handles to every field.
 #[derive(Clone, Debug)]
@@ -77,6 +79,9 @@ pub struct Fields {
     /// `has:` and `site:domain` for the domain of a URL and each parent
     /// domain (what `mentions:dnc.org` finds).
     pub mention: Field,
+    /// Each whole address, lower case, exact, with its role:
+    /// `from:ann@x.org`, `to:…`, `cc:…`, `bcc:…` (see [`address_term`]).
+    pub address: Field,
 }
 
 /// The `mention` term of a message with a value of `kind` (`has:phone`).
@@ -125,6 +130,7 @@ impl Fields {
         let flags = b.add_text_field("flags", STRING);
         let label = b.add_text_field("label", STRING);
         let mention = b.add_text_field("mention", STRING | FAST);
+        let address = b.add_text_field("address", STRING);
         Fields {
             schema: b.build(),
             key,
@@ -147,6 +153,7 @@ impl Fields {
             flags,
             label,
             mention,
+            address,
         }
     }
 
@@ -171,15 +178,18 @@ impl Fields {
             d.add_text(self.body, &alt.text);
         }
         let people = [
-            (&msg.from, self.from, self.from_domain),
-            (&msg.sender, self.from, self.from_domain),
-            (&msg.to, self.to, self.to_domain),
-            (&msg.cc, self.cc, self.cc_domain),
-            (&msg.bcc, self.bcc, self.bcc_domain),
+            (&msg.from, self.from, self.from_domain, "from"),
+            (&msg.sender, self.from, self.from_domain, "from"),
+            (&msg.to, self.to, self.to_domain, "to"),
+            (&msg.cc, self.cc, self.cc_domain, "cc"),
+            (&msg.bcc, self.bcc, self.bcc_domain, "bcc"),
         ];
-        for (list, field, domain_field) in people {
+        for (list, field, domain_field, role) in people {
             for a in list.iter() {
                 d.add_text(field, address_text(a));
+                if let Some(t) = address_term(role, &a.addr) {
+                    d.add_text(self.address, t);
+                }
                 for dom in domains(&a.addr) {
                     d.add_text(domain_field, dom);
                 }
@@ -266,6 +276,29 @@ pub fn label_term(label: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+/// A whole address as searched exactly: trimmed, angle brackets removed,
+/// lower case; None unless it is `local@domain` with both parts and no
+/// space (a name, a word or a domain alone is not an address).
+pub fn exact_address(text: &str) -> Option<String> {
+    let a = text
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim();
+    let (local, domain) = a.split_once('@')?;
+    let ok = !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && !a.chars().any(|c| c.is_whitespace() || c == '"' || c == '*');
+    ok.then(|| a.to_lowercase())
+}
+
+/// The `address` term of an address in a role (`from`, `to`, `cc`,
+/// `bcc`): `from:ann@x.org`; None when it is not an address.
+pub fn address_term(role: &str, addr: &str) -> Option<String> {
+    exact_address(addr).map(|a| format!("{role}:{a}"))
 }
 
 /// The domain of an address and its parent domains (not the bare TLD),

@@ -39,6 +39,8 @@ pub struct MergeReport {
     pub saved_changed: u64,
     /// Identity decisions (one per address) that changed.
     pub identities_changed: u64,
+    /// Dismissed (or shown again) merge suggestions that changed.
+    pub dismissals_changed: u64,
     /// Message records naming messages this case does not hold (not applied).
     pub not_in_case: u64,
 }
@@ -50,6 +52,7 @@ impl MergeReport {
             && self.colours_changed == 0
             && self.saved_changed == 0
             && self.identities_changed == 0
+            && self.dismissals_changed == 0
     }
 }
 
@@ -369,6 +372,7 @@ impl Case {
                     sql.exec(SAVED_MERGE, params![s.name, s.query, s.time_ms, s.deleted])? as u64;
             }
             r.identities_changed = super::identities::merge(sql, &file.identities)?;
+            r.dismissals_changed = super::identities::merge_dismissals(sql, &file.dismissals)?;
             Ok(r)
         })?;
         self.audit(&serde_json::json!({

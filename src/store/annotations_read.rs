@@ -203,6 +203,7 @@ impl Case {
             tags,
             saved,
             identities: self.identity_records()?,
+            dismissals: self.dismiss_records()?,
         })
     }
 

@@ -179,6 +179,7 @@ fn merging_is_last_writer_wins_add_wins_ties_and_idempotent() {
             deleted: false,
         }],
         identities: Vec::new(),
+        dismissals: Vec::new(),
     };
     let r = case.merge_annotations(&file, Path::new("f.jsonl")).unwrap();
     assert_eq!(r.records, 3);

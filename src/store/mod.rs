@@ -67,7 +67,10 @@ pub use paths::{bundled_sample, case_dir_for, case_name_for, data_dir, sample_ca
 pub use read::{Addressing, LightRow, Summary};
 pub use report::{CaseStats, DefectRow, SourceRow};
 pub use threads::{MessageIdRow, ThreadInputRow};
-pub use write::{Added, AttachmentText, OriginRow, Prepared, Tx, prepare};
+pub use write::{
+    Added, AttachmentText, OriginRow, Participant, Prepared, ROLE_BCC, ROLE_CC, ROLE_FROM, ROLE_TO,
+    Tx, prepare,
+};
 
 use crate::error::{Error, Result};
 use crate::model::{Message, MessageKey, Sha256};
@@ -321,5 +324,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 #[cfg(test)]
 mod annotations_tests;
+#[cfg(test)]
+mod participants_tests;
 #[cfg(test)]
 mod tests;

@@ -382,47 +382,114 @@ impl Case {
 
     /// The addressing of the messages `rowids` (all messages when None),
     /// fed to `f` one at a time in row order (unknown row ids skipped).
-    /// Only the address fields of each record are decoded: the body and
-    /// attachments are skipped over, never built.
+    /// Read from the `participants` table (one row per message, then one
+    /// per address), never from the records: one scan of a small table
+    /// for many messages, a look-up by row id for a few.
     pub fn addressing(
         &self,
         rowids: Option<&[u64]>,
         f: &mut dyn FnMut(Addressing) -> Result<()>,
     ) -> Result<()> {
+        use super::write::{ROLE_BCC, ROLE_CC, ROLE_FROM, ROLE_MESSAGE, ROLE_TO};
         let sql = self.sql();
-        let decode = |id: i64, data: &[u8]| -> Result<Addressing> {
-            let mut a = lz4_flex::decompress_size_prepended(data)
-                .ok()
-                .and_then(|json| addressing_of_record(&json))
-                .ok_or_else(|| self.damaged(format!("message row {id}")))?;
-            a.rowid = id as u64;
-            Ok(a)
+        let mut ids: Option<Vec<u64>> = rowids.map(|ids| {
+            let mut v = ids.to_vec();
+            v.sort_unstable();
+            v.dedup();
+            v
+        });
+        // A few messages: looked up one by one; many: one scan, filtered.
+        let scan = match &ids {
+            None => true,
+            Some(v) => v.len().saturating_mul(8) > self.max_rowid()? as usize,
         };
-        match rowids {
-            None => sql.each("SELECT id, data FROM messages ORDER BY id", [], |row| {
-                let id: i64 = sql.get(row, 0)?;
-                let data = row
-                    .get_ref(1)
-                    .and_then(|v| Ok(v.as_blob()?))
-                    .map_err(|e| sql.err(e))?;
-                f(decode(id, data)?)
-            }),
-            Some(ids) => {
-                let mut ids = ids.to_vec();
-                ids.sort_unstable();
-                ids.dedup();
-                for id in ids {
-                    let data: Option<Vec<u8>> =
-                        sql.opt("SELECT data FROM messages WHERE id=?1", [id as i64], |r| {
-                            r.get(0)
-                        })?;
-                    if let Some(data) = data {
-                        f(decode(id as i64, &data)?)?;
+        let mut current: Option<Addressing> = None;
+        let mut row_of = |row: &rusqlite::Row<'_>| -> Result<()> {
+            let id: i64 = sql.get(row, 0)?;
+            let role: u8 = sql.get(row, 1)?;
+            if role == ROLE_MESSAGE {
+                if let Some(done) = current.take() {
+                    f(done)?;
+                }
+                current = Some(Addressing {
+                    rowid: id as u64,
+                    date: sql.get(row, 4)?,
+                    ..Addressing::default()
+                });
+                return Ok(());
+            }
+            let Some(a) = current.as_mut().filter(|a| a.rowid == id as u64) else {
+                return Ok(());
+            };
+            let address = Address {
+                addr: sql.text(row, 2)?.unwrap_or_default().to_string(),
+                name: sql.text(row, 3)?.map(str::to_string),
+            };
+            match role {
+                ROLE_FROM => a.from.push(address),
+                ROLE_TO => a.to.push(address),
+                ROLE_CC => a.cc.push(address),
+                ROLE_BCC => a.bcc.push(address),
+                _ => {}
+            }
+            Ok(())
+        };
+        const COLUMNS: &str = "SELECT message, role, address, name, date FROM participants";
+        if scan {
+            let wanted = ids.take();
+            let mut skip_to: Option<i64> = None;
+            sql.each(&format!("{COLUMNS} ORDER BY message, pos"), [], |row| {
+                if let Some(wanted) = &wanted {
+                    let id: i64 = sql.get(row, 0)?;
+                    if skip_to == Some(id) {
+                        return Ok(());
+                    }
+                    if wanted.binary_search(&(id as u64)).is_err() {
+                        skip_to = Some(id);
+                        return Ok(());
                     }
                 }
-                Ok(())
+                row_of(row)
+            })?;
+        } else {
+            for id in ids.unwrap_or_default() {
+                sql.each(
+                    &format!("{COLUMNS} WHERE message=?1 ORDER BY pos"),
+                    [id as i64],
+                    &mut row_of,
+                )?;
             }
         }
+        if let Some(done) = current.take() {
+            f(done)?;
+        }
+        Ok(())
+    }
+
+    /// Every (reply, message replied to) pair of row ids: the reply's
+    /// In-Reply-To is exactly the other's Message-ID (one id; a header
+    /// naming several is left out). Read from two indexes, not the rows.
+    pub fn reply_pairs(&self) -> Result<Vec<(u64, u64)>> {
+        self.sql().rows(
+            "SELECT c.id, p.id FROM messages c INDEXED BY messages_in_reply_to
+               JOIN messages p ON p.message_id = c.in_reply_to
+              WHERE c.in_reply_to IS NOT NULL AND p.id <> c.id
+              ORDER BY c.id, p.id",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+        )
+    }
+
+    /// The subject of the message `rowid`, if it has one.
+    pub fn subject_of(&self, rowid: u64) -> Result<Option<String>> {
+        Ok(self
+            .sql()
+            .opt(
+                "SELECT subject FROM messages WHERE id=?1",
+                [rowid as i64],
+                |r| r.get::<_, Option<String>>(0),
+            )?
+            .flatten())
     }
 
     /// Row ids of the messages found in a file whose path contains `part`

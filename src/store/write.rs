@@ -11,7 +11,7 @@ use super::path_str;
 use super::sql::Sql;
 use crate::error::Result;
 use crate::model::{
-    Defect, DefectKind, Message, MessageKey, ParseStatus, Sha256, SourceFormat, TextStatus,
+    Address, Defect, DefectKind, Message, MessageKey, ParseStatus, Sha256, SourceFormat, TextStatus,
 };
 
 /// What became of a message handed to [`Tx::add_message`].
@@ -72,6 +72,77 @@ pub struct Prepared {
     /// The DKIM verdict, when the message was verified (a message kept
     /// only in part is not).
     pub dkim: Option<crate::dkim::Outcome>,
+    /// Every From, To, Cc and Bcc address, for the `participants` table.
+    pub participants: Vec<Participant>,
+}
+
+/// One address of a message, as a row of `participants`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Participant {
+    /// [`ROLE_FROM`], [`ROLE_TO`], [`ROLE_CC`] or [`ROLE_BCC`].
+    pub role: u8,
+    /// The address as written (not lower-cased).
+    pub address: String,
+    /// The display name, as decoded.
+    pub name: Option<String>,
+}
+
+/// The role of a `participants` row: the message itself (its date).
+pub(super) const ROLE_MESSAGE: u8 = 0;
+/// The role of a `participants` row: a `From` address.
+pub const ROLE_FROM: u8 = 1;
+/// The role of a `participants` row: a `To` address.
+pub const ROLE_TO: u8 = 2;
+/// The role of a `participants` row: a `Cc` address.
+pub const ROLE_CC: u8 = 3;
+/// The role of a `participants` row: a `Bcc` address.
+pub const ROLE_BCC: u8 = 4;
+
+/// The addresses of a message, in header order, From first.
+pub(super) fn participants_of(
+    from: &[Address],
+    to: &[Address],
+    cc: &[Address],
+    bcc: &[Address],
+) -> Vec<Participant> {
+    [
+        (from, ROLE_FROM),
+        (to, ROLE_TO),
+        (cc, ROLE_CC),
+        (bcc, ROLE_BCC),
+    ]
+    .into_iter()
+    .flat_map(|(list, role)| {
+        list.iter().map(move |a| Participant {
+            role,
+            address: a.addr.clone(),
+            name: a.name.clone(),
+        })
+    })
+    .collect()
+}
+
+/// Writes a message's `participants` rows: position 0 is the message
+/// itself (role 0, its date, no address), then one row per address.
+pub(super) fn write_participants(
+    sql: Sql<'_>,
+    id: i64,
+    date: Option<i64>,
+    participants: &[Participant],
+) -> Result<()> {
+    sql.exec(
+        "INSERT OR REPLACE INTO participants(message, pos, role, address, name, date)
+         VALUES (?1, 0, ?2, '', NULL, ?3)",
+        params![id, ROLE_MESSAGE, date],
+    )?;
+    for (i, p) in participants.iter().enumerate() {
+        sql.exec(
+            "INSERT OR REPLACE INTO participants(message, pos, role, address, name, date)
+             VALUES (?1, ?2, ?3, ?4, ?5, NULL)",
+            params![id, i as i64 + 1, p.role, p.address, p.name],
+        )?;
+    }
+    Ok(())
 }
 
 /// The text of an attachment's content, stored once per SHA-256.
@@ -141,6 +212,7 @@ pub fn prepare(mut msg: Message) -> Prepared {
         from_name: display_name(msg.from.first()),
         to_name: display_name(msg.to.first()),
         attachment_shas: msg.attachments.iter().map(|a| a.sha256).collect(),
+        participants: participants_of(&msg.from, &msg.to, &msg.cc, &msg.bcc),
         texts,
         subject: msg.subject,
         message_id: msg.message_id,
@@ -429,6 +501,7 @@ impl<'a> Tx<'a> {
             ],
         )?;
         let id = self.tx.last_insert_rowid();
+        write_participants(self.sql(), id, rec.date, &rec.participants)?;
         self.attachments_of(id, &rec.attachment_shas, &rec.texts)?;
         for d in &rec.defects {
             self.defect(id, d)?;
