@@ -38,6 +38,7 @@ fn case_of(root: &Path, raws: &[String]) -> Case {
                     raw_sha256: key,
                     from_line: None,
                     maildir_flags: None,
+                    converted: None,
                 },
                 import,
             )?;
