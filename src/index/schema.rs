@@ -24,8 +24,10 @@ pub const ANALYZER: &str = "mailsift";
 /// Schema version; an index of another version is rebuilt.
 /// (2: the `flags` field for `is:signed` / `is:encrypted`, and the `label`
 /// field. An index is compared by its schema, so the number documents the
-/// change; 3: the `mention` field, the patterns found in the text.)
-pub const VERSION: u32 = 3;
+/// change; 3: the `mention` field, the patterns found in the text; 4: the
+/// `sender` and `sender_domain` columns the window's facets are counted
+/// from.)
+pub const VERSION: u32 = 4;
 
 /// Handles to every field.
 #[derive(Clone, Debug)]
@@ -77,6 +79,21 @@ pub struct Fields {
     /// `has:` and `site:domain` for the domain of a URL and each parent
     /// domain (what `mentions:dnc.org` finds).
     pub mention: Field,
+    /// The first From address, lower case, exact, one column value (fast,
+    /// for the senders facet; see [`sender_of`]).
+    pub sender: Field,
+    /// The domain of that address (after its last `@`), exact (fast, for
+    /// the sender domains facet).
+    pub sender_domain: Field,
+}
+
+/// The sender a message is counted under in the facets, and its domain:
+/// the first From address in lower case, and what follows its last `@`
+/// (none without one).
+pub fn sender_of(msg: &Message) -> Option<(String, Option<String>)> {
+    let addr = msg.from.first()?.addr.to_lowercase();
+    let domain = addr.rsplit_once('@').map(|(_, d)| d.to_string());
+    Some((addr, domain))
 }
 
 /// The `mention` term of a message with a value of `kind` (`has:phone`).
@@ -125,6 +142,8 @@ impl Fields {
         let flags = b.add_text_field("flags", STRING);
         let label = b.add_text_field("label", STRING);
         let mention = b.add_text_field("mention", STRING | FAST);
+        let sender = b.add_text_field("sender", STRING | FAST);
+        let sender_domain = b.add_text_field("sender_domain", STRING | FAST);
         Fields {
             schema: b.build(),
             key,
@@ -147,6 +166,8 @@ impl Fields {
             flags,
             label,
             mention,
+            sender,
+            sender_domain,
         }
     }
 
@@ -191,6 +212,12 @@ impl Fields {
             }
             if let Some(t) = &a.text {
                 d.add_text(self.attachment, t);
+            }
+        }
+        if let Some((sender, domain)) = sender_of(msg) {
+            d.add_text(self.sender, sender);
+            if let Some(dom) = domain {
+                d.add_text(self.sender_domain, dom);
             }
         }
         if let Some(t) = msg.date {
