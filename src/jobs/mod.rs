@@ -31,7 +31,7 @@ use facet::{sampled_facets, top};
 #[cfg(test)]
 use order::sort_hits;
 pub use order::{ThreadGroup, thread_groups};
-use order::{rank_of, sort_by_rank};
+use order::{ThreadIndex, rank_of, sort_by_rank};
 
 /// The kinds of job; one of each may run at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -596,6 +596,9 @@ struct WorkerCase {
     /// (indexed by row id; ties share a place), made the first time the
     /// column is sorted by.
     ranks: HashMap<SortColumn, Arc<Vec<u32>>>,
+    /// Every message's thread by number, made the first time the thread
+    /// view asks.
+    threads: Option<Arc<ThreadIndex>>,
 }
 
 /// Queries whose slower facets are kept.
@@ -629,6 +632,7 @@ impl WorkerCase {
             sample_cache: HashMap::new(),
             last: None,
             ranks: HashMap::new(),
+            threads: None,
         };
         w.refresh_light(true)?;
         Ok(w)
@@ -655,6 +659,7 @@ impl WorkerCase {
         self.sample_cache.clear();
         self.last = None;
         self.ranks.clear();
+        self.threads = None;
         Ok(())
     }
 
@@ -744,9 +749,12 @@ fn run_search(state: &mut Option<WorkerCase>, req: &SearchRequest) -> JobResult<
             (hits, facets)
         }
     };
-    let groups = req
-        .threads
-        .then(|| Arc::new(thread_groups(&hits, &s.light, &s.thread_sizes)));
+    let groups = req.threads.then(|| {
+        let index = s
+            .threads
+            .get_or_insert_with(|| Arc::new(ThreadIndex::new(&s.light)));
+        Arc::new(index.groups(&hits))
+    });
     let elapsed = start.elapsed();
     Ok(SearchOutcome {
         case: req.case.clone(),

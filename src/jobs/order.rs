@@ -55,6 +55,79 @@ pub fn thread_groups(
     out
 }
 
+/// Every message's thread as a number (made once per case): grouping
+/// hits is then a pass of array lookups.
+#[derive(Debug, Default)]
+pub(super) struct ThreadIndex {
+    /// Per row id, the number of its thread (`u32::MAX`: none).
+    of_row: Vec<u32>,
+    /// Per thread number, its id.
+    names: Vec<String>,
+    /// Per thread number, its messages in the case.
+    sizes: Vec<u32>,
+}
+
+impl ThreadIndex {
+    /// The threads of the messages of `light`.
+    pub(super) fn new(light: &LightTable) -> ThreadIndex {
+        let len = light.keys().max().map_or(0, |&m| m as usize + 1);
+        let mut idx = ThreadIndex {
+            of_row: vec![u32::MAX; len],
+            ..ThreadIndex::default()
+        };
+        let mut number: HashMap<&str, u32> = HashMap::new();
+        for r in light.values() {
+            let Some(t) = r.thread.as_deref() else {
+                continue;
+            };
+            let n = *number.entry(t).or_insert_with(|| {
+                idx.names.push(t.to_string());
+                idx.sizes.push(0);
+                (idx.names.len() - 1) as u32
+            });
+            idx.sizes[n as usize] += 1;
+            if let Some(slot) = idx.of_row.get_mut(r.rowid as usize) {
+                *slot = n;
+            }
+        }
+        idx
+    }
+
+    /// [`thread_groups`] of `hits`, through the thread numbers.
+    pub(super) fn groups(&self, hits: &[Hit]) -> Vec<ThreadGroup> {
+        let mut at = vec![u32::MAX; self.names.len()];
+        let mut out: Vec<ThreadGroup> = Vec::new();
+        for h in hits {
+            let t = self
+                .of_row
+                .get(h.rowid as usize)
+                .copied()
+                .unwrap_or(u32::MAX);
+            let Some(slot) = at.get_mut(t as usize) else {
+                out.push(ThreadGroup {
+                    thread: None,
+                    rowid: h.rowid,
+                    hits: 1,
+                    size: 1,
+                });
+                continue;
+            };
+            if let Some(g) = out.get_mut(*slot as usize) {
+                g.hits += 1;
+            } else {
+                *slot = out.len() as u32;
+                out.push(ThreadGroup {
+                    thread: Some(self.names[t as usize].clone()),
+                    rowid: h.rowid,
+                    hits: 1,
+                    size: self.sizes[t as usize],
+                });
+            }
+        }
+        out
+    }
+}
+
 /// What a message is ordered by in a list column.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum SortKey {
@@ -288,5 +361,21 @@ mod tests {
                 (Some("t2"), 5, 1, 1),
             ]
         );
+        // Through thread numbers: the same groups, sizes counted in the case.
+        let index = ThreadIndex::new(&light);
+        let sizes: HashMap<String, u32> =
+            [("t1".to_string(), 3), ("t2".into(), 1), ("t3".into(), 1)].into();
+        for ids in [
+            &[6u64, 3, 1, 5, 2][..],
+            &[7, 1, 2, 3, 5, 6],
+            &[9, 2, 9],
+            &[],
+        ] {
+            assert_eq!(
+                index.groups(&hits(ids)),
+                thread_groups(&hits(ids), &light, &sizes),
+                "{ids:?}"
+            );
+        }
     }
 }
