@@ -74,6 +74,19 @@ pub fn index_behind(root: &Path) -> Result<bool> {
     Ok(index.indexed_upto()? < case.max_rowid()?)
 }
 
+/// What the import report lists about the case at `root` (see
+/// [`Browser::report_details`]), read through a connection of its own:
+/// for a thread apart from the window's.
+pub fn report_details_of(root: &Path) -> Result<ReportDetails> {
+    let case = Case::open(root)?;
+    Ok(ReportDetails {
+        skipped: case.skipped().unwrap_or_default(),
+        notes: case.notes().unwrap_or_default(),
+        defects: case.defect_rows().unwrap_or_default(),
+        totals: case.stats().ok(),
+    })
+}
+
 impl Browser {
     /// Opens the case at `root` for reading. A case whose index is missing
     /// or behind (an import was interrupted) is searchable for what the
@@ -130,6 +143,12 @@ impl Browser {
     /// The patterns of the hits of a parsed query, counted (see [`Browser::mentions`]).
     pub fn mention_counts(&self, query: &Query) -> Result<Vec<(crate::patterns::Mention, u64)>> {
         self.index.mention_counts(query, &self.case)
+    }
+
+    /// Senders, sender domains and days of the hits of a parsed query,
+    /// counted in the index (see [`SearchIndex::facet_counts`]).
+    pub fn facet_counts(&self, query: &Query) -> Result<crate::index::IndexFacets> {
+        self.index.facet_counts(query, &self.case)
     }
 
     /// Every message matching `text`, sorted.

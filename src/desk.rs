@@ -236,7 +236,13 @@ pub fn saved_with_counts(browser: &Browser) -> Result<Vec<(SavedSearch, Result<u
 /// How many of `hits` carry each tag (names as written; tags none of
 /// them carries are left out): the tags facet.
 pub fn tag_counts(case: &Case, hits: &[Hit]) -> Result<HashMap<String, u64>> {
-    let wanted: HashSet<u64> = hits.iter().map(|h| h.rowid).collect();
+    let rowids: Vec<u64> = hits.iter().map(|h| h.rowid).collect();
+    tag_rowid_counts(case, &rowids)
+}
+
+/// [`tag_counts`] of the messages `rowids`.
+pub fn tag_rowid_counts(case: &Case, rowids: &[u64]) -> Result<HashMap<String, u64>> {
+    let wanted: HashSet<u64> = rowids.iter().copied().collect();
     let mut out = HashMap::new();
     for t in case.tags()? {
         let n = case

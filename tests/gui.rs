@@ -286,7 +286,10 @@ fn open_search_read_threads_export() {
     // Thread view: fewer rows than messages for the sample's reply chains.
     search(&mut h, "*");
     h.get_by_label("Threads").click();
-    step_until(&mut h, "thread view", LONG, |a| a.list.thread_view);
+    // Grouped on the search thread: done when the window is idle again.
+    step_until(&mut h, "thread view", LONG, |a| {
+        a.list.thread_view && !a.busy()
+    });
     let rows = h.state().list.rows.len();
     assert!(rows < all, "{rows} thread rows for {all} messages");
 
@@ -609,7 +612,10 @@ fn a_restart_reopens_the_last_case_with_its_settings() {
         h.step();
         open_sample(&mut h);
         h.get_by_label("Threads").click();
-        step_until(&mut h, "thread view", LONG, |a| a.list.thread_view);
+        // Grouped on the search thread: done when the window is idle again.
+        step_until(&mut h, "thread view", LONG, |a| {
+            a.list.thread_view && !a.busy()
+        });
         // The View menu's reading settings (issue 17, item 3).
         h.get_by_label("View").click();
         for _ in 0..3 {
@@ -1126,7 +1132,10 @@ fn thread_rows_show_the_topic_and_single_messages_stay_single() {
     h.step();
     open_sample(&mut h);
     h.get_by_label("Threads").click();
-    step_until(&mut h, "thread view", LONG, |a| a.list.thread_view);
+    // Grouped on the search thread: done when the window is idle again.
+    step_until(&mut h, "thread view", LONG, |a| {
+        a.list.thread_view && !a.busy()
+    });
     for _ in 0..4 {
         h.step();
     }

@@ -23,6 +23,8 @@ mod gui_patterns;
 mod gui_people;
 #[cfg(feature = "gui")]
 mod gui_reading;
+#[cfg(feature = "gui")]
+mod gui_scale;
 mod import;
 mod install;
 mod labels;

@@ -338,6 +338,7 @@ impl MailsiftApp {
                 descending: matches!(col, SortColumn::Date | SortColumn::ThreadSize),
             }
         };
+        self.search.working = Some("Sorting...");
         self.request_search(false);
     }
 
@@ -357,8 +358,20 @@ impl MailsiftApp {
             Command::ToggleThreadView => {
                 self.list.thread_view = !self.list.thread_view;
                 self.settings.persisted.thread_view = self.list.thread_view;
-                self.list.rebuild(self.search.results.as_ref());
-                self.list.selected = None;
+                let grouped = self
+                    .search
+                    .results
+                    .as_ref()
+                    .is_some_and(|r| r.groups.is_some());
+                if self.list.thread_view && !grouped && self.search.results.is_some() {
+                    // Grouped on the search thread; the list stays as it
+                    // is until the groups come.
+                    self.search.working = Some("Grouping the results by thread...");
+                    self.search_again(false, true);
+                } else {
+                    self.list.rebuild(self.search.results.as_ref());
+                    self.list.selected = None;
+                }
             }
             Command::ToggleThread(t) => self.toggle_thread(t),
             Command::ShowMessage(rowid) => {

@@ -13,7 +13,7 @@ use egui_extras::{Column, TableBuilder, TableRow};
 
 use super::{Command, ListState};
 use crate::display::visible;
-use crate::jobs::{SearchOutcome, SortBy, SortColumn};
+use crate::jobs::{SortBy, SortColumn, ThreadGroup};
 use crate::model::{Address, Message};
 
 /// One row of the list.
@@ -151,46 +151,34 @@ impl RowSummary {
     }
 }
 
-/// Rows of the thread view: threads in the order of their best hit, with
-/// the reply trees of expanded ones.
+/// Rows of the thread view from the hits grouped by thread (on the
+/// search thread: [`crate::jobs::thread_groups`]): threads in the order of
+/// their best hit, with the reply trees of expanded ones.
 pub fn thread_rows(
-    res: &SearchOutcome,
+    groups: &[ThreadGroup],
     expanded: &HashSet<String>,
     trees: &HashMap<String, Vec<(usize, u64)>>,
 ) -> Vec<ListRow> {
-    let mut order: Vec<(String, u64)> = Vec::new();
-    let mut hits: HashMap<String, u32> = HashMap::new();
-    let mut rows = Vec::new();
-    for h in &res.hits {
-        let thread = res.light.get(&h.rowid).and_then(|r| r.thread.clone());
-        let key = thread.unwrap_or_else(|| format!("#{}", h.rowid));
-        let n = hits.entry(key.clone()).or_default();
-        if *n == 0 {
-            order.push((key, h.rowid));
-        }
-        *n += 1;
-    }
-    for (thread, rowid) in order {
-        if let Some(single) = thread.strip_prefix('#') {
-            let rowid = single.parse().unwrap_or(rowid);
-            rows.push(ListRow::Message { rowid, depth: 0 });
+    let mut rows = Vec::with_capacity(groups.len());
+    for g in groups {
+        // A message without a thread, or a thread of one message, is that
+        // message: nothing to expand.
+        let Some(thread) = g.thread.as_ref().filter(|_| g.size > 1) else {
+            rows.push(ListRow::Message {
+                rowid: g.rowid,
+                depth: 0,
+            });
             continue;
-        }
-        let size = res.thread_sizes.get(&thread).copied().unwrap_or(1);
-        // A thread of one message is that message: nothing to expand.
-        if size <= 1 {
-            rows.push(ListRow::Message { rowid, depth: 0 });
-            continue;
-        }
-        let is_open = expanded.contains(&thread);
+        };
+        let is_open = expanded.contains(thread);
         rows.push(ListRow::Thread {
             thread: thread.clone(),
-            rowid,
-            hits: hits.get(&thread).copied().unwrap_or(1),
-            size,
+            rowid: g.rowid,
+            hits: g.hits,
+            size: g.size,
             expanded: is_open,
         });
-        if is_open && let Some(tree) = trees.get(&thread) {
+        if is_open && let Some(tree) = trees.get(thread) {
             for (depth, id) in tree {
                 rows.push(ListRow::Message {
                     rowid: *id,

@@ -37,6 +37,7 @@ impl MailsiftApp {
         }
         self.drain_jobs();
         self.poll_read();
+        self.poll_report_details();
         self.step_desk();
         self.step_people();
         self.refresh_recent();
@@ -72,6 +73,12 @@ impl MailsiftApp {
     }
 
     pub(super) fn request_search(&mut self, refresh: bool) {
+        self.search_again(refresh, false);
+    }
+
+    /// Asks for the current search; `regroup`: only the thread view
+    /// changed since the last one (see [`SearchRequest::regroup`]).
+    pub(super) fn search_again(&mut self, refresh: bool, regroup: bool) {
         let Some(case) = self.case_path.clone() else {
             return;
         };
@@ -81,6 +88,8 @@ impl MailsiftApp {
             query: self.search.effective_query(),
             sort: self.search.sort,
             refresh,
+            threads: self.list.thread_view,
+            regroup,
         });
     }
 
@@ -99,11 +108,18 @@ impl MailsiftApp {
                     self.import_done(*report)
                 }
                 (JobKind::Import, JobEvent::Failed(e)) => self.import_failed(&e),
-                (JobKind::Search, JobEvent::Done(JobOutput::Search(outcome)))
+                (JobKind::Search, JobEvent::Progress(JobProgress::Search(outcome)))
                     if latest_search && Some(&outcome.case) == self.case_path.as_ref() =>
                 {
                     self.search.error = None;
                     self.set_results(*outcome);
+                }
+                (JobKind::Search, JobEvent::Done(JobOutput::Facets(Some(more))))
+                    if latest_search =>
+                {
+                    if let Some(res) = &mut self.search.results {
+                        res.facets.complete(*more);
+                    }
                 }
                 (JobKind::Search, JobEvent::Failed(e)) if latest_search => self.search_failed(e),
                 (JobKind::Export, JobEvent::Progress(JobProgress::Export { done, total })) => {
@@ -167,6 +183,7 @@ impl MailsiftApp {
     }
 
     fn search_failed(&mut self, e: JobError) {
+        self.search.working = None;
         if e.is_bad_query() {
             self.search.error = Some(e.to_string());
         } else if self.import.running.is_none() {
@@ -206,6 +223,7 @@ impl MailsiftApp {
             r.in_results = outcome.hits.iter().any(|h| h.rowid == r.rowid);
         }
         self.search.timeline.rebuild(&outcome.facets.days);
+        self.search.working = None;
         self.search.results = Some(outcome);
         list.rebuild(self.search.results.as_ref());
         list.selected = keep.and_then(|id| list.rows.iter().position(|r| r.rowid() == id));

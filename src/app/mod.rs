@@ -189,6 +189,7 @@ impl MailsiftApp {
             || self.jobs.is_running(JobKind::Export)
             || self.search.edited_at.is_some()
             || self.pending_read.is_some()
+            || self.import.details_rx.is_some()
             || !self.desk.tasks.is_empty()
             || self.people.counting()
             || !self.commands.is_empty()

@@ -211,6 +211,7 @@ impl MailsiftApp {
         self.reading = None;
         self.import.last_report = None;
         self.import.details = None;
+        self.import.details_rx = None;
         self.import.show_report = false;
     }
 
@@ -235,9 +236,47 @@ impl MailsiftApp {
         }
     }
 
+    /// Reads what the import report lists about the case on a thread of
+    /// its own (every defect of a large case takes seconds); `logic` takes
+    /// it when it is there.
     pub(super) fn load_report_details(&mut self) {
-        if let Some(b) = &self.browser {
-            self.import.details = Some(b.report_details());
+        let Some(b) = &self.browser else {
+            return;
+        };
+        let root = b.case.root().to_path_buf();
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let ctx = self.ctx.clone();
+        let started = std::thread::Builder::new()
+            .name("mailsift-report".into())
+            .spawn(move || {
+                if let Ok(d) = crate::browse::report_details_of(&root) {
+                    let _ = tx.send(d);
+                }
+                ctx.request_repaint();
+            });
+        match started {
+            Ok(_) => self.import.details_rx = Some(rx),
+            // No thread: read here rather than never.
+            Err(_) => {
+                if let Some(b) = &self.browser {
+                    self.import.details = Some(b.report_details());
+                }
+            }
+        }
+    }
+
+    /// Takes the import report's details once their thread is done.
+    pub(super) fn poll_report_details(&mut self) {
+        let Some(rx) = &self.import.details_rx else {
+            return;
+        };
+        match rx.try_recv() {
+            Ok(d) => {
+                self.import.details = Some(d);
+                self.import.details_rx = None;
+            }
+            Err(crossbeam_channel::TryRecvError::Disconnected) => self.import.details_rx = None,
+            Err(crossbeam_channel::TryRecvError::Empty) => {}
         }
     }
 }

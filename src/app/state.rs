@@ -173,6 +173,9 @@ pub struct SearchState {
     pub show_help: bool,
     /// The timeline's unit and bars (made when results arrive).
     pub timeline: super::timeline::TimelineState,
+    /// What the search thread is doing for the list (sorting, grouping by
+    /// thread), shown above it until the results come.
+    pub working: Option<&'static str>,
 }
 
 impl SearchState {
@@ -233,14 +236,15 @@ pub struct ListState {
 }
 
 impl ListState {
-    /// Rebuilds the rows from `results` (a flat list or threads).
+    /// Rebuilds the rows from `results`: threads in the thread view once
+    /// the search job grouped them, a flat list otherwise.
     pub fn rebuild(&mut self, results: Option<&SearchOutcome>) {
         let Some(res) = results else {
             self.rows.clear();
             return;
         };
-        self.rows = if self.thread_view {
-            super::list::thread_rows(res, &self.expanded, &self.trees)
+        self.rows = if let Some(groups) = res.groups.as_ref().filter(|_| self.thread_view) {
+            super::list::thread_rows(groups, &self.expanded, &self.trees)
         } else {
             res.hits
                 .iter()
@@ -365,6 +369,9 @@ pub struct ImportState {
     pub last_report: Option<ImportReport>,
     /// What the report window lists about the whole case.
     pub details: Option<ReportDetails>,
+    /// Where `details` arrive from while they are read on a thread of
+    /// their own.
+    pub details_rx: Option<crossbeam_channel::Receiver<ReportDetails>>,
     /// Whether the report window is open.
     pub show_report: bool,
 }

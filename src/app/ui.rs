@@ -133,6 +133,12 @@ impl MailsiftApp {
             }
             let hits = self.search.results.as_ref().map_or(0, |r| r.hits.len());
             cmds.extend(desk_ui::list_bar_ui(ui, hits, self.list.marked.len()));
+            if let Some(working) = self.search.working {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.weak(working);
+                });
+            }
             let importing = self
                 .import
                 .running

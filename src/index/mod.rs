@@ -7,6 +7,7 @@
 //! query and returns every hit (no cap) with its score and date.
 
 mod annotated;
+mod facets;
 mod mentions;
 pub mod schema;
 pub mod snippet;
@@ -29,6 +30,7 @@ use tantivy::{
 use crate::error::{Error, Result};
 use crate::query::{Field, Flag, Mode, Query};
 pub use annotated::Annotated;
+pub use facets::IndexFacets;
 pub use schema::Fields;
 
 /// A message as the index stores it, made by [`Fields::document`] on the

@@ -24,10 +24,12 @@ pub const ANALYZER: &str = "mailsift";
 /// Schema version; an index of another version is rebuilt.
 /// (2: the `flags` field for `is:signed` / `is:encrypted`, and the `label`
 /// field. An index is compared by its schema, so the number documents the
-/// change; 3: the `mention` field, the patterns found in the text; 6: the
-/// `address` field, each whole address per role, so that `from:ann@x.org`
-/// does not find `bob.ann@x.org`; 4 and 5 are taken by other work.)
-pub const VERSION: u32 = 6;
+/// change; 3: the `mention` field, the patterns found in the text; 4: the
+/// `sender` and `sender_domain` columns the window's facets are counted
+/// from; 6: the `address` field, each whole address per role, so that
+/// `from:ann@x.org` does not find `bob.ann@x.org`; 7: both, as one
+/// schema.)
+pub const VERSION: u32 = 7;
 
 /// Handles to every field.
 #[derive(Clone, Debug)]
@@ -82,6 +84,21 @@ pub struct Fields {
     /// Each whole address, lower case, exact, with its role:
     /// `from:ann@x.org`, `to:…`, `cc:…`, `bcc:…` (see [`address_term`]).
     pub address: Field,
+    /// The first From address, lower case, exact, one column value (fast,
+    /// for the senders facet; see [`sender_of`]).
+    pub sender: Field,
+    /// The domain of that address (after its last `@`), exact (fast, for
+    /// the sender domains facet).
+    pub sender_domain: Field,
+}
+
+/// The sender a message is counted under in the facets, and its domain:
+/// the first From address in lower case, and what follows its last `@`
+/// (none without one).
+pub fn sender_of(msg: &Message) -> Option<(String, Option<String>)> {
+    let addr = msg.from.first()?.addr.to_lowercase();
+    let domain = addr.rsplit_once('@').map(|(_, d)| d.to_string());
+    Some((addr, domain))
 }
 
 /// The `mention` term of a message with a value of `kind` (`has:phone`).
@@ -131,6 +148,8 @@ impl Fields {
         let label = b.add_text_field("label", STRING);
         let mention = b.add_text_field("mention", STRING | FAST);
         let address = b.add_text_field("address", STRING);
+        let sender = b.add_text_field("sender", STRING | FAST);
+        let sender_domain = b.add_text_field("sender_domain", STRING | FAST);
         Fields {
             schema: b.build(),
             key,
@@ -154,6 +173,8 @@ impl Fields {
             label,
             mention,
             address,
+            sender,
+            sender_domain,
         }
     }
 
@@ -201,6 +222,12 @@ impl Fields {
             }
             if let Some(t) = &a.text {
                 d.add_text(self.attachment, t);
+            }
+        }
+        if let Some((sender, domain)) = sender_of(msg) {
+            d.add_text(self.sender, sender);
+            if let Some(dom) = domain {
+                d.add_text(self.sender_domain, dom);
             }
         }
         if let Some(t) = msg.date {

@@ -5,7 +5,7 @@
 //! matters). A `notify` callback (the window's `request_repaint`) is called
 //! after every event so the front end wakes up and drains the channel.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +20,18 @@ use crate::index::{Hit, Sort};
 use crate::pipeline::{self, ImportOptions, ImportReport, Progress};
 use crate::query::Query;
 use crate::store::{Case, LightRow};
-use crate::time::rfc3339;
+
+mod facet;
+mod order;
+
+pub use facet::{
+    FACET_SAMPLE, FACET_TOP, FacetCounts, Facets, MENTION_FACETS, facets, mention_facets, month_of,
+};
+use facet::{sampled_facets, top};
+#[cfg(test)]
+use order::sort_hits;
+pub use order::{ThreadGroup, thread_groups};
+use order::{ThreadIndex, rank_of, sort_by_rank};
 
 /// The kinds of job; one of each may run at a time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -80,6 +91,10 @@ pub type JobResult<T> = std::result::Result<T, JobError>;
 pub enum JobProgress {
     /// Where an import is (sent at most about ten times a second).
     Import(Progress),
+    /// The hits of a search, sorted, with the facets counted in the index
+    /// (senders, their domains, months and days); the rest of the facets
+    /// follow in [`JobOutput::Facets`], which ends the search.
+    Search(Box<SearchOutcome>),
     /// Messages written to the export so far (sent at most about ten times a second, and at the
     /// end).
     Export {
@@ -95,8 +110,11 @@ pub enum JobProgress {
 pub enum JobOutput {
     /// What the import did, per source and in total.
     Import(Box<ImportReport>),
-    /// The hits of a search, sorted, with facets and the list columns.
-    Search(Box<SearchOutcome>),
+    /// The facets of a search that read records or the case (recipients,
+    /// attachment types, labels, tags, patterns), after its hits came in
+    /// [`JobProgress::Search`]: only those fields are filled in. `None`
+    /// when a newer search was waiting (they were not counted).
+    Facets(Option<Box<Facets>>),
     /// What the export wrote.
     Export(ExportSummary),
 }
@@ -152,82 +170,20 @@ pub struct SearchRequest {
     pub sort: SortBy,
     /// Make the latest index commit visible first (during an import).
     pub refresh: bool,
-}
-
-/// Counts of a facet, most frequent first.
-pub type FacetCounts = Vec<(String, u64)>;
-
-/// Facets of a result set.
-#[derive(Clone, Debug, Default)]
-pub struct Facets {
-    /// First From addresses (lower case) over every hit, most frequent first, at most
-    /// [`FACET_TOP`].
-    pub senders: FacetCounts,
-    /// Domains of those addresses over every hit, at most [`FACET_TOP`].
-    pub sender_domains: FacetCounts,
-    /// From the first [`FACET_SAMPLE`] hits (their records are decoded).
-    pub recipients: FacetCounts,
-    /// File name extensions of attachments, from the first [`FACET_SAMPLE`] hits.
-    pub attachment_types: FacetCounts,
-    /// Gmail labels (as written), from the first [`FACET_SAMPLE`] hits.
-    pub labels: FacetCounts,
-    /// The investigators' tags (as written), over every hit.
-    pub tags: FacetCounts,
-    /// Patterns found in the text, over every hit, per kind ([`MENTION_FACETS`]),
-    /// at most [`FACET_TOP`] each: values as the index holds them.
-    pub mentions: Vec<(crate::patterns::Kind, FacetCounts)>,
-    /// How many hits `recipients`, `attachment_types` and `labels` were counted over.
-    pub sampled: usize,
-    /// Messages per month (`YYYY-MM`), over every hit; undated ones are left out.
-    pub months: BTreeMap<String, u64>,
-    /// Messages per day (days since 1970-01-01, UTC), over every hit;
-    /// what the window's timeline makes its bars from.
-    pub days: BTreeMap<i64, u64>,
-    /// Hits without a date (not in `months`).
-    pub undated: u64,
-}
-
-/// Hits whose records are decoded for the recipient and attachment facets.
-pub const FACET_SAMPLE: usize = 2_000;
-/// Entries kept per facet.
-pub const FACET_TOP: usize = 12;
-
-/// The kinds of patterns shown as facets, in order.
-pub const MENTION_FACETS: [crate::patterns::Kind; 5] = [
-    crate::patterns::Kind::Phone,
-    crate::patterns::Kind::Domain,
-    crate::patterns::Kind::Email,
-    crate::patterns::Kind::Iban,
-    crate::patterns::Kind::Money,
-];
-
-/// The pattern facets of the hits of `query` (read from the index's
-/// column of patterns; empty when that fails).
-pub fn mention_facets(
-    browser: &Browser,
-    query: &Query,
-) -> Vec<(crate::patterns::Kind, FacetCounts)> {
-    let counts = browser.mention_counts(query).unwrap_or_default();
-    MENTION_FACETS
-        .iter()
-        .map(|&k| {
-            let top: FacetCounts = counts
-                .iter()
-                .filter(|(m, _)| m.kind == k)
-                .take(FACET_TOP)
-                .map(|(m, n)| (m.value.clone(), *n))
-                .collect();
-            (k, top)
-        })
-        .filter(|(_, v)| !v.is_empty())
-        .collect()
+    /// Group the hits by thread too ([`SearchOutcome::groups`]): the
+    /// window's thread view.
+    pub threads: bool,
+    /// Nothing but `threads` changed since the last search (the thread
+    /// view was toggled): its hits and index facets may be reused when its
+    /// query and order are the same.
+    pub regroup: bool,
 }
 
 /// The light columns of every message of a case, by row id.
 pub type LightTable = HashMap<u64, LightRow>;
 
 /// A finished search.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SearchOutcome {
     /// The case folder that was searched.
     pub case: PathBuf,
@@ -249,6 +205,9 @@ pub struct SearchOutcome {
     pub thread_sizes: Arc<HashMap<String, u32>>,
     /// Messages in the case when the search ran.
     pub case_messages: u64,
+    /// The hits grouped by thread, when the request asked for it
+    /// ([`SearchRequest::threads`]).
+    pub groups: Option<Arc<Vec<ThreadGroup>>>,
 }
 
 /// An export to run.
@@ -597,11 +556,25 @@ fn search_worker(rx: Receiver<(u64, SearchRequest)>, send: Sender_) {
             job = newer;
         }
         let (id, req) = job;
-        let event = match run_search(&mut state, &req) {
-            Ok(outcome) => JobEvent::Done(JobOutput::Search(Box::new(outcome))),
-            Err(e) => JobEvent::Failed(e),
+        let outcome = match run_search(&mut state, &req) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                send.send_as(id, JobEvent::Failed(e));
+                continue;
+            }
         };
-        send.send_as(id, event);
+        let query = outcome.query.clone();
+        let rowids: Vec<u64> = outcome.hits.iter().map(|h| h.rowid).collect();
+        send.send_as(
+            id,
+            JobEvent::Progress(JobProgress::Search(Box::new(outcome))),
+        );
+        // The slower facets, unless a newer search waits (its own follow).
+        let more = match state.as_mut() {
+            Some(s) if rx.is_empty() => Some(Box::new(s.more_facets(&query, &rowids))),
+            _ => None,
+        };
+        send.send_as(id, JobEvent::Done(JobOutput::Facets(more)));
     }
 }
 
@@ -611,6 +584,39 @@ struct WorkerCase {
     light: Arc<LightTable>,
     thread_sizes: Arc<HashMap<String, u32>>,
     max_rowid: u64,
+    /// Pattern facets by the set of hits, and sampled facets by the
+    /// sampled hits in order ([`fingerprint`]; a `tag:` query finds other
+    /// hits once tagging changed them); emptied when the case grows.
+    mention_cache: HashMap<(u64, u64), Vec<(crate::patterns::Kind, FacetCounts)>>,
+    sample_cache: HashMap<(u64, u64), Facets>,
+    /// The last search's query text, order, hits and index facets: asked
+    /// again (the thread view toggled), they are not searched again.
+    last: Option<(String, SortBy, Arc<Vec<Hit>>, Facets)>,
+    /// Per column, each message's place in the whole case's order by it
+    /// (indexed by row id; ties share a place), made the first time the
+    /// column is sorted by.
+    ranks: HashMap<SortColumn, Arc<Vec<u32>>>,
+    /// Every message's thread by number, made the first time the thread
+    /// view asks.
+    threads: Option<Arc<ThreadIndex>>,
+}
+
+/// Queries whose slower facets are kept.
+const FACET_CACHE: usize = 32;
+
+/// A key for a list of row ids: their number and a hash of them, of the
+/// set (`ordered` false) or of the sequence.
+fn fingerprint(rowids: &[u64], ordered: bool) -> (u64, u64) {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let hash = rowids.iter().fold(0u64, |h, &r| {
+        let x = (r ^ (r >> 29)).wrapping_mul(K);
+        if ordered {
+            h.rotate_left(5).wrapping_add(x)
+        } else {
+            h.wrapping_add(x)
+        }
+    });
+    (rowids.len() as u64, hash)
 }
 
 impl WorkerCase {
@@ -622,6 +628,11 @@ impl WorkerCase {
             light: Arc::new(HashMap::new()),
             thread_sizes: Arc::new(HashMap::new()),
             max_rowid: 0,
+            mention_cache: HashMap::new(),
+            sample_cache: HashMap::new(),
+            last: None,
+            ranks: HashMap::new(),
+            threads: None,
         };
         w.refresh_light(true)?;
         Ok(w)
@@ -644,7 +655,51 @@ impl WorkerCase {
         self.light = Arc::new(rows.into_iter().map(|r| (r.rowid, r)).collect());
         self.thread_sizes = Arc::new(sizes);
         self.max_rowid = max;
+        self.mention_cache.clear();
+        self.sample_cache.clear();
+        self.last = None;
+        self.ranks.clear();
+        self.threads = None;
         Ok(())
+    }
+
+    /// Each message's place in the case's order by `column` (see
+    /// [`sort_key`]), made once.
+    fn rank(&mut self, column: SortColumn) -> Arc<Vec<u32>> {
+        if let Some(r) = self.ranks.get(&column) {
+            return r.clone();
+        }
+        let rank = rank_of(column, &self.light, &self.thread_sizes);
+        let rank = Arc::new(rank);
+        self.ranks.insert(column, rank.clone());
+        rank
+    }
+
+    /// The facets of a search read from records and the case: recipients,
+    /// attachment types and labels over the first [`FACET_SAMPLE`] hits,
+    /// tags and patterns over every hit.
+    fn more_facets(&mut self, query: &Query, rowids: &[u64]) -> Facets {
+        if self.mention_cache.len() > FACET_CACHE {
+            self.mention_cache.clear();
+        }
+        if self.sample_cache.len() > FACET_CACHE {
+            self.sample_cache.clear();
+        }
+        let browser = &self.browser;
+        let mentions = self
+            .mention_cache
+            .entry(fingerprint(rowids, false))
+            .or_insert_with(|| mention_facets(browser, query))
+            .clone();
+        let mut out = self
+            .sample_cache
+            .entry(fingerprint(&rowids[..rowids.len().min(FACET_SAMPLE)], true))
+            .or_insert_with(|| sampled_facets(browser, rowids))
+            .clone();
+        out.mentions = mentions;
+        // Tags change as the investigators work: counted every time.
+        out.tags = top(crate::desk::tag_rowid_counts(&browser.case, rowids).unwrap_or_default());
+        out
     }
 }
 
@@ -668,153 +723,52 @@ fn run_search(state: &mut Option<WorkerCase>, req: &SearchRequest) -> JobResult<
         (SortColumn::Date, true) => Sort::DateDesc,
         _ => Sort::Relevance,
     };
-    let found = s.browser.search(&req.query, index_sort)?;
-    let mut hits = found.hits;
-    sort_hits(&mut hits, req.sort, &s.light, &s.thread_sizes);
+    let query = crate::browse::parse_query(&req.query)?;
+    let (hits, facets) = match &s.last {
+        Some((q, sort, hits, facets))
+            if req.regroup && !req.refresh && *q == req.query && *sort == req.sort =>
+        {
+            (hits.as_ref().clone(), facets.clone())
+        }
+        _ => {
+            let mut hits = s
+                .browser
+                .index
+                .search(&query, &s.browser.case, index_sort)?;
+            if !matches!(req.sort.column, SortColumn::Relevance | SortColumn::Date) {
+                let rank = s.rank(req.sort.column);
+                sort_by_rank(&mut hits, &rank, req.sort.descending);
+            }
+            let facets = Facets::from_index(&s.browser, &query)?;
+            s.last = Some((
+                req.query.clone(),
+                req.sort,
+                Arc::new(hits.clone()),
+                facets.clone(),
+            ));
+            (hits, facets)
+        }
+    };
+    let groups = req.threads.then(|| {
+        let index = s
+            .threads
+            .get_or_insert_with(|| Arc::new(ThreadIndex::new(&s.light)));
+        Arc::new(index.groups(&hits))
+    });
     let elapsed = start.elapsed();
-    let mut facets = facets(&s.browser, &hits, &s.light);
-    facets.mentions = mention_facets(&s.browser, &found.query);
     Ok(SearchOutcome {
         case: req.case.clone(),
         query_text: req.query.clone(),
-        query: found.query,
+        query,
         sort: req.sort,
         hits,
         elapsed,
         facets,
+        groups,
         light: s.light.clone(),
         thread_sizes: s.thread_sizes.clone(),
         case_messages: s.light.len() as u64,
     })
-}
-
-/// Orders hits by a list column (relevance and date are the index's).
-fn sort_hits(hits: &mut [Hit], sort: SortBy, light: &LightTable, sizes: &HashMap<String, u32>) {
-    let shown = |name: &Option<String>, addr: &Option<String>| {
-        let addr = addr.as_deref().unwrap_or("").to_lowercase();
-        let name = name
-            .as_deref()
-            .map_or_else(|| addr.clone(), str::to_lowercase);
-        (name, addr)
-    };
-    match sort.column {
-        SortColumn::Relevance | SortColumn::Date => return,
-        // By what the list shows first: the name, else the address.
-        SortColumn::From => hits.sort_by_cached_key(|h| {
-            light
-                .get(&h.rowid)
-                .map(|r| shown(&r.from_name, &r.from))
-                .unwrap_or_default()
-        }),
-        SortColumn::To => hits.sort_by_cached_key(|h| {
-            light
-                .get(&h.rowid)
-                .map(|r| shown(&r.to_name, &r.to))
-                .unwrap_or_default()
-        }),
-        SortColumn::Subject => hits.sort_by_cached_key(|h| {
-            light
-                .get(&h.rowid)
-                .map(|r| {
-                    crate::thread::strip_subject_prefixes(r.subject.as_deref().unwrap_or(""))
-                        .to_lowercase()
-                })
-                .unwrap_or_default()
-        }),
-        SortColumn::Attachments => {
-            hits.sort_by_key(|h| light.get(&h.rowid).map_or(0, |r| r.attachments))
-        }
-        SortColumn::ThreadSize => hits.sort_by_key(|h| {
-            light
-                .get(&h.rowid)
-                .and_then(|r| r.thread.as_ref())
-                .and_then(|t| sizes.get(t))
-                .copied()
-                .unwrap_or(1)
-        }),
-    }
-    if sort.descending {
-        hits.reverse();
-    }
-}
-
-fn top(map: HashMap<String, u64>) -> FacetCounts {
-    let mut v: Vec<(String, u64)> = map.into_iter().collect();
-    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    v.truncate(FACET_TOP);
-    v
-}
-
-/// Facets of `hits`: senders and months over all of them (cheap columns),
-/// recipients, attachment types and Gmail labels over the first [`FACET_SAMPLE`];
-/// tags over all of them (from the case).
-pub fn facets(browser: &Browser, hits: &[Hit], light: &LightTable) -> Facets {
-    let mut senders: HashMap<String, u64> = HashMap::new();
-    let mut domains: HashMap<String, u64> = HashMap::new();
-    let mut months: BTreeMap<String, u64> = BTreeMap::new();
-    let mut days: BTreeMap<i64, u64> = BTreeMap::new();
-    let mut undated = 0;
-    for h in hits {
-        if let Some(from) = light.get(&h.rowid).and_then(|r| r.from.as_ref()) {
-            let from = from.to_lowercase();
-            if let Some((_, d)) = from.rsplit_once('@') {
-                *domains.entry(d.to_string()).or_default() += 1;
-            }
-            *senders.entry(from).or_default() += 1;
-        }
-        match h.date {
-            Some(d) => {
-                *months.entry(month_of(d)).or_default() += 1;
-                *days.entry(d.div_euclid(crate::time::DAY)).or_default() += 1;
-            }
-            None => undated += 1,
-        }
-    }
-    let mut recipients: HashMap<String, u64> = HashMap::new();
-    let mut types: HashMap<String, u64> = HashMap::new();
-    let mut labels: HashMap<String, u64> = HashMap::new();
-    let sample = hits.len().min(FACET_SAMPLE);
-    for h in &hits[..sample] {
-        let Ok(Some(m)) = browser.message_if_any(h.rowid) else {
-            continue;
-        };
-        for a in m.to.iter().chain(&m.cc) {
-            *recipients.entry(a.addr.to_lowercase()).or_default() += 1;
-        }
-        for l in &m.labels {
-            *labels.entry(l.clone()).or_default() += 1;
-        }
-        for a in &m.attachments {
-            let ext = a
-                .name
-                .as_deref()
-                .and_then(|n| n.rsplit_once('.'))
-                .map(|(_, e)| e.to_lowercase())
-                .filter(|e| {
-                    !e.is_empty() && e.len() <= 8 && e.chars().all(|c| c.is_ascii_alphanumeric())
-                })
-                .unwrap_or_else(|| a.mime.to_lowercase());
-            *types.entry(ext).or_default() += 1;
-        }
-    }
-    Facets {
-        senders: top(senders),
-        sender_domains: top(domains),
-        recipients: top(recipients),
-        attachment_types: top(types),
-        labels: top(labels),
-        tags: top(crate::desk::tag_counts(&browser.case, hits).unwrap_or_default()),
-        mentions: Vec::new(),
-        sampled: sample,
-        months,
-        days,
-        undated,
-    }
-}
-
-/// `YYYY-MM` of a date (UTC).
-pub fn month_of(secs: i64) -> String {
-    rfc3339(secs).chars().take(7).collect()
 }
 
 #[cfg(test)]
@@ -859,6 +813,23 @@ mod tests {
         assert_eq!(order, [1, 3, 2], "Anna, mm@, Zoltan");
     }
 
+    /// The cache keys of the slower facets: the same hits give the same
+    /// key, others (one more, one other) another; the sample's key
+    /// follows the order.
+    #[test]
+    fn fingerprints_tell_hit_lists_apart() {
+        assert_eq!(
+            fingerprint(&[1, 2, 3], false),
+            fingerprint(&[3, 1, 2], false)
+        );
+        assert_ne!(fingerprint(&[1, 2, 3], true), fingerprint(&[3, 1, 2], true));
+        assert_ne!(
+            fingerprint(&[1, 2, 3], false),
+            fingerprint(&[1, 2, 4], false)
+        );
+        assert_ne!(fingerprint(&[1, 2], false), fingerprint(&[1, 2, 0], false));
+    }
+
     #[test]
     fn job_errors_are_typed_and_read_as_before() {
         let bad = crate::browse::parse_query("from:(")
@@ -883,6 +854,8 @@ mod tests {
             query: "*".into(),
             sort: SortBy::default(),
             refresh: false,
+            threads: false,
+            regroup: false,
         });
         let events = jobs.wait_idle(Duration::from_secs(30));
         let failed = events
