@@ -2,7 +2,11 @@
 //! Run it through `benches/bench.sh`, which builds the release binary and
 //! installs mu and notmuch for the comparison.
 //!
-//! Usage: `bench [--messages N] [--seed S] [--dir DIR] [--rounds R] [--no-compare]`
+//! Usage: `bench [--messages N] [--seed S] [--dir DIR] [--rounds R] [--no-compare] [--profile enron]`
+//!
+//! `--profile enron` is the scale mode (issue 19): an Enron-like corpus of
+//! small messages and the steps whose cost grows with the case, each size
+//! run so far in `--dir` printed side by side (`mailsift::bench::scale`).
 
 #![allow(clippy::unwrap_used)] // tests and tools: a failed unwrap is a failed run
 
@@ -19,6 +23,7 @@ fn main() -> ExitCode {
         binary: PathBuf::new(),
         compare: true,
         rounds: 20,
+        profile: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -30,6 +35,7 @@ fn main() -> ExitCode {
             "--dir" => opts.dir = PathBuf::from(value),
             "--rounds" => opts.rounds = value.parse().unwrap_or(opts.rounds),
             "--binary" => opts.binary = PathBuf::from(value),
+            "--profile" => opts.profile = Some(value),
             "--no-compare" => {
                 opts.compare = false;
                 i += 1;
