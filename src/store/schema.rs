@@ -38,8 +38,12 @@ pub(super) const FORMAT_NAME: &str = "mailsift-case";
 /// path inside it, nested archives joined with `!/`; `files.path`: the
 /// path shown, `archive.zip!/entry`), so that origins keep pointing at
 /// (file, offset). Nothing to backfill.
+/// 10: maintained totals (issue 19): the `counts` table, kept by triggers
+/// (`store::counts`), so `stats` reads a few rows instead of scanning the
+/// messages table; filled from the rows by the upgrade. (9 and 11 are
+/// other branches' steps.)
 /// An older case is upgraded in place when first opened.
-pub(crate) const FORMAT_VERSION: u32 = 8;
+pub(crate) const FORMAT_VERSION: u32 = 10;
 
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sources(
@@ -267,6 +271,9 @@ impl Case {
         // opened for writing); no decision to backfill.
         if marker.version < 8 {
             upgrade_to_8(sql)?;
+        }
+        if marker.version < 10 {
+            super::counts::fill(sql)?;
         }
         tx.commit().map_err(|e| Error::store(&db_path, e))?;
         marker.version = FORMAT_VERSION;
