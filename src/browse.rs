@@ -144,6 +144,20 @@ impl Browser {
         })
     }
 
+    /// The first `limit` messages matching `text` in `sort` order: the
+    /// same as the first `limit` of [`Browser::search`], without
+    /// collecting and sorting every hit.
+    pub fn search_limited(&self, text: &str, sort: Sort, limit: usize) -> Result<Found> {
+        let start = Instant::now();
+        let query = parse_query(text)?;
+        let hits = self.index.search_top(&query, &self.case, sort, limit)?;
+        Ok(Found {
+            query,
+            hits,
+            elapsed: start.elapsed(),
+        })
+    }
+
     /// The stored record of a message.
     pub fn message(&self, rowid: u64) -> Result<Message> {
         self.case
@@ -254,6 +268,67 @@ impl Browser {
             .map(|(_, input, _)| input)
             .collect();
         Ok(crate::thread::thread(&inputs))
+    }
+
+    /// Calls `f` with each thread of the case — or, when `text` is not
+    /// empty, each thread one of its hits is in — newest first (by the
+    /// latest dated message; undated last; ties by id), the order of
+    /// [`Browser::threads`]. Only those threads are built, one at a time
+    /// from their stored members, so memory holds one thread (and a list
+    /// of thread ids and dates), never the whole case. `f` also gets the
+    /// first From address of each of the thread's messages. Returns how
+    /// many threads were given.
+    pub fn each_thread(
+        &self,
+        text: &str,
+        f: &mut dyn FnMut(
+            &crate::thread::Thread,
+            &HashMap<MessageKey, Option<String>>,
+        ) -> Result<()>,
+    ) -> Result<usize> {
+        let mut order: Vec<(String, Option<i64>)> = if text.trim().is_empty() {
+            self.case.thread_last_dates()?
+        } else {
+            let found = self.search(text, Sort::Date)?;
+            let rowids: Vec<u64> = found.hits.iter().map(|h| h.rowid).collect();
+            drop(found);
+            let wanted = self.case.threads_of_rowids(&rowids)?;
+            // Many threads: one grouped pass; few: one look-up each.
+            if wanted.len() > 4096 {
+                let mut all = self.case.thread_last_dates()?;
+                all.retain(|(t, _)| wanted.contains(t));
+                all
+            } else {
+                wanted
+                    .into_iter()
+                    .map(|t| {
+                        let last = self.case.thread_last_date(&t)?;
+                        Ok((t, last))
+                    })
+                    .collect::<Result<_>>()?
+            }
+        };
+        order.sort_by(|a, b| {
+            (a.1.is_none(), std::cmp::Reverse(a.1), &a.0).cmp(&(
+                b.1.is_none(),
+                std::cmp::Reverse(b.1),
+                &b.0,
+            ))
+        });
+        let mut n = 0;
+        for (id, _) in order {
+            let members = self.case.thread_members_of(&id)?;
+            let from: HashMap<MessageKey, Option<String>> = members
+                .iter()
+                .map(|(input, from)| (input.key, from.clone()))
+                .collect();
+            let inputs: Vec<_> = members.into_iter().map(|(input, _)| input).collect();
+            for t in crate::thread::thread(&inputs).threads() {
+                f(t, &from)?;
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     /// The thread id stored for a message.
