@@ -39,6 +39,10 @@ pub struct ReportDetails {
     pub totals: Option<CaseStats>,
 }
 
+/// The first From address of each message of a thread, by key (what
+/// [`Browser::each_thread`] gives with each thread).
+pub type ThreadFroms = HashMap<MessageKey, Option<String>>;
+
 /// The result of a search.
 #[derive(Clone, Debug)]
 pub struct Found {
@@ -281,10 +285,7 @@ impl Browser {
     pub fn each_thread(
         &self,
         text: &str,
-        f: &mut dyn FnMut(
-            &crate::thread::Thread,
-            &HashMap<MessageKey, Option<String>>,
-        ) -> Result<()>,
+        f: &mut dyn FnMut(&crate::thread::Thread, &ThreadFroms) -> Result<()>,
     ) -> Result<usize> {
         let mut order: Vec<(String, Option<i64>)> = if text.trim().is_empty() {
             self.case.thread_last_dates()?

@@ -8,10 +8,10 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::util::{import_json, run};
 use mailsift::browse::Browser;
 use mailsift::index::Sort;
 use mailsift::store::Case;
-use crate::util::{import_json, run};
 
 fn sample() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_mbox")
@@ -43,7 +43,11 @@ fn stats_equal_the_scanned_totals_after_imports_reimports_and_duplicates() {
     assert!(first.duplicates > 0, "the sample plants duplicates");
     assert!(!first.defects.is_empty(), "the sample has broken messages");
     assert!(first.attachments > 0);
-    assert!(first.sources.iter().all(|s| s.found > 0), "{:?}", first.sources);
+    assert!(
+        first.sources.iter().all(|s| s.found > 0),
+        "{:?}",
+        first.sources
+    );
 
     // Unchanged: nothing read again, the same totals.
     let (_, report, _) = import_json(&case, &[&sample()]);
@@ -79,7 +83,14 @@ fn a_limited_search_is_the_first_n_of_the_full_sorted_search() {
     let case = sample_case(t.path());
     let b = Browser::open(&case).unwrap();
     let mut checked_ties = false;
-    for q in ["*", "budget", "meeting OR call", "has:attachment", "re", "zzzznothing"] {
+    for q in [
+        "*",
+        "budget",
+        "meeting OR call",
+        "has:attachment",
+        "re",
+        "zzzznothing",
+    ] {
         for sort in [Sort::Relevance, Sort::Date, Sort::DateDesc] {
             let full = b.search(q, sort).unwrap().hits;
             if sort == Sort::Relevance && full.windows(2).any(|w| w[0].score == w[1].score) {
@@ -96,14 +107,25 @@ fn a_limited_search_is_the_first_n_of_the_full_sorted_search() {
     // Through the binary: the ids of `--limit 7` are the first 7 of all.
     for sort in ["relevance", "date", "-date"] {
         let ids = |limit: Option<&str>| -> Vec<String> {
-            let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> =
-                vec![&"search", &case, &"*", &"--format", &"json", &"--sort", &sort];
+            let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![
+                &"search",
+                &case,
+                &"*",
+                &"--format",
+                &"json",
+                &"--sort",
+                &sort,
+            ];
             if let Some(l) = &limit {
                 args.push(&"--limit");
                 args.push(l);
             }
             let out = run(&args);
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             String::from_utf8(out.stdout)
                 .unwrap()
                 .lines()
@@ -134,7 +156,10 @@ fn threads_built_one_at_a_time_equal_the_whole_build() {
     })
     .unwrap();
     assert_eq!(each.as_slice(), whole.threads());
-    assert!(each.iter().any(|t| t.messages.len() > 2), "some threads are long");
+    assert!(
+        each.iter().any(|t| t.messages.len() > 2),
+        "some threads are long"
+    );
 
     // A query: exactly the threads of its hits, each as the whole build has it.
     for q in ["budget", "has:attachment", "from:@ncpc.example.org"] {
