@@ -39,6 +39,9 @@ pub struct ReportDetails {
     pub totals: Option<CaseStats>,
 }
 
+/// Hits whose patterns are read from the index at once, in an export.
+const MENTION_CHUNK: usize = 4096;
+
 /// The first From address of each message of a thread, by key (what
 /// [`Browser::each_thread`] gives with each thread).
 pub type ThreadFroms = HashMap<MessageKey, Option<String>>;
@@ -377,7 +380,19 @@ impl Browser {
         let highlighter = snippets.then(|| Highlighter::new(&found.query, Field::Body));
         let total = found.hits.len() as u64;
         let mut threads: HashMap<MessageKey, Option<String>> = HashMap::new();
+        // The patterns of each message as the index holds them, read a
+        // chunk of hits at a time (finding them again in the text was
+        // most of an export's time).
+        let want_mentions = matches!(format, Format::Csv | Format::Json);
+        let mut indexed_mentions: HashMap<u64, Vec<crate::patterns::Mention>> = HashMap::new();
         for (n, hit) in found.hits.iter().enumerate() {
+            if want_mentions && n % MENTION_CHUNK == 0 {
+                let rows: Vec<u64> = found.hits[n..(n + MENTION_CHUNK).min(found.hits.len())]
+                    .iter()
+                    .map(|h| h.rowid)
+                    .collect();
+                indexed_mentions = self.index.mentions_of_rowids(&rows)?;
+            }
             let msg = self.message(hit.rowid)?;
             let origins = self.case.origins(&msg.key)?;
             let raw = if format.needs_raw() {
@@ -409,14 +424,17 @@ impl Browser {
                 .dkim_columns(&[hit.rowid as i64])?
                 .pop()
                 .unwrap_or_default();
-            // The patterns of the text the index was given (attachment
-            // texts are stored apart from the record).
-            let mentions = if matches!(format, Format::Csv | Format::Json) {
-                let mut full = msg.clone();
-                self.case.fill_attachment_texts(&mut full)?;
-                Some(crate::patterns::of_message(&full))
-            } else {
-                None
+            // The patterns of the text the index was given; found again
+            // (attachment texts are stored apart from the record) only
+            // for a message the index has no document for.
+            let mentions = match indexed_mentions.remove(&hit.rowid) {
+                Some(m) if want_mentions => Some(m),
+                _ if want_mentions => {
+                    let mut full = msg.clone();
+                    self.case.fill_attachment_texts(&mut full)?;
+                    Some(crate::patterns::of_message(&full))
+                }
+                _ => None,
             };
             exporter.write(&ExportItem {
                 message: &msg,

@@ -216,3 +216,39 @@ fn threads_built_one_at_a_time_equal_the_whole_build() {
     assert!(out.status.success());
     assert!(String::from_utf8(out.stdout).unwrap().lines().count() >= 1);
 }
+
+/// JSON export reads each message's patterns from the index: they are
+/// exactly those found again in its text (attachment texts included).
+#[test]
+fn exported_mentions_are_the_patterns_of_the_text() {
+    let t = tempfile::tempdir().unwrap();
+    let case = sample_case(t.path());
+    let out = run(&[&"search", &case, &"*", &"--format", &"json"]);
+    assert!(out.status.success());
+    let b = Browser::open(&case).unwrap();
+    let mut with_mentions = 0;
+    let mut lines = 0;
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        lines += 1;
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let (rowid, _) = b.resolve(v["id"].as_str().unwrap()).unwrap();
+        let mut msg = b.message(rowid).unwrap();
+        b.fill_attachment_texts(&mut msg).unwrap();
+        let found = mailsift::patterns::of_message(&msg);
+        let expected: serde_json::Map<String, serde_json::Value> = mailsift::patterns::Kind::ALL
+            .iter()
+            .map(|k| {
+                let values: Vec<&str> = found
+                    .iter()
+                    .filter(|m| m.kind == *k)
+                    .map(|m| m.value.as_str())
+                    .collect();
+                (k.name().to_string(), serde_json::json!(values))
+            })
+            .collect();
+        assert_eq!(v["mentions"], serde_json::Value::Object(expected), "{line}");
+        with_mentions += usize::from(!found.is_empty());
+    }
+    assert!(lines > 100);
+    assert!(with_mentions > 10, "{with_mentions} messages with patterns");
+}

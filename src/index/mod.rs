@@ -9,6 +9,7 @@
 mod annotated;
 mod mentions;
 mod merge;
+mod rows;
 pub mod schema;
 pub mod snippet;
 mod top;
