@@ -3,8 +3,12 @@
 //! installs mu and notmuch for the comparison.
 //!
 //! Usage: `bench [--messages N] [--seed S] [--dir DIR] [--rounds R] [--no-compare]
-//! [--only people]` (`--only people`: the People view and layout step
+//! [--only people] [--profile enron]` (`--only people`: the People view and layout step
 //! alone, on the case in DIR, made first if missing).
+//!
+//! `--profile enron` is the scale mode (issue 19): an Enron-like corpus of
+//! small messages and the steps whose cost grows with the case, each size
+//! run so far in `--dir` printed side by side (`mailsift::bench::scale`).
 
 #![allow(clippy::unwrap_used)] // tests and tools: a failed unwrap is a failed run
 
@@ -21,6 +25,7 @@ fn main() -> ExitCode {
         binary: PathBuf::new(),
         compare: true,
         rounds: 20,
+        profile: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut only_people = false;
@@ -34,6 +39,7 @@ fn main() -> ExitCode {
             "--rounds" => opts.rounds = value.parse().unwrap_or(opts.rounds),
             "--binary" => opts.binary = PathBuf::from(value),
             "--only" if value == "people" => only_people = true,
+            "--profile" => opts.profile = Some(value),
             "--no-compare" => {
                 opts.compare = false;
                 i += 1;

@@ -1,7 +1,7 @@
 //! Writes a benchmark corpus with `mailsift::synth::write_corpus` and
 //! prints its size and how long it took.
 //!
-//! Usage: `cargo run --release --example gen_corpus -- DIR MESSAGES [mbox|mbox-gz|eml|maildir] [SEED] [AVG_BYTES]`
+//! Usage: `cargo run --release --example gen_corpus -- DIR MESSAGES [mbox|mbox-gz|eml|maildir] [SEED] [AVG_BYTES] [ATTACH_PROB]`
 
 #![allow(clippy::unwrap_used)] // tests and tools: a failed unwrap is a failed run
 
@@ -14,7 +14,9 @@ use mailsift::synth::{CorpusSpec, Layout, write_corpus};
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 2 {
-        eprintln!("usage: gen_corpus DIR MESSAGES [mbox|mbox-gz|eml|maildir] [SEED] [AVG_BYTES]");
+        eprintln!(
+            "usage: gen_corpus DIR MESSAGES [mbox|mbox-gz|eml|maildir] [SEED] [AVG_BYTES] [ATTACH_PROB]"
+        );
         return ExitCode::from(2);
     }
     let dir = PathBuf::from(&args[0]);
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         messages,
         layout,
         target_avg_size,
+        attach_prob: args.get(5).and_then(|s| s.parse().ok()),
     };
     let start = Instant::now();
     match write_corpus(&spec, &dir) {

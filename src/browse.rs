@@ -39,6 +39,13 @@ pub struct ReportDetails {
     pub totals: Option<CaseStats>,
 }
 
+/// Hits whose patterns are read from the index at once, in an export.
+const MENTION_CHUNK: usize = 4096;
+
+/// The first From address of each message of a thread, by key (what
+/// [`Browser::each_thread`] gives with each thread).
+pub type ThreadFroms = HashMap<MessageKey, Option<String>>;
+
 /// The result of a search.
 #[derive(Clone, Debug)]
 pub struct Found {
@@ -163,6 +170,20 @@ impl Browser {
         })
     }
 
+    /// The first `limit` messages matching `text` in `sort` order: the
+    /// same as the first `limit` of [`Browser::search`], without
+    /// collecting and sorting every hit.
+    pub fn search_limited(&self, text: &str, sort: Sort, limit: usize) -> Result<Found> {
+        let start = Instant::now();
+        let query = parse_query(text)?;
+        let hits = self.index.search_top(&query, &self.case, sort, limit)?;
+        Ok(Found {
+            query,
+            hits,
+            elapsed: start.elapsed(),
+        })
+    }
+
     /// The stored record of a message.
     pub fn message(&self, rowid: u64) -> Result<Message> {
         self.case
@@ -275,6 +296,64 @@ impl Browser {
         Ok(crate::thread::thread(&inputs))
     }
 
+    /// Calls `f` with each thread of the case — or, when `text` is not
+    /// empty, each thread one of its hits is in — newest first (by the
+    /// latest dated message; undated last; ties by id), the order of
+    /// [`Browser::threads`]. Only those threads are built, one at a time
+    /// from their stored members, so memory holds one thread (and a list
+    /// of thread ids and dates), never the whole case. `f` also gets the
+    /// first From address of each of the thread's messages. Returns how
+    /// many threads were given.
+    pub fn each_thread(
+        &self,
+        text: &str,
+        f: &mut dyn FnMut(&crate::thread::Thread, &ThreadFroms) -> Result<()>,
+    ) -> Result<usize> {
+        let mut order: Vec<(String, Option<i64>)> = if text.trim().is_empty() {
+            self.case.thread_last_dates()?
+        } else {
+            let found = self.search(text, Sort::Date)?;
+            let rowids: Vec<u64> = found.hits.iter().map(|h| h.rowid).collect();
+            drop(found);
+            let wanted = self.case.threads_of_rowids(&rowids)?;
+            // Many threads: one grouped pass; few: one look-up each.
+            if wanted.len() > 4096 {
+                let mut all = self.case.thread_last_dates()?;
+                all.retain(|(t, _)| wanted.contains(t));
+                all
+            } else {
+                wanted
+                    .into_iter()
+                    .map(|t| {
+                        let last = self.case.thread_last_date(&t)?;
+                        Ok((t, last))
+                    })
+                    .collect::<Result<_>>()?
+            }
+        };
+        order.sort_by(|a, b| {
+            (a.1.is_none(), std::cmp::Reverse(a.1), &a.0).cmp(&(
+                b.1.is_none(),
+                std::cmp::Reverse(b.1),
+                &b.0,
+            ))
+        });
+        let mut n = 0;
+        for (id, _) in order {
+            let members = self.case.thread_members_of(&id)?;
+            let from: HashMap<MessageKey, Option<String>> = members
+                .iter()
+                .map(|(input, from)| (input.key, from.clone()))
+                .collect();
+            let inputs: Vec<_> = members.into_iter().map(|(input, _)| input).collect();
+            for t in crate::thread::thread(&inputs).threads() {
+                f(t, &from)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// The thread id stored for a message.
     pub fn thread_id(&self, key: &MessageKey) -> Result<Option<ThreadId>> {
         self.case.thread_of(key).map(|t| t.map(ThreadId))
@@ -320,7 +399,19 @@ impl Browser {
         let highlighter = snippets.then(|| Highlighter::new(&found.query, Field::Body));
         let total = found.hits.len() as u64;
         let mut threads: HashMap<MessageKey, Option<String>> = HashMap::new();
+        // The patterns of each message as the index holds them, read a
+        // chunk of hits at a time (finding them again in the text was
+        // most of an export's time).
+        let want_mentions = matches!(format, Format::Csv | Format::Json);
+        let mut indexed_mentions: HashMap<u64, Vec<crate::patterns::Mention>> = HashMap::new();
         for (n, hit) in found.hits.iter().enumerate() {
+            if want_mentions && n % MENTION_CHUNK == 0 {
+                let rows: Vec<u64> = found.hits[n..(n + MENTION_CHUNK).min(found.hits.len())]
+                    .iter()
+                    .map(|h| h.rowid)
+                    .collect();
+                indexed_mentions = self.index.mentions_of_rowids(&rows)?;
+            }
             let msg = self.message(hit.rowid)?;
             let origins = self.case.origins(&msg.key)?;
             let raw = if format.needs_raw() {
@@ -352,14 +443,17 @@ impl Browser {
                 .dkim_columns(&[hit.rowid as i64])?
                 .pop()
                 .unwrap_or_default();
-            // The patterns of the text the index was given (attachment
-            // texts are stored apart from the record).
-            let mentions = if matches!(format, Format::Csv | Format::Json) {
-                let mut full = msg.clone();
-                self.case.fill_attachment_texts(&mut full)?;
-                Some(crate::patterns::of_message(&full))
-            } else {
-                None
+            // The patterns of the text the index was given; found again
+            // (attachment texts are stored apart from the record) only
+            // for a message the index has no document for.
+            let mentions = match indexed_mentions.remove(&hit.rowid) {
+                Some(m) if want_mentions => Some(m),
+                _ if want_mentions => {
+                    let mut full = msg.clone();
+                    self.case.fill_attachment_texts(&mut full)?;
+                    Some(crate::patterns::of_message(&full))
+                }
+                _ => None,
             };
             exporter.write(&ExportItem {
                 message: &msg,

@@ -1,7 +1,6 @@
 //! The read-side subcommands of the binary: search, threads, thread, show,
 //! attachments. Printing only; the work is in `mailsift::browse`.
 
-use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -52,10 +51,11 @@ pub fn search(
     snippets: bool,
 ) -> Result<ExitCode> {
     let b = Browser::open(case)?;
-    let mut found = b.search(query, sort_of(sort)?)?;
-    if let Some(n) = limit {
-        found.hits.truncate(n);
-    }
+    // A limit collects only the first N hits (not every hit, sorted, cut).
+    let found = match limit {
+        Some(n) => b.search_limited(query, sort_of(sort)?, n)?,
+        None => b.search(query, sort_of(sort)?)?,
+    };
     let n = found.hits.len();
     match format {
         "text" => print_text(&b, &found, snippets, output)?,
@@ -149,72 +149,18 @@ fn truncate(s: &str, max: usize) -> String {
     t
 }
 
+/// Lists threads one at a time as they are built (see
+/// [`Browser::each_thread`]): memory holds one thread, not the case.
 pub fn threads(case: &Path, query: &str, json: bool) -> Result<ExitCode> {
     let b = Browser::open(case)?;
-    let threads = b.threads()?;
-    let summaries = b.case.summaries()?;
-    let wanted: Option<BTreeSet<ThreadId>> = if query.trim().is_empty() {
-        None
-    } else {
-        let found = b.search(query, Sort::Relevance)?;
-        let rowids: Vec<u64> = found.hits.iter().map(|h| h.rowid).collect();
-        Some(
-            b.case
-                .keys_of(&rowids)?
-                .into_iter()
-                .filter_map(|(_, k)| threads.thread_of(&k).cloned())
-                .collect(),
-        )
-    };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut n = 0;
-    for t in threads.threads() {
-        if wanted.as_ref().is_some_and(|w| !w.contains(&t.id)) {
-            continue;
-        }
-        n += 1;
-        let mut participants: Vec<String> = Vec::new();
-        for k in &t.messages {
-            if let Some(f) = summaries.get(k).and_then(|s| s.from.clone())
-                && !participants.contains(&f)
-            {
-                participants.push(f);
-            }
-        }
-        if json {
-            writeln!(
-                out,
-                "{}",
-                serde_json::json!({
-                    "thread": t.id.as_str(),
-                    "subject": t.subject,
-                    "messages": t.messages.len(),
-                    "participants": participants,
-                    "first_date": t.first_date.map(rfc3339),
-                    "last_date": t.last_date.map(rfc3339),
-                    "ids": t.messages.iter().map(|k| k.to_hex()).collect::<Vec<_>>(),
-                })
-            )?;
-        } else {
-            let shown: Vec<&str> = participants.iter().take(3).map(String::as_str).collect();
-            let more = participants.len().saturating_sub(3);
-            writeln!(
-                out,
-                "{}  {:>4}  {} .. {}  {}  ({}{})",
-                t.id,
-                t.messages.len(),
-                &date_str(t.first_date)[..10],
-                &date_str(t.last_date)[..10],
-                visible(t.subject.as_deref().unwrap_or("(no subject)")),
-                shown.join(", "),
-                if more > 0 {
-                    format!(" +{more}")
-                } else {
-                    String::new()
-                }
-            )?;
-        }
-    }
+    let n = b.each_thread(query, &mut |t, from| {
+        write_thread(&mut out, t, from, json).map_err(|e| mailsift::Error::Io {
+            path: "(standard output)".into(),
+            op: "writing",
+            source: e,
+        })
+    })?;
     out.flush()?;
     eprintln!("{n} threads");
     Ok(if n == 0 {
@@ -222,6 +168,56 @@ pub fn threads(case: &Path, query: &str, json: bool) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One line of `threads`: JSON or text.
+fn write_thread(
+    out: &mut dyn Write,
+    t: &Thread,
+    from: &std::collections::HashMap<mailsift::model::MessageKey, Option<String>>,
+    json: bool,
+) -> std::io::Result<()> {
+    let mut participants: Vec<String> = Vec::new();
+    for k in &t.messages {
+        if let Some(f) = from.get(k).and_then(|f| f.clone())
+            && !participants.contains(&f)
+        {
+            participants.push(f);
+        }
+    }
+    if json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({
+                "thread": t.id.as_str(),
+                "subject": t.subject,
+                "messages": t.messages.len(),
+                "participants": participants,
+                "first_date": t.first_date.map(rfc3339),
+                "last_date": t.last_date.map(rfc3339),
+                "ids": t.messages.iter().map(|k| k.to_hex()).collect::<Vec<_>>(),
+            })
+        )
+    } else {
+        let shown: Vec<&str> = participants.iter().take(3).map(String::as_str).collect();
+        let more = participants.len().saturating_sub(3);
+        writeln!(
+            out,
+            "{}  {:>4}  {} .. {}  {}  ({}{})",
+            t.id,
+            t.messages.len(),
+            &date_str(t.first_date)[..10],
+            &date_str(t.last_date)[..10],
+            visible(t.subject.as_deref().unwrap_or("(no subject)")),
+            shown.join(", "),
+            if more > 0 {
+                format!(" +{more}")
+            } else {
+                String::new()
+            }
+        )
+    }
 }
 
 fn find_thread<'a>(

@@ -13,6 +13,7 @@ fn benchmark_smoke_run() {
         binary: env!("CARGO_BIN_EXE_mailsift").into(),
         compare: false,
         rounds: 1,
+        profile: None,
     })
     .unwrap();
     let table = report.markdown();
@@ -46,4 +47,46 @@ fn benchmark_smoke_run() {
         table.contains("200 messages in"),
         "exports wrote every message:\n{table}"
     );
+}
+
+/// The scale mode (`--profile enron`) on a tiny corpus: every row is
+/// produced, and a second size is put beside the first.
+#[test]
+fn scale_mode_smoke_run() {
+    let t = tempfile::tempdir().unwrap();
+    let opts = |messages| BenchOptions {
+        messages,
+        seed: 5,
+        dir: t.path().to_path_buf(),
+        binary: env!("CARGO_BIN_EXE_mailsift").into(),
+        compare: false,
+        rounds: 1,
+        profile: Some("enron".into()),
+    };
+    run(&opts(150)).unwrap();
+    let table = run(&opts(250)).unwrap().markdown();
+    assert!(
+        table.starts_with("| measure | 150 messages | 250 messages |"),
+        "{table}"
+    );
+    for row in [
+        "corpus (one mbox)",
+        "import |",
+        "import: peak RSS",
+        "case size",
+        "re-import of the unchanged source",
+        "stats --json, warm",
+        "stats --json, cold",
+        "search `*` --limit 50 --sort relevance",
+        "search `*` --limit 50 --sort -date",
+        "search `*` --format json, every hit",
+        "search `has:attachment` --format json",
+        "threads --json",
+        "threads budget --json",
+        "window",
+    ] {
+        assert!(table.contains(row), "missing {row:?} in\n{table}");
+    }
+    assert!(table.contains("150 messages, "), "{table}");
+    assert!(table.contains("250 messages, "), "{table}");
 }

@@ -32,6 +32,7 @@ fn killed_imports_resume_to_the_same_messages() {
         messages: 3000,
         layout: Layout::Mbox,
         target_avg_size: 6000,
+        attach_prob: None,
     };
     write_corpus(&spec, &corpus).unwrap();
 

@@ -37,6 +37,7 @@ mod print;
 mod protected;
 mod real_mail;
 mod sample;
+mod scale;
 mod search;
 mod smime;
 #[cfg(unix)] // permissions, rlimits and uids: Unix only

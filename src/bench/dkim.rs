@@ -165,6 +165,7 @@ fn corpus_share(opts: &BenchOptions, r: &mut Report) -> Result<()> {
             messages: opts.messages,
             layout: Layout::Mbox,
             target_avg_size: 40_000,
+            attach_prob: None,
         };
         crate::synth::write_corpus_mbox_with(&corpus, &dir, &mut |i, bytes| {
             if i % 4 == 0 {

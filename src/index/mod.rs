@@ -9,8 +9,11 @@
 mod annotated;
 mod facets;
 mod mentions;
+mod merge;
+mod rows;
 pub mod schema;
 pub mod snippet;
+mod top;
 
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
@@ -212,10 +215,18 @@ impl SearchIndex {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 2);
+        // One merge at a time, each bounded (see `merge`): the import's
+        // memory does not grow with the case.
+        let options = tantivy::indexer::IndexWriterOptions::builder()
+            .num_worker_threads(threads)
+            .memory_budget_per_thread(WRITER_HEAP.max((threads * 20) << 20) / threads)
+            .num_merge_threads(merge::MERGE_THREADS)
+            .build();
         let w = self
             .index
-            .writer_with_num_threads(threads, WRITER_HEAP.max((threads * 20) << 20))
+            .writer_with_options(options)
             .map_err(|e| self.err(e))?;
+        w.set_merge_policy(Box::new(merge::BoundedMerges::new(merge::MAX_MERGED_DOCS)));
         Ok(IndexWriterHandle {
             dir: self.dir.clone(),
             w,

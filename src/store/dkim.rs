@@ -281,34 +281,42 @@ impl Case {
 
     /// Messages per verdict and per signing domain per verdict.
     pub fn dkim_stats(&self) -> Result<DkimStats> {
-        let mut stats = DkimStats::default();
-        for v in Verdict::ALL {
-            stats.verdicts.insert(v.as_str().to_string(), 0);
-        }
         let rows: Vec<(String, Option<String>, i64)> = self.sql().rows(
             "SELECT verdict, domain, COUNT(*) FROM message_dkim GROUP BY verdict, domain",
             [],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        let mut domains: BTreeMap<String, DomainStats> = BTreeMap::new();
-        for (verdict, domain, n) in rows {
-            let n = n.max(0) as u64;
-            *stats.verdicts.entry(verdict.clone()).or_insert(0) += n;
-            if let Some(d) = domain {
-                let e = domains.entry(d.clone()).or_insert_with(|| DomainStats {
-                    domain: d,
-                    ..DomainStats::default()
-                });
-                *e.verdicts.entry(verdict).or_insert(0) += n;
-                e.total += n;
-            }
-        }
-        stats.domains = domains.into_values().collect();
-        stats.sort();
-        stats.unverified = self.sql().count(
+        let unverified = self.sql().count(
             "SELECT COUNT(*) FROM messages WHERE id NOT IN (SELECT message FROM message_dkim)",
             [],
         )?;
-        Ok(stats)
+        Ok(build_stats(rows, unverified))
     }
+}
+
+/// The per-verdict and per-domain table from (verdict, domain, messages)
+/// rows and the number of messages not verified (from a scan of
+/// `message_dkim`, or from the maintained counts).
+pub(super) fn build_stats(rows: Vec<(String, Option<String>, i64)>, unverified: u64) -> DkimStats {
+    let mut stats = DkimStats::default();
+    for v in Verdict::ALL {
+        stats.verdicts.insert(v.as_str().to_string(), 0);
+    }
+    let mut domains: BTreeMap<String, DomainStats> = BTreeMap::new();
+    for (verdict, domain, n) in rows {
+        let n = n.max(0) as u64;
+        *stats.verdicts.entry(verdict.clone()).or_insert(0) += n;
+        if let Some(d) = domain {
+            let e = domains.entry(d.clone()).or_insert_with(|| DomainStats {
+                domain: d,
+                ..DomainStats::default()
+            });
+            *e.verdicts.entry(verdict).or_insert(0) += n;
+            e.total += n;
+        }
+    }
+    stats.domains = domains.into_values().collect();
+    stats.sort();
+    stats.unverified = unverified;
+    stats
 }

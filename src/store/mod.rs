@@ -27,7 +27,8 @@
 //! the import log and audit log); `schema` holds the tables, the format
 //! version and the upgrades; `write` prepares messages and writes them in
 //! a transaction ([`Tx`]); `read` reads messages back; `report` the
-//! totals, defects and notes; `threads` what threading reads and the
+//! totals, defects and notes (`counts`: the maintained totals `stats`
+//! reads, kept by triggers); `threads` what threading reads and the
 //! stored thread ids; `annotations` and `annotations_read` the
 //! investigator's desk (tags, stars, notes, saved searches, merging an
 //! annotations file); `checkpoint` the write-ahead log's checkpoints
@@ -38,6 +39,7 @@
 mod annotations;
 mod annotations_read;
 mod checkpoint;
+mod counts;
 mod dkim;
 mod identities;
 mod naming;
@@ -187,6 +189,8 @@ impl Case {
             )
             .map_err(|e| Error::store(&db_path, e))?;
             conn.execute_batch(SCHEMA)
+                .map_err(|e| Error::store(&db_path, e))?;
+            conn.execute_batch(counts::COUNTS)
                 .map_err(|e| Error::store(&db_path, e))?;
         }
         Ok(Case {

@@ -44,6 +44,9 @@ pub(super) const FORMAT_NAME: &str = "mailsift-case";
 /// `origins.converted`, the item's address in its container (`PST node
 /// 0x… in "Inbox"`, `MSG file`); NULL for every other origin. A PST
 /// origin's `offset` is the item's node id. Nothing to backfill.
+/// 10: maintained totals (issue 19): the `counts` table, kept by triggers
+/// (`store::counts`), so `stats` reads a few rows instead of scanning the
+/// messages table; filled from the rows by the upgrade.
 /// 11: who each message is from and to as rows of `participants` (one
 /// row per message with its date, then one per From/To/Cc/Bcc address
 /// with its display name), so that the people census reads one small
@@ -300,6 +303,9 @@ impl Case {
         }
         if marker.version < 9 {
             upgrade_to_9(sql)?;
+        }
+        if marker.version < 10 {
+            super::counts::fill(sql)?;
         }
         if marker.version < 11 {
             upgrade_to_11(sql)?;

@@ -176,4 +176,80 @@ impl Case {
             Ok(changes.len())
         })
     }
+
+    /// Every stored thread with the date of its latest dated message
+    /// (None: no message of it has a date): one pass over
+    /// `message_threads` in thread order, a few bytes per thread held.
+    pub fn thread_last_dates(&self) -> Result<Vec<(String, Option<i64>)>> {
+        self.sql().rows(
+            "SELECT t.thread, max(m.date) FROM message_threads t JOIN messages m ON m.id = t.message
+             GROUP BY t.thread",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    /// The date of the latest dated message of one stored thread.
+    pub fn thread_last_date(&self, thread: &str) -> Result<Option<i64>> {
+        self.sql().one(
+            "SELECT max(m.date) FROM message_threads t JOIN messages m ON m.id = t.message
+             WHERE t.thread = ?1",
+            [thread],
+            |r| r.get(0),
+        )
+    }
+
+    /// The stored thread ids of these messages (each once; messages not
+    /// threaded yet have none).
+    pub fn threads_of_rowids(&self, rowids: &[u64]) -> Result<std::collections::BTreeSet<String>> {
+        let sql = self.sql();
+        let mut out = std::collections::BTreeSet::new();
+        for &rowid in rowids {
+            if let Some(t) = sql.opt(
+                "SELECT thread FROM message_threads WHERE message = ?1",
+                [rowid as i64],
+                |r| r.get::<_, String>(0),
+            )? {
+                out.insert(t);
+            }
+        }
+        Ok(out)
+    }
+
+    /// What threading needs of the messages of one stored thread, with
+    /// each one's first From address (for a thread's participants), in
+    /// row order.
+    pub fn thread_members_of(&self, thread: &str) -> Result<Vec<(ThreadInput, Option<String>)>> {
+        let split = |s: Option<String>| -> Vec<String> {
+            s.map(|s| {
+                s.split(' ')
+                    .filter(|x| !x.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+        };
+        self.sql().rows(
+            "SELECT m.key, m.message_id, m.in_reply_to, m.refs, m.subject, m.date, m.gm_thrid,
+                    m.thread_index, m.from_addr
+             FROM message_threads t JOIN messages m ON m.id = t.message
+             WHERE t.thread = ?1 ORDER BY m.id",
+            [thread],
+            |r| {
+                Ok((
+                    ThreadInput {
+                        key: key_of(r.get_ref(0)?),
+                        message_id: r.get(1)?,
+                        in_reply_to: split(r.get(2)?),
+                        references: split(r.get(3)?),
+                        subject: r.get(4)?,
+                        date: r.get(5)?,
+                        gm_thread_id: r.get(6)?,
+                        thread_index: r.get(7)?,
+                    },
+                    r.get(8)?,
+                ))
+            },
+        )
+    }
 }
