@@ -564,7 +564,20 @@ fn a_version_8_case_gets_converted_origins() {
         let case = Case::open_for_writing(&root).unwrap();
         case.conn
             .execute_batch(
-                "CREATE TABLE origins8(
+                "-- A version-8 case had no counts (format 10) either.
+                 DROP TRIGGER counts_defects_delete;
+                 DROP TRIGGER counts_defects_insert;
+                 DROP TRIGGER counts_dkim_delete;
+                 DROP TRIGGER counts_dkim_insert;
+                 DROP TRIGGER counts_dkim_update;
+                 DROP TRIGGER counts_messages_delete;
+                 DROP TRIGGER counts_messages_insert;
+                 DROP TRIGGER counts_messages_update;
+                 DROP TRIGGER counts_origins_delete;
+                 DROP TRIGGER counts_origins_insert;
+                 DROP TRIGGER counts_skipped_delete;
+                 DROP TRIGGER counts_skipped_insert;
+                 CREATE TABLE origins8(
                     message INTEGER NOT NULL REFERENCES messages(id),
                     file INTEGER NOT NULL REFERENCES files(id),
                     offset INTEGER NOT NULL, length INTEGER NOT NULL,
